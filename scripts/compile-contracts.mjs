@@ -1,0 +1,1 @@
+// Placeholder until the contracts land: writes nothing. Replaced by the contracts issue.

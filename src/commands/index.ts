@@ -1,0 +1,17 @@
+import type { Command } from 'commander'
+import { registerChainCommands } from './chain.js'
+import { registerDeployCommands } from './deploy.js'
+import { registerClientCommands } from './client.js'
+import { registerUserCommands } from './user.js'
+import { registerAnomalyCommands } from './anomaly.js'
+import { registerCodecCommands } from './codec.js'
+
+/** Every command group of the binary, in the order `--help` lists them. */
+export function registerCommands(program: Command): void {
+  registerChainCommands(program)
+  registerDeployCommands(program)
+  registerClientCommands(program)
+  registerUserCommands(program)
+  registerAnomalyCommands(program)
+  registerCodecCommands(program)
+}
