@@ -1,0 +1,168 @@
+/**
+ * The request/response view of CoAP messages that handlers and callers use: methods by name, the
+ * URI as path segments and query strings, known options lifted into fields.
+ */
+import type { PeerAddress } from '../types.js'
+import { CoapFormatError } from './errors.js'
+import type { CoapMessage, CoapOption } from './message.js'
+import { OptionNumber as O, encodeUint, getStrings, getUint, stringOptions, withoutOptions } from './options.js'
+
+export type CoapMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'FETCH' | 'PATCH' | 'iPATCH'
+
+const METHOD_CODES: Record<CoapMethod, string> = {
+  GET: '0.01',
+  POST: '0.02',
+  PUT: '0.03',
+  DELETE: '0.04',
+  FETCH: '0.05',
+  PATCH: '0.06',
+  iPATCH: '0.07',
+}
+const CODE_METHODS = new Map(Object.entries(METHOD_CODES).map(([m, c]) => [c, m as CoapMethod]))
+
+/** A request as a handler receives it (payload reassembled from Block1). */
+export interface CoapRequest {
+  readonly method: CoapMethod
+  /** Uri-Path segments, e.g. ["rd"] or ["3", "0", "1"]. */
+  readonly path: readonly string[]
+  /** Uri-Query strings, e.g. ["ep=x", "lt=300"]. */
+  readonly query: readonly string[]
+  readonly contentFormat?: number
+  readonly accept?: number
+  /** Observe option: 0 register, 1 deregister. */
+  readonly observe?: number
+  readonly payload: Uint8Array
+  /** Every option as received (including the ones lifted into fields). */
+  readonly options: readonly CoapOption[]
+  readonly confirmable: boolean
+}
+
+/** What a caller gives to `request()`: everything but the method is optional. */
+export interface CoapRequestInit {
+  readonly method: CoapMethod
+  readonly path?: readonly string[]
+  readonly query?: readonly string[]
+  readonly contentFormat?: number
+  readonly accept?: number
+  readonly observe?: number
+  readonly payload?: Uint8Array | string
+  /** Extra options (ETag, Uri-Host...), added as they are. */
+  readonly options?: readonly CoapOption[]
+  /** CON (default) or NON. */
+  readonly confirmable?: boolean
+}
+
+/** A response as a caller receives it (payload reassembled from Block2). */
+export interface CoapResponse {
+  /** "2.05", "4.04"... */
+  readonly code: string
+  readonly contentFormat?: number
+  readonly observe?: number
+  readonly locationPath: readonly string[]
+  readonly locationQuery: readonly string[]
+  readonly payload: Uint8Array
+  readonly options: readonly CoapOption[]
+}
+
+/** What a handler returns: a code and optionally content. */
+export interface CoapResponseInit {
+  readonly code: string
+  readonly contentFormat?: number
+  readonly payload?: Uint8Array | string
+  readonly locationPath?: readonly string[]
+  readonly locationQuery?: readonly string[]
+  readonly maxAge?: number
+  readonly options?: readonly CoapOption[]
+}
+
+/** What a request handler learns about the sender. */
+export interface CoapRequestContext {
+  readonly peer: PeerAddress
+  /** Authenticated PSK identity over DTLS; undefined over UDP. */
+  readonly identity?: string
+  /**
+   * Only for GET/FETCH with Observe=0: accept the observation. The response then carries an
+   * Observe sequence number and `relation.notify()` sends notifications until it is cancelled.
+   */
+  readonly acceptObserve?: () => CoapObserveRelation
+}
+
+/** The server side of one observation (RFC 7641). */
+export interface CoapObserveRelation {
+  /** Sends a notification (NON unless `confirmable`); resolves when sent (or acknowledged if CON). */
+  notify(response: CoapResponseInit, options?: { confirmable?: boolean }): Promise<void>
+  /** Ends the relation locally; later notify() calls reject. */
+  close(): void
+  /** Called once when the relation ends (deregistration, Reset, timeout, close(), stop()). */
+  onClose(handler: (reason: 'deregistered' | 'reset' | 'timeout' | 'closed') => void): void
+  readonly closed: boolean
+}
+
+/** Method name of a request code; undefined for codes no method has. */
+export function methodOfCode(code: string): CoapMethod | undefined {
+  return CODE_METHODS.get(code)
+}
+
+/** The code of a method. */
+export function codeOfMethod(method: CoapMethod): string {
+  return METHOD_CODES[method]
+}
+
+/** Bytes of a payload given as text or bytes. */
+export function payloadBytes(payload: Uint8Array | string | undefined): Uint8Array {
+  if (payload === undefined) return new Uint8Array(0)
+  return typeof payload === 'string' ? new TextEncoder().encode(payload) : payload
+}
+
+/** Lifts the options of a decoded request message into a CoapRequest (payload given separately). */
+export function toRequest(msg: CoapMessage, payload: Uint8Array): CoapRequest {
+  const method = methodOfCode(msg.code)
+  if (!method) throw new CoapFormatError(`unknown method code ${msg.code}`)
+  return {
+    method,
+    path: getStrings(msg.options, O.URI_PATH),
+    query: getStrings(msg.options, O.URI_QUERY),
+    contentFormat: getUint(msg.options, O.CONTENT_FORMAT),
+    accept: getUint(msg.options, O.ACCEPT),
+    observe: getUint(msg.options, O.OBSERVE),
+    payload,
+    options: msg.options,
+    confirmable: msg.type === 'CON',
+  }
+}
+
+/** Options of a request init, without block options (the endpoint adds those). */
+export function requestOptions(req: CoapRequestInit): CoapOption[] {
+  const options: CoapOption[] = [
+    ...stringOptions(O.URI_PATH, req.path ?? []),
+    ...stringOptions(O.URI_QUERY, req.query ?? []),
+  ]
+  if (req.contentFormat !== undefined) options.push({ number: O.CONTENT_FORMAT, value: encodeUint(req.contentFormat) })
+  if (req.accept !== undefined) options.push({ number: O.ACCEPT, value: encodeUint(req.accept) })
+  if (req.observe !== undefined) options.push({ number: O.OBSERVE, value: encodeUint(req.observe) })
+  return [...options, ...(req.options ?? [])]
+}
+
+/** Lifts the options of a decoded response message into a CoapResponse. */
+export function toResponse(msg: CoapMessage, payload: Uint8Array): CoapResponse {
+  return {
+    code: msg.code,
+    contentFormat: getUint(msg.options, O.CONTENT_FORMAT),
+    observe: getUint(msg.options, O.OBSERVE),
+    locationPath: getStrings(msg.options, O.LOCATION_PATH),
+    locationQuery: getStrings(msg.options, O.LOCATION_QUERY),
+    payload,
+    options: msg.options,
+  }
+}
+
+/** Options of a response init (without Block2/Observe, the endpoint adds those). */
+export function responseOptions(res: CoapResponseInit): CoapOption[] {
+  const options: CoapOption[] = [
+    ...stringOptions(O.LOCATION_PATH, res.locationPath ?? []),
+    ...stringOptions(O.LOCATION_QUERY, res.locationQuery ?? []),
+  ]
+  if (res.contentFormat !== undefined) options.push({ number: O.CONTENT_FORMAT, value: encodeUint(res.contentFormat) })
+  if (res.maxAge !== undefined) options.push({ number: O.MAX_AGE, value: encodeUint(res.maxAge) })
+  return [...options, ...withoutOptions(res.options ?? [], O.BLOCK2, O.OBSERVE)]
+}

@@ -1,0 +1,306 @@
+/**
+ * The serving half of an endpoint: calls the request handler, answers piggybacked or separately,
+ * reassembles Block1 bodies, slices large responses into Block2 blocks, checks critical options,
+ * and keeps the Observe relations we serve (RFC 7641).
+ */
+import { peerKey, type PeerAddress } from '../types.js'
+import { type EndpointCore, type SeenEntry, tokenHex } from './core.js'
+import { CoapEndpointClosedError, CoapFormatError } from './errors.js'
+import { emptyMessage, type CoapMessage, type CoapOption } from './message.js'
+import { ExpiringMap } from './expiring-map.js'
+import {
+  OptionNumber as O,
+  blockSize,
+  encodeBlock,
+  encodeUint,
+  firstUnknownCritical,
+  getBlock,
+  getUint,
+  sizeToSzx,
+} from './options.js'
+import {
+  payloadBytes,
+  responseOptions,
+  toRequest,
+  type CoapObserveRelation,
+  type CoapRequest,
+  type CoapRequestContext,
+  type CoapResponseInit,
+} from './request.js'
+
+/** Serves one request; whatever it throws becomes a 5.00. */
+export type CoapRequestHandler = (req: CoapRequest, ctx: CoapRequestContext) => Promise<CoapResponseInit> | CoapResponseInit
+
+/** A response ready to go out: code, options without Block2/Observe, whole payload. */
+interface Outgoing {
+  readonly code: string
+  readonly options: CoapOption[]
+  readonly payload: Uint8Array
+}
+
+interface Reassembly {
+  readonly parts: Uint8Array[]
+  received: number
+}
+
+type CloseReason = 'deregistered' | 'reset' | 'timeout' | 'closed'
+
+const NOT_FOUND: CoapResponseInit = { code: '4.04' }
+
+/** The server half; the endpoint routes requests to handleRequest(). */
+export class CoapServerSide {
+  private handler: CoapRequestHandler = () => NOT_FOUND
+  /** Partial Block1 bodies by peer + method + URI. */
+  private readonly reassembly: ExpiringMap<string, Reassembly>
+  /** Whole responses being served block by block, by peer + method + URI. */
+  private readonly blockCache: ExpiringMap<string, Outgoing>
+  private readonly relations = new Map<string, ObserveRelation>()
+
+  constructor(private readonly core: EndpointCore) {
+    this.reassembly = new ExpiringMap(core.cfg.exchangeLifetimeMs, 10_000)
+    this.blockCache = new ExpiringMap(core.cfg.exchangeLifetimeMs, 10_000)
+  }
+
+  onRequest(handler: CoapRequestHandler): void {
+    this.handler = handler
+  }
+
+  /** Handles a request that is not a duplicate; `seen` receives the reply for later duplicates. */
+  handleRequest(peer: PeerAddress, identity: string | undefined, msg: CoapMessage, seen: SeenEntry): void {
+    this.core.stats.requestsReceived++
+    const respond = this.responder(peer, msg, seen)
+    const critical = firstUnknownCritical(msg.options)
+    if (critical !== undefined) {
+      return respond({ code: '4.02', options: [], payload: payloadBytes(`unknown critical option ${critical}`) })
+    }
+    let block1, block2
+    try {
+      block1 = getBlock(msg.options, O.BLOCK1)
+      block2 = getBlock(msg.options, O.BLOCK2)
+    } catch (err) {
+      return respond({ code: '4.02', options: [], payload: payloadBytes((err as CoapFormatError).shortMessage) })
+    }
+    const uriKey = `${peerKey(peer)}#${msg.code}#${uriOf(msg.options)}`
+    const szx2 = Math.min(block2?.szx ?? 6, sizeToSzx(this.core.cfg.blockSize))
+
+    if (block2 && block2.num > 0) {
+      const cached = this.blockCache.get(uriKey)
+      if (cached) return respond(sliceBlock2(cached, block2.num, szx2))
+    }
+
+    let payload = msg.payload
+    let finalBlock1: CoapOption | undefined
+    if (block1) {
+      const outcome = this.reassemble(uriKey, msg, block1)
+      if ('reply' in outcome) return respond(outcome.reply)
+      payload = outcome.body
+      finalBlock1 = { number: O.BLOCK1, value: encodeBlock({ num: block1.num, more: false, szx: block1.szx }) }
+    }
+
+    const request = toRequest(msg, payload)
+    const relationKey = `${peerKey(peer)}#${tokenHex(msg.token)}`
+    // A new request on an observed token (re-registration or Observe=1) ends the old relation.
+    this.relations.get(relationKey)?.end('deregistered')
+    let relation: ObserveRelation | undefined
+    const canObserve = request.observe === 0 && (request.method === 'GET' || request.method === 'FETCH')
+    const ctx: CoapRequestContext = {
+      peer,
+      identity,
+      acceptObserve: canObserve
+        ? () => {
+            relation ??= new ObserveRelation(this.core, peer, msg.token, uriKey, this.blockCache, szx2, () => {
+              if (this.relations.get(relationKey) === relation) this.relations.delete(relationKey)
+            })
+            this.relations.set(relationKey, relation)
+            return relation
+          }
+        : undefined,
+    }
+
+    let answered = false
+    const piggyback = msg.type === 'CON'
+      ? this.core.timer(() => {
+          if (answered) return
+          // The handler is slow: acknowledge now so the peer stops retransmitting (§5.2.2).
+          seen.reply = this.core.sendQuietly(peer, emptyMessage('ACK', msg.messageId))
+        }, this.core.cfg.piggybackDelayMs)
+      : undefined
+
+    Promise.resolve()
+      .then(() => this.handler(request, ctx))
+      .catch((err) => {
+        if (!(err instanceof CoapEndpointClosedError)) this.core.logger.error({ err, peer: peerKey(peer), path: request.path.join('/') }, 'coap handler failed')
+        return { code: '5.00' } as CoapResponseInit
+      })
+      .then((res) => {
+        answered = true
+        this.core.cancelTimer(piggyback)
+        if (!this.core.running) return
+        const out: Outgoing = { code: res.code, options: responseOptions(res), payload: payloadBytes(res.payload) }
+        if (finalBlock1) out.options.push(finalBlock1)
+        if (relation && !relation.closed && res.code.startsWith('2.')) {
+          out.options.push({ number: O.OBSERVE, value: encodeUint(relation.nextSeq()) })
+        } else relation?.end('closed')
+        if (out.payload.length > blockSize(szx2) || (block2 && block2.num > 0)) {
+          this.blockCache.set(uriKey, out)
+          respond(sliceBlock2(out, block2?.num ?? 0, szx2))
+        } else respond(out)
+      })
+      .catch((err) => this.core.logger.error({ err }, 'coap response not sent'))
+  }
+
+  /** Ends every relation (endpoint stopping). */
+  shutdown(): void {
+    for (const r of [...this.relations.values()]) r.end('closed')
+    this.reassembly.clear()
+    this.blockCache.clear()
+  }
+
+  get observers(): number {
+    return this.relations.size
+  }
+
+  /** Sends a response the right way: piggybacked in the ACK, as a separate CON, or as NON. */
+  private responder(peer: PeerAddress, req: CoapMessage, seen: SeenEntry): (out: Outgoing) => void {
+    return (out) => {
+      const base = { code: out.code, token: req.token, options: out.options, payload: out.payload }
+      if (req.type === 'CON' && seen.reply === undefined) {
+        seen.reply = this.core.sendQuietly(peer, { ...base, type: 'ACK', messageId: req.messageId })
+      } else if (req.type === 'CON') {
+        this.core
+          .sendConfirmable(peer, { ...base, type: 'CON', messageId: this.core.nextMessageId() }, `separate ${out.code} response`)
+          .catch((err) => this.core.logger.debug({ err, peer: peerKey(peer) }, 'coap separate response not acknowledged'))
+      } else {
+        this.core.sendQuietly(peer, { ...base, type: 'NON', messageId: this.core.nextMessageId() })
+      }
+    }
+  }
+
+  /** Adds one Block1 block; returns the whole body once the last block is in, else the reply to send. */
+  private reassemble(key: string, msg: CoapMessage, block: { num: number; more: boolean; szx: number }): { body: Uint8Array } | { reply: Outgoing } {
+    const max = this.core.cfg.maxBodySize
+    const tooLarge = (): { reply: Outgoing } => {
+      this.reassembly.delete(key)
+      return { reply: { code: '4.13', options: [{ number: O.SIZE1, value: encodeUint(max) }], payload: new Uint8Array(0) } }
+    }
+    const size1 = getUint(msg.options, O.SIZE1)
+    if (size1 !== undefined && size1 > max) return tooLarge()
+    // We accept the client's block size up to ours, and ask for ours if it is larger.
+    const ourSzx = sizeToSzx(this.core.cfg.blockSize)
+    if (block.num === 0) this.reassembly.set(key, { parts: [], received: 0 })
+    const state = this.reassembly.get(key)
+    const offset = block.num * blockSize(block.szx)
+    if (!state || offset !== state.received) {
+      this.reassembly.delete(key)
+      return { reply: { code: '4.08', options: [], payload: payloadBytes('block out of sequence') } }
+    }
+    if (block.more && msg.payload.length !== blockSize(block.szx)) {
+      this.reassembly.delete(key)
+      return { reply: { code: '4.00', options: [], payload: payloadBytes('block payload does not match its size') } }
+    }
+    state.parts.push(msg.payload)
+    state.received += msg.payload.length
+    if (state.received > max) return tooLarge()
+    if (block.more) {
+      const szx = Math.min(block.szx, ourSzx)
+      return { reply: { code: '2.31', options: [{ number: O.BLOCK1, value: encodeBlock({ num: block.num, more: true, szx }) }], payload: new Uint8Array(0) } }
+    }
+    this.reassembly.delete(key)
+    return { body: Buffer.concat(state.parts) }
+  }
+}
+
+/** Block `num` of a whole response, with Block2 (and Size2 on the first block). */
+function sliceBlock2(out: Outgoing, num: number, szx: number): Outgoing {
+  const size = blockSize(szx)
+  const start = num * size
+  if (start >= out.payload.length && !(start === 0 && out.payload.length === 0)) {
+    return { code: '4.02', options: [], payload: payloadBytes(`no block ${num}`) }
+  }
+  const chunk = out.payload.subarray(start, start + size)
+  const more = start + chunk.length < out.payload.length
+  const options: CoapOption[] = [...out.options, { number: O.BLOCK2, value: encodeBlock({ num, more, szx }) }]
+  if (num === 0) options.push({ number: O.SIZE2, value: encodeUint(out.payload.length) })
+  // Observe belongs only on the notification itself, not on the later blocks.
+  return { code: out.code, options: num === 0 ? options : options.filter((o) => o.number !== O.OBSERVE), payload: chunk }
+}
+
+/** Request URI (path and query) as a key; Block and Observe options do not take part. */
+function uriOf(options: readonly CoapOption[]): string {
+  const dec = new TextDecoder()
+  return options
+    .filter((o) => o.number === O.URI_PATH || o.number === O.URI_QUERY)
+    .map((o) => `${o.number}=${dec.decode(o.value)}`)
+    .join('&')
+}
+
+/** One observation we serve: sequence numbers, notifications, and how it ends. */
+class ObserveRelation implements CoapObserveRelation {
+  closed = false
+  private seq = 2
+  private readonly closeHandlers: Array<(reason: CloseReason) => void> = []
+
+  constructor(
+    private readonly core: EndpointCore,
+    private readonly peer: PeerAddress,
+    private readonly token: Uint8Array,
+    private readonly uriKey: string,
+    private readonly blockCache: ExpiringMap<string, Outgoing>,
+    private readonly szx: number,
+    private readonly onEnd: () => void,
+  ) {}
+
+  nextSeq(): number {
+    this.seq = (this.seq + 1) & 0xffffff
+    return this.seq
+  }
+
+  async notify(response: CoapResponseInit, options: { confirmable?: boolean } = {}): Promise<void> {
+    if (this.closed) throw new CoapEndpointClosedError()
+    const last = !response.code.startsWith('2.')
+    const out: Outgoing = { code: response.code, options: responseOptions(response), payload: payloadBytes(response.payload) }
+    if (!last) out.options.push({ number: O.OBSERVE, value: encodeUint(this.nextSeq()) })
+    let sent = out
+    if (out.payload.length > blockSize(this.szx)) {
+      // The observer fetches the rest with plain GETs on the same URI (RFC 7959 §3.4).
+      this.blockCache.set(this.uriKey.replace(/#0\.05#/, '#0.01#'), { ...out, options: out.options.filter((o) => o.number !== O.OBSERVE) })
+      sent = sliceBlock2(out, 0, this.szx)
+    }
+    const messageId = this.core.nextMessageId()
+    const msg: CoapMessage = { type: options.confirmable ? 'CON' : 'NON', code: sent.code, messageId, token: this.token, options: sent.options, payload: sent.payload }
+    this.core.stats.notificationsSent++
+    if (last) this.end('closed')
+    if (options.confirmable) {
+      try {
+        await this.core.sendConfirmable(this.peer, msg, 'notification')
+      } catch (err) {
+        this.end((err as { code?: string }).code === 'LWC_COAP_RESET' ? 'reset' : 'timeout')
+        throw err
+      }
+    } else {
+      this.core.resetHooks.set(`${peerKey(this.peer)}#${messageId}`, () => this.end('reset'))
+      await this.core.send(this.peer, msg)
+    }
+  }
+
+  close(): void {
+    this.end('closed')
+  }
+
+  onClose(handler: (reason: CloseReason) => void): void {
+    this.closeHandlers.push(handler)
+  }
+
+  end(reason: CloseReason): void {
+    if (this.closed) return
+    this.closed = true
+    this.onEnd()
+    for (const h of this.closeHandlers) {
+      try {
+        h(reason)
+      } catch (err) {
+        this.core.logger.error({ err }, 'coap observe close handler threw')
+      }
+    }
+  }
+}
