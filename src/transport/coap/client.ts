@@ -16,6 +16,7 @@ import {
   getUint,
   sizeToSzx,
   withoutOptions,
+  concatBytes,
 } from './options.js'
 import {
   codeOfMethod,
@@ -216,7 +217,7 @@ export class CoapClientSide {
       if (total > this.core.cfg.maxBodySize) throw new CoapBlockError(`response body exceeds maxBodySize ${this.core.cfg.maxBodySize}`)
       block = next
     }
-    return toResponse(first, Buffer.concat(parts))
+    return toResponse(first, concatBytes(parts))
   }
 
   private buildRequest(init: CoapRequestInit, token: Uint8Array, options: CoapOption[], payload: Uint8Array): CoapMessage {

@@ -123,3 +123,14 @@ export function getBlock(options: readonly CoapOption[], number: 23 | 27): Block
 export function withoutOptions(options: readonly CoapOption[], ...numbers: number[]): CoapOption[] {
   return options.filter((o) => !numbers.includes(o.number))
 }
+
+/** Concatenates byte arrays into a plain Uint8Array (not a Buffer, so equality checks stay simple). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let i = 0
+  for (const p of parts) {
+    out.set(p, i)
+    i += p.length
+  }
+  return out
+}

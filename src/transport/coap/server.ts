@@ -17,6 +17,7 @@ import {
   getBlock,
   getUint,
   sizeToSzx,
+  concatBytes,
 } from './options.js'
 import {
   payloadBytes,
@@ -206,7 +207,7 @@ export class CoapServerSide {
       return { reply: { code: '2.31', options: [{ number: O.BLOCK1, value: encodeBlock({ num: block.num, more: true, szx }) }], payload: new Uint8Array(0) } }
     }
     this.reassembly.delete(key)
-    return { body: Buffer.concat(state.parts) }
+    return { body: concatBytes(state.parts) }
   }
 }
 
