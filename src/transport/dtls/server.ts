@@ -1,0 +1,283 @@
+import dgram from 'node:dgram'
+import type { Logger } from '../../logger.js'
+import { peerKey, type DatagramTransport, type InboundDatagram, type PeerAddress, type PskLookup, type SessionEndReason } from '../types.js'
+import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
+import { chooseCipherSuite } from './cipher.js'
+import { Connection, isWholeClientHello, type ConnectionContext } from './connection.js'
+import { CookieJar } from './cookie.js'
+import { DtlsError } from './errors.js'
+import { HandshakeType, parseHandshakeFragments, serializeHandshake, type HandshakeFragment } from './handshake.js'
+import { HandshakeState } from './handshake-state.js'
+import { ExtensionType, parseClientHello, RENEGOTIATION_SCSV, serializeHelloVerifyRequest, type ClientHello } from './hello.js'
+import { ContentType, DTLS_1_0, DTLS_1_2, parseRecords, serializeRecord, type DtlsRecord } from './record.js'
+
+/** Options of `createDtlsTransport`. */
+export interface DtlsTransportOptions {
+  /** Address to bind; default 127.0.0.1. */
+  host?: string
+  /** Port to bind; default 0 (a free port). */
+  port?: number
+  /** Asynchronous PSK lookup by identity (UTF-8). */
+  pskLookup: PskLookup
+  logger: Logger
+  /** A handshake not finished after this long is dropped; default 30 s. */
+  handshakeTimeoutMs?: number
+  /** A session that received nothing for this long is dropped; default 30 min. */
+  sessionIdleTimeoutMs?: number
+  /** Most established sessions; a new peer beyond it gets no answer. Default 10 000. */
+  maxSessions?: number
+  /** Most handshakes in progress (after the cookie exchange). Default 1 000. */
+  maxHandshakes?: number
+  /** First flight retransmission timeout, doubled up to 60 s; default 1 s (RFC 6347 4.2.4.1). */
+  retransmitInitialMs?: number
+  /** PSK identity hint sent in a ServerKeyExchange; none by default (node-dtls-client 1.1.1 breaks on one). */
+  identityHint?: string
+}
+
+/** Counters of a DTLS transport. */
+export interface DtlsStats {
+  /** Peers with any state (handshake or session). */
+  connections: number
+  sessions: number
+  handshakes: number
+  helloVerifyRequests: number
+  handshakesCompleted: number
+  handshakesFailed: number
+  /** Datagrams (or records of them) discarded as malformed, unauthenticated or unsolicited. */
+  dropped: number
+}
+
+/** The DTLS server transport: `DatagramTransport` plus counters. */
+export type DtlsTransport = DatagramTransport & { stats(): DtlsStats }
+
+/** Creates a DTLS 1.2 PSK server transport (RFC 6347, RFC 4279) on one UDP socket. */
+export function createDtlsTransport(options: DtlsTransportOptions): DtlsTransport {
+  const host = options.host ?? '127.0.0.1'
+  const logger = options.logger
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000
+  const sessionIdleTimeoutMs = options.sessionIdleTimeoutMs ?? 30 * 60_000
+  const maxSessions = options.maxSessions ?? 10_000
+  const maxHandshakes = options.maxHandshakes ?? 1_000
+  const retransmitInitialMs = options.retransmitInitialMs ?? 1_000
+  const identityHint = options.identityHint === undefined ? undefined : Buffer.from(options.identityHint, 'utf8')
+
+  const conns = new Map<string, Connection>()
+  const cookies = new CookieJar()
+  const datagramHandlers: Array<(d: InboundDatagram) => void> = []
+  const endHandlers: Array<(peer: PeerAddress, identity: string | undefined, reason: SessionEndReason) => void> = []
+  const counters = { sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0 }
+  let socket: dgram.Socket | undefined
+  let bound: PeerAddress | undefined
+  let sweeper: NodeJS.Timeout | undefined
+  let closed = false
+
+  const sendRaw = (peer: PeerAddress, datagram: Buffer): void => {
+    socket?.send(datagram, peer.port, peer.address, (err) => {
+      if (err) logger.debug({ peer: peerKey(peer), err }, 'DTLS send failed')
+    })
+  }
+
+  const forget = (conn: Connection): void => {
+    if (conns.get(conn.key) === conn && conn.empty && !conn.busy) conns.delete(conn.key)
+  }
+
+  const ctx: ConnectionContext = {
+    logger,
+    pskLookup: options.pskLookup,
+    identityHint,
+    retransmitInitialMs,
+    retransmitMaxMs: 60_000,
+    sendRaw,
+    deliver(peer, data, identity) {
+      for (const h of datagramHandlers) {
+        try {
+          h({ peer, data, identity })
+        } catch (err) {
+          logger.error({ peer: peerKey(peer), err }, 'datagram handler threw')
+        }
+      }
+    },
+    handshakeStarted() {
+      counters.handshakes++
+    },
+    handshakeEnded(_conn, ok) {
+      counters.handshakes--
+      if (ok) counters.handshakesCompleted++
+      else counters.handshakesFailed++
+    },
+    settled: forget,
+    sessionStarted() {
+      counters.sessions++
+    },
+    sessionEnded(conn, identity, reason) {
+      counters.sessions--
+      logger.debug({ peer: conn.key, identity, reason }, 'DTLS session ended')
+      for (const h of endHandlers) {
+        try {
+          h(conn.peer, identity, reason)
+        } catch (err) {
+          logger.error({ peer: conn.key, err }, 'session-end handler threw')
+        }
+      }
+    },
+  }
+
+  /** The stateless part: answers a ClientHello without a valid cookie, admits one with it. */
+  const handleClientHello = (peer: PeerAddress, key: string, record: DtlsRecord, fragment: HandshakeFragment): void => {
+    let hello: ClientHello
+    try {
+      hello = parseClientHello(fragment.body)
+    } catch {
+      counters.dropped++
+      return
+    }
+    if (hello.cookie.length === 0 || !cookies.verify(key, hello)) {
+      const hvr = serializeHandshake({
+        msgType: HandshakeType.helloVerifyRequest,
+        messageSeq: fragment.messageSeq,
+        body: serializeHelloVerifyRequest(cookies.make(key, hello)),
+      })
+      // The record number mirrors the ClientHello's (RFC 6347 4.2.1): no state needed.
+      sendRaw(peer, serializeRecord({ type: ContentType.handshake, version: DTLS_1_0, epoch: 0, seq: record.seq, fragment: hvr }))
+      counters.helloVerifyRequests++
+      return
+    }
+    const suite = chooseCipherSuite(hello.cipherSuites)
+    // DTLS versions count down: 0xfefd (1.2) is numerically below 0xfeff (1.0).
+    const versionOk = hello.clientVersion <= DTLS_1_2
+    if (!suite || !versionOk || !hello.compressionMethods.includes(0)) {
+      logger.info({ peer: key, offered: hello.cipherSuites.map((s) => s.toString(16)) }, 'DTLS handshake refused: no common cipher suite or version')
+      const desc = versionOk ? AlertDescription.handshakeFailure : AlertDescription.protocolVersion
+      sendRaw(peer, serializeRecord({ type: ContentType.alert, version: DTLS_1_2, epoch: 0, seq: record.seq, fragment: serializeAlert(AlertLevel.fatal, desc) }))
+      counters.handshakesFailed++
+      return
+    }
+    let conn = conns.get(key)
+    if (!conn?.handshake && counters.handshakes >= maxHandshakes) {
+      logger.warn({ peer: key, maxHandshakes }, 'DTLS handshake refused: too many handshakes in progress')
+      counters.dropped++
+      return
+    }
+    if (!conn?.session && counters.sessions >= maxSessions) {
+      logger.warn({ peer: key, maxSessions }, 'DTLS handshake refused: too many sessions')
+      counters.dropped++
+      return
+    }
+    if (!conn) {
+      conn = new Connection(peer, key, ctx)
+      conns.set(key, conn)
+    }
+    const helloBytes = serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: fragment.messageSeq, body: fragment.body })
+    const renegotiation = hello.extensions.has(ExtensionType.renegotiationInfo) || hello.cipherSuites.includes(RENEGOTIATION_SCSV)
+    const ems = hello.extensions.has(ExtensionType.extendedMasterSecret)
+    conn.startHandshake(new HandshakeState(hello, helloBytes, fragment.messageSeq, record.seq, suite, ems, renegotiation, retransmitInitialMs))
+    forget(conn)
+  }
+
+  const onMessage = (data: Buffer, rinfo: dgram.RemoteInfo): void => {
+    const peer: PeerAddress = { address: rinfo.address, port: rinfo.port }
+    const key = peerKey(peer)
+    const records = parseRecords(data)
+    if (records.length === 0) {
+      counters.dropped++
+      return
+    }
+    for (const record of records) {
+      if (record.epoch === 0 && record.type === ContentType.handshake) {
+        let fragments: HandshakeFragment[] | undefined
+        try {
+          fragments = parseHandshakeFragments(record.fragment)
+        } catch {
+          counters.dropped++
+          continue
+        }
+        if (fragments.length === 1 && isWholeClientHello(fragments[0])) {
+          handleClientHello(peer, key, record, fragments[0])
+          continue
+        }
+      }
+      const conn = conns.get(key)
+      if (!conn || !conn.enqueue(record)) counters.dropped++
+    }
+  }
+
+  const sweep = (): void => {
+    const now = Date.now()
+    for (const conn of [...conns.values()]) {
+      if (conn.handshake && now - conn.handshake.startedAt > handshakeTimeoutMs) conn.expireHandshake()
+      if (conn.session && now - conn.session.lastActivity > sessionIdleTimeoutMs) conn.expireSession()
+      forget(conn)
+    }
+  }
+
+  const transport: DtlsTransport = {
+    kind: 'dtls',
+    listen() {
+      if (socket) return Promise.reject(new DtlsError('LWC_DTLS_CLOSED', 'DTLS transport already listening'))
+      return new Promise<PeerAddress>((resolve, reject) => {
+        const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4')
+        socket = s
+        s.once('error', reject)
+        s.on('message', (msg, rinfo) => {
+          try {
+            onMessage(msg, rinfo)
+          } catch (err) {
+            counters.dropped++
+            logger.debug({ err }, 'DTLS datagram dropped')
+          }
+        })
+        s.bind(options.port ?? 0, host, () => {
+          s.off('error', reject)
+          s.on('error', (err) => logger.warn({ err }, 'DTLS socket error'))
+          const a = s.address()
+          bound = { address: a.address, port: a.port }
+          const period = Math.max(20, Math.min(handshakeTimeoutMs, sessionIdleTimeoutMs, 10_000) / 4)
+          sweeper = setInterval(sweep, period)
+          sweeper.unref()
+          logger.info({ address: peerKey(bound) }, 'DTLS transport listening')
+          resolve(bound)
+        })
+      })
+    },
+    address() {
+      if (!bound) throw new DtlsError('LWC_DTLS_NOT_LISTENING', 'DTLS transport is not listening')
+      return bound
+    },
+    async send(peer, data) {
+      if (closed) throw new DtlsError('LWC_DTLS_CLOSED', 'DTLS transport is closed')
+      const conn = conns.get(peerKey(peer))
+      if (!conn || !conn.sendApplicationData(data)) {
+        throw new DtlsError('LWC_DTLS_NO_SESSION', `no DTLS session with ${peerKey(peer)}`)
+      }
+    },
+    onDatagram(handler) {
+      datagramHandlers.push(handler)
+    },
+    onSessionEnd(handler) {
+      endHandlers.push(handler)
+    },
+    closeSession(peer, reason = 'revoked') {
+      const key = peerKey(peer)
+      const conn = conns.get(key)
+      if (!conn) return
+      conn.close(reason)
+      conns.delete(key)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (sweeper) clearInterval(sweeper)
+      for (const conn of [...conns.values()]) conn.close('shutdown')
+      conns.clear()
+      const s = socket
+      if (!s) return
+      // Let the close_notify datagrams leave before the socket goes.
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      await new Promise<void>((resolve) => s.close(() => resolve()))
+    },
+    stats() {
+      return { connections: conns.size, ...counters }
+    },
+  }
+  return transport
+}
