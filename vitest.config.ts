@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Compiles contracts/*.sol into src/chain/generated/ first (a no-op when unchanged).
+    globalSetup: ['test/setup.global.ts'],
     // Real peers (anvil, openssl, libcoap) take a moment to start on a 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,0 +1,161 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto'
+import { LwchainError } from '../errors/base.js'
+
+/**
+ * Sealing: ECIES over X25519 + HKDF-SHA256 + AES-256-GCM, so secrets (PSKs, e-mails, password
+ * verifiers) can sit on a public chain and open only with the deployment's private key.
+ *
+ * Sealed format: version (1) || ephemeral public key (32) || nonce (12) || ciphertext || tag (16).
+ * The `context` (e.g. "lwchain:client:bootstrap-psk:<endpoint>") is the AEAD associated data, so
+ * a sealed value copied into another record or field does not open.
+ */
+
+/** Format version byte of sealed values. */
+export const SEALED_VERSION = 1
+/** Bytes a sealed value adds to its plaintext (version + ephemeral key + nonce + tag). */
+export const SEALED_OVERHEAD = 1 + 32 + 12 + 16
+
+const HKDF_INFO = Buffer.from('lwchain/seal/v1/x25519-hkdf-sha256-aes256gcm')
+
+/** A sealed value did not open: wrong key, wrong context, truncated or tampered. */
+export class UnsealError extends LwchainError {
+  override name = 'UnsealError'
+  constructor(reason: string, cause?: unknown) {
+    super(`cannot open sealed value: ${reason}`, { code: 'LWC_UNSEAL', cause })
+  }
+}
+
+/** A sealing key is not a 32-byte X25519 key (or is a low-order point). */
+export class InvalidSealingKeyError extends LwchainError {
+  override name = 'InvalidSealingKeyError'
+  constructor(reason: string, cause?: unknown) {
+    super(`invalid sealing key: ${reason}`, { code: 'LWC_SEALING_KEY_INVALID', cause })
+  }
+}
+
+/** An X25519 key pair: 32-byte raw public and private keys. */
+export interface SealingKeyPair {
+  publicKey: Uint8Array
+  privateKey: Uint8Array
+}
+
+/** Creates a fresh deployment sealing key pair. */
+export function generateSealingKeyPair(): SealingKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('x25519')
+  return { publicKey: rawPublic(publicKey), privateKey: rawPrivate(privateKey) }
+}
+
+/** The public key belonging to a raw 32-byte X25519 private key. */
+export function sealingPublicKeyOf(privateKey: Uint8Array): Uint8Array {
+  return rawPublic(createPublicKey(privateKeyObject(privateKey)))
+}
+
+/** Seals `plaintext` to `publicKey`, bound to `context`; every call gives a different output. */
+export function seal(publicKey: Uint8Array, plaintext: Uint8Array, context: string | Uint8Array): Uint8Array {
+  const recipient = publicKeyObject(publicKey)
+  const { publicKey: ephPub, privateKey: ephPriv } = generateKeyPairSync('x25519')
+  const ephRaw = rawPublic(ephPub)
+  const key = deriveKey(diffieHellman({ privateKey: ephPriv, publicKey: recipient }), ephRaw, publicKey)
+  const nonce = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  cipher.setAAD(contextBytes(context))
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()])
+  return Buffer.concat([Buffer.from([SEALED_VERSION]), ephRaw, nonce, body, cipher.getAuthTag()])
+}
+
+/** Opens a value sealed with `seal`; throws UnsealError (LWC_UNSEAL) on any mismatch. */
+export function open(privateKey: Uint8Array, sealed: Uint8Array, context: string | Uint8Array): Uint8Array {
+  const priv = privateKeyObject(privateKey)
+  if (sealed.length < SEALED_OVERHEAD) throw new UnsealError('too short')
+  if (sealed[0] !== SEALED_VERSION) throw new UnsealError(`unknown format version ${sealed[0]}`)
+  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length)
+  const ephRaw = buf.subarray(1, 33)
+  const nonce = buf.subarray(33, 45)
+  const body = buf.subarray(45, buf.length - 16)
+  const tag = buf.subarray(buf.length - 16)
+  let shared: Buffer
+  try {
+    shared = diffieHellman({ privateKey: priv, publicKey: publicKeyObject(ephRaw) })
+  } catch (err) {
+    throw new UnsealError('bad ephemeral key', err)
+  }
+  const key = deriveKey(shared, ephRaw, rawPublic(createPublicKey(priv)))
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce)
+    decipher.setAAD(contextBytes(context))
+    decipher.setAuthTag(tag)
+    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]))
+  } catch (err) {
+    throw new UnsealError('wrong key, wrong context or tampered data', err)
+  }
+}
+
+/** Hex (`0x…`, 64 digits) of a raw 32-byte sealing key. */
+export function sealingKeyToHex(key: Uint8Array): `0x${string}` {
+  return `0x${Buffer.from(key).toString('hex')}`
+}
+
+/** Parses a raw 32-byte sealing key from hex (with or without `0x`). */
+export function sealingKeyFromHex(hex: string): Uint8Array {
+  const digits = hex.trim().replace(/^0x/i, '')
+  if (!/^[0-9a-fA-F]{64}$/.test(digits)) throw new InvalidSealingKeyError('expected 32 bytes as hex')
+  return new Uint8Array(Buffer.from(digits, 'hex'))
+}
+
+function deriveKey(shared: Buffer, ephemeralPublic: Uint8Array, recipientPublic: Uint8Array): Buffer {
+  // An all-zero secret means a low-order point was supplied; refuse rather than derive a known key.
+  if (shared.every((b) => b === 0)) throw new InvalidSealingKeyError('low-order public key')
+  const salt = Buffer.concat([ephemeralPublic, recipientPublic])
+  return Buffer.from(hkdfSync('sha256', shared, salt, HKDF_INFO, 32))
+}
+
+function contextBytes(context: string | Uint8Array): Uint8Array {
+  return typeof context === 'string' ? new TextEncoder().encode(context) : context
+}
+
+function publicKeyObject(raw: Uint8Array): KeyObject {
+  if (raw.length !== 32) throw new InvalidSealingKeyError(`public key must be 32 bytes, got ${raw.length}`)
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(raw) }, format: 'jwk' })
+  } catch (err) {
+    throw new InvalidSealingKeyError('not an X25519 public key', err)
+  }
+}
+
+// PKCS#8 DER prefix of a raw X25519 private key (RFC 8410).
+const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
+
+function privateKeyObject(raw: Uint8Array): KeyObject {
+  if (raw.length !== 32) throw new InvalidSealingKeyError(`private key must be 32 bytes, got ${raw.length}`)
+  try {
+    return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, raw]), format: 'der', type: 'pkcs8' })
+  } catch (err) {
+    throw new InvalidSealingKeyError('not an X25519 private key', err)
+  }
+}
+
+function rawPublic(key: KeyObject): Uint8Array {
+  const x = key.export({ format: 'jwk' }).x
+  if (!x) throw new InvalidSealingKeyError('cannot export public key')
+  return new Uint8Array(Buffer.from(x, 'base64url'))
+}
+
+function rawPrivate(key: KeyObject): Uint8Array {
+  const d = key.export({ format: 'jwk' }).d
+  if (!d) throw new InvalidSealingKeyError('cannot export private key')
+  return new Uint8Array(Buffer.from(d, 'base64url'))
+}
+
+function b64url(raw: Uint8Array): string {
+  return Buffer.from(raw).toString('base64url')
+}
