@@ -1,0 +1,303 @@
+import type { Address, Hex, PublicClient } from 'viem'
+import type { Logger } from '../../logger.js'
+import { emailHash as hashEmail } from '../hashes.js'
+import { openValue } from '../records/sealValue.js'
+import { toChainError } from '../toChainError.js'
+import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursorFile.js'
+import type { StoreEvent } from './events.js'
+import { fetchStoreEvents } from './fetchStoreEvents.js'
+import type { ClientByIdentity, ClientView, UserView, ViewChange, ViewLag } from './types.js'
+import { ViewState, type Unsealer } from './viewState.js'
+
+export interface CreateChainViewOptions {
+  publicClient: PublicClient
+  addresses: { clientStore: Address; userStore: Address }
+  deployBlock: bigint | number | string
+  /** With it, lookups return unsealed PSKs, e-mails and password verifiers (kept in memory only). */
+  sealingPrivateKey?: Uint8Array
+  /** Where to persist cursor + snapshot so a restart resumes instead of rescanning. */
+  cursorFile?: string
+  /** Poll period for new blocks. Default 1,000 ms. */
+  pollIntervalMs?: number
+  /** Blocks per eth_getLogs request. Default 5,000. */
+  chunkSize?: bigint
+  /** Used only to redact messages. */
+  rpcUrl?: string
+  logger?: Logger
+}
+
+/**
+ * An in-memory view of ClientStore and UserStore, kept current from events. Every lookup is
+ * synchronous and answered from memory, so a DTLS handshake never waits for the RPC; when the
+ * RPC is down the view keeps serving what it had and reports its lag.
+ */
+export interface ChainView {
+  /** Loads the snapshot (if any) and syncs once; fails only if neither gives a state. Then polls. */
+  start(): Promise<void>
+  /** Stops polling and persists the cursor. */
+  stop(): Promise<void>
+  /** Runs one sync round now (also what the poller runs). Rejects on RPC failure. */
+  syncNow(): Promise<void>
+  /** Resolves once the view has applied every block up to `block` (e.g. a write's receipt block). */
+  waitForBlock(block: bigint | number, timeoutMs?: number): Promise<void>
+  clientByEndpoint(endpoint: string): ClientView | undefined
+  clientByIdentity(identity: string): ClientByIdentity | undefined
+  userByUsername(username: string): UserView | undefined
+  userByEmail(email: string): UserView | undefined
+  clients(): ClientView[]
+  users(): UserView[]
+  lag(): ViewLag
+  /** Calls `listener` for every applied change; returns the unsubscribe function. */
+  subscribe(listener: (change: ViewChange) => void): () => void
+}
+
+/** Creates a ChainView (call start()). */
+export function createChainView(options: CreateChainViewOptions): ChainView {
+  const { publicClient, addresses, logger } = options
+  const deployBlock = BigInt(options.deployBlock)
+  const pollMs = options.pollIntervalMs ?? 1_000
+  const unseal = options.sealingPrivateKey ? makeUnsealer(options.sealingPrivateKey, logger) : undefined
+  const listeners = new Set<(c: ViewChange) => void>()
+
+  let state = new ViewState(unseal)
+  // hash is unknown after a partial multi-chunk round; the next round looks it up.
+  let cursor: { block: bigint; hash?: Hex } | undefined
+  let lastSeenHead: bigint | undefined
+  let lastError: string | undefined
+  let lastSuccessAt: number | undefined
+  let healthy = false
+  let chainId: number | undefined
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  let inFlight: Promise<void> | undefined
+  let dirty = false
+  const waiters: { block: bigint; resolve: () => void }[] = []
+
+  const emit = (change: ViewChange | undefined): void => {
+    if (!change) return
+    for (const l of listeners) {
+      try {
+        l(change)
+      } catch (err) {
+        logger?.warn({ err }, 'chain view listener failed')
+      }
+    }
+  }
+
+  const applyAll = (target: ViewState, events: StoreEvent[], notify: boolean): void => {
+    for (const ev of events) {
+      const change = target.apply(ev)
+      if (notify) emit(change)
+    }
+  }
+
+  const releaseWaiters = (): void => {
+    if (!cursor) return
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].block <= cursor.block) {
+        waiters[i].resolve()
+        waiters.splice(i, 1)
+      }
+    }
+  }
+
+  const persist = (): void => {
+    if (!options.cursorFile || !cursor?.hash || chainId === undefined || !dirty) return
+    const snapshot: ViewSnapshot = {
+      format: 1,
+      chainId,
+      clientStore: addresses.clientStore,
+      userStore: addresses.userStore,
+      deployBlock: deployBlock.toString(),
+      cursor: { block: cursor.block.toString(), hash: cursor.hash },
+      ...state.entries(),
+    }
+    try {
+      writeViewSnapshot(options.cursorFile, snapshot)
+      dirty = false
+    } catch (err) {
+      logger?.warn({ err: (err as Error).message }, 'cannot persist the chain view cursor')
+    }
+  }
+
+  const loadSnapshot = (): boolean => {
+    if (!options.cursorFile) return false
+    const s = readViewSnapshot(options.cursorFile)
+    const same =
+      s &&
+      s.clientStore.toLowerCase() === addresses.clientStore.toLowerCase() &&
+      s.userStore.toLowerCase() === addresses.userStore.toLowerCase() &&
+      s.deployBlock === deployBlock.toString()
+    if (!s || !same) return false
+    state.restore(s)
+    cursor = { block: BigInt(s.cursor.block), hash: s.cursor.hash }
+    chainId = s.chainId
+    logger?.info({ block: s.cursor.block, clients: s.clients.length, users: s.users.length }, 'chain view resumed from cursor')
+    return true
+  }
+
+  /** Reloads everything into a fresh state and swaps it in; the old state serves meanwhile. */
+  const reload = async (head: { number: bigint; hash: Hex }): Promise<void> => {
+    const fresh = new ViewState(unseal)
+    const events = await fetchStoreEvents(publicClient, {
+      ...addresses,
+      fromBlock: deployBlock,
+      toBlock: head.number,
+      chunkSize: options.chunkSize,
+    })
+    applyAll(fresh, events, false)
+    const hadState = cursor !== undefined
+    state = fresh
+    cursor = { block: head.number, hash: head.hash }
+    dirty = true
+    if (hadState) emit({ kind: 'reset' })
+  }
+
+  const syncRound = async (): Promise<void> => {
+    chainId ??= await publicClient.getChainId()
+    const head = await publicClient.getBlock({ blockTag: 'latest' })
+    if (head.number === null || head.hash === null) return
+    lastSeenHead = head.number
+    if (!cursor) {
+      await reload({ number: head.number, hash: head.hash })
+      return
+    }
+    if (head.number < cursor.block) {
+      logger?.warn({ head: head.number.toString(), cursor: cursor.block.toString() }, 'chain rewound; reloading view')
+      await reload({ number: head.number, hash: head.hash })
+      return
+    }
+    if (!cursor.hash) cursor.hash = (await publicClient.getBlock({ blockNumber: cursor.block })).hash ?? undefined
+    if (head.number === cursor.block && head.hash === cursor.hash) return
+    // Same chain as before? The block at the cursor must still have the hash we saw.
+    const atCursor = await publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
+    if (!atCursor || atCursor.hash !== cursor.hash) {
+      logger?.warn({ cursor: cursor.block.toString() }, 'chain reorganised or replaced; reloading view')
+      await reload({ number: head.number, hash: head.hash })
+      return
+    }
+    if (head.number === cursor.block) return
+    await fetchStoreEvents(publicClient, {
+      ...addresses,
+      fromBlock: cursor.block + 1n,
+      toBlock: head.number,
+      chunkSize: options.chunkSize,
+      onChunk: (events, to) => {
+        applyAll(state, events, true)
+        cursor = { block: to, hash: to === head.number ? head.hash! : undefined }
+        dirty = true
+      },
+    })
+    cursor = { block: head.number, hash: head.hash }
+  }
+
+  const syncNow = (): Promise<void> => {
+    inFlight ??= (async () => {
+      try {
+        await syncRound()
+        if (!healthy && lastError) logger?.info('chain view back in sync')
+        healthy = true
+        lastError = undefined
+        lastSuccessAt = Date.now()
+        releaseWaiters()
+        persist()
+      } catch (err) {
+        const e = toChainError(err, { rpcUrl: options.rpcUrl })
+        if (healthy || lastError !== e.shortMessage) logger?.warn({ code: e.code }, `chain view sync failed: ${e.shortMessage}`)
+        healthy = false
+        lastError = e.shortMessage
+        throw e
+      } finally {
+        inFlight = undefined
+      }
+    })()
+    return inFlight
+  }
+
+  const schedule = (): void => {
+    if (!running) return
+    timer = setTimeout(() => {
+      syncNow()
+        .catch(() => undefined)
+        .finally(schedule)
+    }, pollMs)
+    timer.unref?.()
+  }
+
+  return {
+    async start() {
+      if (running) return
+      const resumed = loadSnapshot()
+      try {
+        await syncNow()
+      } catch (err) {
+        if (!resumed) throw err
+        // Keep serving the snapshot; the poller retries.
+      }
+      running = true
+      schedule()
+    },
+    async stop() {
+      running = false
+      if (timer) clearTimeout(timer)
+      await inFlight?.catch(() => undefined)
+      persist()
+      for (const w of waiters.splice(0)) w.resolve()
+    },
+    syncNow,
+    waitForBlock(block, timeoutMs = 30_000) {
+      const target = BigInt(block)
+      if (cursor && cursor.block >= target) return Promise.resolve()
+      return new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => {
+          const i = waiters.indexOf(w)
+          if (i >= 0) waiters.splice(i, 1)
+          reject(new Error(`chain view did not reach block ${target} within ${timeoutMs} ms`))
+        }, timeoutMs)
+        const w = { block: target, resolve: () => { clearTimeout(t); resolve() } }
+        waiters.push(w)
+        void syncNow().catch(() => undefined)
+      })
+    },
+    clientByEndpoint: (endpoint) => state.clientByEndpoint(endpoint),
+    clientByIdentity(identity) {
+      const endpoint = state.endpointOfIdentity(identity)
+      if (endpoint === undefined) return undefined
+      const client = state.clientByEndpoint(endpoint)
+      if (!client) return undefined
+      const matchedRole = client.bootstrap.identity === identity ? 'bootstrap' : 'server'
+      return { ...client, matchedRole, psk: client[matchedRole].key }
+    },
+    userByUsername: (username) => state.userByUsername(username),
+    userByEmail: (email) => state.userByEmailHash(hashEmail(email)),
+    clients: () => state.clients(),
+    users: () => state.users(),
+    lag() {
+      const behind = lastSeenHead !== undefined && cursor ? Number(lastSeenHead - cursor.block) : 0
+      return {
+        behindBlocks: Math.max(0, behind),
+        lastSyncedBlock: cursor ? Number(cursor.block) : undefined,
+        lastSeenHead: lastSeenHead !== undefined ? Number(lastSeenHead) : undefined,
+        lastError,
+        sinceMs: lastSuccessAt === undefined ? Infinity : Date.now() - lastSuccessAt,
+        healthy,
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+function makeUnsealer(privateKey: Uint8Array, logger?: Logger): Unsealer {
+  return (sealed, context) => {
+    try {
+      return openValue(privateKey, sealed, context)
+    } catch {
+      // Wrong key or tampered value: serve the record without the secret, say so once per call.
+      logger?.warn({ context: context.split(':').slice(0, 3).join(':') }, 'cannot open a sealed value')
+      return undefined
+    }
+  }
+}
