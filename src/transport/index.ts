@@ -2,3 +2,5 @@
 export * from './types.js'
 export { createUdpTransport, TransportNotListeningError, type UdpTransportOptions } from './udp.js'
 export * from './coap/index.js'
+export * from './dtls/index.js'
+export { createDtlsClientTransport, type DtlsClientOptions, type DtlsClientCipher } from './dtls/client.js'
