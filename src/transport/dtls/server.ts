@@ -36,6 +36,8 @@ export interface DtlsTransportOptions {
 
 /** Counters of a DTLS transport. */
 export interface DtlsStats {
+  /** Datagrams received. */
+  datagrams: number
   /** Peers with any state (handshake or session). */
   connections: number
   sessions: number
@@ -65,7 +67,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const cookies = new CookieJar()
   const datagramHandlers: Array<(d: InboundDatagram) => void> = []
   const endHandlers: Array<(peer: PeerAddress, identity: string | undefined, reason: SessionEndReason) => void> = []
-  const counters = { sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0 }
+  const counters = { datagrams: 0, sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0 }
   let socket: dgram.Socket | undefined
   let bound: PeerAddress | undefined
   let sweeper: NodeJS.Timeout | undefined
@@ -177,6 +179,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const onMessage = (data: Buffer, rinfo: dgram.RemoteInfo): void => {
     const peer: PeerAddress = { address: rinfo.address, port: rinfo.port }
     const key = peerKey(peer)
+    counters.datagrams++
     const records = parseRecords(data)
     if (records.length === 0) {
       counters.dropped++
