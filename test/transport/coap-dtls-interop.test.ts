@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/logger.js'
-import { createCoapEndpoint, type CoapEndpoint, type CoapRequest } from '../../src/transport/coap/index.js'
+import { CoapSessionEndedError, createCoapEndpoint, type CoapEndpoint, type CoapRequest } from '../../src/transport/coap/index.js'
 import { createDtlsClientTransport } from '../../src/transport/dtls/client.js'
 import { createDtlsTransport } from '../../src/transport/dtls/index.js'
 import type { PeerAddress } from '../../src/transport/types.js'
@@ -92,5 +92,23 @@ describe('CoAP over our DTLS server', () => {
     } finally {
       await device.stop()
     }
+  })
+
+  it('rejects a pending request to a device whose DTLS session ends', async () => {
+    const device = createCoapEndpoint({
+      transport: createDtlsClientTransport({ peer: address, identity: IDENTITY, key: keyBytes }),
+      logger: silentLogger(),
+      ...FAST,
+      piggybackDelayMs: 10,
+    })
+    device.onRequest(() => new Promise(() => {})) // acknowledges, never answers
+    await device.start()
+    await device.request(address, { method: 'POST', path: ['rd'] })
+    const pending = server.request(received.at(-1)!.peer, { method: 'GET', path: ['3'] }).catch((e) => e)
+    await new Promise((r) => setTimeout(r, 100)) // let the empty ACK arrive
+    await device.stop() // close_notify
+    const err = await pending
+    expect(err).toBeInstanceOf(CoapSessionEndedError)
+    expect(err.code).toBe('LWC_COAP_SESSION_ENDED')
   })
 })

@@ -4,7 +4,7 @@
  */
 import { peerKey, type PeerAddress } from '../types.js'
 import { type EndpointCore, tokenHex } from './core.js'
-import { CoapBlockError, CoapEndpointClosedError, CoapFormatError, CoapResetError, CoapTimeoutError } from './errors.js'
+import { CoapBlockError, CoapEndpointClosedError, CoapFormatError, CoapResetError, CoapSessionEndedError, CoapTimeoutError } from './errors.js'
 import { emptyMessage, type CoapMessage, type CoapOption } from './message.js'
 import {
   OptionNumber as O,
@@ -130,6 +130,13 @@ export class CoapClientSide {
     }
     // Nobody waits for this token: reject it, which also ends a stale observation (RFC 7641 §3.6).
     return emptyMessage('RST', msg.messageId)
+  }
+
+  /** Rejects the peer's pending requests and drops its observations (its DTLS session ended). */
+  sessionEnded(peer: PeerAddress, reason: string): void {
+    const prefix = `${peerKey(peer)}#`
+    for (const [key, ex] of [...this.exchanges]) if (key.startsWith(prefix)) ex.reject(new CoapSessionEndedError(peerKey(peer), reason))
+    for (const key of [...this.observations.keys()]) if (key.startsWith(prefix)) this.observations.delete(key)
   }
 
   /** Rejects everything pending (endpoint stopping). */

@@ -6,7 +6,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { Logger } from '../../logger.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../types.js'
-import { CoapEndpointClosedError, CoapResetError, CoapSendError, CoapTimeoutError } from './errors.js'
+import { CoapEndpointClosedError, CoapResetError, CoapSendError, CoapSessionEndedError, CoapTimeoutError } from './errors.js'
 import { ExpiringMap } from './expiring-map.js'
 import { encodeMessage, type CoapMessage } from './message.js'
 
@@ -73,6 +73,8 @@ type Timer = ReturnType<typeof setTimeout>
 /** A reply remembered for a received message id, sent again when the message is duplicated. */
 export interface SeenEntry {
   reply?: Uint8Array
+  /** Creation order, compared with the peer's last session end. */
+  readonly seq: number
 }
 
 /** The shared state of one endpoint. */
@@ -100,6 +102,9 @@ export class EndpointCore {
   private readonly timers = new Set<Timer>()
   private readonly transmissions = new Map<string, Transmission>()
   private mid = randomInt(0x10000)
+  private seenSeq = 0
+  /** seenSeq at the last session end of each peer: older seen entries belong to a dead session. */
+  private readonly sessionEnds: ExpiringMap<string, number>
 
   constructor(options: CoapEndpointOptions) {
     this.transport = options.transport
@@ -116,6 +121,35 @@ export class EndpointCore {
     }
     this.seen = new ExpiringMap(this.cfg.exchangeLifetimeMs)
     this.resetHooks = new ExpiringMap(this.cfg.exchangeLifetimeMs)
+    this.sessionEnds = new ExpiringMap(this.cfg.exchangeLifetimeMs)
+  }
+
+  /**
+   * The dedup entry of a received message id, ignoring entries from an ended session: a device
+   * that handshakes again may reuse message ids, which are only unique within a session.
+   */
+  lookupSeen(peer: PeerAddress, messageId: number): SeenEntry | undefined {
+    const key = peerKey(peer)
+    const entry = this.seen.get(`${key}#${messageId}`)
+    if (!entry) return undefined
+    const ended = this.sessionEnds.get(key)
+    return ended !== undefined && entry.seq <= ended ? undefined : entry
+  }
+
+  /** Records a received message id. */
+  markSeen(peer: PeerAddress, messageId: number): SeenEntry {
+    const entry: SeenEntry = { seq: ++this.seenSeq }
+    this.seen.set(`${peerKey(peer)}#${messageId}`, entry)
+    return entry
+  }
+
+  /** Forgets the peer's dedup entries and stops retransmitting to it (its session is gone). */
+  sessionEnded(peer: PeerAddress, reason: string): void {
+    this.sessionEnds.set(peerKey(peer), this.seenSeq)
+    const prefix = `${peerKey(peer)}#`
+    for (const [key, tx] of [...this.transmissions]) {
+      if (key.startsWith(prefix)) tx.reject(new CoapSessionEndedError(peerKey(peer), reason))
+    }
   }
 
   /** setTimeout that stop() clears. */
@@ -252,6 +286,7 @@ export class EndpointCore {
     this.timers.clear()
     this.seen.clear()
     this.resetHooks.clear()
+    this.sessionEnds.clear()
   }
 
   get pendingTransmissions(): number {

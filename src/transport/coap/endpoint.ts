@@ -78,15 +78,13 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
       return
     }
     // CON or NON: deduplicate by message id.
-    const seenKey = `${peerKey(peer)}#${msg.messageId}`
-    const seen = core.seen.get(seenKey)
+    const seen = core.lookupSeen(peer, msg.messageId)
     if (seen) {
       core.stats.duplicates++
       if (msg.type === 'CON' && seen.reply) void core.sendBytes(peer, seen.reply).catch(() => {})
       return
     }
-    const entry = {} as { reply?: Uint8Array }
-    core.seen.set(seenKey, entry)
+    const entry = core.markSeen(peer, msg.messageId)
     if (msg.code === '0.00') {
       // CoAP ping (§4.3): a CON empty message is answered with RST.
       if (msg.type === 'CON') entry.reply = core.sendQuietly(peer, emptyMessage('RST', msg.messageId))
@@ -106,6 +104,12 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
     async start() {
       if (!wired) {
         options.transport.onDatagram(receive)
+        options.transport.onSessionEnd((peer, _identity, reason) => {
+          if (!core.running) return
+          core.sessionEnded(peer, reason)
+          client.sessionEnded(peer, reason)
+          server.sessionEnded(peer)
+        })
         wired = true
       }
       const address = await options.transport.listen()

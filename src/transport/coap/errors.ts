@@ -52,3 +52,11 @@ export class CoapSendError extends LwchainError {
     super(`cannot send CoAP message to ${peer}`, { code: 'LWC_COAP_SEND', cause, details: String((cause as Error)?.message ?? cause) })
   }
 }
+
+/** The DTLS session with the peer ended while a request or observation was pending. */
+export class CoapSessionEndedError extends LwchainError {
+  override name = 'CoapSessionEndedError'
+  constructor(peer: string, reason: string) {
+    super(`DTLS session with ${peer} ended (${reason})`, { code: 'LWC_COAP_SESSION_ENDED' })
+  }
+}

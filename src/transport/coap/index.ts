@@ -23,5 +23,6 @@ export {
   CoapFormatError,
   CoapResetError,
   CoapSendError,
+  CoapSessionEndedError,
   CoapTimeoutError,
 } from './errors.js'

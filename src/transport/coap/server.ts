@@ -150,6 +150,12 @@ export class CoapServerSide {
       .catch((err) => this.core.logger.error({ err }, 'coap response not sent'))
   }
 
+  /** Ends the peer's relations (its DTLS session ended: notifications could not reach it). */
+  sessionEnded(peer: PeerAddress): void {
+    const prefix = `${peerKey(peer)}#`
+    for (const [key, r] of [...this.relations]) if (key.startsWith(prefix)) r.end('closed')
+  }
+
   /** Ends every relation (endpoint stopping). */
   shutdown(): void {
     for (const r of [...this.relations.values()]) r.end('closed')
