@@ -70,7 +70,9 @@ export function coerceValue(type: ResourceType, value: unknown, format = 'value'
   switch (type) {
     case 'string':
     case 'corelnk':
-      return typeof value === 'string' ? value : bad(`expected a string, got ${describe(value)}`)
+      if (typeof value !== 'string') return bad(`expected a string, got ${describe(value)}`)
+      // A lone surrogate has no UTF-8 form: encoding it would silently write U+FFFD instead.
+      return LONE_SURROGATE.test(value) ? bad('string holds a lone UTF-16 surrogate') : value
     case 'integer':
     case 'unsigned': {
       const n = toBigInt(value)
@@ -131,7 +133,7 @@ export function valueToText(type: ResourceType, value: ResourceValue, format = '
     case 'float': {
       const n = v as number
       if (!Number.isFinite(n)) throw new CodecError(format, `float ${n} has no text form`)
-      return String(n)
+      return Object.is(n, -0) ? '-0' : String(n)
     }
     case 'boolean':
       return v ? '1' : '0'
@@ -148,6 +150,7 @@ export function valueToText(type: ResourceType, value: ResourceValue, format = '
   }
 }
 
+const LONE_SURROGATE = /\p{Cs}/u
 const INTEGER_TEXT = /^[+-]?\d{1,20}$/
 const FLOAT_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?$/
 const OBJLNK_TEXT = /^(\d{1,5}):(\d{1,5})$/
