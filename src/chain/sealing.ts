@@ -65,7 +65,14 @@ export function seal(publicKey: Uint8Array, plaintext: Uint8Array, context: stri
   const recipient = publicKeyObject(publicKey)
   const { publicKey: ephPub, privateKey: ephPriv } = generateKeyPairSync('x25519')
   const ephRaw = rawPublic(ephPub)
-  const key = deriveKey(diffieHellman({ privateKey: ephPriv, publicKey: recipient }), ephRaw, publicKey)
+  let shared: Buffer
+  try {
+    shared = diffieHellman({ privateKey: ephPriv, publicKey: recipient })
+  } catch (err) {
+    // OpenSSL refuses low-order points (an all-zero shared secret)
+    throw new InvalidSealingKeyError('low-order public key', err)
+  }
+  const key = deriveKey(shared, ephRaw, publicKey)
   const nonce = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', key, nonce)
   cipher.setAAD(contextBytes(context))
@@ -83,13 +90,13 @@ export function open(privateKey: Uint8Array, sealed: Uint8Array, context: string
   const nonce = buf.subarray(33, 45)
   const body = buf.subarray(45, buf.length - 16)
   const tag = buf.subarray(buf.length - 16)
-  let shared: Buffer
+  let key: Buffer
   try {
-    shared = diffieHellman({ privateKey: priv, publicKey: publicKeyObject(ephRaw) })
+    const shared = diffieHellman({ privateKey: priv, publicKey: publicKeyObject(ephRaw) })
+    key = deriveKey(shared, ephRaw, rawPublic(createPublicKey(priv)))
   } catch (err) {
     throw new UnsealError('bad ephemeral key', err)
   }
-  const key = deriveKey(shared, ephRaw, rawPublic(createPublicKey(priv)))
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, nonce)
     decipher.setAAD(contextBytes(context))
