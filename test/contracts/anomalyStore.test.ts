@@ -45,7 +45,7 @@ describe('AnomalyStore', () => {
       poster: f.deployer.account.address,
     })
     const second = await post('urn:imei:350000000000002', 1, 1_700_000_001n, '{}')
-    expect(parseEventLogs({ abi: anomalyStoreAbi, logs: second.logs })[0].args.id).toBe(2n)
+    expect(parseEventLogs({ abi: anomalyStoreAbi, logs: second.logs, eventName: 'AnomalyPosted' })[0].args.id).toBe(2n)
     expect(await read('anomalyCount')).toBe(2n)
   })
 
@@ -93,7 +93,7 @@ describe('AnomalyStore', () => {
     const postAt = async (t: bigint) => {
       await test.setNextBlockTimestamp({ timestamp: t })
       const r = await post('timed', 1, t0, '{}')
-      ids.push(parseEventLogs({ abi: anomalyStoreAbi, logs: r.logs })[0].args.id)
+      ids.push(parseEventLogs({ abi: anomalyStoreAbi, logs: r.logs, eventName: 'AnomalyPosted' })[0].args.id)
     }
     await postAt(t0)
     await postAt(t0 + 10n)
@@ -108,7 +108,7 @@ describe('AnomalyStore', () => {
     await test.setAutomine(true)
     for (const hash of pending) {
       const r = await f.publicClient.waitForTransactionReceipt({ hash })
-      ids.push(parseEventLogs({ abi: anomalyStoreAbi, logs: r.logs })[0].args.id)
+      ids.push(parseEventLogs({ abi: anomalyStoreAbi, logs: r.logs, eventName: 'AnomalyPosted' })[0].args.id)
     }
     await postAt(t0 + 30n)
     const times = await Promise.all(ids.map(async (id) => (await read('getAnomaly', [id])).blockTime as bigint))
