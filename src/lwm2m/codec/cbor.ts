@@ -31,7 +31,7 @@ export type CborMap = Map<number | string, CborValue>
 export interface CborDocument {
   readonly value: CborValue
   /** Byte offset where each array and map starts. */
-  readonly offsets: WeakMap<object, number>
+  readonly offsets: Map<object, number>
 }
 
 /** Type guard for CBOR floats. */
@@ -53,7 +53,7 @@ const UTF8_OUT = new TextEncoder()
 
 class CborReader {
   pos = 0
-  readonly offsets = new WeakMap<object, number>()
+  readonly offsets = new Map<object, number>()
   readonly view: DataView
   constructor(
     readonly bytes: Uint8Array,

@@ -24,7 +24,7 @@ export type JsonObject = Map<string, JsonValue>
 export interface JsonDocument {
   readonly value: JsonValue
   /** Character offset where each array and object starts. */
-  readonly offsets: WeakMap<object, number>
+  readonly offsets: Map<object, number>
 }
 
 /** Reads one JSON document (whitespace around it allowed). Throws CodecError with the offset. */
@@ -52,7 +52,7 @@ const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b
 
 class Reader {
   pos = 0
-  readonly offsets = new WeakMap<object, number>()
+  readonly offsets = new Map<object, number>()
   constructor(
     readonly text: string,
     readonly format: string,

@@ -53,52 +53,65 @@ export function decodeSenmlCborEntries(payload: Uint8Array, limits: CodecLimits 
 }
 
 function readRecord(m: CborMap, offset: number | undefined): SenmlRecord {
-  const bad = (reason: string): never => {
-    throw new CodecError(NAME, reason, offset)
-  }
-  const str = (k: number | string, name: string): string | undefined => {
-    const v = m.get(k)
-    return v === undefined || typeof v === 'string' ? v : bad(`"${name}" must be a text string`)
-  }
-  const num = (k: number, name: string): number | undefined => {
-    const v = m.get(k)
-    if (v === undefined) return undefined
-    if (typeof v === 'number' || typeof v === 'bigint') return Number(v)
-    return isCborFloat(v) ? v.value : bad(`"${name}" must be a number`)
-  }
-  for (const k of m.keys()) {
-    if (typeof k === 'string' && k.endsWith('_')) bad(`unsupported must-understand field "${k}"`)
-  }
   const r: SenmlRecord = { offset }
-  const bn = str(SenmlLabel.bn, 'bn')
-  if (bn !== undefined) r.bn = bn
-  const n = str(SenmlLabel.n, 'n')
-  if (n !== undefined) r.n = n
-  const bt = num(SenmlLabel.bt, 'bt')
-  if (bt !== undefined) r.bt = bt
-  const bv = num(SenmlLabel.bv, 'bv')
-  if (bv !== undefined) r.bv = bv
-  const t = num(SenmlLabel.t, 't')
-  if (t !== undefined) r.t = t
-  const v: CborValue | undefined = m.get(SenmlLabel.v)
-  if (v !== undefined) {
-    if (typeof v === 'number' || typeof v === 'bigint') {
-      r.v = v
-      r.vFloat = false
-    } else if (isCborFloat(v)) {
-      r.v = v.value
-      r.vFloat = true
-    } else bad('"v" must be a number')
+  for (const [k, v] of m) {
+    switch (k) {
+      case SenmlLabel.bn:
+        r.bn = text(v, 'bn', offset)
+        break
+      case SenmlLabel.n:
+        r.n = text(v, 'n', offset)
+        break
+      case SenmlLabel.bt:
+        r.bt = num(v, 'bt', offset)
+        break
+      case SenmlLabel.bv:
+        r.bv = num(v, 'bv', offset)
+        break
+      case SenmlLabel.t:
+        r.t = num(v, 't', offset)
+        break
+      case SenmlLabel.v:
+        if (typeof v === 'number' || typeof v === 'bigint') {
+          r.v = v
+          r.vFloat = false
+        } else if (isCborFloat(v)) {
+          r.v = v.value
+          r.vFloat = true
+        } else fail('"v" must be a number', offset)
+        break
+      case SenmlLabel.vs:
+        r.vs = text(v, 'vs', offset)
+        break
+      case SenmlLabel.vb:
+        if (typeof v !== 'boolean') fail('"vb" must be a boolean', offset)
+        r.vb = v as boolean
+        break
+      case SenmlLabel.vd:
+        if (!(v instanceof Uint8Array)) fail('"vd" must be a byte string', offset)
+        r.vd = new Uint8Array(v as Uint8Array)
+        break
+      case SenmlLabel.vlo:
+        r.vlo = text(v, 'vlo', offset)
+        break
+      default:
+        if (typeof k === 'string' && k.endsWith('_')) fail(`unsupported must-understand field "${k}"`, offset)
+    }
   }
-  const vs = str(SenmlLabel.vs, 'vs')
-  if (vs !== undefined) r.vs = vs
-  const vb = m.get(SenmlLabel.vb)
-  if (vb !== undefined) r.vb = typeof vb === 'boolean' ? vb : bad('"vb" must be a boolean')
-  const vd = m.get(SenmlLabel.vd)
-  if (vd !== undefined) r.vd = vd instanceof Uint8Array ? new Uint8Array(vd) : bad('"vd" must be a byte string')
-  const vlo = str(SenmlLabel.vlo, 'vlo')
-  if (vlo !== undefined) r.vlo = vlo
   return r
+}
+
+function fail(reason: string, offset: number | undefined): never {
+  throw new CodecError(NAME, reason, offset)
+}
+
+function text(v: CborValue, name: string, offset: number | undefined): string {
+  return typeof v === 'string' ? v : fail(`"${name}" must be a text string`, offset)
+}
+
+function num(v: CborValue, name: string, offset: number | undefined): number {
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v)
+  return isCborFloat(v) ? v.value : fail(`"${name}" must be a number`, offset)
 }
 
 /** Writes entries as a SenML CBOR pack (integer labels, "bn" only when the base changes). */

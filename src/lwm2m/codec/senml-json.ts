@@ -5,7 +5,7 @@ import type { LwM2mNode } from '../node.js'
 import type { ModelRegistry } from '../model.js'
 import type { NodeCodec } from './types.js'
 import { DEFAULT_LIMITS, type CodecLimits } from './limits.js'
-import { isJsonNumber, isJsonObject, jsonNumber, jsonString, readJson, type JsonValue } from './json-reader.js'
+import { isJsonNumber, isJsonObject, jsonNumber, jsonString, readJson, type JsonNumber, type JsonValue } from './json-reader.js'
 import { decodeBase64, encodeBase64Url } from './bytes-text.js'
 import {
   buildNode,
@@ -46,46 +46,46 @@ export function payloadText(payload: Uint8Array, format: string, limits: CodecLi
 }
 
 function readRecord(o: Map<string, JsonValue>, offset: number | undefined): SenmlRecord {
-  const bad = (reason: string): never => {
-    throw new CodecError(NAME, reason, offset)
-  }
-  const str = (k: string): string | undefined => {
-    const v = o.get(k)
-    return v === undefined || typeof v === 'string' ? v : bad(`"${k}" must be a string`)
-  }
-  const num = (k: string): number | undefined => {
-    const v = o.get(k)
-    return v === undefined ? undefined : isJsonNumber(v) ? Number(v.value) : bad(`"${k}" must be a number`)
-  }
-  for (const k of o.keys()) if (k.endsWith('_')) bad(`unsupported must-understand field "${k}"`)
   const r: SenmlRecord = { offset }
-  const bn = str('bn')
-  if (bn !== undefined) r.bn = bn
-  const n = str('n')
-  if (n !== undefined) r.n = n
-  const bt = num('bt')
-  if (bt !== undefined) r.bt = bt
-  const bv = num('bv')
-  if (bv !== undefined) r.bv = bv
-  const t = num('t')
-  if (t !== undefined) r.t = t
-  const v = o.get('v')
-  if (v !== undefined) {
-    if (!isJsonNumber(v)) bad('"v" must be a number')
-    else {
-      r.v = v.value
-      r.vFloat = v.float
+  for (const [k, v] of o) {
+    switch (k) {
+      case 'bn':
+      case 'n':
+      case 'vs':
+      case 'vlo':
+        r[k] = text(v, k, offset)
+        break
+      case 'bt':
+      case 'bv':
+      case 't':
+        if (!isJsonNumber(v)) fail(`"${k}" must be a number`, offset)
+        r[k] = Number((v as JsonNumber).value)
+        break
+      case 'v':
+        if (!isJsonNumber(v)) fail('"v" must be a number', offset)
+        r.v = (v as JsonNumber).value
+        r.vFloat = (v as JsonNumber).float
+        break
+      case 'vb':
+        if (typeof v !== 'boolean') fail('"vb" must be a boolean', offset)
+        r.vb = v as boolean
+        break
+      case 'vd':
+        r.vd = decodeBase64(text(v, k, offset), NAME, offset)
+        break
+      default:
+        if (k.endsWith('_')) fail(`unsupported must-understand field "${k}"`, offset)
     }
   }
-  const vs = str('vs')
-  if (vs !== undefined) r.vs = vs
-  const vb = o.get('vb')
-  if (vb !== undefined) r.vb = typeof vb === 'boolean' ? vb : bad('"vb" must be a boolean')
-  const vd = str('vd')
-  if (vd !== undefined) r.vd = decodeBase64(vd, NAME, offset)
-  const vlo = str('vlo')
-  if (vlo !== undefined) r.vlo = vlo
   return r
+}
+
+function fail(reason: string, offset: number | undefined): never {
+  throw new CodecError(NAME, reason, offset)
+}
+
+function text(v: JsonValue, name: string, offset: number | undefined): string {
+  return typeof v === 'string' ? v : fail(`"${name}" must be a string`, offset)
 }
 
 /** Writes entries as a SenML JSON pack, repeating "bn" only when the base changes. */

@@ -1,5 +1,5 @@
-import { CodecError, InvalidPathError } from '../errors.js'
-import { formatPath, isPathWithin, parsePath, pathIds, pathLevel, toPath, type LwM2mPath } from '../path.js'
+import { CodecError } from '../errors.js'
+import { MAX_ID, formatPath, pathIds, pathLevel, toPath, type LwM2mPath } from '../path.js'
 import type {
   LwM2mNode,
   MultipleResource,
@@ -75,21 +75,42 @@ export function resolveSenmlRecords(records: readonly SenmlRecord[], format: str
   })
 }
 
-/** Parses a resolved name into a resource or resource-instance path. */
+/** Parses a resolved name into a resource or resource-instance path (same rules as parsePath). */
 export function resolveName(name: string, format: string, offset?: number): LwM2mPath {
-  if (name === '') throw new CodecError(format, 'record has no name', offset)
-  let path: LwM2mPath
-  try {
-    path = parsePath(name)
-  } catch (err) {
-    if (err instanceof InvalidPathError) throw new CodecError(format, `record name "${name}" is not an LwM2M path`, offset)
-    throw err
+  const ids = scanIds(name)
+  if (ids === undefined) throw new CodecError(format, `record name "${name}" is not an LwM2M path`, offset)
+  if (ids.length < 3) throw new CodecError(format, `record name "${name}" is not a resource path`, offset)
+  return ids.length === 3
+    ? { objectId: ids[0], instanceId: ids[1], resourceId: ids[2] }
+    : { objectId: ids[0], instanceId: ids[1], resourceId: ids[2], resourceInstanceId: ids[3] }
+}
+
+/**
+ * The ids of `/a/b/c` (leading and trailing slashes optional), each 1-5 digits and at most
+ * MAX_ID, at most four; undefined otherwise. A character scan: this runs once per record.
+ */
+function scanIds(name: string): number[] | undefined {
+  let start = 0
+  let end = name.length
+  while (start < end && name.charCodeAt(start) === 0x2f) start++
+  while (end > start && name.charCodeAt(end - 1) === 0x2f) end--
+  if (start === end) return undefined
+  const ids: number[] = []
+  let id = 0
+  let digits = 0
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? 0x2f : name.charCodeAt(i)
+    if (c === 0x2f) {
+      if (digits === 0 || id > MAX_ID || ids.length === 4) return undefined
+      ids.push(id)
+      id = 0
+      digits = 0
+    } else if (c >= 0x30 && c <= 0x39 && digits < 5) {
+      id = id * 10 + (c - 0x30)
+      digits++
+    } else return undefined
   }
-  const level = pathLevel(path)
-  if (level !== 'resource' && level !== 'resourceInstance') {
-    throw new CodecError(format, `record name "${name}" is not a resource path`, offset)
-  }
-  return path
+  return ids
 }
 
 function recordValue(r: SenmlRecord, bv: number | undefined, format: string): RawValue {
@@ -124,11 +145,14 @@ export function buildNode(
   const level = pathLevel(path)
   if (level === 'root') throw new CodecError(format, 'a request path (/o, /o/i, /o/i/r or /o/i/r/ri) is needed')
   const latest = new Map<string, DecodedEntry>()
+  const prefix = pathIds(path)
   for (const e of entries) {
-    if (!isPathWithin(e.path, path)) {
+    const p = e.path
+    const ids = [p.objectId, p.instanceId, p.resourceId, p.resourceInstanceId]
+    if (!prefix.every((id, i) => ids[i] === id)) {
       throw new CodecError(format, `record ${formatPath(e.path)} is outside the request path ${formatPath(path)}`, e.offset)
     }
-    const key = formatPath(e.path)
+    const key = `${p.objectId}/${p.instanceId}/${p.resourceId}/${p.resourceInstanceId ?? ''}`
     const seen = latest.get(key)
     if (seen !== undefined) {
       if (seen.time === undefined || e.time === undefined || seen.time === e.time) {
@@ -201,12 +225,12 @@ class NodeBuilder {
 
   resource(objectId: number, instanceId: number, resourceId: number, entries: DecodedEntry[]): ResourceNode | undefined {
     const rm = this.models.getResource(objectId, resourceId)
-    const rpath = formatPath(toPath([objectId, instanceId, resourceId]))
+    const rpath = () => formatPath(toPath([objectId, instanceId, resourceId]))
     const deep = entries.filter((e) => e.path.resourceInstanceId !== undefined)
     const multiple = rm?.multiple ?? deep.length > 0
     if (multiple) {
       if (deep.length !== entries.length) {
-        throw new CodecError(this.format, `resource ${rpath} is multiple-instance: a value needs an instance id`, entries.find((e) => !deep.includes(e))?.offset)
+        throw new CodecError(this.format, `resource ${rpath()} is multiple-instance: a value needs an instance id`, entries.find((e) => !deep.includes(e))?.offset)
       }
       const type = rm?.type ?? (deep.length > 0 ? inferType(deep[0].raw) : 'none')
       const instances = new Map<number, ResourceValue>()
@@ -214,7 +238,7 @@ class NodeBuilder {
       const node: MultipleResource = { kind: 'multipleResource', id: resourceId, type, instances }
       return node
     }
-    if (deep.length > 0) throw new CodecError(this.format, `resource ${rpath} is single-instance`, deep[0].offset)
+    if (deep.length > 0) throw new CodecError(this.format, `resource ${rpath()} is single-instance`, deep[0].offset)
     if (entries.length === 0) return undefined
     const e = entries[0]
     const type = rm?.type ?? inferType(e.raw)
@@ -223,7 +247,7 @@ class NodeBuilder {
   }
 
   value(e: DecodedEntry, type: ResourceType): ResourceValue {
-    return typedValue(e.raw, type, this.format, e.offset, this.options, formatPath(e.path))
+    return typedValue(e.raw, type, this.format, e.offset, this.options, e.path)
   }
 }
 
@@ -268,10 +292,10 @@ export function typedValue(
   format: string,
   offset?: number,
   options: TypingOptions = {},
-  where = 'value',
+  where?: LwM2mPath,
 ): ResourceValue {
   const bad = (reason: string): never => {
-    throw new CodecError(format, `${where}: ${reason}`, offset)
+    throw new CodecError(format, `${where ? formatPath(where) : 'value'}: ${reason}`, offset)
   }
   switch (type) {
     case 'string':
