@@ -66,7 +66,8 @@ function ccm8(key: Buffer, implicitIv: Buffer): RecordCipher {
       const nonce = Buffer.concat([implicitIv, explicit])
       const c = createCipheriv('aes-128-ccm', key, nonce, { authTagLength: 8 })
       c.setAAD(pseudoHeader(type, version, epoch, seq, plaintext.length), { plaintextLength: plaintext.length })
-      const ct = c.update(plaintext)
+      // Some zero-length views make OpenSSL's CCM skip its length setup ("tag not set"): use a fresh one.
+      const ct = c.update(plaintext.length === 0 ? Buffer.alloc(0) : plaintext)
       c.final()
       return Buffer.concat([explicit, ct, c.getAuthTag()])
     },
@@ -79,7 +80,7 @@ function ccm8(key: Buffer, implicitIv: Buffer): RecordCipher {
         const d = createDecipheriv('aes-128-ccm', key, nonce, { authTagLength: 8 })
         d.setAuthTag(tag)
         d.setAAD(pseudoHeader(type, version, epoch, seq, ct.length), { plaintextLength: ct.length })
-        const pt = d.update(ct)
+        const pt = d.update(ct.length === 0 ? Buffer.alloc(0) : ct)
         d.final()
         return pt
       } catch {
