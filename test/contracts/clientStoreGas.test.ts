@@ -37,6 +37,10 @@ it('adds a client for the same gas at 1, 100 and 1,000 existing clients, within 
     count += 1
   }
   console.log(`addClient gas at ${CHECKPOINTS.map((c) => `${c} existing: ${figures[c]}`).join(', ')} (budget ${BUDGET}); addClients of 100: ${perRecordInBatch} per record`)
+  const moved = { ...clientRecord(f.sealing.publicKey, next), serverUri: 'coaps://10.0.0.2:5684', serverIdentity: `sv-moved-${next}` }
+  const update = await mined(f, f.deployer.writeContract({ ...store, functionName: 'updateClient', args: [moved] }))
+  const remove = await mined(f, f.deployer.writeContract({ ...store, functionName: 'removeClient', args: [clientRecord(f.sealing.publicKey, 1).endpoint] }))
+  console.log(`at ${count} clients: updateClient (new server identity) ${update.gasUsed}, removeClient ${remove.gasUsed}`)
   const values = Object.values(figures)
   const min = values.reduce((a, b) => (a < b ? a : b))
   const max = values.reduce((a, b) => (a > b ? a : b))
