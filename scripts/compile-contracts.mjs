@@ -3,7 +3,7 @@
 // `{ abi, bytecode } as const` module (git-ignored) so ABIs are never copied by hand.
 // Runs before every build and test, so it skips work when nothing that affects the output changed.
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -68,7 +68,10 @@ function main() {
     lines.push('')
   }
   mkdirSync(dirname(outFile), { recursive: true })
-  writeFileSync(outFile, lines.join('\n'))
+  // Write then rename, so a test run starting in parallel never imports a half-written module.
+  const tmp = `${outFile}.${process.pid}.tmp`
+  writeFileSync(tmp, lines.join('\n'))
+  renameSync(tmp, outFile)
   process.stdout.write(`compile-contracts: wrote ${outFile.slice(root.length + 1)}\n`)
 }
 
