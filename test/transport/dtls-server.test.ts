@@ -23,6 +23,17 @@ async function client(s: GivenServer): Promise<RawDtlsClient> {
   return c
 }
 
+/** Runs ClientHello, HelloVerifyRequest, ClientHello(cookie); resolves with the server's flight. */
+async function cookieExchange(c: RawDtlsClient): Promise<Buffer> {
+  const random = randomBytes(32)
+  const hello = (cookie: Buffer, seq: number) =>
+    c.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: seq, body: RawDtlsClient.clientHello(random, cookie, [0xc0a8], true) }))
+  c.send(hello(Buffer.alloc(0), 0))
+  const hvr = parseRecords(await c.next())[0].fragment
+  c.send(hello(Buffer.from(hvr.subarray(15, 15 + hvr[14])), 1))
+  return c.next()
+}
+
 describe('DTLS server handshake', () => {
   for (const [name, suite] of Object.entries(CipherSuite)) {
     for (const ems of [true, false]) {
@@ -95,15 +106,32 @@ describe('DTLS server handshake', () => {
     expect(s.transport.stats().connections).toBe(0)
   })
 
+  it('answers a handshake message out of order with unexpected_message and forgets the peer', async () => {
+    const s = await server()
+    const c = await client(s)
+    await cookieExchange(c)
+    c.send(c.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.finished, messageSeq: 2, body: Buffer.alloc(12) })))
+    const [alert] = parseRecords(await c.next())
+    expect([alert.type, ...alert.fragment]).toEqual([ContentType.alert, 2, 10])
+    expect(s.transport.stats()).toMatchObject({ connections: 0, handshakes: 0 })
+  })
+
+  it('sends no ServerKeyExchange by default and one with the identity hint when configured', async () => {
+    const plain = await server()
+    const types = (d: Buffer) => parseRecords(d).map((r) => r.fragment[0])
+    expect(types(await cookieExchange(await client(plain)))).toEqual([HandshakeType.serverHello, HandshakeType.serverHelloDone])
+    const hinted = await server({ identityHint: 'lwchain' })
+    const flight = await cookieExchange(await client(hinted))
+    expect(types(flight)).toEqual([HandshakeType.serverHello, HandshakeType.serverKeyExchange, HandshakeType.serverHelloDone])
+    expect(parseRecords(flight)[1].fragment.subarray(12).toString()).toBe('\x00\x07lwchain')
+    const c = await client(hinted)
+    await c.handshake({ identity: IDENTITY, key: KEY })
+  })
+
   it('drops a handshake that does not finish in time', async () => {
     const s = await server({ handshakeTimeoutMs: 60, retransmitInitialMs: 1000 })
     const c = await client(s)
-    const random = randomBytes(32)
-    c.send(c.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 0, body: RawDtlsClient.clientHello(random, Buffer.alloc(0), [0xc0a8], true) })))
-    const hvr = parseRecords(await c.next())[0].fragment
-    const cookie = hvr.subarray(12 + 3, 12 + 3 + hvr[12 + 2])
-    c.send(c.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 1, body: RawDtlsClient.clientHello(random, cookie, [0xc0a8], true) })))
-    await c.next()
+    await cookieExchange(c)
     expect(s.transport.stats().handshakes).toBe(1)
     await until(() => s.transport.stats().handshakes === 0 && s.transport.stats().connections === 0)
   })

@@ -41,7 +41,7 @@ export function createDtlsClientTransport(options: DtlsClientOptions): DatagramT
     for (const h of endHandlers) h(server, undefined, reason)
   }
 
-  return {
+  const transport: DatagramTransport = {
     kind: 'dtls',
     listen() {
       if (socket) return Promise.reject(new DtlsError('LWC_DTLS_CLOSED', 'DTLS client already started'))
@@ -99,7 +99,7 @@ export function createDtlsClientTransport(options: DtlsClientOptions): DatagramT
       endHandlers.push(handler)
     },
     closeSession() {
-      void this.close()
+      void transport.close()
     },
     async close() {
       const s = socket
@@ -127,6 +127,7 @@ export function createDtlsClientTransport(options: DtlsClientOptions): DatagramT
       end('closed')
     },
   }
+  return transport
 }
 
 function isLoopback(address: string): boolean {

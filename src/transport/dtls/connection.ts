@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Logger } from '../../logger.js'
 import type { PeerAddress, PskLookup, SessionEndReason } from '../types.js'
 import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
@@ -292,7 +292,7 @@ export class Connection {
     const master = hs.master!
     const expected = verifyData(master, 'client finished', transcriptHash(hs.transcript))
     if (hs.unknownIdentity) return this.failHandshake(hs, AlertDescription.handshakeFailure, 'unknown PSK identity')
-    if (m.body.length !== 12 || !expected.equals(m.body)) {
+    if (m.body.length !== 12 || !timingSafeEqual(expected, m.body)) {
       return this.failHandshake(hs, AlertDescription.handshakeFailure, 'client Finished did not verify (wrong PSK?)')
     }
     const finishedBytes = serializeHandshake(m)

@@ -72,11 +72,17 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   let bound: PeerAddress | undefined
   let sweeper: NodeJS.Timeout | undefined
   let closed = false
+  let socketClosed = false
 
   const sendRaw = (peer: PeerAddress, datagram: Buffer): void => {
-    socket?.send(datagram, peer.port, peer.address, (err) => {
-      if (err) logger.debug({ peer: peerKey(peer), err }, 'DTLS send failed')
-    })
+    if (!socket || socketClosed) return
+    try {
+      socket.send(datagram, peer.port, peer.address, (err) => {
+        if (err) logger.debug({ peer: peerKey(peer), err }, 'DTLS send failed')
+      })
+    } catch (err) {
+      logger.debug({ peer: peerKey(peer), err }, 'DTLS send failed')
+    }
   }
 
   const forget = (conn: Connection): void => {
@@ -277,6 +283,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
       // Let the close_notify datagrams leave before the socket goes.
       await new Promise<void>((resolve) => setImmediate(resolve))
       await new Promise<void>((resolve) => s.close(() => resolve()))
+      socketClosed = true
     },
     stats() {
       return { connections: conns.size, ...counters }
