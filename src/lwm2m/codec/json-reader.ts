@@ -102,6 +102,8 @@ class Reader {
       if (!Number.isFinite(value)) this.fail('number out of range', start)
       return { kind: 'number', value, float }
     }
+    // No LwM2M integer needs more than 20 digits; refusing long ones bounds BigInt parsing time.
+    if (raw.length > 40) this.fail('integer literal too long', start)
     const value = Number(raw)
     return { kind: 'number', value: Number.isSafeInteger(value) ? value : BigInt(raw), float }
   }
