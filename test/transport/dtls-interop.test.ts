@@ -112,6 +112,14 @@ describe('node-dtls-client', () => {
     await c.close()
   })
 
+  it('times out with a typed error when no server answers', async () => {
+    const silent = await givenServer({ maxHandshakes: 0 })
+    await silent.transport.close()
+    const c = createDtlsClientTransport({ peer: silent.address, identity: IDENTITY, key: KEY, timeoutMs: 300 })
+    await expect(c.listen()).rejects.toMatchObject({ code: 'LWC_DTLS_HANDSHAKE_TIMEOUT' })
+    await c.close()
+  })
+
   it('carries binary keys and non-ASCII identities intact', async () => {
     const key = Buffer.from([0x00, 0xff, 0x80, 0x7f, 0x10, 0xc3, 0xa9])
     const identity = 'gerät-ü'

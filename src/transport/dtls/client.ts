@@ -74,7 +74,9 @@ export function createDtlsClientTransport(options: DtlsClientOptions): DatagramT
         })
         s.on('error', (err: Error) => {
           if (!connected) {
-            reject(new DtlsError('LWC_DTLS_HANDSHAKE', `DTLS handshake with ${peerKey(server)} failed`, { details: err.message, cause: err }))
+            const timeout = /timed out/i.test(err.message)
+            const code = timeout ? 'LWC_DTLS_HANDSHAKE_TIMEOUT' : 'LWC_DTLS_HANDSHAKE'
+            reject(new DtlsError(code, `DTLS handshake with ${peerKey(server)} ${timeout ? 'timed out' : 'failed'}`, { details: err.message, cause: err }))
             return
           }
           options.logger?.debug({ peer: peerKey(server), err }, 'DTLS client error')

@@ -4,7 +4,8 @@ import { LwchainError } from '../../errors/base.js'
 export type DtlsErrorCode =
   | 'LWC_DTLS_DECODE' // a record or handshake message does not parse
   | 'LWC_DTLS_NO_SESSION' // send() to a peer without an established session
-  | 'LWC_DTLS_HANDSHAKE' // a handshake failed (alert, timeout, wrong key)
+  | 'LWC_DTLS_HANDSHAKE' // a handshake failed (alert, wrong key, no common suite)
+  | 'LWC_DTLS_HANDSHAKE_TIMEOUT' // the peer did not complete a handshake in time
   | 'LWC_DTLS_NOT_LISTENING' // address()/send() before listen()
   | 'LWC_DTLS_CLOSED' // the transport was closed
 
