@@ -1,6 +1,6 @@
 import { CodecError } from '../errors.js'
 import type { ObjectLink, ResourceType, ResourceValue } from '../node.js'
-import { coerceValue, normalizeInteger, timeFromSeconds, timeToSeconds } from './values.js'
+import { INT64_MAX, coerceValue, normalizeInteger, timeFromSeconds, timeToSeconds } from './values.js'
 
 /**
  * Value bytes of a TLV for each resource type (LwM2M TS Core §7.4.3 and Appendix C): integers
@@ -23,8 +23,12 @@ export function encodeTlvValue(type: ResourceType, value: ResourceValue): Uint8A
       return v as Uint8Array
     case 'integer':
       return encodeInteger(BigInt(v as number | bigint), true)
-    case 'unsigned':
-      return encodeInteger(BigInt(v as number | bigint), false)
+    case 'unsigned': {
+      // Sign-safe when it can be (200 as 00 C8, not C8): a LwM2M 1.0 peer reads every integer as
+      // signed, and a 1.1 peer reads both forms the same.
+      const n = BigInt(v as number | bigint)
+      return encodeInteger(n, n <= INT64_MAX)
+    }
     case 'time':
       return encodeInteger(BigInt(timeToSeconds(v as Date)), true)
     case 'float':

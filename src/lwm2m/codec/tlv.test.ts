@@ -133,11 +133,12 @@ describe('TLV codec: value sizes', () => {
     expect(encode(node, '/3/0/9')).toBe(bytes.replace(/\s+/g, ''))
   })
 
-  it('reads unsigned integers as unsigned (LwM2M 1.1)', () => {
+  it('reads unsigned integers as unsigned (LwM2M 1.1) and writes them so 1.0 peers read them too', () => {
     expect((decode('C1 01 FF', '/1/0/1') as SingleResource).value).toBe(255)
     expect((decode('C8 01 08 FF FF FF FF FF FF FF FF', '/1/0/1') as SingleResource).value).toBe(2n ** 64n - 1n)
     const node: SingleResource = { kind: 'resource', id: 1, type: 'unsigned', value: 200 }
-    expect(encode(node, '/1/0/1')).toBe('C101C8')
+    expect(encode(node, '/1/0/1')).toBe('C20100C8')
+    expect(encode({ ...node, value: 2n ** 64n - 1n }, '/1/0/1')).toBe('C80108FFFFFFFFFFFFFFFF')
   })
 
   it('decodes 4- and 8-byte floats and encodes each in the smallest exact size', () => {
