@@ -334,9 +334,18 @@ export class CborWriter {
   }
 
   text(s: string): this {
-    const b = UTF8_OUT.encode(s)
-    this.head(3, b.length)
-    return this.raw(b)
+    // Names and most values are ASCII: write them without an intermediate buffer.
+    let ascii = true
+    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80
+    if (!ascii) {
+      const b = UTF8_OUT.encode(s)
+      this.head(3, b.length)
+      return this.raw(b)
+    }
+    this.head(3, s.length)
+    this.ensure(s.length)
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i)
+    return this
   }
 
   bytes(b: Uint8Array): this {

@@ -12,6 +12,9 @@ import type {
 } from '../node.js'
 import type { ModelRegistry } from '../model.js'
 import { decodeBase64, formatObjlnk, parseObjlnk } from './bytes-text.js'
+import { INT64_MAX, INT64_MIN, UINT64_MAX, normalizeInteger } from './values.js'
+
+export { normalizeInteger }
 
 /**
  * What the name-carrying formats (SenML JSON, SenML CBOR, LwM2M JSON) share: records whose names
@@ -262,9 +265,6 @@ function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]
   return out
 }
 
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
-const UINT64_MAX = 2n ** 64n - 1n
 /** Date's range in milliseconds (ECMA-262 §21.4.1.1). */
 const MAX_DATE_MS = 8.64e15
 
@@ -330,11 +330,6 @@ export function typedValue(
     case 'none':
       return bad('an executable resource has no value')
   }
-}
-
-/** Integers are numbers when safe, bigints otherwise (the node's convention); -0 becomes 0. */
-export function normalizeInteger(v: bigint): number | bigint {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
 }
 
 // ---------------------------------------------------------------------------------------------
