@@ -99,6 +99,24 @@ describe('DTLS server handshake', () => {
     await expect(c.handshake({ identity: IDENTITY, key: KEY })).rejects.toThrow('alert 40')
   })
 
+  it('fails the handshake when the PSK lookup never answers, and serves the peer again afterwards', async () => {
+    let hang = true
+    const s = await server({ handshakeTimeoutMs: 100, pskLookup: (id) => (hang ? new Promise(() => undefined) : Promise.resolve(id === IDENTITY ? KEY : undefined)) })
+    const c = await client(s)
+    await expect(c.handshake({ identity: IDENTITY, key: KEY })).rejects.toThrow('alert 40')
+    await until(() => s.transport.stats().connections === 0)
+    hang = false
+    await c.handshake({ identity: IDENTITY, key: KEY })
+  })
+
+  it('rejects invalid options at creation', async () => {
+    const { createDtlsTransport } = await import('../../src/transport/dtls/index.js')
+    const base = { logger: (await import('./dtls-helpers.js')).memoryLogger().logger, pskLookup: async () => undefined }
+    expect(() => createDtlsTransport({ ...base, maxSessions: -1 })).toThrow(expect.objectContaining({ code: 'LWC_DTLS_OPTIONS' }))
+    expect(() => createDtlsTransport({ ...base, retransmitInitialMs: Number.NaN })).toThrow(expect.objectContaining({ code: 'LWC_DTLS_OPTIONS' }))
+    expect(() => createDtlsTransport({ ...base, identityHint: 'x'.repeat(200) })).toThrow(expect.objectContaining({ code: 'LWC_DTLS_OPTIONS' }))
+  })
+
   it('refuses a client that offers no suite we support', async () => {
     const s = await server()
     const c = await client(s)

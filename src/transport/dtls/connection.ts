@@ -17,6 +17,8 @@ export interface ConnectionContext {
   readonly identityHint?: Uint8Array
   readonly retransmitInitialMs: number
   readonly retransmitMaxMs: number
+  /** A PSK lookup slower than this counts as failed (it would otherwise hold the peer's queue). */
+  readonly lookupTimeoutMs: number
   sendRaw(peer: PeerAddress, datagram: Buffer): void
   deliver(peer: PeerAddress, data: Uint8Array, identity: string): void
   handshakeStarted(conn: Connection): void
@@ -267,7 +269,7 @@ export class Connection {
     hs.transcript.push(serializeHandshake(m))
     let psk: Uint8Array | undefined
     try {
-      psk = await this.ctx.pskLookup(identity)
+      psk = await withTimeout(this.ctx.pskLookup(identity), this.ctx.lookupTimeoutMs)
     } catch (err) {
       this.ctx.logger.warn({ peer: this.key, identity, err }, 'PSK lookup failed')
     }
@@ -454,4 +456,17 @@ export class Connection {
 /** True when a fragment is a whole ClientHello (the only message handled before state exists). */
 export function isWholeClientHello(f: HandshakeFragment): boolean {
   return f.msgType === HandshakeType.clientHello && isWhole(f)
+}
+
+/** Resolves like `p`, or rejects once `ms` passed. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`PSK lookup took longer than ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([p, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -2,6 +2,7 @@ import { LwchainError } from '../../errors/base.js'
 
 /** Stable codes of the DTLS layer. */
 export type DtlsErrorCode =
+  | 'LWC_DTLS_OPTIONS' // createDtlsTransport got an invalid option
   | 'LWC_DTLS_DECODE' // a record or handshake message does not parse
   | 'LWC_DTLS_NO_SESSION' // send() to a peer without an established session
   | 'LWC_DTLS_HANDSHAKE' // a handshake failed (alert, wrong key, no common suite)

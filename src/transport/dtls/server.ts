@@ -62,6 +62,10 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const maxHandshakes = options.maxHandshakes ?? 1_000
   const retransmitInitialMs = options.retransmitInitialMs ?? 1_000
   const identityHint = options.identityHint === undefined ? undefined : Buffer.from(options.identityHint, 'utf8')
+  validate({ handshakeTimeoutMs, sessionIdleTimeoutMs, retransmitInitialMs }, 1)
+  validate({ maxSessions, maxHandshakes }, 0)
+  // Our flights are never fragmented, so the hint must keep the ServerKeyExchange small.
+  if (identityHint && identityHint.length > 128) throw new DtlsError('LWC_DTLS_OPTIONS', 'identityHint is longer than 128 bytes')
 
   const conns = new Map<string, Connection>()
   const cookies = new CookieJar()
@@ -95,6 +99,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     identityHint,
     retransmitInitialMs,
     retransmitMaxMs: 60_000,
+    lookupTimeoutMs: handshakeTimeoutMs,
     sendRaw,
     deliver(peer, data, identity) {
       for (const h of datagramHandlers) {
@@ -290,4 +295,10 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     },
   }
   return transport
+}
+
+function validate(values: Record<string, number>, min: number): void {
+  for (const [name, v] of Object.entries(values)) {
+    if (!Number.isFinite(v) || v < min) throw new DtlsError('LWC_DTLS_OPTIONS', `${name} must be a number >= ${min}`, { details: String(v) })
+  }
 }
