@@ -31,6 +31,9 @@ export function singleValueType(
   if (model?.multiple && path.resourceInstanceId === undefined) {
     throw new CodecError(format, `${formatPath(path)} has multiple instances: ${format} carries only one value`)
   }
+  if (model && !model.multiple && path.resourceInstanceId !== undefined) {
+    throw new CodecError(format, `${formatPath(path)} addresses an instance of a single resource`)
+  }
   return model?.type ?? fallback
 }
 

@@ -54,6 +54,7 @@ describe('plain-text codec', () => {
     ['opaque that is not base64', 'not base64!', '/0/0/5'],
     ['a whole multiple resource', '1', '/3/0/6'],
     ['an object instance', '1', '/3/0'],
+    ['an instance of a single resource', '1', '/3/0/9/0'],
     ['a value for an executable resource', 'x', '/3/0/4'],
     ['empty text for an integer', '', '/3/0/9'],
   ])('rejects %s with a CodecError', (_what, payload, path) => {

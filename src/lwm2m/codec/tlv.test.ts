@@ -79,6 +79,13 @@ describe('TLV codec: the specification examples', () => {
     expect(resources(node)).toEqual(resources(decode(DEVICE_INSTANCE, '/3/0')))
   })
 
+  it('decodes the Device object read at /3, its single instance wrapped in an object-instance TLV', () => {
+    const node = decode('08 00 79' + DEVICE_INSTANCE, '/3') as ObjectNode
+    expect([...node.instances.keys()]).toEqual([0])
+    expect(resources(node.instances.get(0)!)).toEqual(resources(decode(DEVICE_INSTANCE, '/3/0')))
+    expect(encode(node, '/3')).toBe(('08 00 79' + DEVICE_INSTANCE).replace(/\s+/g, ''))
+  })
+
   it('decodes multiple object instances with a multiple resource and a 16-bit instance id', () => {
     const node = decode(ACCESS_CONTROL, '/2') as ObjectNode
     expect([...node.instances.keys()]).toEqual([0, 2])
@@ -212,6 +219,7 @@ describe('TLV codec: unknown objects and malformed input', () => {
     ['a value for an executable resource', 'C1 04 01', '/3/0'],
     ['bare resources at a multiple-instance object', 'C1 00 01', '/2'],
     ['the root path', 'C1 00 01', '/'],
+    ['an instance of a single resource', '41 00 01', '/3/0/9/0'],
   ])('rejects %s with a CodecError', (_what, bytes, path) => {
     let error: unknown
     try {

@@ -95,7 +95,9 @@ function decodeTlv(payload: Uint8Array, path: LwM2mPath, models: ModelRegistry, 
       if (t.id !== path.resourceInstanceId) {
         fail(`resource instance TLV ${t.id} does not match the path ${formatPath(path)}`, t.offset)
       }
-      const type = models.getResource(objectId, path.resourceId as number)?.type ?? 'opaque'
+      const model = models.getResource(objectId, path.resourceId as number)
+      if (model && !model.multiple) fail(`${formatPath(path)} addresses an instance of a single resource`, t.offset)
+      const type = model?.type ?? 'opaque'
       const value = decodeTlvValue(type, t.value, t.offset)
       return { kind: 'resourceInstance', id: t.id, type, value } satisfies ResourceInstanceNode
     }
