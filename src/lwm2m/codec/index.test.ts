@@ -4,6 +4,7 @@ import {
   codecByName,
   codecFor,
   decodeObjects,
+  decodeTimestamped,
   isFormatSupported,
   preferredFormat,
   supportedFormats,
@@ -63,6 +64,39 @@ describe('codec registry', () => {
     const objects = decodeObjects(ContentFormat.SENML_JSON, payload, loadDefaultModels())
     expect(objects.map((o) => o.id)).toEqual([3, 1])
     expect(() => decodeObjects(ContentFormat.TLV, payload, models)).toThrow(CodecError)
+  })
+})
+
+describe('decodeTimestamped', () => {
+  const enc = (s: string) => new TextEncoder().encode(s)
+
+  it('splits a SenML notification with history into one node per time, newest first', () => {
+    const payload = enc('[{"bn":"/6/0/","bt":268500000,"n":"0","v":22.9},{"n":"1","v":1.5},{"n":"0","v":24.1,"t":-50},{"n":"0","v":22.4,"t":10}]')
+    const nodes = decodeTimestamped(ContentFormat.SENML_JSON, payload, parsePath('/6/0'), models)
+    expect(nodes.map((n) => n.time)).toEqual([268500010, 268500000, 268499950])
+    expect(nodes[1].node).toEqual({
+      kind: 'instance',
+      id: 0,
+      resources: new Map([
+        [0, { kind: 'resource', id: 0, type: 'float', value: 22.9 }],
+        [1, { kind: 'resource', id: 1, type: 'float', value: 1.5 }],
+      ]),
+    })
+  })
+
+  it('reads LwM2M JSON timestamps the same way (Leshan json_timestamped_resources)', () => {
+    const payload = enc('{"bn":"/6/0/0","e":[{"v":22.9,"t":-30},{"v":22.4,"t":-5},{"v":24.1,"t":-50}],"bt":25462634}')
+    const nodes = decodeTimestamped(ContentFormat.JSON, payload, parsePath('/6/0/0'), models)
+    expect(nodes.map((n) => [n.time, (n.node as { value: number }).value])).toEqual([
+      [25462629, 22.4],
+      [25462604, 22.9],
+      [25462584, 24.1],
+    ])
+  })
+
+  it('gives formats without time one node without time', () => {
+    const nodes = decodeTimestamped(ContentFormat.TLV, hex(DEVICE_TLV), parsePath('/3/0'), models)
+    expect(nodes).toEqual([{ node: deviceInstance() }])
   })
 })
 

@@ -9,7 +9,8 @@ import { opaqueCodec } from './opaque.js'
 import { senmlJsonCodec, decodeSenmlJsonEntries } from './senml-json.js'
 import { senmlCborCodec, decodeSenmlCborEntries } from './senml-cbor.js'
 import { lwm2mJsonCodec, decodeLwm2mJsonEntries } from './lwm2m-json.js'
-import { buildObjects, type DecodedEntry } from './senml.js'
+import { buildObjects, buildTimestampedNodes, type DecodedEntry, type TimestampedNode } from './senml.js'
+import type { LwM2mPath } from '../path.js'
 
 /**
  * The codec registry: one NodeCodec per content format, and which formats each LwM2M version
@@ -95,5 +96,17 @@ export function decodeObjects(format: number, payload: Uint8Array, models: Model
   return buildObjects(decode(payload), models, name, { opaqueFromString: format === ContentFormat.JSON })
 }
 
+/**
+ * Decodes a payload that may carry values of several times (SenML or LwM2M JSON notifications
+ * with history) into one node per time, newest first. Other formats give one node without time.
+ */
+export function decodeTimestamped(format: number, payload: Uint8Array, path: LwM2mPath, models: ModelRegistry): TimestampedNode[] {
+  const decode = ENTRY_DECODERS.get(format)
+  if (!decode) return [{ node: codecFor(format).decode(payload, path, models) }]
+  const name = codecFor(format).name
+  return buildTimestampedNodes(decode(payload), path, models, name, { opaqueFromString: format === ContentFormat.JSON })
+}
+
 export type { NodeCodec } from './types.js'
+export type { TimestampedNode } from './senml.js'
 export { flattenNode, unflatten, type FlatValue } from './flatten.js'

@@ -102,14 +102,19 @@ export function encodeLwm2mJsonEntries(entries: readonly EncodeEntry[], emptyBas
   return new TextEncoder().encode(`{"bn":${jsonString(base)},"e":[${parts.join(',')}]}`)
 }
 
-/** LwM2M JSON (LwM2M 1.0 TS §6.4.4), content format 11543. */
-export const lwm2mJsonCodec: NodeCodec = {
-  format: ContentFormat.JSON,
-  name: NAME,
-  decode(payload: Uint8Array, path: LwM2mPath, models: ModelRegistry): LwM2mNode {
-    return buildNode(decodeLwm2mJsonEntries(payload), path, models, NAME, { opaqueFromString: true })
-  },
-  encode(node: LwM2mNode, path: LwM2mPath, _models: ModelRegistry): Uint8Array {
-    return encodeLwm2mJsonEntries(encodeEntries(node, path, NAME, false), formatPath(path) + '/')
-  },
+/** LwM2M JSON (LwM2M 1.0 TS §6.4.4), content format 11543, with the given limits. */
+export function createLwm2mJsonCodec(limits: CodecLimits = DEFAULT_LIMITS): NodeCodec {
+  return {
+    format: ContentFormat.JSON,
+    name: NAME,
+    decode(payload: Uint8Array, path: LwM2mPath, models: ModelRegistry): LwM2mNode {
+      return buildNode(decodeLwm2mJsonEntries(payload, limits), path, models, NAME, { opaqueFromString: true })
+    },
+    encode(node: LwM2mNode, path: LwM2mPath, _models: ModelRegistry): Uint8Array {
+      return encodeLwm2mJsonEntries(encodeEntries(node, path, NAME, false), formatPath(path) + '/')
+    },
+  }
 }
+
+/** LwM2M JSON (LwM2M 1.0 TS §6.4.4), content format 11543. */
+export const lwm2mJsonCodec: NodeCodec = createLwm2mJsonCodec()

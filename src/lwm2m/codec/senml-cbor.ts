@@ -149,14 +149,19 @@ export function encodeSenmlCborEntries(entries: readonly EncodeEntry[]): Uint8Ar
   return w.finish()
 }
 
-/** SenML CBOR (RFC 8428 §6, LwM2M 1.1 TS Core §7.4.6), content format 112. */
-export const senmlCborCodec: NodeCodec = {
-  format: ContentFormat.SENML_CBOR,
-  name: NAME,
-  decode(payload: Uint8Array, path: LwM2mPath, models: ModelRegistry): LwM2mNode {
-    return buildNode(decodeSenmlCborEntries(payload), path, models, NAME)
-  },
-  encode(node: LwM2mNode, path: LwM2mPath, _models: ModelRegistry): Uint8Array {
-    return encodeSenmlCborEntries(encodeEntries(node, path, NAME, true))
-  },
+/** SenML CBOR (RFC 8428 §6, LwM2M 1.1 TS Core §7.4.6), content format 112, with the given limits. */
+export function createSenmlCborCodec(limits: CodecLimits = DEFAULT_LIMITS): NodeCodec {
+  return {
+    format: ContentFormat.SENML_CBOR,
+    name: NAME,
+    decode(payload: Uint8Array, path: LwM2mPath, models: ModelRegistry): LwM2mNode {
+      return buildNode(decodeSenmlCborEntries(payload, limits), path, models, NAME)
+    },
+    encode(node: LwM2mNode, path: LwM2mPath, _models: ModelRegistry): Uint8Array {
+      return encodeSenmlCborEntries(encodeEntries(node, path, NAME, true))
+    },
+  }
 }
+
+/** SenML CBOR (RFC 8428 §6, LwM2M 1.1 TS Core §7.4.6), content format 112. */
+export const senmlCborCodec: NodeCodec = createSenmlCborCodec()

@@ -119,14 +119,19 @@ function senmlValueField(raw: RawValue): string {
   }
 }
 
-/** SenML JSON (RFC 8428, LwM2M 1.1 TS Core §7.4.5), content format 110. */
-export const senmlJsonCodec: NodeCodec = {
-  format: ContentFormat.SENML_JSON,
-  name: NAME,
-  decode(payload: Uint8Array, path: LwM2mPath, models: ModelRegistry): LwM2mNode {
-    return buildNode(decodeSenmlJsonEntries(payload), path, models, NAME)
-  },
-  encode(node: LwM2mNode, path: LwM2mPath, _models: ModelRegistry): Uint8Array {
-    return encodeSenmlJsonEntries(encodeEntries(node, path, NAME, true))
-  },
+/** SenML JSON (RFC 8428, LwM2M 1.1 TS Core §7.4.5), content format 110, with the given limits. */
+export function createSenmlJsonCodec(limits: CodecLimits = DEFAULT_LIMITS): NodeCodec {
+  return {
+    format: ContentFormat.SENML_JSON,
+    name: NAME,
+    decode(payload: Uint8Array, path: LwM2mPath, models: ModelRegistry): LwM2mNode {
+      return buildNode(decodeSenmlJsonEntries(payload, limits), path, models, NAME)
+    },
+    encode(node: LwM2mNode, path: LwM2mPath, _models: ModelRegistry): Uint8Array {
+      return encodeSenmlJsonEntries(encodeEntries(node, path, NAME, true))
+    },
+  }
 }
+
+/** SenML JSON (RFC 8428, LwM2M 1.1 TS Core §7.4.5), content format 110. */
+export const senmlJsonCodec: NodeCodec = createSenmlJsonCodec()

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { senmlJsonCodec } from './senml-json.js'
-import { senmlCborCodec } from './senml-cbor.js'
-import { lwm2mJsonCodec } from './lwm2m-json.js'
+import { createSenmlJsonCodec, senmlJsonCodec } from './senml-json.js'
+import { createSenmlCborCodec, senmlCborCodec } from './senml-cbor.js'
+import { createLwm2mJsonCodec, lwm2mJsonCodec } from './lwm2m-json.js'
 import type { NodeCodec } from './types.js'
 import { CodecError } from '../errors.js'
 import { parsePath, toPath } from '../path.js'
@@ -118,6 +118,29 @@ describe('JSON decoders on arbitrary JSON', () => {
     const big = new Uint8Array(2 * 1024 * 1024).fill(0x20)
     expect(() => senmlJsonCodec.decode(big, parsePath('/3/0'), models)).toThrow('larger than')
     expect(() => senmlCborCodec.decode(big, parsePath('/3/0'), models)).toThrow('larger than')
+  })
+})
+
+describe('codec limits', () => {
+  const limits = { maxPayloadBytes: 200, maxRecords: 2, maxDepth: 3 }
+  const three = toPath([1024, 0])
+
+  it('refuse more records than the limit', () => {
+    const senml = new TextEncoder().encode('[{"n":"/1024/0/0","vs":"a"},{"n":"/1024/0/1","v":1},{"n":"/1024/0/4","vb":true}]')
+    expect(() => createSenmlJsonCodec(limits).decode(senml, three, models)).toThrow('more than 2')
+    const json = new TextEncoder().encode('{"e":[{"n":"/1024/0/0","sv":"a"},{"n":"/1024/0/1","v":1},{"n":"/1024/0/4","bv":true}]}')
+    expect(() => createLwm2mJsonCodec(limits).decode(json, three, models)).toThrow('more than 2')
+    const cbor = senmlCborCodec.encode(
+      { kind: 'instance', id: 0, resources: new Map([0, 1, 4].map((id) => [id, { kind: 'resource' as const, id, type: 'boolean' as const, value: true }])) },
+      three,
+      models,
+    )
+    expect(() => createSenmlCborCodec(limits).decode(cbor, three, models)).toThrow('more than 2')
+  })
+
+  it('refuse payloads over the size limit', () => {
+    const big = new TextEncoder().encode(`[{"n":"/1024/0/0","vs":"${'x'.repeat(300)}"}]`)
+    expect(() => createSenmlJsonCodec(limits).decode(big, three, models)).toThrow('larger than 200')
   })
 })
 

@@ -187,6 +187,37 @@ export function buildNode(
   return { kind: 'resourceInstance', id: resourceInstanceId, type, value: b.value(e, type) }
 }
 
+/** A node and the time of its values (SenML bt + t; absolute when ≥ 2^28, else relative to now). */
+export interface TimestampedNode {
+  readonly time?: number
+  readonly node: LwM2mNode
+}
+
+/**
+ * Builds one node per distinct time of the entries (a notification carrying history), newest
+ * first; entries without a time form their own node, listed first.
+ */
+export function buildTimestampedNodes(
+  entries: readonly DecodedEntry[],
+  path: LwM2mPath,
+  models: ModelRegistry,
+  format: string,
+  options: TypingOptions = {},
+): TimestampedNode[] {
+  const groups = new Map<number | undefined, DecodedEntry[]>()
+  for (const e of entries) {
+    const list = groups.get(e.time)
+    if (list) list.push(e)
+    else groups.set(e.time, [e])
+  }
+  if (groups.size === 0) groups.set(undefined, [])
+  const times = [...groups.keys()].sort((a, b) => (a === undefined ? -1 : b === undefined ? 1 : b - a))
+  return times.map((time) => ({
+    ...(time !== undefined && { time }),
+    node: buildNode(groups.get(time) as DecodedEntry[], path, models, format, options),
+  }))
+}
+
 /** Builds every object present in the entries (for a payload read without a request path). */
 export function buildObjects(
   entries: readonly DecodedEntry[],
