@@ -1,12 +1,12 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../logger.js'
 import type { PeerAddress, PskLookup, SessionEndReason } from '../types.js'
 import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
-import { keyBlockLength, serverCiphers, type RecordCipher } from './cipher.js'
+import type { RecordCipher } from './cipher.js'
 import { HandshakeType, isWhole, parseHandshakeFragments, serializeHandshake, type HandshakeFragment, type HandshakeMessage } from './handshake.js'
 import { HandshakeState, MAX_EARLY_RECORDS } from './handshake-state.js'
-import { parsePskClientKeyExchange, serializePskServerKeyExchange, serializeServerHello } from './hello.js'
-import { extendedMasterSecret, keyBlock as deriveKeyBlock, masterSecret, pskPremasterSecret, transcriptHash, verifyData } from './prf.js'
+import { parsePskClientKeyExchange } from './hello.js'
+import { clientFinishedValid, deriveKeys, serverFinished, serverHelloFlight } from './server-handshake.js'
 import { ContentType, DTLS_1_2, MAX_SEQ, serializeRecord, type DtlsRecord } from './record.js'
 import { ReplayWindow } from './replay-window.js'
 
@@ -148,28 +148,7 @@ export class Connection {
     if (current) this.dropHandshake(false)
     this.handshake = hs
     this.ctx.handshakeStarted(this)
-    const messages: HandshakeMessage[] = [
-      {
-        msgType: HandshakeType.serverHello,
-        messageSeq: hs.sendSeq++,
-        body: serializeServerHello({
-          random: hs.serverRandom,
-          cipherSuite: hs.suite,
-          extendedMasterSecret: hs.extendedMasterSecret,
-          renegotiationInfo: hs.renegotiationInfo,
-        }),
-      },
-    ]
-    if (this.ctx.identityHint) {
-      messages.push({ msgType: HandshakeType.serverKeyExchange, messageSeq: hs.sendSeq++, body: serializePskServerKeyExchange(this.ctx.identityHint) })
-    }
-    messages.push({ msgType: HandshakeType.serverHelloDone, messageSeq: hs.sendSeq++, body: new Uint8Array(0) })
-    const records: Buffer[] = []
-    for (const m of messages) {
-      const bytes = serializeHandshake(m)
-      hs.transcript.push(bytes)
-      records.push(this.plainRecord(hs, ContentType.handshake, bytes))
-    }
+    const records = serverHelloFlight(hs, this.ctx.identityHint).map((m) => this.plainRecord(hs, ContentType.handshake, m))
     hs.flight = Buffer.concat(records)
     this.ctx.sendRaw(this.peer, hs.flight)
     this.armRetransmit(hs)
@@ -279,31 +258,16 @@ export class Connection {
       hs.unknownIdentity = true
       psk = randomBytes(16)
     }
-    const premaster = pskPremasterSecret(psk)
-    hs.master = hs.extendedMasterSecret
-      ? extendedMasterSecret(premaster, transcriptHash(hs.transcript))
-      : masterSecret(premaster, hs.hello.random, hs.serverRandom)
-    const block = deriveKeyBlock(hs.master, hs.hello.random, hs.serverRandom, keyBlockLength(hs.suite))
-    const { read, write } = serverCiphers(hs.suite, block)
-    hs.read = read
-    hs.write = write
+    deriveKeys(hs, psk)
     hs.phase = 'wait_change_cipher_spec'
   }
 
   private receiveFinished(hs: HandshakeState, m: HandshakeMessage): void {
-    const master = hs.master!
-    const expected = verifyData(master, 'client finished', transcriptHash(hs.transcript))
     if (hs.unknownIdentity) return this.failHandshake(hs, AlertDescription.handshakeFailure, 'unknown PSK identity')
-    if (m.body.length !== 12 || !timingSafeEqual(expected, m.body)) {
+    if (!clientFinishedValid(hs, m.body)) {
       return this.failHandshake(hs, AlertDescription.handshakeFailure, 'client Finished did not verify (wrong PSK?)')
     }
-    const finishedBytes = serializeHandshake(m)
-    hs.transcript.push(finishedBytes)
-    const serverFinished = serializeHandshake({
-      msgType: HandshakeType.finished,
-      messageSeq: hs.sendSeq++,
-      body: verifyData(master, 'server finished', transcriptHash(hs.transcript)),
-    })
+    const finished = serverFinished(hs, m)
     const ccs = this.plainRecord(hs, ContentType.changeCipherSpec, Buffer.from([1]))
     const write = hs.write!
     const fin = serializeRecord({
@@ -311,7 +275,7 @@ export class Connection {
       version: DTLS_1_2,
       epoch: 1,
       seq: 0,
-      fragment: write.encrypt(ContentType.handshake, DTLS_1_2, 1, 0, serverFinished),
+      fragment: write.encrypt(ContentType.handshake, DTLS_1_2, 1, 0, finished),
     })
     const lastFlight = Buffer.concat([ccs, fin])
     const old = this.session
