@@ -51,6 +51,12 @@ describe('lwm2m-json codec', () => {
     expect(dec(lwm2mJsonCodec.encode(link, parsePath('/1024/0/7'), models))).toBe('{"bn":"/1024/0/7","e":[{"ov":"3:0"}]}')
   })
 
+  it('writes an instance read at the object path with the object as base name', () => {
+    const bytes = lwm2mJsonCodec.encode(deviceInstance(), parsePath('/3'), models)
+    expect(dec(bytes)).toMatch(/^\{"bn":"\/3\/","e":\[\{"n":"0\/0","sv":"Open Mobile Alliance"\}/)
+    expect(lwm2mJsonCodec.decode(bytes, parsePath('/3'), models)).toEqual({ kind: 'object', id: 3, instances: new Map([[0, deviceInstance()]]) })
+  })
+
   it('decodes an empty "e" as an empty object, instance or multiple resource', () => {
     expect(decode('{"e":[]}', '/2')).toEqual({ kind: 'object', id: 2, instances: new Map() })
     expect(decode('{"bn":"2/0", "e":[]}', '/2/0')).toEqual({ kind: 'instance', id: 0, resources: new Map() })

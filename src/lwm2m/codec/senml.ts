@@ -394,7 +394,7 @@ export function encodeEntries(node: LwM2mNode, path: LwM2mPath, format: string, 
       return out
     }
     case 'instance': {
-      if (ids.length === 1) return encodeEntries({ kind: 'object', id: ids[0], instances: new Map([[node.id, node]]) }, path, format, true)
+      if (ids.length === 1) return encodeEntries({ kind: 'object', id: ids[0], instances: new Map([[node.id, node]]) }, path, format, basePerInstance)
       if (ids.length !== 2 || ids[1] !== node.id) mismatch()
       pushInstance(out, node, `/${ids[0]}/${node.id}/`, '', format)
       return out
