@@ -26,6 +26,11 @@ export interface ConnectChainOptions {
   expectedChainId?: number
   /** Fail with SignerRequiredError when no signer can be had. */
   requireSigner?: boolean
+  /**
+   * When the RPC cannot be reached, carry on as if it served `expectedChainId` (for daemons that
+   * start during an outage and serve their ChainView snapshot). Needs expectedChainId.
+   */
+  allowOffline?: boolean
   /** Per-request timeout. Default 10 s. */
   timeoutMs?: number
 }
@@ -53,7 +58,9 @@ export async function connectChain(options: ConnectChainOptions): Promise<ChainC
     chainId = await probe.getChainId()
   } catch (err) {
     const e = toChainError(err, { rpcUrl })
-    throw e.code === 'LWC_CHAIN_CALL' ? new ChainUnreachableError(redactUrl(rpcUrl), { cause: err }) : e
+    const unreachable = e.code === 'LWC_CHAIN_CALL' ? new ChainUnreachableError(redactUrl(rpcUrl), { cause: err }) : e
+    if (!(options.allowOffline && options.expectedChainId !== undefined && unreachable instanceof ChainUnreachableError)) throw unreachable
+    chainId = options.expectedChainId
   }
   if (options.expectedChainId !== undefined && options.expectedChainId !== chainId) {
     throw new WrongChainError(options.expectedChainId, chainId)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { redactUrl } from '../errors/base.js'
 import { createLogger } from '../logger.js'
 import { action } from './action.js'
 import { runChainStart } from './chain/start.js'
@@ -23,7 +22,7 @@ export function registerChainCommands(program: Command): void {
         const running = await runChainStart({ ...opts, configDir: g.configDir, logger })
         if (g.json) printJson({ rpc: running.rpcUrl, statePath: running.statePath })
         else {
-          console.log(`embedded chain listening at ${redactUrl(running.rpcUrl)}`)
+          console.log(`embedded chain listening at ${running.rpcUrl}`)
           if (running.statePath) console.log(`state: ${running.statePath}`)
           console.log('press Ctrl-C to stop (state is saved on exit)')
         }

@@ -2,6 +2,7 @@ import type { Address, Hex, PublicClient } from 'viem'
 import type { Logger } from '../../logger.js'
 import { emailHash as hashEmail } from '../hashes.js'
 import { openValue } from '../records/sealValue.js'
+import { WrongChainError } from '../errors.js'
 import { toChainError } from '../toChainError.js'
 import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursorFile.js'
 import type { StoreEvent } from './events.js'
@@ -21,6 +22,8 @@ export interface CreateChainViewOptions {
   pollIntervalMs?: number
   /** Blocks per eth_getLogs request. Default 5,000. */
   chunkSize?: bigint
+  /** A chain serving another id is reported as an error (lag), never applied. */
+  expectedChainId?: number
   /** Used only to redact messages. */
   rpcUrl?: string
   logger?: Logger
@@ -154,7 +157,11 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
   }
 
   const syncRound = async (): Promise<void> => {
-    chainId ??= await publicClient.getChainId()
+    if (chainId === undefined || options.expectedChainId !== undefined) {
+      const id = await publicClient.getChainId()
+      if (options.expectedChainId !== undefined && id !== options.expectedChainId) throw new WrongChainError(options.expectedChainId, id)
+      chainId = id
+    }
     const head = await publicClient.getBlock({ blockTag: 'latest' })
     if (head.number === null || head.hash === null) return
     lastSeenHead = head.number

@@ -1,0 +1,44 @@
+import { join } from 'node:path'
+import { connectChain, type ChainConnection } from '../connectChain.js'
+import { DEFAULT_RPC_URL } from '../devAccounts.js'
+import { loadProfile, readSealingKey, requireDeployment, type Deployment } from '../profile.js'
+import type { Logger } from '../../logger.js'
+import { createChainView, type ChainView } from './createChainView.js'
+
+export interface OpenProfileViewOptions {
+  /** Config dir holding the profile and sealing key (default: conf's). */
+  configDir?: string
+  /** RPC URL override (flag or env); else the profile's; else the embedded chain. */
+  rpc?: string
+  /** Unseal PSKs, e-mails and password verifiers (daemons need this). Default true. */
+  withSealingKey?: boolean
+  /** Default `<configDir>/<cursorName>`; pass a distinct name per daemon. */
+  cursorName?: string
+  pollIntervalMs?: number
+  logger?: Logger
+}
+
+/**
+ * Builds a ChainView from a config dir's profile: connects (checking the chain id when the RPC
+ * answers; an outage is tolerated so a snapshot can be served), reads the sealing key, and
+ * persists its cursor in the config dir. The caller calls start() / stop().
+ */
+export async function openProfileView(
+  o: OpenProfileViewOptions = {},
+): Promise<{ view: ChainView; conn: ChainConnection; deployment: Deployment; configDir: string }> {
+  const profile = loadProfile(o.configDir)
+  const deployment = requireDeployment(profile)
+  const conn = await connectChain({ rpcUrl: o.rpc ?? profile.rpcUrl ?? DEFAULT_RPC_URL, expectedChainId: deployment.chainId, allowOffline: true })
+  const view = createChainView({
+    publicClient: conn.publicClient,
+    addresses: deployment.contracts,
+    deployBlock: deployment.deployBlock,
+    sealingPrivateKey: o.withSealingKey === false ? undefined : readSealingKey(profile),
+    cursorFile: join(profile.configDir, o.cursorName ?? 'view-cursor.json'),
+    pollIntervalMs: o.pollIntervalMs,
+    rpcUrl: conn.rpcUrl,
+    expectedChainId: deployment.chainId,
+    logger: o.logger,
+  })
+  return { view, conn, deployment, configDir: profile.configDir }
+}
