@@ -57,8 +57,9 @@ export function formatAttributes(attributes: NotificationAttributes): string[] {
       parts.push(name)
       continue
     }
-    parseNumber(name, String(v))
-    parts.push(`${name}=${v}`)
+    const text = Object.is(v, -0) ? '-0' : String(v)
+    parseNumber(name, text)
+    parts.push(`${name}=${text}`)
   }
   return parts
 }

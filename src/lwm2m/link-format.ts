@@ -117,7 +117,7 @@ function formatValue(name: string, value: LinkAttributeValue): string {
   if (value === true) return ''
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new CodecError('link', `parameter "${name}" is not a finite number`)
-    return '=' + String(value)
+    return '=' + (Object.is(value, -0) ? '-0' : String(value))
   }
   if (typeof value !== 'string') throw new CodecError('link', `parameter "${name}" has an unsupported value`)
   // A numeric attribute given as a string is quoted, so it reads back as the same string.

@@ -11,6 +11,7 @@ import {
   parseDiscoverLinks,
   parseLinks,
   parseRegistrationLinks,
+  type DiscoverEntry,
   type Link,
 } from './link.js'
 
@@ -97,6 +98,7 @@ describe('link format', () => {
         const all = [...links, { target: '/3/0', attributes: nums }]
         expect(parseLinks(formatLinks(all))).toEqual(all)
       }),
+      { numRuns: 500 },
     )
   })
 
@@ -180,7 +182,7 @@ describe('registration payloads', () => {
 
 describe('discover responses', () => {
   it('writes and reads a Discover of the Device object with attributes', () => {
-    const entries = [
+    const entries: DiscoverEntry[] = [
       { path: { objectId: 3 }, attributes: { pmin: 10, pmax: 60 } },
       { path: { objectId: 3, instanceId: 0 }, attributes: {} },
       { path: { objectId: 3, instanceId: 0, resourceId: 1 }, attributes: {} },
