@@ -256,10 +256,12 @@ describe('DTLS server sessions', () => {
     const s = await server()
     const c = await client(s)
     await c.handshake({ identity: IDENTITY, key: KEY })
+    expect(s.transport.sessions()).toEqual([{ peer: { address: '127.0.0.1', port: c.port }, identity: IDENTITY, lastActivity: expect.any(Number) }])
     s.transport.closeSession({ address: '127.0.0.1', port: c.port })
     expect([...(await c.receive(ContentType.alert))]).toEqual([1, 0])
     expect(s.ended[0]).toMatchObject({ identity: IDENTITY, reason: 'revoked' })
     expect(s.transport.stats()).toMatchObject({ sessions: 0, connections: 0 })
+    expect(s.transport.sessions()).toEqual([])
   })
 
   it('answers a close_notify with close_notify and ends the session', async () => {

@@ -49,8 +49,20 @@ export interface DtlsStats {
   dropped: number
 }
 
-/** The DTLS server transport: `DatagramTransport` plus counters. */
-export type DtlsTransport = DatagramTransport & { stats(): DtlsStats }
+/** One established session, as listed by `sessions()`. */
+export interface DtlsSessionInfo {
+  readonly peer: PeerAddress
+  readonly identity: string
+  /** Epoch milliseconds of the last authenticated record received. */
+  readonly lastActivity: number
+}
+
+/** The DTLS server transport: `DatagramTransport` plus counters and the session list. */
+export type DtlsTransport = DatagramTransport & {
+  stats(): DtlsStats
+  /** Established sessions, e.g. to revoke every session of an identity with closeSession. */
+  sessions(): DtlsSessionInfo[]
+}
 
 /** Creates a DTLS 1.2 PSK server transport (RFC 6347, RFC 4279) on one UDP socket. */
 export function createDtlsTransport(options: DtlsTransportOptions): DtlsTransport {
@@ -292,6 +304,13 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     },
     stats() {
       return { connections: conns.size, ...counters }
+    },
+    sessions() {
+      const out: DtlsSessionInfo[] = []
+      for (const conn of conns.values()) {
+        if (conn.session) out.push({ peer: conn.peer, identity: conn.session.identity, lastActivity: conn.session.lastActivity })
+      }
+      return out
     },
   }
   return transport
