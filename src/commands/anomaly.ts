@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { action } from './action.js'
 import { runAnomalyList } from './anomaly/list.js'
 import { runAnomalyPost } from './anomaly/post.js'
+import { runAnomalyVerify } from './anomaly/verify.js'
 import { chainOptions } from './lib/commandOptions.js'
 import { printJson, renderTable } from './lib/output.js'
 
@@ -40,6 +41,27 @@ export function registerAnomalyCommands(program: Command): void {
         if (g.json) return printJson(items)
         if (items.length === 0) return console.log('no anomalies')
         console.log(renderTable(['id', 'endpoint', 'level', 'timestamp', 'data'], items.map((a) => [a.id, a.endpoint, a.level, a.timestamp, JSON.stringify(a.data)])))
+      }),
+    )
+
+  anomaly
+    .command('verify <id>')
+    .description('check an anomaly against the chain: prints VALID (exit 0) or INVALID (exit 1)')
+    .addHelpText('after', '\nExample:\n  $ lwchain anomaly verify 1')
+    .action(
+      action(async (id: string, _opts: unknown, cmd: Command) => {
+        const { g, o } = chainOptions(cmd)
+        const r = await runAnomalyVerify(o, id).catch((err) => {
+          // An id the chain does not know is not a valid anomaly either.
+          if ((err as { code?: string }).code === 'LWC_ANOMALY_NOT_FOUND' && !g.json) console.log('INVALID')
+          throw err
+        })
+        if (g.json) printJson(r)
+        else {
+          console.log(r.valid ? 'VALID' : 'INVALID')
+          if (!r.valid) console.error(`error: ${r.problems.join('; ')}`)
+        }
+        if (!r.valid) process.exitCode = 1
       }),
     )
 }

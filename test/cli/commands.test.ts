@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAnomalyList } from '../../src/commands/anomaly/list.js'
 import { runAnomalyPost } from '../../src/commands/anomaly/post.js'
+import { runAnomalyVerify } from '../../src/commands/anomaly/verify.js'
 import { runClientAdd } from '../../src/commands/client/add.js'
 import { runClientImport } from '../../src/commands/client/import.js'
 import { runClientList } from '../../src/commands/client/list.js'
@@ -172,5 +173,8 @@ describe('chain commands', () => {
     expect(one).toEqual([expect.objectContaining({ id: '1', level: 3, data: { temp: 97.5 }, timestamp: '2026-01-01T12:00:00.000Z' })])
     expect((await runAnomalyList(o, { from: '2026-01-15T00:00:00Z' })).map((x) => x.id)).toEqual(['2'])
     expect((await runAnomalyList(o, { to: '2026-01-15T00:00:00Z' })).map((x) => x.id)).toEqual(['1'])
+    expect(await runAnomalyVerify(o, '1')).toEqual({ id: '1', valid: true, problems: [] })
+    await expect(runAnomalyVerify(o, '99')).rejects.toMatchObject({ code: 'LWC_ANOMALY_NOT_FOUND' })
+    await expect(runAnomalyVerify(o, '-1')).rejects.toMatchObject({ code: 'LWC_INVALID_INPUT' })
   })
 })
