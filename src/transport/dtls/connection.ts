@@ -210,6 +210,9 @@ export class Connection {
           return this.processSessionRecord(s, record.type, old)
         }
       }
+      // Only a handshake record can be the client's Finished; anything else (a late or replayed
+      // record of the old session, garbage) is dropped rather than allowed to abort the handshake.
+      if (record.type !== ContentType.handshake) return
       const why = hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)'
       return this.failHandshake(hs, AlertDescription.handshakeFailure, why)
     }
