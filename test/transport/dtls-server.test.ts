@@ -289,9 +289,15 @@ describe('DTLS server sessions', () => {
     expect(again.map((r) => r.type)).toEqual([ContentType.changeCipherSpec, ContentType.handshake])
   })
 
-  it('rejects send to a peer without a session', async () => {
+  it('rejects send to a peer without a session, and of more than one record', async () => {
     const s = await server()
     await expect(s.transport.send({ address: '127.0.0.1', port: 9 }, Buffer.from('x'))).rejects.toMatchObject({ code: 'LWC_DTLS_NO_SESSION' })
+    const c = await client(s)
+    await c.handshake({ identity: IDENTITY, key: KEY })
+    const peer = { address: '127.0.0.1', port: c.port }
+    await expect(s.transport.send(peer, Buffer.alloc(16385))).rejects.toMatchObject({ code: 'LWC_DTLS_TOO_LARGE' })
+    await s.transport.send(peer, Buffer.alloc(16384, 7))
+    expect(await c.receive()).toEqual(Buffer.alloc(16384, 7))
   })
 
   it('sends close_notify to every peer on close', async () => {

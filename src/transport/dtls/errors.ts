@@ -4,6 +4,7 @@ import { LwchainError } from '../../errors/base.js'
 export type DtlsErrorCode =
   | 'LWC_DTLS_OPTIONS' // createDtlsTransport got an invalid option
   | 'LWC_DTLS_DECODE' // a record or handshake message does not parse
+  | 'LWC_DTLS_TOO_LARGE' // send() of more than 2^14 bytes (one record's plaintext)
   | 'LWC_DTLS_NO_SESSION' // send() to a peer without an established session
   | 'LWC_DTLS_HANDSHAKE' // a handshake failed (alert, wrong key, no common suite)
   | 'LWC_DTLS_HANDSHAKE_TIMEOUT' // the peer did not complete a handshake in time

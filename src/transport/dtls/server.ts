@@ -271,6 +271,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     },
     async send(peer, data) {
       if (closed) throw new DtlsError('LWC_DTLS_CLOSED', 'DTLS transport is closed')
+      if (data.length > 16384) throw new DtlsError('LWC_DTLS_TOO_LARGE', `datagram of ${data.length} bytes exceeds one DTLS record (16384)`)
       const conn = conns.get(peerKey(peer))
       if (!conn || !conn.sendApplicationData(data)) {
         throw new DtlsError('LWC_DTLS_NO_SESSION', `no DTLS session with ${peerKey(peer)}`)
