@@ -149,6 +149,12 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
 
   /** The stateless part: answers a ClientHello without a valid cookie, admits one with it. */
   const handleClientHello = (peer: PeerAddress, key: string, record: DtlsRecord, fragment: HandshakeFragment): void => {
+    // An initial handshake starts at message_seq 0 (1 after the cookie); a large one would also
+    // overflow our own 16-bit numbering.
+    if (fragment.messageSeq > 8) {
+      counters.dropped++
+      return
+    }
     let hello: ClientHello
     try {
       hello = parseClientHello(fragment.body)
