@@ -39,17 +39,21 @@ export const SenmlLabel = {
 
 /** Decodes a SenML CBOR payload into entries named by full resource paths. */
 export function decodeSenmlCborEntries(payload: Uint8Array, limits: CodecLimits = DEFAULT_LIMITS): DecodedEntry[] {
+  return resolveSenmlRecords(readSenmlCborRecords(payload, limits), NAME)
+}
+
+/** Reads the records of a SenML CBOR pack as they are written (names not yet resolved). */
+export function readSenmlCborRecords(payload: Uint8Array, limits: CodecLimits = DEFAULT_LIMITS): SenmlRecord[] {
   if (payload.length > limits.maxPayloadBytes) {
     throw new CodecError(NAME, `payload of ${payload.length} bytes is larger than ${limits.maxPayloadBytes}`)
   }
   if (payload.length === 0) return []
   const { value, offsets } = readCbor(payload, NAME, limits)
   if (!Array.isArray(value)) throw new CodecError(NAME, 'a SenML pack must be a CBOR array', 0)
-  const records = value.map((item) => {
+  return value.map((item) => {
     if (!(item instanceof Map)) throw new CodecError(NAME, 'a SenML record must be a CBOR map', offsets.get(value))
     return readRecord(item, offsets.get(item))
   })
-  return resolveSenmlRecords(records, NAME)
 }
 
 function readRecord(m: CborMap, offset: number | undefined): SenmlRecord {

@@ -22,15 +22,19 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Decodes a SenML JSON payload into entries named by full resource paths (no object model needed). */
 export function decodeSenmlJsonEntries(payload: Uint8Array, limits: CodecLimits = DEFAULT_LIMITS): DecodedEntry[] {
+  return resolveSenmlRecords(readSenmlJsonRecords(payload, limits), NAME)
+}
+
+/** Reads the records of a SenML JSON pack as they are written (names not yet resolved). */
+export function readSenmlJsonRecords(payload: Uint8Array, limits: CodecLimits = DEFAULT_LIMITS): SenmlRecord[] {
   const text = payloadText(payload, NAME, limits)
   if (text.trim() === '') return []
   const { value, offsets } = readJson(text, NAME, limits)
   if (!Array.isArray(value)) throw new CodecError(NAME, 'a SenML pack must be a JSON array', 0)
-  const records = value.map((item) => {
+  return value.map((item) => {
     if (!isJsonObject(item)) throw new CodecError(NAME, 'a SenML record must be a JSON object', offsets.get(value))
     return readRecord(item, offsets.get(item))
   })
-  return resolveSenmlRecords(records, NAME)
 }
 
 /** Checks size and UTF-8 of a JSON payload and returns its text. */
