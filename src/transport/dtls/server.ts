@@ -111,7 +111,8 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     identityHint,
     retransmitInitialMs,
     retransmitMaxMs: 60_000,
-    lookupTimeoutMs: handshakeTimeoutMs,
+    // Half the handshake budget, so that a slow store still ends in an alert rather than silence.
+    lookupTimeoutMs: handshakeTimeoutMs / 2,
     sendRaw,
     deliver(peer, data, identity) {
       for (const h of datagramHandlers) {
