@@ -85,7 +85,8 @@ export function registerClientCommands(program: Command): void {
           bar?.stop()
           if (err instanceof ImportValidationError && g.json) printJson({ total: err.total, landed: 0, invalid: err.invalid })
           if (err instanceof ImportValidationError && !g.json && err.invalid.length > 3) {
-            console.error(renderTable(['row', 'line', 'endpoint', 'problem'], err.invalid.map((r) => [r.row, r.line ?? '', r.endpoint ?? '', r.error])))
+            // The report goes to stdout; stderr keeps its one error line.
+            console.log(renderTable(['row', 'line', 'endpoint', 'problem'], err.invalid.map((r) => [r.row, r.line ?? '', r.endpoint ?? '', r.error])))
           }
           throw err
         }
