@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { ObjectInstanceNode, ResourceNode, ResourceType, ResourceValue } from '../node.js'
-import { normalizeInteger } from './senml.js'
+import { normalizeInteger } from './values.js'
 import { VALUE_TYPES } from './test-models.js'
 
 /**

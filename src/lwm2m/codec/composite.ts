@@ -7,7 +7,9 @@ import { CborWriter } from './cbor.js'
 import { jsonString } from './json-reader.js'
 import { decodeSenmlJsonEntries, encodeSenmlJsonEntries, readSenmlJsonRecords } from './senml-json.js'
 import { SenmlLabel, decodeSenmlCborEntries, encodeSenmlCborEntries, readSenmlCborRecords } from './senml-cbor.js'
-import { buildNode, encodeEntries, type DecodedEntry, type SenmlRecord } from './senml.js'
+import { type DecodedEntry, type SenmlRecord } from './senml.js'
+import { buildNode } from './senml-build.js'
+import { encodeEntries } from './senml-write.js'
 
 /**
  * Payloads of the LwM2M 1.1 composite operations (TS Core §6.3.4 Read-Composite, §6.3.5

@@ -4,7 +4,9 @@ import type { LwM2mNode, ObjectInstanceNode, ResourceType, ResourceValue } from 
 import type { ModelRegistry } from '../model.js'
 import { formatObjlnk, toHex } from './bytes-text.js'
 import { coerceValue, timeToSeconds } from './values.js'
-import { buildNode, rawValue, type DecodedEntry } from './senml.js'
+import { type DecodedEntry } from './senml.js'
+import { buildNode } from './senml-build.js'
+import { rawValue } from './senml-write.js'
 
 /**
  * The flat form of DESIGN.md's `decode --json`: full resource (instance) paths to JSON values —

@@ -9,7 +9,8 @@ import { opaqueCodec } from './opaque.js'
 import { senmlJsonCodec, decodeSenmlJsonEntries } from './senml-json.js'
 import { senmlCborCodec, decodeSenmlCborEntries } from './senml-cbor.js'
 import { lwm2mJsonCodec, decodeLwm2mJsonEntries } from './lwm2m-json.js'
-import { buildObjects, buildTimestampedNodes, type DecodedEntry, type TimestampedNode } from './senml.js'
+import type { DecodedEntry } from './senml.js'
+import { buildObjects, buildTimestampedNodes, type TimestampedNode } from './senml-build.js'
 import type { LwM2mPath } from '../path.js'
 
 /**
@@ -108,5 +109,5 @@ export function decodeTimestamped(format: number, payload: Uint8Array, path: LwM
 }
 
 export type { NodeCodec } from './types.js'
-export type { TimestampedNode } from './senml.js'
+export type { TimestampedNode } from './senml-build.js'
 export { flattenNode, unflatten, type FlatValue } from './flatten.js'

@@ -8,7 +8,9 @@ import { DEFAULT_LIMITS, type CodecLimits } from './limits.js'
 import { isJsonNumber, isJsonObject, jsonNumber, jsonString, readJson, type JsonValue } from './json-reader.js'
 import { encodeBase64 } from './bytes-text.js'
 import { payloadText } from './senml-json.js'
-import { buildNode, encodeEntries, resolveSenmlRecords, type DecodedEntry, type EncodeEntry, type SenmlRecord } from './senml.js'
+import { resolveSenmlRecords, type DecodedEntry, type SenmlRecord } from './senml.js'
+import { buildNode } from './senml-build.js'
+import { encodeEntries, type EncodeEntry } from './senml-write.js'
 
 const NAME = 'lwm2m-json'
 

@@ -6,14 +6,9 @@ import type { ModelRegistry } from '../model.js'
 import type { NodeCodec } from './types.js'
 import { DEFAULT_LIMITS, type CodecLimits } from './limits.js'
 import { CborWriter, isCborFloat, readCbor, type CborMap, type CborValue } from './cbor.js'
-import {
-  buildNode,
-  encodeEntries,
-  resolveSenmlRecords,
-  type DecodedEntry,
-  type EncodeEntry,
-  type SenmlRecord,
-} from './senml.js'
+import { resolveSenmlRecords, type DecodedEntry, type SenmlRecord } from './senml.js'
+import { buildNode } from './senml-build.js'
+import { encodeEntries, type EncodeEntry } from './senml-write.js'
 
 const NAME = 'senml-cbor'
 

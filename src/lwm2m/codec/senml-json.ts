@@ -7,15 +7,9 @@ import type { NodeCodec } from './types.js'
 import { DEFAULT_LIMITS, type CodecLimits } from './limits.js'
 import { isJsonNumber, isJsonObject, jsonNumber, jsonString, readJson, type JsonNumber, type JsonValue } from './json-reader.js'
 import { decodeBase64, encodeBase64Url } from './bytes-text.js'
-import {
-  buildNode,
-  encodeEntries,
-  resolveSenmlRecords,
-  type DecodedEntry,
-  type EncodeEntry,
-  type RawValue,
-  type SenmlRecord,
-} from './senml.js'
+import { resolveSenmlRecords, type DecodedEntry, type RawValue, type SenmlRecord } from './senml.js'
+import { buildNode } from './senml-build.js'
+import { encodeEntries, type EncodeEntry } from './senml-write.js'
 
 const NAME = 'senml-json'
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
