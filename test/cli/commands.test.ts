@@ -92,6 +92,20 @@ describe('chain commands', () => {
     await expect(runDeploy({ configDir: join(dir, 'other'), rpc: other.rpcUrl })).rejects.toMatchObject({ code: 'LWC_SIGNER_REQUIRED' })
   })
 
+  it('deploy on another chain with a key file remembers its path, and later commands sign with it', async () => {
+    const keyFile = join(dir, 'deployer-4242.key')
+    writeFileSync(keyFile, '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n', { mode: 0o600 })
+    const p = { configDir: join(dir, 'cfg-4242'), rpc: other.rpcUrl }
+    const d = await runDeploy({ ...p, privateKeyFile: keyFile })
+    expect(d.chainId).toBe(4242)
+    expect(d.deployer).toMatch(/^0x70997970/) // anvil account 1, not the default account 0
+    const profileText = readFileSync(join(p.configDir, 'profile.json'), 'utf8')
+    expect(profileText).toContain(keyFile)
+    expect(profileText).not.toContain('59c6995e998f97a5')
+    const { result } = await runClientAdd(p, { endpoint: 'on-4242' })
+    expect(result.txHash).toMatch(/^0x/)
+  })
+
   it('client move re-homes a device and keeps its keys; remove revokes it', async () => {
     const before = await runClientShow(o, 'dev-3', true)
     const moved = await runClientMove(o, { endpoint: 'dev-3', serverUri: 'coaps://10.0.0.7:5684' })

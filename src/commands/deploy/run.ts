@@ -1,5 +1,5 @@
 import { existsSync, renameSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Address, Hex } from 'viem'
 import { connectChain } from '../../chain/connectChain.js'
 import { deployContracts } from '../../chain/deployContracts.js'
@@ -65,6 +65,8 @@ export async function runDeploy(o: ChainCommandOptions, opts: { force?: boolean 
   const sealingPublicKey = sealingKeyToHex(keys.publicKey)
   saveProfile(o.configDir, {
     rpcUrl,
+    // Only the path of the signer key file is remembered, never a key.
+    privateKeyFile: o.privateKeyFile ? resolve(o.privateKeyFile) : undefined,
     deployment: {
       chainId: conn.chainId,
       contracts,
