@@ -86,11 +86,6 @@ export class Connection {
     return this.queued > 0
   }
 
-  /** Resolves once every queued input was processed. */
-  drain(): Promise<void> {
-    return this.queue
-  }
-
   /** True when neither a handshake nor a session is left. */
   get empty(): boolean {
     return !this.handshake && !this.session

@@ -148,6 +148,15 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     },
   }
 
+  // Refusals under load are logged at most once a second: a flood must not become a log flood.
+  let lastRefusalLog = 0
+  const throttle = (): boolean => {
+    const now = Date.now()
+    if (now - lastRefusalLog < 1000) return false
+    lastRefusalLog = now
+    return true
+  }
+
   /** The stateless part: answers a ClientHello without a valid cookie, admits one with it. */
   const handleClientHello = (peer: PeerAddress, key: string, record: DtlsRecord, fragment: HandshakeFragment): void => {
     // An initial handshake starts at message_seq 0 (1 after the cookie); a large one would also
@@ -186,12 +195,12 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     }
     let conn = conns.get(key)
     if (!conn?.handshake && counters.handshakes >= maxHandshakes) {
-      logger.warn({ peer: key, maxHandshakes }, 'DTLS handshake refused: too many handshakes in progress')
+      if (throttle()) logger.warn({ peer: key, maxHandshakes }, 'DTLS handshake refused: too many handshakes in progress')
       counters.dropped++
       return
     }
     if (!conn?.session && counters.sessions >= maxSessions) {
-      logger.warn({ peer: key, maxSessions }, 'DTLS handshake refused: too many sessions')
+      if (throttle()) logger.warn({ peer: key, maxSessions }, 'DTLS handshake refused: too many sessions')
       counters.dropped++
       return
     }
