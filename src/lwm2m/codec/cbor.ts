@@ -5,7 +5,8 @@ import type { CodecLimits } from './limits.js'
  * The small part of CBOR (RFC 8949) that SenML CBOR needs, written out so that we control every
  * byte: integers keep 64-bit precision (bigint), floats keep their width's exact value, map keys
  * keep their integer/string type and order, and every malformed byte becomes a CodecError with its
- * offset. Tags and simple values other than false/true/null are rejected.
+ * offset. Tags other than 4 (decimal fraction) and simple values other than false/true/null are
+ * rejected.
  */
 
 /** A CBOR float, kept apart from integers so a decoder can tell 2.0 from 2. */
@@ -146,11 +147,28 @@ class CborReader {
       case 5:
         return this.map(info, start, depth + 1)
       case 6:
-        this.fail('CBOR tags are not supported', start)
-      // falls through (unreachable)
+        return this.tagged(info, start, depth + 1)
       default:
         return this.simple(info, start)
     }
+  }
+
+  /**
+   * Tag 4, a decimal fraction [exponent, mantissa] (Leshan writes SenML CBOR times with it), as a
+   * number; every other tag is refused rather than guessed at.
+   */
+  tagged(info: number, start: number, depth: number): CborValue {
+    const tag = this.argument(info, start)
+    if (tag !== 4) this.fail(`unsupported CBOR tag ${tag}`, start)
+    if (depth > this.limits.maxDepth) this.fail(`nesting deeper than ${this.limits.maxDepth}`, start)
+    const v = this.item(depth)
+    const ok = Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' || typeof x === 'bigint')
+    if (!ok) this.fail('a decimal fraction must be [exponent, mantissa] integers', start)
+    const [e, m] = (v as (number | bigint)[]).map(Number)
+    if (Math.abs(e) > 400) this.fail('decimal fraction exponent out of range', start)
+    const value = e >= 0 ? m * 10 ** e : m / 10 ** -e
+    if (!Number.isFinite(value)) this.fail('decimal fraction out of range', start)
+    return Number.isSafeInteger(value) && e >= 0 ? value : { kind: 'float', value }
   }
 
   stringBytes(major: number, info: number, start: number): Uint8Array {

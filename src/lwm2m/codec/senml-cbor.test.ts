@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { Encoder } from 'cbor-x'
-import { senmlCborCodec } from './senml-cbor.js'
+import { decodeSenmlCborEntries, senmlCborCodec } from './senml-cbor.js'
 import { CodecError } from '../errors.js'
-import { parsePath } from '../path.js'
+import { formatPath, parsePath } from '../path.js'
 import type { ResourceNode } from '../node.js'
 import { testModels } from './test-models.js'
 import { deviceInstance } from './device-example.js'
@@ -63,6 +63,19 @@ describe('senml-cbor codec', () => {
     // [_ {_ -2: "/6/0/0", 2: 1.5 (half)}]
     const node = senmlCborCodec.decode(hex('9fbf21662f362f302f3002f93e00ffff'), parsePath('/6/0/0'), models)
     expect(node).toEqual({ kind: 'resource', id: 0, type: 'float', value: 1.5 })
+  })
+
+  it('reads base times Leshan writes as decimal fractions (tag 4)', () => {
+    // Leshan senml_cbor_encode_timestamped_nodes: [{-2:"/0/0/0", -3:4([0,500000004]), 3:"SampleString"}, …]
+    const bytes = hex(
+      '83a321662f302f302f3022c482001a1dcd6504036c53616d706c65537472696e67a321662f302f302f3122c482001a1dcd650504f4a321662f302f302f3222c482001a1dcd6506021901c8',
+    )
+    const entries = decodeSenmlCborEntries(bytes)
+    expect(entries.map((e) => [formatPath(e.path), e.time, e.raw.value])).toEqual([
+      ['/0/0/0', 500000004, 'SampleString'],
+      ['/0/0/1', 500000005, false],
+      ['/0/0/2', 500000006, 456],
+    ])
   })
 
   it('decodes an empty payload as an empty instance', () => {
