@@ -36,7 +36,7 @@ describe('openProfileView', () => {
       const c = view.clientByIdentity(result.server.identity)
       expect(c?.endpoint).toBe('daemon-dev')
       expect(c?.matchedRole).toBe('server')
-      expect(`0x${Buffer.from(c!.psk!).toString('hex')}`).toBe(result.server.key)
+      expect(Buffer.from(c!.psk!).toString('hex')).toBe(result.server.key)
       const u = view.userByEmail('OPS@example.com')!
       expect(await verifyPassword(user.password!, u.passwordVerifier!)).toBe(true)
     } finally {

@@ -47,7 +47,7 @@ describe('no secret appears anywhere on chain', () => {
     const report = await runClientImport(o, { file: csv, batchSize: 5 })
     for (const c of [...added, ...report.rows]) {
       for (const side of [c.bootstrap, c.server]) {
-        secrets.push({ what: `PSK of ${c.endpoint}`, value: hexToBytes(side.key as Hex) })
+        secrets.push({ what: `PSK of ${c.endpoint}`, value: Buffer.from(side.key, 'hex') })
         publicValues.push({ what: `identity of ${c.endpoint}`, value: text(side.identity) })
       }
     }

@@ -50,8 +50,8 @@ describe('chain commands', () => {
     expect(Object.keys(result).sort()).toEqual(['bootstrap', 'endpoint', 'server', 'txHash'])
     expect(result.bootstrap).toMatchObject({ uri: 'coaps://127.0.0.1:5784' })
     expect(result.server).toMatchObject({ uri: 'coaps://127.0.0.1:5684' })
-    expect(result.bootstrap.key).toMatch(/^0x[0-9a-f]{32}$/)
-    expect(result.server.key).toMatch(/^0x[0-9a-f]{32}$/)
+    expect(result.bootstrap.key).toMatch(/^[0-9a-f]{32}$/)
+    expect(result.server.key).toMatch(/^[0-9a-f]{32}$/)
     const hidden = await runClientShow(o, 'dev-1')
     expect(hidden.bootstrap.key).toBeUndefined()
     const shown = await runClientShow(o, 'dev-1', true)
@@ -61,9 +61,9 @@ describe('chain commands', () => {
 
   it('client add takes given identities and hex keys, and printable keys for libcoap', async () => {
     const { result } = await runClientAdd(o, { endpoint: 'dev-2', bsIdentity: 'id-bs-2', bsKey: '0x000102030405060708090a0b0c0d0e0f', serverIdentity: 'id-srv-2' })
-    expect(result.bootstrap).toMatchObject({ identity: 'id-bs-2', key: '0x000102030405060708090a0b0c0d0e0f' })
+    expect(result.bootstrap).toMatchObject({ identity: 'id-bs-2', key: '000102030405060708090a0b0c0d0e0f' })
     const { result: p } = await runClientAdd(o, { endpoint: 'dev-3', printableKeys: true })
-    const text = Buffer.from(p.server.key.slice(2), 'hex').toString('latin1')
+    const text = Buffer.from(p.server.key, 'hex').toString('latin1')
     expect(text).toMatch(/^[\x21-\x7e]{16}$/)
   })
 
@@ -146,7 +146,7 @@ describe('chain commands', () => {
     const progress: number[] = []
     const report = await runClientImport(o, { file: csv, batchSize: 10, onProgress: (done) => progress.push(done) })
     expect(report).toMatchObject({ total: 25, landed: 25, failed: 0, batches: 3 })
-    expect(report.rows[0].server).toMatchObject({ identity: 'given-id', key: '0x00112233445566778899aabbccddeeff' })
+    expect(report.rows[0].server).toMatchObject({ identity: 'given-id', key: '00112233445566778899aabbccddeeff' })
     expect(progress.at(-1)).toBe(25)
     const shown = await runClientShow(o, 'bulk-7', true)
     expect(shown.bootstrap.key).toBe(report.rows[7].bootstrap.key)

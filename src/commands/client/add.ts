@@ -2,7 +2,7 @@ import type { Hash } from 'viem'
 import { addClient } from '../../chain/clients/addClient.js'
 import { buildClientSpec, sealClientRecord, type ClientInput, type GeneratedFields } from '../../chain/records/clientRecord.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
-import { hex } from '../lib/output.js'
+import { keyHex } from '../lib/output.js'
 
 /** `client add` result; keys as hex. Exactly DESIGN.md's JSON (plus `generated` in text mode only). */
 export interface ClientAddResult {
@@ -25,8 +25,8 @@ export async function runClientAdd(
   return {
     result: {
       endpoint: spec.endpoint,
-      bootstrap: { uri: spec.bootstrap.uri, identity: spec.bootstrap.identity, key: hex(spec.bootstrap.key) },
-      server: { uri: spec.server.uri, identity: spec.server.identity, key: hex(spec.server.key) },
+      bootstrap: { uri: spec.bootstrap.uri, identity: spec.bootstrap.identity, key: keyHex(spec.bootstrap.key) },
+      server: { uri: spec.server.uri, identity: spec.server.identity, key: keyHex(spec.server.key) },
       txHash,
     },
     generated,

@@ -4,7 +4,7 @@ import { buildClientSpec, sealClientRecord, type ClientSpec } from '../../chain/
 import { loadViewState } from '../../chain/view/loadViewState.js'
 import { LwchainError } from '../../errors/base.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
-import { hex } from '../lib/output.js'
+import { keyHex } from '../lib/output.js'
 import { parseImportFile, type ImportRow } from './parseImportFile.js'
 
 /** A row that failed validation. */
@@ -119,8 +119,8 @@ export async function runClientImport(o: ChainCommandOptions, opts: ClientImport
     row,
     endpoint: spec.endpoint,
     status: 'failed',
-    bootstrap: { uri: spec.bootstrap.uri, identity: spec.bootstrap.identity, key: hex(spec.bootstrap.key) },
-    server: { uri: spec.server.uri, identity: spec.server.identity, key: hex(spec.server.key) },
+    bootstrap: { uri: spec.bootstrap.uri, identity: spec.bootstrap.identity, key: keyHex(spec.bootstrap.key) },
+    server: { uri: spec.server.uri, identity: spec.server.identity, key: keyHex(spec.server.key) },
   }))
   for (const b of batches) {
     for (let i = b.start; i < b.start + b.count; i++) {

@@ -4,7 +4,7 @@ import { readSealingKey } from '../../chain/profile.js'
 import { openClientRecord } from '../../chain/records/clientRecord.js'
 import { validateText } from '../../chain/records/validate.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
-import { hex } from '../lib/output.js'
+import { keyHex } from '../lib/output.js'
 
 /** `client show` result; keys only with --reveal. */
 export interface ClientShowResult {
@@ -36,8 +36,8 @@ export async function runClientShow(o: ChainCommandOptions, endpoint: string, re
   }
   if (reveal) {
     const spec = openClientRecord(r, readSealingKey(profile))
-    result.bootstrap.key = hex(spec.bootstrap.key)
-    result.server.key = hex(spec.server.key)
+    result.bootstrap.key = keyHex(spec.bootstrap.key)
+    result.server.key = keyHex(spec.server.key)
   }
   return result
 }

@@ -30,7 +30,10 @@ export function renderFields(fields: [string, string | number | undefined][]): s
     .join('\n')
 }
 
-/** Hex of bytes with a 0x prefix. */
-export function hex(bytes: Uint8Array): string {
-  return `0x${Buffer.from(bytes).toString('hex')}`
+/**
+ * A PSK as plain lower-case hex, without 0x: the form openssl `-psk`, gnutls-cli `--pskkey` and
+ * LwM2M tools take, and what `--bs-key` / `--server-key` accept back.
+ */
+export function keyHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex')
 }
