@@ -5,6 +5,7 @@ import {
   codecFor,
   decodeObjects,
   decodeTimestamped,
+  contentFormatsOf,
   isFormatSupported,
   preferredFormat,
   supportedFormats,
@@ -46,6 +47,14 @@ describe('codec registry', () => {
     expect(preferredFormat('1.0', [ContentFormat.SENML_CBOR])).toBe(ContentFormat.TLV)
     expect(preferredFormat('1.1')).toBe(ContentFormat.SENML_CBOR)
     expect(preferredFormat('1.1', [ContentFormat.SENML_JSON, ContentFormat.TLV])).toBe(ContentFormat.SENML_JSON)
+  })
+
+  it('reads the formats a client lists in ct (one number or a quoted list)', () => {
+    expect(contentFormatsOf(110)).toEqual([110])
+    expect(contentFormatsOf('60 110 112 11542 11543')).toEqual([60, 110, 112, 11542, 11543])
+    expect(contentFormatsOf('x 70000 42')).toEqual([42])
+    expect(contentFormatsOf(undefined)).toEqual([])
+    expect(preferredFormat('1.1', contentFormatsOf('110 11542'))).toBe(ContentFormat.SENML_JSON)
   })
 
   it('reads the specification Device instance the same from TLV, LwM2M JSON and SenML with the shipped models', () => {

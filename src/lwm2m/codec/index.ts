@@ -75,6 +75,20 @@ export function preferredFormat(version: LwM2mVersion, clientFormats?: readonly 
   return prefs[0]
 }
 
+/**
+ * The content formats of a `ct` link attribute (registration root link `</>;ct=110` or
+ * `ct="60 110 112 11542 11543"`, bootstrap `pct=110`); anything not a format number is skipped.
+ */
+export function contentFormatsOf(ct: string | number | boolean | undefined): number[] {
+  if (typeof ct === 'number') return Number.isInteger(ct) && ct >= 0 && ct <= 65535 ? [ct] : []
+  if (typeof ct !== 'string') return []
+  return ct
+    .trim()
+    .split(/\s+/)
+    .filter((t) => /^\d{1,5}$/.test(t) && Number(t) <= 65535)
+    .map(Number)
+}
+
 /** Parses `1.0`, `1.1`, `1.2` (as a registration's `lwm2m=` gives it); undefined otherwise. */
 export function parseLwm2mVersion(text: string | undefined): LwM2mVersion | undefined {
   return text === '1.0' || text === '1.1' || text === '1.2' ? text : undefined
