@@ -13,7 +13,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { getTransactionCount } from 'viem/actions'
-import { redactUrl } from '../errors/base.js'
+import { redactUrl, UsageError } from '../errors/base.js'
 import { ANVIL_ACCOUNT_0_KEY, EMBEDDED_CHAIN_ID } from './devAccounts.js'
 import { ChainUnreachableError, SignerRequiredError, WrongChainError } from './errors.js'
 import { toChainError } from './toChainError.js'
@@ -51,6 +51,9 @@ export interface ChainConnection {
  */
 export async function connectChain(options: ConnectChainOptions): Promise<ChainConnection> {
   const { rpcUrl } = options
+  if (!/^https?:\/\/[^/\s]+/i.test(rpcUrl)) {
+    throw new UsageError(`invalid RPC URL "${redactUrl(rpcUrl)}" (expected http:// or https://)`)
+  }
   const transport = http(rpcUrl, { retryCount: 1, timeout: options.timeoutMs ?? 10_000 })
   const probe = createPublicClient({ transport })
   let chainId: number

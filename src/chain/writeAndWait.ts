@@ -1,8 +1,7 @@
 import type { Abi, Hash, TransactionReceipt } from 'viem'
 import type { ChainConnection } from './connectChain.js'
-import { SignerRequiredError } from './errors.js'
 import { toChainError, type ChainErrorContext } from './toChainError.js'
-import { ChainCallError } from './errors.js'
+import { ChainCallError, SignerRequiredError } from './errors.js'
 
 /** One contract write: address, ABI, function and arguments. */
 export interface ContractWrite {

@@ -88,6 +88,7 @@ describe('chain commands', () => {
     await expect(down).rejects.toMatchObject({ code: 'LWC_CHAIN_UNREACHABLE' })
     await expect(down).rejects.not.toThrow(/secret/)
     await expect(runClientList({ ...o, rpc: other.rpcUrl })).rejects.toMatchObject({ code: 'LWC_WRONG_CHAIN' })
+    await expect(runClientList({ ...o, rpc: 'not-a-url' })).rejects.toMatchObject({ code: 'LWC_USAGE' })
     await expect(runClientList({ configDir: join(dir, 'empty'), rpc: anvil.rpcUrl })).rejects.toMatchObject({ code: 'LWC_NOT_DEPLOYED' })
     await expect(runDeploy({ configDir: join(dir, 'other'), rpc: other.rpcUrl })).rejects.toMatchObject({ code: 'LWC_SIGNER_REQUIRED' })
   })

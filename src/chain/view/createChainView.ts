@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js'
 import { emailHash as hashEmail } from '../hashes.js'
 import { openValue } from '../records/sealValue.js'
 import { WrongChainError } from '../errors.js'
+import { LwchainError } from '../../errors/base.js'
 import { toChainError } from '../toChainError.js'
 import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursorFile.js'
 import type { StoreEvent } from './events.js'
@@ -259,7 +260,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
         const t = setTimeout(() => {
           const i = waiters.indexOf(w)
           if (i >= 0) waiters.splice(i, 1)
-          reject(new Error(`chain view did not reach block ${target} within ${timeoutMs} ms`))
+          reject(new ViewTimeoutError(target, timeoutMs))
         }, timeoutMs)
         const w = { block: target, resolve: () => { clearTimeout(t); resolve() } }
         waiters.push(w)
@@ -294,6 +295,14 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+  }
+}
+
+/** waitForBlock gave up (the chain is unreachable or slower than the timeout). */
+export class ViewTimeoutError extends LwchainError {
+  override name = 'ViewTimeoutError'
+  constructor(block: bigint, timeoutMs: number) {
+    super(`the chain view did not reach block ${block} within ${timeoutMs} ms`, { code: 'LWC_VIEW_TIMEOUT' })
   }
 }
 
