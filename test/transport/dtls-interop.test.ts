@@ -3,6 +3,10 @@
  * server. These are the proof that the handshake and record protection are right.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import dgram from 'node:dgram'
+import { HandshakeType } from '../../src/transport/dtls/handshake.js'
+import { ContentType, parseRecords } from '../../src/transport/dtls/record.js'
+import type { PeerAddress } from '../../src/transport/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDtlsClientTransport, type DtlsClientCipher } from '../../src/transport/dtls/client.js'
 import { CipherSuite } from '../../src/transport/dtls/index.js'
@@ -71,6 +75,54 @@ describe.skipIf(!has('openssl'))('openssl s_client', () => {
   it('gets a handshake_failure alert with a wrong key', async () => {
     const out = await runToExit('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${s.address.port}`, '-psk_identity', IDENTITY, '-psk', 'deadbeef', '-cipher', 'PSK-AES128-CCM8'])
     expect(out).toMatch(/alert handshake failure/i)
+  })
+})
+
+/**
+ * A UDP relay between a client and the server that drops chosen server datagrams, to make real
+ * clients retransmit.
+ */
+async function lossyRelay(server: PeerAddress, drop: (d: Buffer) => boolean): Promise<{ port: number; close(): void }> {
+  const sock = dgram.createSocket('udp4')
+  let client: PeerAddress | undefined
+  sock.on('message', (msg, rinfo) => {
+    if (rinfo.port === server.port && rinfo.address === server.address) {
+      if (client && !drop(msg)) sock.send(msg, client.port, client.address)
+    } else {
+      client = { address: rinfo.address, port: rinfo.port }
+      sock.send(msg, server.port, server.address)
+    }
+  })
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve))
+  return { port: sock.address().port, close: () => sock.close() }
+}
+
+describe.skipIf(!has('openssl'))('retransmission with a real client', () => {
+  it('recovers when its ServerHello flight and its Finished flight are each lost once (openssl)', async () => {
+    // Our own timer is slow here, so recovery must come from answering the client's retransmissions.
+    const t = await givenServer({ retransmitInitialMs: 10_000 })
+    const dropped = { hello: 0, finished: 0 }
+    const relay = await lossyRelay(t.address, (d) => {
+      const first = parseRecords(d)[0]
+      if (first?.type === ContentType.handshake && first.fragment[0] === HandshakeType.serverHello && dropped.hello++ === 0) return true
+      if (first?.type === ContentType.changeCipherSpec && dropped.finished++ === 0) return true
+      return false
+    })
+    const child = spawn('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${relay.port}`, '-psk_identity', IDENTITY, '-psk', hexKey, '-cipher', 'PSK-AES128-CCM8', '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    try {
+      await until(() => t.transport.stats().sessions === 1, 15_000)
+      // Our reply can only arrive once the client has our (resent) Finished.
+      child.stdin.write('after-loss\n')
+      await until(() => out.includes('echo:after-loss'), 15_000)
+      expect(dropped.hello).toBeGreaterThanOrEqual(2)
+      expect(dropped.finished).toBeGreaterThanOrEqual(2)
+    } finally {
+      child.kill('SIGTERM')
+      relay.close()
+      await t.transport.close()
+    }
   })
 })
 

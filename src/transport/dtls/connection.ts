@@ -47,6 +47,8 @@ export interface Session {
 }
 
 
+const RESEND_MIN_INTERVAL_MS = 250
+
 /** Most inputs queued for one peer (the PSK lookup may be slow); the rest are dropped. */
 const MAX_QUEUED = 64
 
@@ -289,7 +291,7 @@ export class Connection {
       lastFlight,
       clientKeyExchangeSeq: hs.clientKeyExchangeSeq,
       finishedSeq: m.messageSeq,
-      lastResendAt: Date.now(),
+      lastResendAt: 0,
     }
     this.dropHandshake(true)
     this.ctx.sendRaw(this.peer, lastFlight)
@@ -345,7 +347,8 @@ export class Connection {
     }
     if (!fragments.some((f) => f.messageSeq === seq && (f.msgType === HandshakeType.clientKeyExchange || f.msgType === HandshakeType.finished))) return false
     const now = Date.now()
-    if (now - s.lastResendAt >= this.ctx.retransmitInitialMs / 2) {
+    // At most one resend per 250 ms: the trigger is an unauthenticated epoch-0 record.
+    if (now - s.lastResendAt >= RESEND_MIN_INTERVAL_MS) {
       s.lastResendAt = now
       this.ctx.sendRaw(this.peer, s.lastFlight)
     }
