@@ -61,6 +61,11 @@ describe('ChainView', () => {
     expect(byId?.endpoint).toBe('view-2')
     expect(byId?.matchedRole).toBe('bootstrap')
     expect(Buffer.from(byId!.psk!).equals(Buffer.from(second.bootstrap.key))).toBe(true)
+    expect(view.pskFor(second.server.identity, 'server')?.endpoint).toBe('view-2')
+    expect(Buffer.from(view.pskFor(second.server.identity, 'server')!.key).equals(Buffer.from(second.server.key))).toBe(true)
+    // An identity is only good for its own role.
+    expect(view.pskFor(second.server.identity, 'bootstrap')).toBeUndefined()
+    expect(view.pskFor('nobody', 'server')).toBeUndefined()
 
     const moved = sealClientRecord({ ...second, server: { ...second.server, uri: 'coaps://10.9.9.9:5684' } }, d.sealingPublicKey)
     const up = await updateClient(d.conn, { clientStore: d.clientStore, record: moved })

@@ -46,6 +46,11 @@ export interface ChainView {
   waitForBlock(block: bigint | number, timeoutMs?: number): Promise<void>
   clientByEndpoint(endpoint: string): ClientView | undefined
   clientByIdentity(identity: string): ClientByIdentity | undefined
+  /**
+   * The PSK a DTLS server of the given role should use for `identity` (the daemons' PSK callback):
+   * defined only when that client's identity for this role is `identity` and the key is unsealed.
+   */
+  pskFor(identity: string, role: 'bootstrap' | 'server'): { endpoint: string; key: Uint8Array } | undefined
   userByUsername(username: string): UserView | undefined
   userByEmail(email: string): UserView | undefined
   clients(): ClientView[]
@@ -275,6 +280,13 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       if (!client) return undefined
       const matchedRole = client.bootstrap.identity === identity ? 'bootstrap' : 'server'
       return { ...client, matchedRole, psk: client[matchedRole].key }
+    },
+    pskFor(identity, role) {
+      const endpoint = state.endpointOfIdentity(identity)
+      const client = endpoint === undefined ? undefined : state.clientByEndpoint(endpoint)
+      const side = client?.[role]
+      if (!client || !side || side.identity !== identity || !side.key) return undefined
+      return { endpoint: client.endpoint, key: side.key }
     },
     userByUsername: (username) => state.userByUsername(username),
     userByEmail: (email) => state.userByEmailHash(hashEmail(email)),
