@@ -76,6 +76,12 @@ describe.skipIf(!has('openssl'))('openssl s_client', () => {
     const out = await runToExit('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${s.address.port}`, '-psk_identity', IDENTITY, '-psk', 'deadbeef', '-cipher', 'PSK-AES128-CCM8'])
     expect(out).toMatch(/alert handshake failure/i)
   })
+
+  it('gets a handshake_failure alert with an unknown identity', async () => {
+    const out = await runToExit('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${s.address.port}`, '-psk_identity', 'nobody', '-psk', hexKey, '-cipher', 'PSK-AES128-CBC-SHA256'])
+    expect(out).toMatch(/alert handshake failure/i)
+    expect(s.lines.join('')).toContain('nobody')
+  })
 })
 
 /**
