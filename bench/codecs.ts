@@ -8,15 +8,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { codecFor } from '../src/lwm2m/codec/index.js'
 import { ContentFormat } from '../src/lwm2m/content-format.js'
 import type { ObjectInstanceNode, ResourceNode, ResourceType, ResourceValue } from '../src/lwm2m/node.js'
 import type { ModelRegistry, ResourceModel } from '../src/lwm2m/model.js'
 import { toPath } from '../src/lwm2m/path.js'
 
-const quick = process.argv.includes('--quick')
-const ITERATIONS = quick ? 200 : 2000
 const RUNS = 5
 const OBJECT_ID = 20000
 const TYPES: ResourceType[] = ['string', 'integer', 'unsigned', 'float', 'boolean', 'opaque', 'time', 'objlnk']
@@ -73,54 +71,76 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]
 }
 
-/** Operations per second of `fn`, median of RUNS runs of ITERATIONS calls after a warm-up. */
-function measure(fn: () => unknown): number {
-  for (let i = 0; i < Math.min(200, ITERATIONS); i++) fn()
+/** Operations per second of `fn`, median of RUNS runs of `iterations` calls after a warm-up. */
+function measure(fn: () => unknown, iterations: number): number {
+  for (let i = 0; i < Math.min(200, iterations); i++) fn()
   const rates: number[] = []
   for (let r = 0; r < RUNS; r++) {
     const start = process.hrtime.bigint()
-    for (let i = 0; i < ITERATIONS; i++) fn()
+    for (let i = 0; i < iterations; i++) fn()
     const ns = Number(process.hrtime.bigint() - start)
-    rates.push(ITERATIONS / (ns / 1e9))
+    rates.push(iterations / (ns / 1e9))
   }
   return median(rates)
 }
 
-const { node, models } = benchInstance()
-const path = toPath([OBJECT_ID, 0])
-const formats = [
-  ['tlv', ContentFormat.TLV],
-  ['senml-json', ContentFormat.SENML_JSON],
-  ['senml-cbor', ContentFormat.SENML_CBOR],
-  ['lwm2m-json', ContentFormat.JSON],
-] as const
-
-const results = formats.map(([name, format]) => {
-  const codec = codecFor(format)
-  const bytes = codec.encode(node, path, models)
-  const encodesPerSec = measure(() => codec.encode(node, path, models))
-  const decodesPerSec = measure(() => codec.decode(bytes, path, models))
-  return {
-    format: name,
-    payloadBytes: bytes.length,
-    encodesPerSec: Math.round(encodesPerSec),
-    decodesPerSec: Math.round(decodesPerSec),
-    encodeMBps: +((encodesPerSec * bytes.length) / 1e6).toFixed(2),
-    decodeMBps: +((decodesPerSec * bytes.length) / 1e6).toFixed(2),
-  }
-})
-
-console.log(`\nCodec throughput, one instance of 100 resources (${ITERATIONS} iterations × ${RUNS} runs, median; node ${process.version})\n`)
-console.log('| format | payload bytes | encodes/s | encode MB/s | decodes/s | decode MB/s |')
-console.log('|---|---:|---:|---:|---:|---:|')
-for (const r of results) {
-  console.log(`| ${r.format} | ${r.payloadBytes} | ${r.encodesPerSec} | ${r.encodeMBps} | ${r.decodesPerSec} | ${r.decodeMBps} |`)
+export interface CodecBenchResult {
+  format: string
+  payloadBytes: number
+  encodesPerSec: number
+  decodesPerSec: number
+  encodeMBps: number
+  decodeMBps: number
 }
 
-const outDir = join(dirname(fileURLToPath(import.meta.url)), 'out')
-mkdirSync(outDir, { recursive: true })
-writeFileSync(
-  join(outDir, 'codecs.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, iterations: ITERATIONS, runs: RUNS, resources: 100, results }, null, 2) + '\n',
-)
-console.log(`\nwritten: ${join(outDir, 'codecs.json')}`)
+/** Measures every structured format on the 100-resource instance. */
+export function runCodecBench(options: { quick?: boolean } = {}): { iterations: number; results: CodecBenchResult[] } {
+  const iterations = options.quick ? 200 : 2000
+  const { node, models } = benchInstance()
+  const path = toPath([OBJECT_ID, 0])
+  const formats = [
+    ['tlv', ContentFormat.TLV],
+    ['senml-json', ContentFormat.SENML_JSON],
+    ['senml-cbor', ContentFormat.SENML_CBOR],
+    ['lwm2m-json', ContentFormat.JSON],
+  ] as const
+  const results = formats.map(([name, format]): CodecBenchResult => {
+    const codec = codecFor(format)
+    const bytes = codec.encode(node, path, models)
+    const encodesPerSec = measure(() => codec.encode(node, path, models), iterations)
+    const decodesPerSec = measure(() => codec.decode(bytes, path, models), iterations)
+    return {
+      format: name,
+      payloadBytes: bytes.length,
+      encodesPerSec: Math.round(encodesPerSec),
+      decodesPerSec: Math.round(decodesPerSec),
+      encodeMBps: +((encodesPerSec * bytes.length) / 1e6).toFixed(2),
+      decodeMBps: +((decodesPerSec * bytes.length) / 1e6).toFixed(2),
+    }
+  })
+  return { iterations, results }
+}
+
+/** The markdown table of a run. */
+export function codecBenchTable(iterations: number, results: readonly CodecBenchResult[]): string {
+  return [
+    `Codec throughput, one instance of 100 resources (${iterations} iterations × ${RUNS} runs, median; node ${process.version})`,
+    '',
+    '| format | payload bytes | encodes/s | encode MB/s | decodes/s | decode MB/s |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.format} | ${r.payloadBytes} | ${r.encodesPerSec} | ${r.encodeMBps} | ${r.decodesPerSec} | ${r.decodeMBps} |`),
+  ].join('\n')
+}
+
+function main(): void {
+  const { iterations, results } = runCodecBench({ quick: process.argv.includes('--quick') })
+  console.log('\n' + codecBenchTable(iterations, results))
+  const outDir = join(dirname(fileURLToPath(import.meta.url)), 'out')
+  mkdirSync(outDir, { recursive: true })
+  const file = join(outDir, 'codecs.json')
+  const report = { date: new Date().toISOString(), node: process.version, iterations, runs: RUNS, resources: 100, results }
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
+  console.log(`\nwritten: ${file}`)
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main()
