@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addClients } from '../../src/chain/clients/addClients.js'
+import { getClientEntry } from '../../src/chain/clients/getClientEntry.js'
+import { buildClientSpec, sealClientRecord } from '../../src/chain/records/clientRecord.js'
+import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { givenDeployment, type GivenDeployment } from './givenDeployment.js'
+
+describe('addClients', () => {
+  let anvil: TestAnvil
+  let d: GivenDeployment
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    d = await givenDeployment(anvil.rpcUrl)
+  })
+
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  it('reports exactly which batches landed when one of them reverts, and later sends still go through', async () => {
+    await d.addGeneratedClient('taken')
+    const endpoints = Array.from({ length: 9 }, (_, i) => `batch-${i}`)
+    endpoints[4] = 'taken' // batch 2 of 3 holds a duplicate and must fail whole
+    const records = endpoints.map((endpoint) => sealClientRecord(buildClientSpec({ endpoint }).spec, d.sealingPublicKey))
+    const seen: number[] = []
+    const results = await addClients(d.conn, { clientStore: d.clientStore, records, batchSize: 3, onBatch: (b) => seen.push(b.start) })
+    expect(results.map((r) => [r.start, r.count, r.status])).toEqual([
+      [0, 3, 'landed'],
+      [3, 3, 'failed'],
+      [6, 3, 'landed'],
+    ])
+    expect(results[1].error?.code).toBe('LWC_CLIENT_EXISTS')
+    expect(seen.sort()).toEqual([0, 3, 6])
+    const onChain = await Promise.all(endpoints.map((endpoint) => getClientEntry(d.conn.publicClient, { clientStore: d.clientStore, endpoint })))
+    expect(onChain.map((e, i) => (endpoints[i] === 'taken' ? 'taken' : e ? 'there' : 'absent'))).toEqual([
+      'there', 'there', 'there', 'absent', 'taken', 'absent', 'there', 'there', 'there',
+    ])
+    // No nonce gap was left behind by the failed batch.
+    const after = await addClients(d.conn, {
+      clientStore: d.clientStore,
+      records: [sealClientRecord(buildClientSpec({ endpoint: 'later' }).spec, d.sealingPublicKey)],
+    })
+    expect(after[0].status).toBe('landed')
+  })
+})
