@@ -111,6 +111,14 @@ describe('lwchain encode', () => {
     expect(encodeCommand('opaque', '{"/5/0/0":"0xdeadbeef"}', { models }).hex).toBe('deadbeef')
   })
 
+  it('puts values of several objects in one SenML pack, which decode reads back', () => {
+    const flat = { '/3/0/0': 'Acme', '/1/0/1': 300, '/1/1/1': 600 }
+    for (const format of ['senml-json', 'senml-cbor']) {
+      const { hex } = encodeCommand(format, JSON.stringify(flat), { models })
+      expect(JSON.parse(decodeCommand(format, hex, { json: true, models }))).toEqual(flat)
+    }
+  })
+
   it('keeps integers beyond 2^53 exact', () => {
     const { hex } = encodeCommand('senml-json', '{"/3/0/10":9223372036854775807}', { models })
     expect(Buffer.from(hex, 'hex').toString()).toContain('9223372036854775807')
@@ -119,7 +127,7 @@ describe('lwchain encode', () => {
   it.each([
     ['input that is not JSON', () => encodeCommand('senml-json', '{', { models }), UsageError],
     ['an array instead of an object', () => encodeCommand('senml-json', '[1]', { models }), UsageError],
-    ['paths spanning objects without --path', () => encodeCommand('senml-json', '{"/3/0/0":"a","/1/0/1":1}', { models }), UsageError],
+    ['paths spanning objects without --path in TLV', () => encodeCommand('tlv', '{"/3/0/0":"a","/1/0/1":1}', { models }), UsageError],
     ['a value of the wrong type', () => encodeCommand('tlv', '{"/3/0/9":"full"}', { models }), CodecError],
     ['a key outside --path', () => encodeCommand('tlv', '{"/3/0/9":1}', { path: '/3/1', models }), CodecError],
     ['a nested value', () => encodeCommand('tlv', '{"/3/0/9":{"a":1}}', { models }), UsageError],

@@ -4,6 +4,8 @@ import { formatPath, parsePath, pathIds, toPath, type LwM2mPath } from '../../lw
 import type { ModelRegistry } from '../../lwm2m/model.js'
 import { codecByName } from '../../lwm2m/codec/index.js'
 import { unflatten } from '../../lwm2m/codec/flatten.js'
+import { encodeCompositeNodes, type PathNode } from '../../lwm2m/codec/composite.js'
+import { ContentFormat } from '../../lwm2m/content-format.js'
 import { isJsonNumber, isJsonObject, readJson, type JsonValue } from '../../lwm2m/codec/json-reader.js'
 import { DEFAULT_LIMITS } from '../../lwm2m/codec/limits.js'
 import { formatLinks, type Link, type LinkAttributeValue } from '../../lwm2m/link-format.js'
@@ -33,10 +35,32 @@ export function encodeCommand(format: string, input: string, opts: EncodeOptions
   const flat: Record<string, unknown> = {}
   for (const [k, v] of json) flat[k] = plain(v)
   const single = name === 'text' || name === 'opaque'
-  const path = optionalPath(opts.path) ?? inferPath(Object.keys(flat), single)
   const codec = codecByName(name)
+  const keys = Object.keys(flat)
+  if (opts.path === undefined && isComposite(codec.format) && spansObjects(keys)) {
+    // SenML carries full names, so values of several objects go in one pack (as a Send does).
+    const byObject = new Map<number, string[]>()
+    for (const k of keys) {
+      const o = parsePath(k).objectId as number
+      byObject.set(o, [...(byObject.get(o) ?? []), k])
+    }
+    const nodes = [...byObject].map(([objectId, ks]): PathNode => {
+      const path = toPath([objectId])
+      return [path, unflatten(Object.fromEntries(ks.map((k) => [k, flat[k]])), path, opts.models)]
+    })
+    return { hex: toHex(encodeCompositeNodes(codec.format, nodes)), path: '/' }
+  }
+  const path = optionalPath(opts.path) ?? inferPath(keys, single)
   const node = unflatten(flat, path, opts.models)
   return { hex: toHex(codec.encode(node, path, opts.models)), path: formatPath(path) }
+}
+
+function isComposite(format: number): boolean {
+  return format === ContentFormat.SENML_JSON || format === ContentFormat.SENML_CBOR
+}
+
+function spansObjects(keys: string[]): boolean {
+  return new Set(keys.map((k) => parsePath(k).objectId)).size > 1
 }
 
 function readInput(input: string): JsonValue {
