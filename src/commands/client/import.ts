@@ -1,64 +1,14 @@
-import type { Hash } from 'viem'
-import { addClients } from '../../chain/clients/addClients.js'
-import { buildClientSpec, sealClientRecord, type ClientSpec } from '../../chain/records/clientRecord.js'
-import { loadViewState } from '../../chain/view/loadViewState.js'
-import { LwchainError } from '../../errors/base.js'
+import { ImportValidationError, provisionClients, validateRows, type ImportReport } from '../../chain/clients/provisionClients.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
-import { keyHex } from '../lib/output.js'
-import { parseImportFile, type ImportRow } from './parseImportFile.js'
+import { parseImportFile } from './parseImportFile.js'
 
-/** A row that failed validation. */
-export interface InvalidRow {
-  row: number
-  line?: number
-  endpoint?: string
-  error: string
-}
-
-/** Some rows are invalid; nothing was sent. Carries every bad row for the report. */
-export class ImportValidationError extends LwchainError {
-  override name = 'ImportValidationError'
-  constructor(
-    readonly invalid: InvalidRow[],
-    readonly total: number,
-  ) {
-    const shown = invalid.slice(0, 3).map((r) => `row ${r.row}${r.line ? ` (line ${r.line})` : ''}: ${r.error}`)
-    const more = invalid.length > 3 ? `; and ${invalid.length - 3} more` : ''
-    super(`${invalid.length} of ${total} rows are invalid, nothing was sent: ${shown.join('; ')}${more}`, {
-      code: 'LWC_IMPORT_INVALID',
-    })
-  }
-}
-
-/** Some batches did not land; the report says which rows did. */
-export class ImportIncompleteError extends LwchainError {
-  override name = 'ImportIncompleteError'
-  constructor(readonly report: ImportReport) {
-    super(`${report.failed} of ${report.total} rows did not land (${report.landed} did); see the report`, {
-      code: 'LWC_IMPORT_INCOMPLETE',
-    })
-  }
-}
-
-/** Per-row outcome of an import; keys as hex (printed once). */
-export interface ImportRowResult {
-  row: number
-  endpoint: string
-  status: 'landed' | 'failed'
-  txHash?: Hash
-  error?: string
-  bootstrap: { uri: string; identity: string; key: string }
-  server: { uri: string; identity: string; key: string }
-}
-
-export interface ImportReport {
-  total: number
-  landed: number
-  failed: number
-  batches: number
-  elapsedMs: number
-  rows: ImportRowResult[]
-}
+export {
+  ImportIncompleteError,
+  ImportValidationError,
+  type ImportReport,
+  type ImportRowResult,
+  type InvalidRow,
+} from '../../chain/clients/provisionClients.js'
 
 export interface ClientImportOptions {
   file: string
@@ -70,111 +20,24 @@ export interface ClientImportOptions {
 }
 
 /**
- * Imports clients from CSV or JSON: validates every row (and checks the chain for endpoints and
- * identities already taken) before sending anything, then sends atomic batches concurrently and
- * reports exactly which rows landed.
+ * Imports clients from a CSV or JSON file: every row is validated (and checked against the chain)
+ * before anything is sent; then atomic batches go out concurrently and the report says exactly
+ * which rows landed.
  */
 export async function runClientImport(o: ChainCommandOptions, opts: ClientImportOptions): Promise<ImportReport> {
   const rows = parseImportFile(opts.file)
+  // Bad files fail before the chain is even contacted.
   if (rows.length === 0) throw new ImportValidationError([{ row: 0, error: 'the file has no rows' }], 0)
-  const { specs, invalid } = validateRows(rows, opts.printableKeys)
+  const { invalid } = validateRows(rows, opts.printableKeys)
   if (invalid.length) throw new ImportValidationError(invalid, rows.length)
-
   const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
-  const state = await loadViewState(conn.publicClient, {
+  return provisionClients(conn, {
     ...deployment.contracts,
     deployBlock: BigInt(deployment.deployBlock),
-    rpcUrl: conn.rpcUrl,
-  })
-  const taken: InvalidRow[] = []
-  for (const { row, line, spec } of specs) {
-    if (state.clientByEndpoint(spec.endpoint)) {
-      taken.push({ row, line, endpoint: spec.endpoint, error: `client "${spec.endpoint}" already exists` })
-      continue
-    }
-    for (const id of [spec.bootstrap.identity, spec.server.identity]) {
-      const owner = state.endpointOfIdentity(id)
-      if (owner !== undefined && owner !== spec.endpoint) {
-        taken.push({ row, line, endpoint: spec.endpoint, error: `PSK identity "${id}" is already used by another client` })
-        break
-      }
-    }
-  }
-  if (taken.length) throw new ImportValidationError(taken, rows.length)
-
-  const started = Date.now()
-  const records = specs.map((s) => sealClientRecord(s.spec, deployment.sealingPublicKey))
-  let done = 0
-  opts.onProgress?.(0, records.length)
-  const batches = await addClients(conn, {
-    clientStore: deployment.contracts.clientStore,
-    records,
+    sealingPublicKey: deployment.sealingPublicKey,
+    rows,
     batchSize: opts.batchSize,
-    onBatch: (b) => {
-      done += b.count
-      opts.onProgress?.(done, records.length)
-    },
+    printableKeys: opts.printableKeys,
+    onProgress: opts.onProgress,
   })
-  const results: ImportRowResult[] = specs.map(({ row, spec }) => ({
-    row,
-    endpoint: spec.endpoint,
-    status: 'failed',
-    bootstrap: { uri: spec.bootstrap.uri, identity: spec.bootstrap.identity, key: keyHex(spec.bootstrap.key) },
-    server: { uri: spec.server.uri, identity: spec.server.identity, key: keyHex(spec.server.key) },
-  }))
-  for (const b of batches) {
-    for (let i = b.start; i < b.start + b.count; i++) {
-      results[i].status = b.status
-      if (b.txHash) results[i].txHash = b.txHash
-      if (b.error) results[i].error = b.error.shortMessage
-    }
-  }
-  const landed = results.filter((r) => r.status === 'landed').length
-  const report: ImportReport = {
-    total: results.length,
-    landed,
-    failed: results.length - landed,
-    batches: batches.length,
-    elapsedMs: Date.now() - started,
-    rows: results,
-  }
-  return report
-}
-
-function validateRows(rows: ImportRow[], printableKeys?: boolean): { specs: { row: number; line?: number; spec: ClientSpec }[]; invalid: InvalidRow[] } {
-  const invalid: InvalidRow[] = []
-  const specs: { row: number; line?: number; spec: ClientSpec }[] = []
-  const endpoints = new Map<string, number>()
-  const identities = new Map<string, { row: number; endpoint: string }>()
-  for (const r of rows) {
-    if (r.error || !r.input) {
-      invalid.push({ row: r.row, line: r.line, error: r.error ?? 'unreadable row' })
-      continue
-    }
-    let spec: ClientSpec
-    try {
-      spec = buildClientSpec({ ...r.input, printableKeys }).spec
-    } catch (err) {
-      invalid.push({ row: r.row, line: r.line, endpoint: r.input.endpoint, error: err instanceof LwchainError ? err.shortMessage : String(err) })
-      continue
-    }
-    const dup = endpoints.get(spec.endpoint)
-    if (dup !== undefined) {
-      invalid.push({ row: r.row, line: r.line, endpoint: spec.endpoint, error: `duplicate endpoint "${spec.endpoint}" (also row ${dup})` })
-      continue
-    }
-    let clash: string | undefined
-    for (const id of new Set([spec.bootstrap.identity, spec.server.identity])) {
-      const other = identities.get(id)
-      if (other && other.endpoint !== spec.endpoint) clash = `PSK identity "${id}" is also used by row ${other.row}`
-    }
-    if (clash) {
-      invalid.push({ row: r.row, line: r.line, endpoint: spec.endpoint, error: clash })
-      continue
-    }
-    endpoints.set(spec.endpoint, r.row)
-    for (const id of [spec.bootstrap.identity, spec.server.identity]) identities.set(id, { row: r.row, endpoint: spec.endpoint })
-    specs.push({ row: r.row, line: r.line, spec })
-  }
-  return { specs, invalid }
 }
