@@ -5,6 +5,7 @@ import { registerClientCommands } from './client.js'
 import { registerUserCommands } from './user.js'
 import { registerAnomalyCommands } from './anomaly.js'
 import { registerCodecCommands } from './codec.js'
+import { registerServeCommands } from './serve.js'
 
 /** Every command group of the binary, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   registerClientCommands(program)
   registerUserCommands(program)
   registerAnomalyCommands(program)
+  registerServeCommands(program)
   registerCodecCommands(program)
 }
