@@ -22,7 +22,8 @@ const { value: arbitraryValue } = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
     fc.integer(),
-    fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n - 1n }).map(safeBig),
+    // cbor-x writes exactly -2^64 as a bignum tag, which SenML never needs.
+    fc.bigInt({ min: -(2n ** 64n) + 1n, max: 2n ** 64n - 1n }).map(safeBig),
     fc.double({ noNaN: true }).filter((x) => !Number.isInteger(x) || !Number.isSafeInteger(x)).filter((x) => !Object.is(x, -0)),
     fc.string({ unit: 'grapheme' }),
     fc.uint8Array({ maxLength: 20 }),

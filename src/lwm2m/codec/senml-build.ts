@@ -12,14 +12,13 @@ import type {
 } from '../node.js'
 import type { ModelRegistry } from '../model.js'
 import { decodeBase64, parseObjlnk } from './bytes-text.js'
-import { INT64_MAX, INT64_MIN, UINT64_MAX, normalizeInteger } from './values.js'
+import { INT64_MAX, INT64_MIN, UINT64_MAX, normalizeInteger, timeFromSeconds } from './values.js'
 import type { DecodedEntry, RawValue, TypingOptions } from './senml.js'
 
 /**
  * Entries → node, for the name-carrying formats: groups resolved records under the request path,
  * types each raw value with the object model, and refuses what does not fit.
  */
-
 
 /**
  * Builds the node of the request path's level from decoded entries. Entries outside the path,
@@ -47,7 +46,7 @@ export function buildNode(
     const seen = latest.get(key)
     if (seen !== undefined) {
       if (seen.time === undefined || e.time === undefined || seen.time === e.time) {
-        throw new CodecError(format, `duplicate record for ${key}`, e.offset)
+        throw new CodecError(format, `duplicate record for ${formatPath(e.path)}`, e.offset)
       }
       if (e.time < seen.time) continue
     }
@@ -113,11 +112,7 @@ export function buildObjects(
   format: string,
   options: TypingOptions = {},
 ): ObjectNode[] {
-  const byObject = new Map<number, DecodedEntry[]>()
-  for (const e of entries) {
-    const id = e.path.objectId as number
-    byObject.set(id, [...(byObject.get(id) ?? []), e])
-  }
+  const byObject = groupBy(entries, (e) => e.path.objectId as number)
   return [...byObject].map(([id, list]) => buildNode(list, { objectId: id }, models, format, options) as ObjectNode)
 }
 
@@ -184,9 +179,6 @@ function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]
   return out
 }
 
-/** Date's range in milliseconds (ECMA-262 §21.4.1.1). */
-const MAX_DATE_MS = 8.64e15
-
 /** The type a value has when the object model does not know the resource. */
 export function inferType(raw: RawValue): ResourceType {
   switch (raw.kind) {
@@ -238,12 +230,10 @@ export function typedValue(
       if (raw.kind === 'opaque') return raw.value
       if (raw.kind === 'string' && options.opaqueFromString) return decodeBase64(raw.value, format, offset)
       return bad(`expected opaque data, got ${raw.kind}`)
-    case 'time': {
+    case 'time':
+      // Whole seconds, as every other codec reads time (a fraction is dropped, not rounded).
       if (raw.kind !== 'number') return bad(`expected a number of seconds for a time resource, got ${raw.kind}`)
-      const ms = Number(raw.value) * 1000
-      if (!(Math.abs(ms) <= MAX_DATE_MS)) return bad(`time ${raw.value} is out of range`)
-      return new Date(ms)
-    }
+      return timeFromSeconds(raw.value, format, offset)
     case 'objlnk':
       return raw.kind === 'objlnk' ? parseObjlnk(raw.value, format, offset) : bad(`expected an object link, got ${raw.kind}`)
     case 'none':
