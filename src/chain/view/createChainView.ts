@@ -156,10 +156,14 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     })
     applyAll(fresh, events, false)
     const hadState = cursor !== undefined
+    const old = state
     state = fresh
     cursor = { block: head.number, hash: head.hash }
     dirty = true
-    if (hadState) emit({ kind: 'reset' })
+    if (!hadState) return
+    // Subscribers see what the reload changed, record by record, then the reset itself.
+    for (const change of diffStates(old, fresh)) emit(change)
+    emit({ kind: 'reset' })
   }
 
   const syncRound = async (): Promise<void> => {
@@ -308,6 +312,25 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       return () => listeners.delete(listener)
     },
   }
+}
+
+/** Changes that turn state `a` into state `b` (used after a full reload). */
+export function diffStates(a: ViewState, b: ViewState): ViewChange[] {
+  const out: ViewChange[] = []
+  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y)
+  for (const c of a.clients()) if (!b.clientByEndpoint(c.endpoint)) out.push({ kind: 'client-removed', endpoint: c.endpoint, previous: c })
+  for (const c of b.clients()) {
+    const previous = a.clientByEndpoint(c.endpoint)
+    if (!previous) out.push({ kind: 'client-added', endpoint: c.endpoint, client: c })
+    else if (!same(previous, c)) out.push({ kind: 'client-updated', endpoint: c.endpoint, client: c, previous })
+  }
+  for (const u of a.users()) if (!b.userByUsername(u.username)) out.push({ kind: 'user-removed', username: u.username, previous: u })
+  for (const u of b.users()) {
+    const previous = a.userByUsername(u.username)
+    if (!previous) out.push({ kind: 'user-added', username: u.username, user: u })
+    else if (!same(previous, u)) out.push({ kind: 'user-updated', username: u.username, user: u, previous })
+  }
+  return out
 }
 
 /** waitForBlock gave up (the chain is unreachable or slower than the timeout). */
