@@ -184,11 +184,11 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       await reload({ number: head.number, hash: head.hash })
       return
     }
-    if (!cursor.hash) cursor.hash = (await publicClient.getBlock({ blockNumber: cursor.block })).hash ?? undefined
     if (head.number === cursor.block && head.hash === cursor.hash) return
-    // Same chain as before? The block at the cursor must still have the hash we saw.
+    // Same chain as before? The block at the cursor must still have the hash we saw (unknown
+    // only after a partial round, when we trust it).
     const atCursor = await publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
-    if (!atCursor || atCursor.hash !== cursor.hash) {
+    if (!atCursor || (cursor.hash !== undefined && atCursor.hash !== cursor.hash)) {
       logger?.warn({ cursor: cursor.block.toString() }, 'chain reorganised or replaced; reloading view')
       await reload({ number: head.number, hash: head.hash })
       return
