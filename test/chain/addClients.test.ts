@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addClients } from '../../src/chain/clients/addClients.js'
 import { getClientEntry } from '../../src/chain/clients/getClientEntry.js'
+import { isClientCurrent } from '../../src/chain/clients/isClientCurrent.js'
+import { readClientRecord } from '../../src/chain/clients/readClientRecord.js'
 import { buildClientSpec, sealClientRecord } from '../../src/chain/records/clientRecord.js'
 import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
 import { givenDeployment, type GivenDeployment } from './givenDeployment.js'
@@ -42,5 +44,14 @@ describe('addClients', () => {
       records: [sealClientRecord(buildClientSpec({ endpoint: 'later' }).spec, d.sealingPublicKey)],
     })
     expect(after[0].status).toBe('landed')
+  })
+
+  it('reads back the current record from events, and the chain confirms it against its commitment', async () => {
+    const read = await readClientRecord(d.conn.publicClient, { clientStore: d.clientStore, endpoint: 'batch-0', deployBlock: d.deployBlock })
+    expect(read?.record.endpoint).toBe('batch-0')
+    expect(await isClientCurrent(d.conn.publicClient, { clientStore: d.clientStore, record: read!.record })).toBe(true)
+    const forged = { ...read!.record, serverUri: 'coaps://evil.example:5684' }
+    expect(await isClientCurrent(d.conn.publicClient, { clientStore: d.clientStore, record: forged })).toBe(false)
+    expect(await readClientRecord(d.conn.publicClient, { clientStore: d.clientStore, endpoint: 'batch-4', deployBlock: d.deployBlock })).toBeUndefined()
   })
 })
