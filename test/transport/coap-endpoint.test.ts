@@ -94,6 +94,19 @@ describe('CoAP endpoint over UDP', () => {
     expect(server.stats().duplicates).toBe(1)
   })
 
+  it('treats a reused message id with another token as a new request, not a duplicate', async () => {
+    const { server, serverAddress } = await pair()
+    let calls = 0
+    server.onRequest(() => ({ code: '2.05', payload: `call ${++calls}` }))
+    const peer = await raw()
+    peer.send(serverAddress, { type: 'CON', code: '0.01', messageId: 8, token: Uint8Array.from([1]), options: [], payload: new Uint8Array(0) })
+    expect(text((await peer.next()).msg.payload)).toBe('call 1')
+    peer.send(serverAddress, { type: 'CON', code: '0.01', messageId: 8, token: Uint8Array.from([2]), options: [], payload: new Uint8Array(0) })
+    const second = (await peer.next()).msg
+    expect(text(second.payload)).toBe('call 2')
+    expect([...second.token]).toEqual([2])
+  })
+
   it('rejects with CoapTimeoutError when nobody acknowledges', async () => {
     const { client } = await pair({ ackTimeoutMs: 10, maxRetransmit: 2 })
     const silent = await raw()

@@ -75,6 +75,9 @@ export interface SeenEntry {
   reply?: Uint8Array
   /** Creation order, compared with the peer's last session end. */
   readonly seq: number
+  /** Token and code of the message, to tell a duplicate from a new message reusing the id. */
+  readonly token: Uint8Array
+  readonly code: string
 }
 
 /** The shared state of one endpoint. */
@@ -128,18 +131,21 @@ export class EndpointCore {
    * The dedup entry of a received message id, ignoring entries from an ended session: a device
    * that handshakes again may reuse message ids, which are only unique within a session.
    */
-  lookupSeen(peer: PeerAddress, messageId: number): SeenEntry | undefined {
+  lookupSeen(peer: PeerAddress, msg: CoapMessage): SeenEntry | undefined {
     const key = peerKey(peer)
-    const entry = this.seen.get(`${key}#${messageId}`)
+    const entry = this.seen.get(`${key}#${msg.messageId}`)
     if (!entry) return undefined
+    // A peer sending faster than 65536 messages per EXCHANGE_LIFETIME reuses ids: a different
+    // token or code means a new message, not a duplicate.
+    if (entry.code !== msg.code || !sameBytes(entry.token, msg.token)) return undefined
     const ended = this.sessionEnds.get(key)
     return ended !== undefined && entry.seq <= ended ? undefined : entry
   }
 
-  /** Records a received message id. */
-  markSeen(peer: PeerAddress, messageId: number): SeenEntry {
-    const entry: SeenEntry = { seq: ++this.seenSeq }
-    this.seen.set(`${peerKey(peer)}#${messageId}`, entry)
+  /** Records a received message. */
+  markSeen(peer: PeerAddress, msg: CoapMessage): SeenEntry {
+    const entry: SeenEntry = { seq: ++this.seenSeq, token: msg.token, code: msg.code }
+    this.seen.set(`${peerKey(peer)}#${msg.messageId}`, entry)
     return entry
   }
 
@@ -297,4 +303,10 @@ export class EndpointCore {
 /** Hex of a token, for map keys. */
 export function tokenHex(token: Uint8Array): string {
   return Buffer.from(token.buffer, token.byteOffset, token.length).toString('hex')
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -78,13 +78,13 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
       return
     }
     // CON or NON: deduplicate by message id.
-    const seen = core.lookupSeen(peer, msg.messageId)
+    const seen = core.lookupSeen(peer, msg)
     if (seen) {
       core.stats.duplicates++
       if (msg.type === 'CON' && seen.reply) void core.sendBytes(peer, seen.reply).catch(() => {})
       return
     }
-    const entry = core.markSeen(peer, msg.messageId)
+    const entry = core.markSeen(peer, msg)
     if (msg.code === '0.00') {
       // CoAP ping (§4.3): a CON empty message is answered with RST.
       if (msg.type === 'CON') entry.reply = core.sendQuietly(peer, emptyMessage('RST', msg.messageId))

@@ -5,6 +5,7 @@
  */
 export class ExpiringMap<K, V> {
   private readonly entries = new Map<K, { value: V; expires: number }>()
+  private nextSweep = 0
   constructor(
     private readonly ttlMs: number,
     private readonly maxSize = 100_000,
@@ -45,6 +46,9 @@ export class ExpiringMap<K, V> {
 
   private sweep(): void {
     const now = Date.now()
+    // At most a few sweeps per lifetime: a hot path should not walk the map on every write.
+    if (now < this.nextSweep) return
+    this.nextSweep = now + Math.min(1000, this.ttlMs / 4)
     for (const [k, e] of this.entries) {
       if (e.expires > now) break
       this.entries.delete(k)

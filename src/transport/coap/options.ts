@@ -61,9 +61,11 @@ export function getOption(options: readonly CoapOption[], number: number): Uint8
   return options.find((o) => o.number === number)?.value
 }
 
+const dec = new TextDecoder()
+const enc = new TextEncoder()
+
 /** All values of a repeatable string option (Uri-Path, Uri-Query, Location-Path). */
 export function getStrings(options: readonly CoapOption[], number: number): string[] {
-  const dec = new TextDecoder()
   return options.filter((o) => o.number === number).map((o) => dec.decode(o.value))
 }
 
@@ -75,7 +77,6 @@ export function getUint(options: readonly CoapOption[], number: number): number 
 
 /** One option per string. */
 export function stringOptions(number: number, values: readonly string[]): CoapOption[] {
-  const enc = new TextEncoder()
   return values.map((v) => ({ number, value: enc.encode(v) }))
 }
 

@@ -108,10 +108,12 @@ export function codeOfMethod(method: CoapMethod): string {
   return METHOD_CODES[method]
 }
 
+const encoder = new TextEncoder()
+
 /** Bytes of a payload given as text or bytes. */
 export function payloadBytes(payload: Uint8Array | string | undefined): Uint8Array {
   if (payload === undefined) return new Uint8Array(0)
-  return typeof payload === 'string' ? new TextEncoder().encode(payload) : payload
+  return typeof payload === 'string' ? encoder.encode(payload) : payload
 }
 
 /** Lifts the options of a decoded request message into a CoapRequest (payload given separately). */

@@ -118,25 +118,13 @@ export class CoapServerSide {
         : undefined,
     }
 
-    let answered = false
-    const piggyback = msg.type === 'CON'
-      ? this.core.timer(() => {
-          if (answered) return
-          // The handler is slow: acknowledge now so the peer stops retransmitting (§5.2.2).
-          seen.reply = this.core.sendQuietly(peer, emptyMessage('ACK', msg.messageId))
-        }, this.core.cfg.piggybackDelayMs)
-      : undefined
-
-    Promise.resolve()
-      .then(() => this.handler(request, ctx))
-      .catch((err) => {
-        if (!(err instanceof CoapEndpointClosedError)) this.core.logger.error({ err, peer: peerKey(peer), path: request.path.join('/') }, 'coap handler failed')
-        return { code: '5.00' } as CoapResponseInit
-      })
-      .then((res) => {
-        answered = true
-        this.core.cancelTimer(piggyback)
-        if (!this.core.running) return
+    const failed = (err: unknown): CoapResponseInit => {
+      if (!(err instanceof CoapEndpointClosedError)) this.core.logger.error({ err, peer: peerKey(peer), path: request.path.join('/') }, 'coap handler failed')
+      return { code: '5.00' }
+    }
+    const answer = (res: CoapResponseInit): void => {
+      if (!this.core.running) return
+      try {
         const out: Outgoing = { code: res.code, options: responseOptions(res), payload: payloadBytes(res.payload) }
         if (finalBlock1) out.options.push(finalBlock1)
         if (relation && !relation.closed && res.code.startsWith('2.')) {
@@ -146,8 +134,34 @@ export class CoapServerSide {
           this.blockCache.set(uriKey, out)
           respond(sliceBlock2(out, block2?.num ?? 0, szx2))
         } else respond(out)
-      })
-      .catch((err) => this.core.logger.error({ err }, 'coap response not sent'))
+      } catch (err) {
+        // A response we cannot encode (bad code, option out of range) is the handler's bug: 5.00.
+        this.core.logger.error({ err, peer: peerKey(peer) }, 'coap response not encodable')
+        respond({ code: '5.00', options: [], payload: new Uint8Array(0) })
+      }
+    }
+
+    let result: CoapResponseInit | Promise<CoapResponseInit>
+    try {
+      result = this.handler(request, ctx)
+    } catch (err) {
+      result = failed(err)
+    }
+    // A synchronous answer goes out piggybacked at once: no timer to arm.
+    if (!(result instanceof Promise)) return answer(result)
+    let answered = false
+    const piggyback = msg.type === 'CON'
+      ? this.core.timer(() => {
+          if (answered) return
+          // The handler is slow: acknowledge now so the peer stops retransmitting (§5.2.2).
+          seen.reply = this.core.sendQuietly(peer, emptyMessage('ACK', msg.messageId))
+        }, this.core.cfg.piggybackDelayMs)
+      : undefined
+    result.catch(failed).then((res) => {
+      answered = true
+      this.core.cancelTimer(piggyback)
+      answer(res)
+    })
   }
 
   /** Ends the peer's relations (its DTLS session ended: notifications could not reach it). */
@@ -233,8 +247,9 @@ function sliceBlock2(out: Outgoing, num: number, szx: number): Outgoing {
 }
 
 /** Request URI (path and query) as a key; Block and Observe options do not take part. */
+const dec = new TextDecoder()
+
 function uriOf(options: readonly CoapOption[]): string {
-  const dec = new TextDecoder()
   return options
     .filter((o) => o.number === O.URI_PATH || o.number === O.URI_QUERY)
     .map((o) => `${o.number}=${dec.decode(o.value)}`)
