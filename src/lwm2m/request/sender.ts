@@ -1,0 +1,113 @@
+/**
+ * Sends LwM2M requests to a device through a CoAP endpoint and turns the answers into values.
+ * Only transport failures reject (RequestTimeoutError / RequestFailedError); LwM2M error codes
+ * and undecodable payloads come back as `success: false`.
+ */
+import type { Logger } from '../../logger.js'
+import { CoapTimeoutError } from '../../transport/coap/errors.js'
+import type { CoapObservation, CoapRequestOptions } from '../../transport/coap/client.js'
+import type { CoapRequestInit, CoapResponse } from '../../transport/coap/request.js'
+import { peerKey, type PeerAddress } from '../../transport/types.js'
+import type { LwM2mVersion } from '../codec/index.js'
+import type { ModelRegistry } from '../model.js'
+import { formatPath } from '../path.js'
+import { RequestFailedError, RequestTimeoutError } from './errors.js'
+import { fromCoapResponse, toCoapRequest } from './translate.js'
+import type { LwM2mRequest, LwM2mResponse, RequestOf } from './types.js'
+
+/** What the sender needs from a CoAP endpoint (structural; a CoapEndpoint satisfies it). */
+export interface CoapRequester {
+  request(peer: PeerAddress, req: CoapRequestInit, opts?: CoapRequestOptions): Promise<CoapResponse>
+  observe(peer: PeerAddress, req: CoapRequestInit, onNotification: (res: CoapResponse) => void): Promise<CoapObservation>
+}
+
+/** The device a request goes to, as its registration describes it. */
+export interface PeerContext {
+  peer: PeerAddress
+  /** Alternate path from registration, default "/". */
+  rootPath?: string
+  lwm2mVersion?: LwM2mVersion
+  /** Content formats the client supports (registration `ct`). */
+  contentFormats?: number[]
+}
+
+/** A live observation: the first response and how to end it. */
+export interface LwM2mObservation {
+  response: LwM2mResponse
+  /** Whether the device accepted the observation (notifications will come). */
+  active: boolean
+  /** Cancels with a GET Observe=1 (proactive cancel); resolves even if the device is gone. */
+  cancel(): Promise<void>
+}
+
+export interface RequestSenderOptions {
+  coap: CoapRequester
+  models: ModelRegistry
+  logger?: Logger
+  /** Default response timeout per request (the endpoint's own when absent). */
+  timeoutMs?: number
+}
+
+export interface RequestSender {
+  /** Sends one request; resolves with the LwM2M outcome, rejects only on transport failure. */
+  send(target: PeerContext, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
+  /** Observes a path; every notification is decoded and given to onNotification. */
+  observe(target: PeerContext, request: RequestOf<'observe'>, onNotification: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
+}
+
+/** Creates the request sender both daemons use (Leshan's LwM2mRequestSender). */
+export function createRequestSender(o: RequestSenderOptions): RequestSender {
+  const { coap, models, logger } = o
+  return {
+    async send(target, request, opts = {}) {
+      const { coap: init, format } = toCoapRequest(request, target, models)
+      const what = describe(request, target.peer)
+      const timeoutMs = opts.timeoutMs ?? o.timeoutMs
+      let res: CoapResponse
+      try {
+        res = await coap.request(target.peer, init, timeoutMs === undefined ? {} : { responseTimeoutMs: timeoutMs })
+      } catch (err) {
+        throw transportError(what, err)
+      }
+      const response = fromCoapResponse(request, res, format, models)
+      logger?.debug({ peer: peerKey(target.peer), request: what, code: res.code }, 'lwm2m request answered')
+      return response
+    },
+
+    async observe(target, request, onNotification) {
+      const { coap: init, format } = toCoapRequest(request, target, models)
+      const what = describe(request, target.peer)
+      const notify = (res: CoapResponse): void => {
+        const response = fromCoapResponse(request, res, format, models)
+        try {
+          onNotification(response)
+        } catch (err) {
+          logger?.error({ err, peer: peerKey(target.peer), request: what }, 'lwm2m notification listener threw')
+        }
+      }
+      let observation: CoapObservation
+      try {
+        observation = await coap.observe(target.peer, init, notify)
+      } catch (err) {
+        throw transportError(what, err)
+      }
+      const response = fromCoapResponse(request, observation.first, format, models)
+      const active = response.success && observation.first.observe !== undefined
+      logger?.debug({ peer: peerKey(target.peer), request: what, code: observation.first.code, active }, 'lwm2m observe answered')
+      return { response, active, cancel: () => observation.cancel() }
+    },
+  }
+}
+
+/** "read /3/0 to 127.0.0.1:5683": for error messages and logs. */
+export function describe(request: LwM2mRequest, peer: PeerAddress): string {
+  const path = request.kind === 'bootstrapFinish' ? '/bs' : formatPath(request.path)
+  return `${request.kind} ${path} to ${peerKey(peer)}`
+}
+
+/** Maps a CoAP endpoint failure to the request error of its kind. */
+export function transportError(what: string, err: unknown): Error {
+  if (err instanceof RequestTimeoutError || err instanceof RequestFailedError) return err
+  if (err instanceof CoapTimeoutError) return new RequestTimeoutError(what, err)
+  return new RequestFailedError(what, err)
+}

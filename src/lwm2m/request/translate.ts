@@ -1,0 +1,162 @@
+/**
+ * The translator at the boundary (Leshan's CoapRequestBuilder / LwM2mResponseBuilder): an
+ * LwM2mRequest becomes a CoapRequestInit, a CoapResponse becomes an LwM2mResponse.
+ */
+import type { CoapRequestInit, CoapResponse } from '../../transport/coap/request.js'
+import { formatAttributes } from '../attributes.js'
+import { codecFor, type LwM2mVersion } from '../codec/index.js'
+import { ContentFormat } from '../content-format.js'
+import { CodecError } from '../errors.js'
+import { parseLinks } from '../link.js'
+import type { ModelRegistry } from '../model.js'
+import type { LwM2mNode } from '../node.js'
+import { formatPath, pathIds, pathLevel, type LwM2mPath } from '../path.js'
+import { isSuccessCoapCode, responseCodeOf } from './codes.js'
+import { InvalidRequestError } from './errors.js'
+import { chooseFormat } from './format.js'
+import type { LwM2mRequest, LwM2mResponse } from './types.js'
+
+/** What the translator knows about the device it talks to. */
+export interface TranslationPeer {
+  /** The client's alternate path from registration (`</lwm2m>;rt="oma.lwm2m"`), default "/". */
+  readonly rootPath?: string
+  readonly lwm2mVersion?: LwM2mVersion
+  /** Content formats the client supports (registration `ct`). */
+  readonly contentFormats?: readonly number[]
+}
+
+/** A translated request and the content format the response is expected in. */
+export interface TranslatedRequest {
+  readonly coap: CoapRequestInit
+  /** Format asked for (Accept) or written (Content-Format); decodes a response without one. */
+  readonly format?: number
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false })
+
+/** Uri-Path segments of a root path: "/lwm2m/" → ["lwm2m"], "/" → []. */
+export function rootSegments(rootPath: string | undefined): string[] {
+  return (rootPath ?? '/').split('/').filter((s) => s !== '')
+}
+
+/** Translates an LwM2M request into a CoAP request; InvalidRequestError if it cannot be encoded. */
+export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, models: ModelRegistry): TranslatedRequest {
+  if (request.kind === 'bootstrapFinish') return { coap: { method: 'POST', path: ['bs'] } }
+  const path = [...rootSegments(peer.rootPath), ...pathIds(request.path).map(String)]
+  switch (request.kind) {
+    case 'read':
+    case 'observe':
+    case 'bootstrapRead': {
+      const format = chooseFormat(peer, request.format)
+      return { coap: { method: 'GET', path, accept: format }, format }
+    }
+    case 'discover':
+    case 'bootstrapDiscover':
+      return { coap: { method: 'GET', path, accept: ContentFormat.LINK }, format: ContentFormat.LINK }
+    case 'write': {
+      const format = chooseFormat(peer, request.format)
+      const payload = encode(request.node, request.path, format, models)
+      return { coap: { method: request.mode === 'replace' ? 'PUT' : 'POST', path, contentFormat: format, payload }, format }
+    }
+    case 'bootstrapWrite': {
+      const format = chooseFormat(peer, request.format)
+      const payload = encode(request.node, request.path, format, models)
+      return { coap: { method: 'PUT', path, contentFormat: format, payload }, format }
+    }
+    case 'create': {
+      if (pathLevel(request.path) !== 'object') {
+        throw new InvalidRequestError(`create needs an object path, not ${formatPath(request.path)}`)
+      }
+      const format = chooseFormat(peer, request.format)
+      const payload = encode(request.node, request.path, format, models)
+      return { coap: { method: 'POST', path, contentFormat: format, payload }, format }
+    }
+    case 'execute': {
+      if (pathLevel(request.path) !== 'resource') {
+        throw new InvalidRequestError(`execute needs a resource path, not ${formatPath(request.path)}`)
+      }
+      const args = request.args ?? ''
+      return { coap: args === '' ? { method: 'POST', path } : { method: 'POST', path, contentFormat: ContentFormat.TEXT, payload: args } }
+    }
+    case 'delete':
+    case 'bootstrapDelete':
+      return { coap: { method: 'DELETE', path } }
+    case 'writeAttributes': {
+      let query: string[]
+      try {
+        query = formatAttributes(request.attributes)
+      } catch (err) {
+        throw new InvalidRequestError('bad notification attributes', err)
+      }
+      return { coap: { method: 'PUT', path, query } }
+    }
+  }
+}
+
+function encode(node: LwM2mNode, path: LwM2mPath, format: number, models: ModelRegistry): Uint8Array {
+  try {
+    return codecFor(format).encode(node, path, models)
+  } catch (err) {
+    if (err instanceof CodecError) throw new InvalidRequestError(`node does not encode at ${formatPath(path)}`, err)
+    throw err
+  }
+}
+
+/**
+ * Translates a CoAP response to an LwM2mResponse. Content is decoded at the request path with the
+ * codec of its Content-Format (else the requested format); a payload that does not decode gives
+ * `success: false` with the reason, never a throw.
+ */
+export function fromCoapResponse(
+  request: LwM2mRequest,
+  response: CoapResponse,
+  expectedFormat: number | undefined,
+  models: ModelRegistry,
+): LwM2mResponse {
+  const code = responseCodeOf(response.code)
+  const base: LwM2mResponse = { code, coapCode: response.code, success: isSuccessCoapCode(response.code) }
+  if (!base.success) {
+    return response.payload.length > 0 ? { ...base, errorMessage: decoder.decode(response.payload) } : base
+  }
+  switch (request.kind) {
+    case 'read':
+    case 'observe':
+    case 'bootstrapRead':
+      return withNode(base, request.path, response, expectedFormat, models)
+    case 'discover':
+    case 'bootstrapDiscover':
+      return withLinks(base, response)
+    case 'create':
+      return response.locationPath.length > 0 ? { ...base, location: '/' + response.locationPath.join('/') } : base
+    default:
+      return base
+  }
+}
+
+function withNode(
+  base: LwM2mResponse,
+  path: LwM2mPath,
+  response: CoapResponse,
+  expectedFormat: number | undefined,
+  models: ModelRegistry,
+): LwM2mResponse {
+  const format = response.contentFormat ?? expectedFormat ?? ContentFormat.TLV
+  try {
+    return { ...base, node: codecFor(format).decode(response.payload, path, models), format }
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err
+    return { ...base, success: false, format, errorMessage: `undecodable content (format ${format}): ${err.shortMessage}` }
+  }
+}
+
+function withLinks(base: LwM2mResponse, response: CoapResponse): LwM2mResponse {
+  if (response.contentFormat !== undefined && response.contentFormat !== ContentFormat.LINK) {
+    return { ...base, success: false, format: response.contentFormat, errorMessage: `discover answered in content format ${response.contentFormat}, not link format` }
+  }
+  try {
+    return { ...base, links: parseLinks(decoder.decode(response.payload)), format: ContentFormat.LINK }
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err
+    return { ...base, success: false, format: ContentFormat.LINK, errorMessage: `undecodable links: ${err.shortMessage}` }
+  }
+}

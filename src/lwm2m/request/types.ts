@@ -1,0 +1,84 @@
+/**
+ * LwM2M requests and responses as values (Leshan's `ReadRequest`/`ReadResponse`...), independent
+ * of CoAP: the server and bootstrap daemons build these, the translator turns them into CoAP.
+ */
+import type { Link } from '../link.js'
+import type { NotificationAttributes } from '../attributes.js'
+import type { LwM2mNode } from '../node.js'
+import type { LwM2mPath } from '../path.js'
+
+/**
+ * One request a server (or bootstrap server) sends to a device.
+ *
+ * - `format`: content format to ask for (reads) or to encode with (writes); when absent the sender
+ *   chooses from the peer's LwM2M version and the formats it registered (TLV for 1.0).
+ * - `write`: path is an instance or a resource (or resource instance); `node` is the node at that
+ *   path. `replace` is PUT, `update` (partial update) is POST.
+ * - `create`: path is the object (`/o`); `node` is the instance to create (its `id` is the instance
+ *   id sent to the device), or an object node holding several instances.
+ * - `bootstrapDelete`: path `{}` deletes everything the client may delete.
+ * - `bootstrapWrite`: path is an object or an instance; node is the node at that path.
+ */
+export type LwM2mRequest =
+  | { kind: 'read'; path: LwM2mPath; format?: number }
+  | { kind: 'discover'; path: LwM2mPath }
+  | { kind: 'write'; path: LwM2mPath; mode: 'replace' | 'update'; node: LwM2mNode; format?: number }
+  | { kind: 'execute'; path: LwM2mPath; args?: string }
+  | { kind: 'create'; path: LwM2mPath; node: LwM2mNode; format?: number }
+  | { kind: 'delete'; path: LwM2mPath }
+  | { kind: 'writeAttributes'; path: LwM2mPath; attributes: NotificationAttributes }
+  | { kind: 'observe'; path: LwM2mPath; format?: number }
+  | { kind: 'bootstrapWrite'; path: LwM2mPath; node: LwM2mNode; format?: number }
+  | { kind: 'bootstrapDelete'; path: LwM2mPath }
+  | { kind: 'bootstrapDiscover'; path: LwM2mPath }
+  | { kind: 'bootstrapRead'; path: LwM2mPath; format?: number }
+  | { kind: 'bootstrapFinish' }
+
+export type LwM2mRequestKind = LwM2mRequest['kind']
+
+/** The request of one kind, e.g. `RequestOf<'observe'>`. */
+export type RequestOf<K extends LwM2mRequestKind> = Extract<LwM2mRequest, { kind: K }>
+
+/** LwM2M response codes by name (CoAP codes in codes.ts); anything else is OTHER. */
+export type ResponseCode =
+  | 'CREATED'
+  | 'DELETED'
+  | 'CHANGED'
+  | 'CONTENT'
+  | 'CONTINUE'
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'BAD_OPTION'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'REQUEST_ENTITY_INCOMPLETE'
+  | 'PRECONDITION_FAILED'
+  | 'REQUEST_ENTITY_TOO_LARGE'
+  | 'UNSUPPORTED_CONTENT_FORMAT'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'NOT_IMPLEMENTED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'OTHER'
+
+/**
+ * The outcome of one request. LwM2M errors (4.04...) are values with `success: false`; a payload
+ * that does not decode is also `success: false` with `errorMessage` (code kept as received).
+ */
+export interface LwM2mResponse {
+  code: ResponseCode
+  /** The CoAP code as received, e.g. "2.05". */
+  coapCode: string
+  success: boolean
+  /** Decoded content at the request path (read, observe, bootstrapRead). */
+  node?: LwM2mNode
+  /** Discover / Bootstrap-Discover links. */
+  links?: Link[]
+  /** Create: the new instance's Location-Path, e.g. "/3303/1". */
+  location?: string
+  /** Diagnostic payload of an error response, or why a payload did not decode. */
+  errorMessage?: string
+  /** Content format of the payload that gave `node` / `links`. */
+  format?: number
+}
