@@ -14,3 +14,12 @@ export {
   type RequestSender,
   type RequestSenderOptions,
 } from './sender.js'
+export {
+  isRequestParseError,
+  negotiateFormat,
+  parseLwM2mRequest,
+  toCoapResponse,
+  type DeviceResponse,
+  type ParseRequestOptions,
+  type RequestParseError,
+} from './device-side.js'
