@@ -94,6 +94,19 @@ describe('CoAP over our DTLS server', () => {
     }
   })
 
+  it('survives garbage inside a DTLS session and keeps serving that peer', async () => {
+    const transport = createDtlsClientTransport({ peer: address, identity: IDENTITY, key: keyBytes })
+    const device = createCoapEndpoint({ transport, logger: silentLogger(), ...FAST })
+    await device.start()
+    try {
+      for (const g of [[0xff], [0x40, 0x01, 0, 1, 0xf1], [0x4f, 1, 2, 3], [1, 2, 3, 4, 5, 6, 7, 8]]) await transport.send(address, Uint8Array.from(g))
+      const res = await device.request(address, { method: 'GET', path: ['after'] })
+      expect(text(res.payload)).toBe(`GET after  [] as ${IDENTITY}`)
+    } finally {
+      await device.stop()
+    }
+  })
+
   it('rejects a pending request to a device whose DTLS session ends', async () => {
     const device = createCoapEndpoint({
       transport: createDtlsClientTransport({ peer: address, identity: IDENTITY, key: keyBytes }),

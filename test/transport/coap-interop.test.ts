@@ -14,11 +14,22 @@ describe.skipIf(!existsSync(CLIENT))('libcoap coap-client-notls against our endp
   let endpoint: CoapEndpoint
   let address: PeerAddress
   const received: CoapRequest[] = []
+  const closedReasons: string[] = []
 
   beforeAll(async () => {
     ;({ endpoint, address } = await givenEndpoint({ ackTimeoutMs: 2000, piggybackDelayMs: 1000 }))
-    endpoint.onRequest((req) => {
+    endpoint.onRequest((req, ctx) => {
       received.push(req)
+      const relation = ctx.acceptObserve?.()
+      if (relation) {
+        let n = 0
+        const timer = setInterval(() => void relation.notify({ code: '2.05', payload: `n${++n}` }, { confirmable: n % 2 === 0 }).catch(() => {}), 200)
+        relation.onClose((reason) => {
+          clearInterval(timer)
+          closedReasons.push(reason)
+        })
+        return { code: '2.05', payload: 'n0' }
+      }
       if (req.path[0] === 'big') return { code: '2.05', contentFormat: 0, payload: 'b'.repeat(3000) }
       return { code: req.method === 'GET' ? '2.05' : '2.04', contentFormat: 0, payload: `${req.method} ${req.path.join('/')} ${req.query.join('&')} [${text(req.payload)}]` }
     })
@@ -44,6 +55,13 @@ describe.skipIf(!existsSync(CLIENT))('libcoap coap-client-notls against our endp
   it('reassembles a large request sent in blocks (Block1)', async () => {
     const body = 'y'.repeat(500)
     expect(await client('-m', 'put', '-b', '64', '-e', body, uri('/up'))).toBe(`PUT up  [${body}]`)
+  })
+
+  it('serves an observation to libcoap (-s) and ends it when libcoap deregisters', async () => {
+    const out = await client('-s', '2', '-m', 'get', uri('/obs'))
+    expect(out).toMatch(/^n0n1n2/)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(closedReasons).toEqual(['deregistered'])
   })
 
   it('answers a NON request', async () => {

@@ -6,7 +6,7 @@
 import { peerKey, type PeerAddress } from '../types.js'
 import { type EndpointCore, type SeenEntry, tokenHex } from './core.js'
 import { CoapEndpointClosedError, CoapFormatError } from './errors.js'
-import { emptyMessage, type CoapMessage, type CoapOption } from './message.js'
+import { codeToByte, emptyMessage, isResponseCode, type CoapMessage, type CoapOption } from './message.js'
 import { ExpiringMap } from './expiring-map.js'
 import {
   OptionNumber as O,
@@ -125,6 +125,8 @@ export class CoapServerSide {
     const answer = (res: CoapResponseInit): void => {
       if (!this.core.running) return
       try {
+        if (!isResponseCode(res.code)) throw new CoapFormatError(`handler answered with non-response code "${res.code}"`)
+        codeToByte(res.code)
         const out: Outgoing = { code: res.code, options: responseOptions(res), payload: payloadBytes(res.payload) }
         if (finalBlock1) out.options.push(finalBlock1)
         if (relation && !relation.closed && res.code.startsWith('2.')) {
