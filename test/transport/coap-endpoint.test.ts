@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { CoapResetError, CoapTimeoutError, OptionNumber, type CoapEndpoint, type CoapObserveRelation, type CoapResponse } from '../../src/transport/coap/index.js'
+import { CoapEndpointClosedError, CoapResetError, CoapTimeoutError, OptionNumber, type CoapEndpoint, type CoapObserveRelation, type CoapResponse } from '../../src/transport/coap/index.js'
 import { encodeUint } from '../../src/transport/coap/options.js'
 import { givenEndpoint, givenLossyProxy, givenRawPeer, text, utf8, type RawPeer } from './coap-helpers.js'
 
@@ -186,6 +186,23 @@ describe('CoAP endpoint over UDP', () => {
     const res = await client.request(serverAddress, { method: 'GET' })
     expect(text(res.payload)).toBe('still here')
     expect(server.stats().badDatagrams).toBeGreaterThan(5)
+  })
+
+  it('rejects pending requests with CoapEndpointClosedError when stopped', async () => {
+    const { client } = await pair()
+    const silent = await raw()
+    const pending = client.request(silent.address, { method: 'GET' }).catch((e) => e)
+    await silent.next()
+    await client.stop()
+    const err = await pending
+    expect(err).toBeInstanceOf(CoapEndpointClosedError)
+    expect(client.stats().pendingTransmissions).toBe(0)
+  })
+
+  it('turns a handler answer with a request code into 5.00', async () => {
+    const { client, server, serverAddress } = await pair()
+    server.onRequest(() => ({ code: '0.01' }))
+    expect((await client.request(serverAddress, { method: 'GET' })).code).toBe('5.00')
   })
 
   it('turns a throwing handler into 5.00', async () => {
