@@ -319,6 +319,16 @@ describe('CoAP block-wise transfers', () => {
     expect(text((await b.request(aAddr, { method: 'PUT', path: ['up'], payload: body })).payload)).toBe(`got 4321 bytes, sum ${sum}`)
   })
 
+  it('asks a server with larger blocks for its own block size up front (early negotiation)', async () => {
+    const small = await givenEndpoint({ blockSize: 64 })
+    const { server, serverAddress } = await pair({ blockSize: 1024 })
+    cleanup.push(() => small.endpoint.stop())
+    server.onRequest(() => ({ code: '2.05', payload: big(1000, 3) }))
+    const res = await small.endpoint.request(serverAddress, { method: 'GET' })
+    expect(res.payload).toEqual(big(1000, 3))
+    expect(small.endpoint.stats().requestsSent).toBe(16)
+  })
+
   it('adapts to a server that asks for smaller Block1 blocks', async () => {
     const { client } = await pair({ blockSize: 1024 })
     const small = await givenEndpoint({ blockSize: 64 })

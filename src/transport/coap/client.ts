@@ -182,7 +182,12 @@ export class CoapClientSide {
     const payload = payloadBytes(init.payload)
     const base = requestOptions(init)
     let size = this.core.cfg.blockSize
-    if (payload.length <= size) return this.exchange(peer, this.buildRequest(init, this.core.newToken(), base, payload), opts)
+    if (payload.length <= size) {
+      // A small block size is asked for up front (RFC 7959 §2.4 early negotiation).
+      const early = size < 1024 && (init.method === 'GET' || init.method === 'FETCH') && !base.some((o) => o.number === O.BLOCK2)
+      const options = early ? [...base, { number: O.BLOCK2, value: encodeBlock({ num: 0, more: false, szx: sizeToSzx(size) }) }] : base
+      return this.exchange(peer, this.buildRequest(init, this.core.newToken(), options, payload), opts)
+    }
     if (payload.length > this.core.cfg.maxBodySize) throw new CoapBlockError(`request body of ${payload.length} bytes exceeds maxBodySize`)
     let offset = 0
     for (;;) {
