@@ -1,0 +1,298 @@
+/**
+ * The LwM2M server daemon: DTLS-PSK (or, for development, plain UDP) CoAP endpoint, the
+ * registration interface, device management through the request sender, revocation and mobility
+ * driven by the SecurityStore's changes, and `/api/health`. Wiring only; the protocol logic lives in
+ * src/lwm2m/server/.
+ */
+import { EventEmitter } from 'node:events'
+import type { FastifyInstance } from 'fastify'
+import type { ViewLag } from '../chain/view/types.js'
+import type { Logger } from '../logger.js'
+import type { ModelRegistry } from '../lwm2m/model.js'
+import { loadDefaultModels } from '../lwm2m/models/registry.js'
+import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
+import { createRequestSender, type LwM2mObservation, type PeerContext } from '../lwm2m/request/sender.js'
+import type { LwM2mRequest, LwM2mResponse, RequestOf } from '../lwm2m/request/types.js'
+import type { SecurityChange, SecurityStore } from '../lwm2m/security-store.js'
+import {
+  ClientNotRegisteredError,
+  createInMemoryRegistrationStore,
+  createObservationRegistry,
+  createRegistrationHandler,
+  registeredInstances,
+  startExpirySweeper,
+  type DeregistrationReason,
+  type ExpirySweeper,
+  type Registration,
+  type RegistrationStore,
+} from '../lwm2m/server/index.js'
+import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
+import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
+import { createHttpApp, healthReport, listenHttp } from './http.js'
+
+/** CoAP timers (short ones in tests). */
+export interface CoapTimers {
+  ackTimeoutMs?: number
+  maxRetransmit?: number
+  responseTimeoutMs?: number
+  piggybackDelayMs?: number
+}
+
+export interface ServerDaemonConfig {
+  host?: string
+  /** CoAP port; default 5684 (0 picks a free one). */
+  port?: number
+  /** DTLS-PSK (default); false only with `--insecure-udp` (no identity check is possible then). */
+  dtls?: boolean
+  /** 0 picks a free port; undefined = no HTTP. */
+  httpPort?: number
+  httpHost?: string
+  coapTimers?: CoapTimers
+  /** How often expired registrations are swept; default 1 s. */
+  sweepIntervalMs?: number
+  /** DTLS sessions idle this long are dropped; default the transport's (30 min). */
+  sessionIdleTimeoutMs?: number
+  /** Timeout of the Bootstrap-Request Trigger sent when a device moves; default 10 s. */
+  moveTimeoutMs?: number
+}
+
+export interface ServerDaemonDeps {
+  security: SecurityStore
+  logger: Logger
+  models?: ModelRegistry
+  /** The chain view's lag for `/api/health`; absent with `--store memory`. */
+  chainLag?: () => ViewLag | undefined
+  /** Where registrations are kept; default in memory. */
+  registrations?: RegistrationStore
+  config: ServerDaemonConfig
+}
+
+/** A notification of an observation the daemon holds. */
+export interface NotificationEvent {
+  endpoint: string
+  path: string
+  response: LwM2mResponse
+}
+
+/** The daemon's events. */
+export interface ServerDaemonEvents {
+  registered: [reg: Registration]
+  updated: [reg: Registration, previous: Registration]
+  deregistered: [reg: Registration, reason: DeregistrationReason]
+  notification: [event: NotificationEvent]
+}
+
+export interface ServerDaemonStats {
+  registrations: number
+  observations: number
+  sessions?: number
+  revoked: number
+  moved: number
+}
+
+export interface ServerDaemon {
+  /** Binds CoAP (and HTTP when httpPort is set). */
+  start(): Promise<{ address: PeerAddress; http?: { url: string } }>
+  /** Ordered shutdown: refuse requests, cancel observations, stop timers, close HTTP, close sessions and socket. */
+  stop(): Promise<void>
+  readonly registrations: RegistrationStore
+  /** Sends a request to a registered endpoint; ClientNotRegisteredError when it is not registered. */
+  send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
+  /** Observes a path; notifications go to `onNotification` and to the 'notification' event. */
+  observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
+  readonly events: EventEmitter<ServerDaemonEvents>
+  /** The fastify instance (after start with httpPort); the REST API registers on it. */
+  readonly http: FastifyInstance | undefined
+  stats(): ServerDaemonStats
+}
+
+const BOOTSTRAP_REQUEST_TRIGGER = 9
+
+/** Creates the LwM2M server daemon (call start()). */
+export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
+  const { security, config } = deps
+  const logger = deps.logger.child({ daemon: 'server' })
+  const models = deps.models ?? loadDefaultModels()
+  const useDtls = config.dtls ?? true
+  const registrations = deps.registrations ?? createInMemoryRegistrationStore()
+  const observations = createObservationRegistry()
+  const events = new EventEmitter<ServerDaemonEvents>()
+  const counters = { revoked: 0, moved: 0 }
+  let stopping = false
+  let sweeper: ExpirySweeper | undefined
+  let unsubscribe: (() => void) | undefined
+  let http: FastifyInstance | undefined
+
+  const transport: DatagramTransport = useDtls
+    ? createDtlsTransport({
+        host: config.host,
+        port: config.port ?? 5684,
+        logger,
+        pskLookup: async (identity) => security.byIdentity(identity, 'server')?.key,
+        ...(config.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
+      })
+    : createUdpTransport({ host: config.host, port: config.port ?? 5684, logger })
+  const coap: CoapEndpoint = createCoapEndpoint({ transport, logger, ...config.coapTimers })
+  const sender = createRequestSender({ coap, models, logger })
+
+  const forgetObservations = (endpoint: string): void => {
+    for (const o of observations.forget(endpoint)) void o.cancel().catch(() => {})
+  }
+
+  const handler = createRegistrationHandler({
+    security,
+    store: registrations,
+    logger,
+    requireIdentity: useDtls,
+    listener: {
+      registered: (reg) => events.emit('registered', reg),
+      updated: (reg, previous) => events.emit('updated', reg, previous),
+      deregistered: (reg, reason) => {
+        forgetObservations(reg.endpoint)
+        events.emit('deregistered', reg, reason)
+      },
+    },
+  })
+
+  coap.onRequest((req, ctx) => {
+    if (stopping) return { code: '5.03' }
+    return handler.handle(req, ctx) ?? { code: '4.04' }
+  })
+
+  const target = (endpoint: string): PeerContext => {
+    const reg = registrations.byEndpoint(endpoint)
+    if (!reg) throw new ClientNotRegisteredError(endpoint)
+    return {
+      peer: reg.peer,
+      rootPath: reg.rootPath,
+      lwm2mVersion: reg.lwm2mVersion,
+      ...(reg.contentFormats && { contentFormats: [...reg.contentFormats] }),
+    }
+  }
+
+  /** Ends every DTLS session of a server identity (revocation: the device may not even be registered). */
+  const closeSessionsOf = (identity: string, peer?: PeerAddress): void => {
+    if (peer) transport.closeSession(peer, 'revoked')
+    const dtls = transport as Partial<DtlsTransport>
+    for (const s of dtls.sessions?.() ?? []) {
+      if (s.identity === identity && (!peer || peerKey(s.peer) !== peerKey(peer))) transport.closeSession(s.peer, 'revoked')
+    }
+  }
+
+  const revoke = (endpoint: string, identity: string): void => {
+    const reg = registrations.byEndpoint(endpoint)
+    if (reg) handler.remove(reg.id, 'revoked')
+    if (useDtls) closeSessionsOf(identity, reg?.peer)
+    counters.revoked++
+    logger.child({ endpoint }).warn({ identity }, 'client revoked: registration removed, sessions closed')
+  }
+
+  /** Mobility: send the device back to bootstrap (Execute /1/x/9), else refuse its next Update. */
+  const move = async (reg: Registration): Promise<void> => {
+    const log = logger.child({ endpoint: reg.endpoint })
+    counters.moved++
+    const instance = registeredInstances(reg, 1)[0]
+    if (instance !== undefined) {
+      const path: LwM2mPath = { objectId: 1, instanceId: instance, resourceId: BOOTSTRAP_REQUEST_TRIGGER }
+      try {
+        const res = await sender.send(target(reg.endpoint), { kind: 'execute', path }, { timeoutMs: config.moveTimeoutMs ?? 10_000 })
+        if (res.success) {
+          log.info({ path: formatPath(path) }, 'client moved: Bootstrap-Request Trigger executed')
+          const current = registrations.byEndpoint(reg.endpoint)
+          if (current) handler.remove(current.id, 'moved')
+          return
+        }
+        log.info({ code: res.coapCode }, 'Bootstrap-Request Trigger refused; refusing the next update instead')
+      } catch (err) {
+        log.info({ err: (err as Error).message }, 'Bootstrap-Request Trigger failed; refusing the next update instead')
+      }
+    }
+    handler.refuseNextUpdate(reg.endpoint)
+  }
+
+  const onSecurityChange = (change: SecurityChange): void => {
+    if (stopping) return
+    if (change.kind === 'removed') {
+      revoke(change.previous.endpoint, change.previous.server.identity)
+      return
+    }
+    if (change.kind !== 'updated' || !change.previous) return
+    const before = change.previous.server
+    const after = change.client.server
+    if (before.identity !== after.identity || !sameKey(before.key, after.key)) {
+      // New credentials: the old session must not outlive them.
+      revoke(change.client.endpoint, before.identity)
+      return
+    }
+    if (before.uri !== after.uri) {
+      const reg = registrations.byEndpoint(change.client.endpoint)
+      if (reg) void move(reg)
+    }
+  }
+
+  return {
+    registrations,
+    events,
+    get http() {
+      return http
+    },
+    async start() {
+      const address = await coap.start()
+      unsubscribe = security.subscribe(onSecurityChange)
+      sweeper = startExpirySweeper({
+        store: registrations,
+        intervalMs: config.sweepIntervalMs ?? 1_000,
+        onExpired: (reg) => handler.remove(reg.id, 'expired'),
+      })
+      let url: string | undefined
+      if (config.httpPort !== undefined) {
+        http = createHttpApp({ logger, health: () => healthReport(registrations.size, deps.chainLag?.()) })
+        url = await listenHttp(http, { host: config.httpHost, port: config.httpPort })
+      }
+      logger.info({ coap: `${useDtls ? 'coaps' : 'coap'}://${peerKey(address)}`, http: url }, 'LwM2M server listening')
+      return { address, ...(url && { http: { url } }) }
+    },
+    async stop() {
+      if (stopping) return
+      stopping = true
+      unsubscribe?.()
+      sweeper?.stop()
+      for (const reg of registrations.all()) forgetObservations(reg.endpoint)
+      const results = await Promise.allSettled([http?.close()])
+      await coap.stop()
+      for (const r of results) if (r.status === 'rejected') logger.warn({ err: r.reason }, 'HTTP close failed')
+      logger.info('LwM2M server stopped')
+    },
+    async send(endpoint, request, opts) {
+      return sender.send(target(endpoint), request, opts)
+    },
+    async observe(endpoint, request, onNotification) {
+      const reg = registrations.byEndpoint(endpoint)
+      const path = formatPath(request.path)
+      const obs = await sender.observe(target(endpoint), request, (response) => {
+        events.emit('notification', { endpoint, path, response })
+        onNotification?.(response)
+      })
+      if (!obs.active || !reg) return obs
+      const entry = observations.add({ endpoint, registrationId: reg.id, path, cancel: () => obs.cancel() })
+      return {
+        ...obs,
+        cancel: async () => {
+          observations.remove(entry.id)
+          await obs.cancel()
+        },
+      }
+    },
+    stats: () => ({
+      registrations: registrations.size,
+      observations: observations.size,
+      ...((transport as Partial<DtlsTransport>).sessions && { sessions: (transport as DtlsTransport).sessions().length }),
+      ...counters,
+    }),
+  }
+}
+
+function sameKey(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
