@@ -239,10 +239,16 @@ async function main() {
     ['Server RSS per idle DTLS session (bytes)', f(oursMem?.rss), f(libMem?.rss), ''],
     ['Server heap per idle DTLS session (bytes)', f(oursMem?.heap), 'n/a', ''],
   ]
-  console.log('| measure | lwchain | libcoap coap-server-openssl | ours / libcoap |')
-  console.log('|---|---:|---:|---:|')
-  for (const r of rows) console.log(`| ${r.join(' | ')} |`)
-  console.log(`\n${quick ? 'quick run; ' : ''}${DURATION_MS} ms per measure, ${INFLIGHT} requests in flight, ${IDLE_SESSIONS} idle sessions; written to bench/out/transport.json`)
+  const table = [
+    '| measure | lwchain | libcoap coap-server-openssl | ours / libcoap |',
+    '|---|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `${quick ? 'Quick run; ' : ''}${DURATION_MS} ms per measure, ${INFLIGHT} requests in flight, ${HANDSHAKE_CONCURRENCY} concurrent handshakes, ${IDLE_SESSIONS} idle sessions, ${result.setup.cipher}; both servers in their own process, same client.`,
+  ].join('\n')
+  writeFileSync(join(here, 'out', 'transport.md'), `${table}\n`)
+  console.log(table)
+  console.log('written to bench/out/transport.json and bench/out/transport.md')
 }
 
 function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
