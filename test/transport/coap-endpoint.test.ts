@@ -228,7 +228,9 @@ describe('CoAP Observe', () => {
       })
     })
     const seen: string[] = []
-    const obs = await client.observe(serverAddress, { method: 'GET', path: ['3', '0', '9'] }, (n) => seen.push(text(n.payload)))
+    const ends: string[] = []
+    const obs = await client.observe(serverAddress, { method: 'GET', path: ['3', '0', '9'] }, (n) => seen.push(text(n.payload)), (r) => ends.push(r))
+    expect(obs.active).toBe(true)
     expect(obs.first.observe).toBeTypeOf('number')
     expect(text(obs.first.payload)).toBe('v0')
     await relation!.notify({ code: '2.05', payload: 'v1' })
@@ -239,8 +241,27 @@ describe('CoAP Observe', () => {
     await obs.cancel()
     expect(await closed).toBe('deregistered')
     expect(relation!.closed).toBe(true)
+    expect(obs.active).toBe(false)
+    expect(ends).toEqual(['cancelled'])
     expect(client.stats().observing).toBe(0)
     expect(server.stats().observers).toBe(0)
+  })
+
+  it('ends the observation when the server notifies an error', async () => {
+    const { client, server, serverAddress } = await pair()
+    let relation: CoapObserveRelation | undefined
+    server.onRequest((_req, ctx) => {
+      relation = ctx.acceptObserve?.()
+      return { code: '2.05', payload: 'alive' }
+    })
+    const seen: string[] = []
+    const ended = new Promise<string>((resolve) => void client.observe(serverAddress, { method: 'GET', path: ['z'] }, (n) => seen.push(n.code), resolve))
+    await waitFor(() => relation !== undefined)
+    await relation!.notify({ code: '4.04' })
+    expect(await ended).toBe('ended-by-peer')
+    expect(seen).toEqual(['4.04'])
+    expect(relation!.closed).toBe(true)
+    expect(client.stats().observing).toBe(0)
   })
 
   it('drops a reordered (older) notification', async () => {

@@ -39,7 +39,13 @@ export interface CoapObservation {
   readonly first: CoapResponse
   /** Deregisters with a GET Observe=1 (RFC 7641 §3.6); later notifications are Reset. */
   cancel(): Promise<void>
+  /** False once the relation ended (cancelled, error notification, session ended, endpoint stopped). */
+  readonly active: boolean
 }
+
+/** Why a client-side observation ended. */
+export type CoapObservationEnd = 'cancelled' | 'ended-by-peer' | 'session-ended' | 'stopped'
+
 
 interface Exchange {
   readonly peer: PeerAddress
@@ -53,6 +59,7 @@ interface Observation {
   readonly peer: PeerAddress
   readonly init: CoapRequestInit
   readonly onNotification: (res: CoapResponse) => void
+  readonly onEnd?: (reason: CoapObservationEnd) => void
   last?: { seq: number; at: number }
 }
 
@@ -76,11 +83,12 @@ export class CoapClientSide {
     peer: PeerAddress,
     init: CoapRequestInit,
     onNotification: (res: CoapResponse) => void,
+    onEnd?: (reason: CoapObservationEnd) => void,
   ): Promise<CoapObservation> {
     const token = this.core.newToken()
     const key = `${peerKey(peer)}#${tokenHex(token)}`
     const obsInit: CoapRequestInit = { ...init, observe: 0 }
-    const observation: Observation = { peer, init: obsInit, onNotification }
+    const observation: Observation = { peer, init: obsInit, onNotification, onEnd }
     this.observations.set(key, observation)
     let firstMsg: CoapMessage
     try {
@@ -92,11 +100,22 @@ export class CoapClientSide {
     const seq = getUint(firstMsg.options, O.OBSERVE)
     if (seq === undefined || !firstMsg.code.startsWith('2.')) this.observations.delete(key)
     else observation.last = { seq, at: Date.now() }
-    const first = await this.fetchRest(peer, obsInit, firstMsg, {})
+    let first: CoapResponse
+    try {
+      first = await this.fetchRest(peer, obsInit, firstMsg, {})
+    } catch (err) {
+      this.observations.delete(key)
+      throw err
+    }
+    const observations = this.observations
     return {
       first,
+      get active() {
+        return observations.get(key) === observation
+      },
       cancel: async () => {
         if (!this.observations.delete(key)) return
+        this.ended(observation, 'cancelled')
         const cancelInit: CoapRequestInit = { ...init, observe: 1, payload: undefined }
         try {
           const msg = await this.exchange(peer, this.buildRequest(cancelInit, token, requestOptions(cancelInit), EMPTY), {})
@@ -136,13 +155,27 @@ export class CoapClientSide {
   sessionEnded(peer: PeerAddress, reason: string): void {
     const prefix = `${peerKey(peer)}#`
     for (const [key, ex] of [...this.exchanges]) if (key.startsWith(prefix)) ex.reject(new CoapSessionEndedError(peerKey(peer), reason))
-    for (const key of [...this.observations.keys()]) if (key.startsWith(prefix)) this.observations.delete(key)
+    for (const [key, o] of [...this.observations]) {
+      if (!key.startsWith(prefix)) continue
+      this.observations.delete(key)
+      this.ended(o, 'session-ended')
+    }
+  }
+
+  private ended(o: Observation, reason: CoapObservationEnd): void {
+    try {
+      o.onEnd?.(reason)
+    } catch (err) {
+      this.core.logger.error({ err }, 'coap observation end handler threw')
+    }
   }
 
   /** Rejects everything pending (endpoint stopping). */
   shutdown(): void {
     for (const ex of [...this.exchanges.values()]) ex.reject(new CoapEndpointClosedError())
+    const observations = [...this.observations.values()]
     this.observations.clear()
+    for (const o of observations) this.ended(o, 'stopped')
   }
 
   get pending(): number {
@@ -163,7 +196,8 @@ export class CoapClientSide {
     }
     if (seq !== undefined) observation.last = { seq, at: now }
     // An error code or a missing Observe option ends the relation (RFC 7641 §3.2).
-    if (seq === undefined || !msg.code.startsWith('2.')) this.observations.delete(key)
+    const last = seq === undefined || !msg.code.startsWith('2.')
+    if (last) this.observations.delete(key)
     const plain: CoapRequestInit = { ...observation.init, observe: undefined }
     this.fetchRest(observation.peer, plain, msg, {}).then(
       (res) => {
@@ -172,8 +206,12 @@ export class CoapClientSide {
         } catch (err) {
           this.core.logger.error({ err }, 'coap notification handler threw')
         }
+        if (last) this.ended(observation, 'ended-by-peer')
       },
-      (err) => this.core.logger.debug({ err }, 'coap notification body not fetched'),
+      (err) => {
+        this.core.logger.debug({ err }, 'coap notification body not fetched')
+        if (last) this.ended(observation, 'ended-by-peer')
+      },
     )
   }
 
@@ -218,7 +256,7 @@ export class CoapClientSide {
       const num = total / size
       if (!Number.isInteger(num)) throw new CoapBlockError(`block of unexpected size at offset ${total}`)
       const options = [...base, { number: O.BLOCK2, value: encodeBlock({ num, more: false, szx: block.szx }) }]
-      const res = await this.exchange(peer, this.buildRequest({ ...init, confirmable: init.confirmable }, this.core.newToken(), options, EMPTY), opts)
+      const res = await this.exchange(peer, this.buildRequest(init, this.core.newToken(), options, EMPTY), opts)
       if (!res.code.startsWith('2.')) return toResponse(res, res.payload)
       const next = getBlock(res.options, O.BLOCK2)
       if (!next || next.num * blockSize(next.szx) !== total) throw new CoapBlockError(`peer answered block ${next?.num} instead of offset ${total}`)

@@ -4,7 +4,7 @@
  * DTLS session the device registered on.
  */
 import { peerKey, type InboundDatagram, type PeerAddress } from '../types.js'
-import { CoapClientSide, type CoapObservation, type CoapRequestOptions } from './client.js'
+import { CoapClientSide, type CoapObservation, type CoapObservationEnd, type CoapRequestOptions } from './client.js'
 import { EndpointCore, type CoapEndpointOptions, type CoapStats } from './core.js'
 import { CoapFormatError } from './errors.js'
 import { decodeMessage, emptyMessage, isRequestCode, isResponseCode, peekHeader, type CoapMessage } from './message.js'
@@ -23,8 +23,16 @@ export interface CoapEndpoint {
   onRequest(handler: CoapRequestHandler): void
   /** Sends a request (Block1/Block2 as needed); rejects with CoapTimeoutError, CoapResetError... */
   request(peer: PeerAddress, req: CoapRequestInit, opts?: CoapRequestOptions): Promise<CoapResponse>
-  /** Registers an observation (GET Observe=0); notifications go to onNotification in order. */
-  observe(peer: PeerAddress, req: CoapRequestInit, onNotification: (res: CoapResponse) => void): Promise<CoapObservation>
+  /**
+   * Registers an observation (GET Observe=0); notifications go to onNotification in order, and
+   * onEnd is called once if the relation ends after it was set up.
+   */
+  observe(
+    peer: PeerAddress,
+    req: CoapRequestInit,
+    onNotification: (res: CoapResponse) => void,
+    onEnd?: (reason: CoapObservationEnd) => void,
+  ): Promise<CoapObservation>
   /** Counters and current table sizes. */
   stats(): CoapStats & { pendingRequests: number; observing: number; observers: number; pendingTransmissions: number }
 }
@@ -125,7 +133,7 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
     address: () => options.transport.address(),
     onRequest: (handler) => server.onRequest(handler),
     request: (peer, req, opts) => client.request(peer, req, opts),
-    observe: (peer, req, onNotification) => client.observe(peer, req, onNotification),
+    observe: (peer, req, onNotification, onEnd) => client.observe(peer, req, onNotification, onEnd),
     stats: () => ({
       ...core.stats,
       pendingRequests: client.pending,

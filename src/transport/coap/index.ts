@@ -1,7 +1,7 @@
 /** Public API of the CoAP endpoint. */
 export { createCoapEndpoint, type CoapEndpoint, type CoapEndpointOptions } from './endpoint.js'
 export type { CoapStats } from './core.js'
-export type { CoapObservation, CoapRequestOptions } from './client.js'
+export type { CoapObservation, CoapObservationEnd, CoapRequestOptions } from './client.js'
 export type { CoapRequestHandler } from './server.js'
 export {
   codeOfMethod,
