@@ -1,6 +1,181 @@
 import type { Command } from 'commander'
+import { buildClientSpec } from '../../chain/records/clientRecord.js'
+import { openProfileView } from '../../chain/view/openProfileView.js'
+import type { ChainView } from '../../chain/view/createChainView.js'
+import { createBootstrapDaemon, type BootstrapDaemon } from '../../daemons/bootstrap.js'
+import { chainSecurityStore } from '../../daemons/stores/chainSecurityStore.js'
+import { LwchainError, UsageError } from '../../errors/base.js'
+import { createLogger, type Logger } from '../../logger.js'
+import { createInMemorySecurityStore, type ClientSecurity, type SecurityStore } from '../../lwm2m/security-store.js'
+import { peerKey, type PeerAddress } from '../../transport/types.js'
+import { action } from '../action.js'
+import { parsePort } from '../chain/start.js'
+import { parseImportFile } from '../client/parseImportFile.js'
+import { globalOptions } from '../globals.js'
+import { positiveInt } from '../lib/commandOptions.js'
+import { printJson } from '../lib/output.js'
 
-/** Registers `lwchain serve bootstrap`. (Filled in by the daemons issue.) */
+/** Options of `lwchain serve bootstrap` (and of runServeBootstrap, its testable body). */
+export interface ServeBootstrapOptions {
+  configDir?: string
+  rpc?: string
+  host?: string
+  port?: string | number
+  /** `chain` (default): authenticate from the live ChainView. `memory`: an in-memory store seeded once. */
+  store?: string
+  /** With `--store memory`: seed from this JSON file (what `lwchain client add --json` prints, in an array). */
+  clients?: string
+  /** Plain CoAP over UDP, no authentication: development only. */
+  insecureUdp?: boolean
+  /** Lifetime written to the device's Server instance, seconds. */
+  lifetime?: string | number
+  /** Session timeout, seconds. */
+  sessionTimeout?: string | number
+  /** ChainView poll interval, ms (tests use a short one). */
+  pollIntervalMs?: number
+  logger: Logger
+}
+
+/** A running `serve bootstrap`: its URL, its daemon, and the ordered stop. */
+export interface RunningBootstrap {
+  /** `coaps://host:port` (or `coap://` with --insecure-udp). */
+  url: string
+  address: PeerAddress
+  store: 'chain' | 'memory'
+  daemon: BootstrapDaemon
+  /** The live view (chain store only). */
+  view?: ChainView
+  /** Stops the daemon (sessions, socket), then the view. */
+  stop(): Promise<void>
+}
+
+/** Loads the profile, builds the SecurityStore (chain view or memory), starts the bootstrap daemon. */
+export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<RunningBootstrap> {
+  const store = o.store ?? 'chain'
+  if (store !== 'chain' && store !== 'memory') throw new UsageError(`--store must be chain or memory, not "${store}"`)
+  if (o.clients !== undefined && store !== 'memory') throw new UsageError('--clients needs --store memory')
+  const port = parsePort(o.port, 5784)
+  const serverLifetime = positiveInt(o.lifetime === undefined ? undefined : String(o.lifetime), '--lifetime', 300)
+  const sessionTimeoutS = positiveInt(o.sessionTimeout === undefined ? undefined : String(o.sessionTimeout), '--session-timeout', 60)
+  const logger = o.logger
+
+  let view: ChainView | undefined
+  let security: SecurityStore
+  if (store === 'memory' && o.clients !== undefined) {
+    security = createInMemorySecurityStore(readClientsFile(o.clients))
+  } else {
+    const opened = await openProfileView({
+      configDir: o.configDir,
+      rpc: o.rpc,
+      cursorName: 'bootstrap-view.json',
+      pollIntervalMs: o.pollIntervalMs,
+      logger: logger.child({ layer: 'chain-view' }),
+    })
+    view = opened.view
+    await view.start()
+    if (store === 'memory') {
+      // One sync, then the chain is no longer consulted: the side-by-side baseline.
+      security = createInMemorySecurityStore(view.clients().map(toSecurity))
+      await view.stop()
+      view = undefined
+    } else security = chainSecurityStore(view)
+  }
+
+  const daemon = createBootstrapDaemon({
+    security,
+    logger,
+    config: { host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp, serverLifetime, sessionTimeoutMs: sessionTimeoutS * 1000 },
+  })
+  let address: PeerAddress
+  try {
+    ;({ address } = await daemon.start())
+  } catch (err) {
+    await view?.stop()
+    throw err
+  }
+  const liveView = view
+  return {
+    url: `${o.insecureUdp ? 'coap' : 'coaps'}://${peerKey(address)}`,
+    address,
+    store,
+    daemon,
+    view: liveView,
+    async stop() {
+      await daemon.stop()
+      await liveView?.stop()
+    },
+  }
+}
+
+/** Registers `lwchain serve bootstrap`. */
 export function registerServeBootstrapCommand(serve: Command): void {
-  void serve
+  serve
+    .command('bootstrap')
+    .description('run the LwM2M bootstrap server (DTLS-PSK), authenticating devices from the chain')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'UDP port (0 picks a free one)', '5784')
+    .option('--store <store>', 'security store: chain (live ChainView) or memory (seeded once)', 'chain')
+    .option('--clients <file>', 'with --store memory: seed from a JSON array of `client add --json` records')
+    .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
+    .option('--lifetime <seconds>', 'registration lifetime written to the device', '300')
+    .option('--session-timeout <seconds>', 'a bootstrap session not finished by then fails', '60')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Devices bootstrap with POST /bs?ep=NAME[&pct=FORMAT] over DTLS-PSK; the PSK identity must be',
+        "NAME's bootstrap identity on chain. GET /bspack gets 4.04 so clients fall back to POST /bs.",
+        '',
+        'Example:',
+        '  $ lwchain serve bootstrap --port 5784',
+        '  $ coap-client-openssl -u BS_IDENTITY -k BS_KEY -m post "coaps://127.0.0.1:5784/bs?ep=dev-1"',
+      ].join('\n'),
+    )
+    .action(
+      action(async (opts: Omit<ServeBootstrapOptions, 'logger' | 'configDir' | 'rpc'>, cmd: Command) => {
+        const g = globalOptions(cmd)
+        const logger = createLogger(g.logLevel)
+        const running = await runServeBootstrap({ ...opts, configDir: g.configDir, rpc: g.rpc, logger })
+        if (g.json) printJson({ bootstrap: running.url })
+        else console.log(`bootstrap server listening at ${running.url} (store: ${running.store}); Ctrl-C stops it`)
+        await new Promise<void>((resolve) => {
+          let stopping = false
+          const stop = (): void => {
+            if (stopping) return
+            stopping = true
+            process.off('SIGINT', stop)
+            process.off('SIGTERM', stop)
+            running.stop().then(resolve, (err: unknown) => {
+              logger.error({ err }, 'bootstrap server did not stop cleanly')
+              process.exitCode = 1
+              resolve()
+            })
+          }
+          process.once('SIGINT', stop)
+          process.once('SIGTERM', stop)
+        })
+      }),
+    )
+}
+
+/** Reads a `--clients` file: every record must carry both identities and both keys (hex). */
+export function readClientsFile(path: string): ClientSecurity[] {
+  const rows = parseImportFile(path)
+  return rows.map((row) => {
+    const input = row.input
+    if (row.error || !input) throw new UsageError(`${path}: record ${row.row}: ${row.error ?? 'unreadable'}`)
+    const missing = (['bsIdentity', 'bsKey', 'serverIdentity', 'serverKey'] as const).filter((k) => !input[k])
+    if (missing.length > 0) throw new UsageError(`${path}: record ${row.row} (${input.endpoint}) lacks ${missing.join(', ')}`)
+    try {
+      const { spec } = buildClientSpec(input)
+      return { endpoint: spec.endpoint, version: 1, bootstrap: spec.bootstrap, server: spec.server }
+    } catch (err) {
+      if (err instanceof LwchainError) throw new UsageError(`${path}: record ${row.row}: ${err.shortMessage}`, { cause: err })
+      throw err
+    }
+  })
+}
+
+function toSecurity(c: { endpoint: string; version: number; bootstrap: ClientSecurity['bootstrap']; server: ClientSecurity['server'] }): ClientSecurity {
+  return { endpoint: c.endpoint, version: c.version, bootstrap: c.bootstrap, server: c.server }
 }
