@@ -1,0 +1,605 @@
+/**
+ * A simulated LwM2M 1.1 (or 1.0) device: client-initiated bootstrap, registration with periodic
+ * updates, and the Device Management requests of the server it registered with, all over our own
+ * DTLS/CoAP transport. Small per device, so `lwchain simulate` can run many in one process.
+ */
+import type { Logger } from '../logger.js'
+import { silentLogger } from '../logger.js'
+import { ContentFormat } from '../lwm2m/content-format.js'
+import { formatRegistrationLinks, type RegisteredObject } from '../lwm2m/link.js'
+import type { ModelRegistry } from '../lwm2m/model.js'
+import { loadDefaultModels } from '../lwm2m/models/registry.js'
+import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
+import type { CoapRequestHandler, CoapResponseInit } from '../transport/index.js'
+import { createAttributeStore } from './attributes-store.js'
+import {
+  BOOTSTRAP_SECURITY_INSTANCE,
+  DIRECT_SSID,
+  serverAccounts,
+  setTemperature,
+  writeDeviceObject,
+  writeSecurityInstance,
+  writeServerInstance,
+  writeTemperatureObject,
+  type ServerAccount,
+} from './default-objects.js'
+import { createEmitter } from './emitter.js'
+import { DeviceError } from './errors.js'
+import { createObjectTree } from './object-tree.js'
+import { createObservations } from './observations.js'
+import { contentResponse, finishCode, OBJECT_VERSIONS, serveBootstrap, serveDm, type ServeContext } from './serve.js'
+import { openSession, type Session } from './session.js'
+import { translateRequest } from './translate.js'
+import { parseServerUri } from './uri.js'
+
+/** Timers of a device; tests use short ones. */
+export interface DeviceTimers {
+  /** CoAP ACK_TIMEOUT; default 2000 ms. */
+  ackTimeoutMs?: number
+  /** CoAP MAX_RETRANSMIT; default 4. */
+  maxRetransmit?: number
+  /** DTLS handshake timeout; default 5000 ms. */
+  handshakeTimeoutMs?: number
+  /** How long to wait for Bootstrap-Finish after `POST /bs`; default 30 000 ms. */
+  bootstrapTimeoutMs?: number
+  /** First delay of the retry backoff (doubles per attempt); default 1000 ms. */
+  retryDelayMs?: number
+  /** Largest retry delay; default 60 000 ms. */
+  maxRetryDelayMs?: number
+  /** Attempts per phase (register, then bootstrap) before giving up; default 3. */
+  retryAttempts?: number
+  /** How long stop() waits for the De-register answer; default 2000 ms. */
+  stopTimeoutMs?: number
+  /** When set, the temperature drifts (random walk of ±0.5 °C) at this interval. */
+  temperatureDriftMs?: number
+}
+
+/** Options of `createDevice`. */
+export interface DeviceOptions {
+  endpoint: string
+  /** Bootstrap server account: coaps://host:port (or coap:// for development). */
+  bootstrap?: ServerAccount
+  /** LwM2M server account; when given, the device skips bootstrap and registers directly. */
+  server?: ServerAccount
+  /** Default 1.1. */
+  lwm2mVersion?: '1.0' | '1.1'
+  /** Registration lifetime in seconds when no Server instance says otherwise; default 300. */
+  lifetime?: number
+  /** Sent as `pct=` on the bootstrap request. */
+  preferredContentFormat?: number
+  models?: ModelRegistry
+  logger?: Logger
+  timers?: DeviceTimers
+  /** /3/0/3; default "1.0.0". */
+  firmwareVersion?: string
+  /** First /3303/0/5700 reading; default 21.5. */
+  temperature?: number
+}
+
+export type DeviceState = 'idle' | 'bootstrapping' | 'bootstrapped' | 'registering' | 'registered' | 'failed' | 'stopped'
+
+/** One request a server sent, as the 'request' event reports it. */
+export interface DeviceRequestEvent {
+  readonly interface: 'bootstrap' | 'server'
+  readonly kind: string
+  readonly path?: string
+  readonly code: string
+}
+
+/** Events of a device and their arguments. */
+export interface DeviceEvents {
+  state: [DeviceState]
+  bootstrapped: []
+  registered: [{ location: string; serverUri: string }]
+  deregistered: []
+  request: [DeviceRequestEvent]
+  [event: string]: unknown[]
+}
+
+/** A running simulated device. */
+export interface Device {
+  /** Bootstraps if it has no server account, then registers; resolves when registered. */
+  start(): Promise<void>
+  /** De-registers (best effort) and closes every session and timer. */
+  stop(): Promise<void>
+  bootstrap(): Promise<void>
+  register(): Promise<void>
+  update(): Promise<void>
+  deregister(): Promise<void>
+  readonly state: DeviceState
+  /** Location-Path the server gave at registration, e.g. "/rd/5". */
+  readonly registrationLocation?: string
+  /** Reads, or sets (notifying observers), the /3303/0/5700 sensor value. */
+  temperature(value?: number): number
+  on<K extends keyof DeviceEvents & string>(event: K, listener: (...args: DeviceEvents[K]) => void): void
+}
+
+let sharedSilent: Logger | undefined
+
+/** Creates a device (nothing is sent until start()). Throws DeviceError on invalid options. */
+export function createDevice(o: DeviceOptions): Device {
+  validate(o)
+  const endpoint = o.endpoint
+  const version = o.lwm2mVersion ?? '1.1'
+  const models = o.models ?? loadDefaultModels()
+  const logger = o.logger ? o.logger.child({ endpoint }) : (sharedSilent ??= silentLogger())
+  const timers = o.timers ?? {}
+  const events = createEmitter<DeviceEvents>((err) => logger.error({ err }, 'device event listener threw'))
+
+  const tree = createObjectTree(models)
+  if (o.bootstrap) writeSecurityInstance(tree, BOOTSTRAP_SECURITY_INSTANCE, o.bootstrap, true)
+  if (o.server) {
+    writeSecurityInstance(tree, BOOTSTRAP_SECURITY_INSTANCE + 1, o.server, false, DIRECT_SSID)
+    writeServerInstance(tree, 0, DIRECT_SSID, o.lifetime ?? 300)
+  }
+  writeDeviceObject(tree, endpoint, o.firmwareVersion ?? '1.0.0')
+  writeTemperatureObject(tree, 0, o.temperature ?? 21.5)
+
+  const attributes = createAttributeStore()
+  let ctx: ServeContext // observations need content, which needs ctx: tied below
+  const observations = createObservations({
+    attributes,
+    logger,
+    content: {
+      response: (path, format) => contentResponse(ctx, path, format, 'server'),
+      numeric: (path) => {
+        if (path.resourceId === undefined || path.resourceInstanceId !== undefined) return undefined
+        const v = tree.value(path.objectId as number, path.instanceId as number, path.resourceId)
+        return typeof v === 'number' ? v : undefined
+      },
+    },
+  })
+  ctx = { tree, version, attributes, observations, execute: (path, args) => execute(path, args) }
+  tree.onChange((path) => observations.changed(path))
+
+  let state: DeviceState = 'idle'
+  let dm: Session | undefined
+  let bs: Session | undefined
+  let location: string[] | undefined
+  let updateTimer: ReturnType<typeof setTimeout> | undefined
+  let driftTimer: ReturnType<typeof setInterval> | undefined
+  let sleeper: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined
+  let recovering = false
+  let abortBootstrap: ((err: Error) => void) | undefined
+  let stopped = false
+  let queue: Promise<unknown> = Promise.resolve()
+
+  const setState = (next: DeviceState): void => {
+    if (state === next) return
+    state = next
+    events.emit('state', next)
+  }
+
+  /** Runs lifecycle steps one at a time (a timer's update never interleaves with a register). */
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn)
+    queue = run.catch(() => undefined)
+    return run
+  }
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sleeper = undefined
+        resolve()
+      }, ms)
+      timer.unref?.()
+      sleeper = { timer, resolve }
+    })
+
+  const backoff = (attempt: number): number => Math.min((timers.retryDelayMs ?? 1000) * 2 ** attempt, timers.maxRetryDelayMs ?? 60_000)
+
+  const sessionTimers = {
+    ackTimeoutMs: timers.ackTimeoutMs,
+    maxRetransmit: timers.maxRetransmit,
+    handshakeTimeoutMs: timers.handshakeTimeoutMs,
+  }
+
+  // --- serving the servers' requests ---------------------------------------------------------
+
+  const report = (iface: 'bootstrap' | 'server', kind: string, path: LwM2mPath | undefined, res: CoapResponseInit): CoapResponseInit => {
+    events.emit('request', { interface: iface, kind, ...(path && { path: formatPath(path) }), code: res.code })
+    return res
+  }
+
+  const dmHandler: CoapRequestHandler = (req, c) => {
+    const r = translateRequest(req, 'server', models)
+    if ('error' in r) return report('server', 'invalid', undefined, { code: r.error, payload: r.message })
+    if (r.kind === 'execute' && r.args) logger.debug({ path: formatPath(r.path), args: r.args }, 'execute arguments ignored')
+    return report('server', r.kind, 'path' in r ? r.path : undefined, serveDm(ctx, r, c.acceptObserve))
+  }
+
+  const execute = (path: LwM2mPath, args: string | undefined): string => {
+    const { objectId, instanceId, resourceId } = path
+    logger.info({ path: formatPath(path), ...(args && { args }) }, 'execute')
+    if (objectId === 1 && resourceId === 8) {
+      setImmediate(() => void serial(doUpdate).catch((err) => onLifecycleError('update trigger', err)))
+      return '2.04'
+    }
+    if (objectId === 1 && resourceId === 9) {
+      if (!tree.instanceIds(0).some((i) => tree.value(0, i, 1) === true)) return '4.05'
+      setImmediate(() => void rebootstrap())
+      return '2.04'
+    }
+    if (objectId === 3 && resourceId === 4) {
+      // Reboot: come back as a fresh registration.
+      setImmediate(() => void serial(async () => {
+        await doDeregister()
+        await doRegister()
+      }).catch((err) => onLifecycleError('reboot', err)))
+      return '2.04'
+    }
+    if (objectId === 3 && resourceId === 12) {
+      tree.setResource(3, 0, { kind: 'multipleResource', id: 11, type: 'integer', instances: new Map([[0, 0]]) })
+      return '2.04'
+    }
+    if (objectId === 3303 && resourceId === 5605) {
+      const v = tree.value(3303, instanceId as number, 5700)
+      if (typeof v === 'number') {
+        tree.setValue(3303, instanceId as number, 5601, v)
+        tree.setValue(3303, instanceId as number, 5602, v)
+      }
+      return '2.04'
+    }
+    return '2.04'
+  }
+
+  // --- bootstrap -----------------------------------------------------------------------------
+
+  const bootstrapAccount = (): ServerAccount | undefined => {
+    for (const i of tree.instanceIds(0)) {
+      if (tree.value(0, i, 1) !== true) continue
+      const uri = tree.value(0, i, 0)
+      const identity = tree.value(0, i, 3)
+      const key = tree.value(0, i, 5)
+      if (typeof uri === 'string' && identity instanceof Uint8Array && key instanceof Uint8Array) {
+        return { uri, identity: new TextDecoder().decode(identity), key }
+      }
+    }
+    return undefined
+  }
+
+  const doBootstrap = async (): Promise<void> => {
+    if (stopped) throw new DeviceError('LWC_DEVICE_STOPPED', 'device is stopped')
+    const account = bootstrapAccount()
+    if (!account) throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `${endpoint} has no bootstrap server account`)
+    setState('bootstrapping')
+    let finished!: () => void
+    let failed!: (err: Error) => void
+    const done = new Promise<void>((resolve, reject) => {
+      finished = resolve
+      failed = reject
+    })
+    done.catch(() => undefined)
+    abortBootstrap = failed
+    const handler: CoapRequestHandler = (req) => {
+      const r = translateRequest(req, 'bootstrap', models)
+      if ('error' in r) return report('bootstrap', 'invalid', undefined, { code: r.error, payload: r.message })
+      if (r.kind === 'bootstrapFinish') {
+        const code = finishCode(ctx)
+        if (code === '2.04') finished()
+        else logger.warn('Bootstrap-Finish without a server account')
+        return report('bootstrap', r.kind, undefined, { code })
+      }
+      return report('bootstrap', r.kind, 'path' in r ? r.path : undefined, serveBootstrap(ctx, r))
+    }
+    let session: Session
+    try {
+      session = await openSession(account, handler, { logger, timers: sessionTimers })
+    } catch (err) {
+      throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `cannot reach the bootstrap server ${account.uri}`, { cause: err, details: (err as Error).message })
+    }
+    bs = session
+    session.onLost(() => failed(new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'the bootstrap server closed the session')))
+    const query = [`ep=${endpoint}`, ...(o.preferredContentFormat !== undefined ? [`pct=${o.preferredContentFormat}`] : [])]
+    const timeoutMs = timers.bootstrapTimeoutMs ?? 30_000
+    let timeout: ReturnType<typeof setTimeout> | undefined
+    try {
+      const res = await session.request({ method: 'POST', path: ['bs'], query }).catch((err: Error) => {
+        throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'bootstrap request not answered', { cause: err, details: err.message })
+      })
+      if (res.code !== '2.04') throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `bootstrap request refused with ${res.code}`)
+      await Promise.race([
+        done,
+        new Promise<never>((_, reject) => {
+          timeout = setTimeout(() => reject(new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `no Bootstrap-Finish within ${timeoutMs} ms`)), timeoutMs)
+          timeout.unref?.()
+        }),
+      ])
+    } catch (err) {
+      bs = undefined
+      await session.close()
+      setState('idle')
+      throw err
+    } finally {
+      clearTimeout(timeout)
+      abortBootstrap = undefined
+    }
+    // Let the 2.04 to Bootstrap-Finish leave before close_notify.
+    await new Promise((r) => setTimeout(r, 20))
+    bs = undefined
+    await session.close()
+    setState('bootstrapped')
+    logger.info('bootstrapped')
+    events.emit('bootstrapped')
+  }
+
+  // --- registration ----------------------------------------------------------------------------
+
+  const registrationPayload = (): string => {
+    const objects: RegisteredObject[] = []
+    const versions = OBJECT_VERSIONS[version]
+    for (const objectId of tree.objectIds()) {
+      if (objectId === 0) continue
+      const ver = versions[objectId]
+      if (ver) objects.push({ objectId, version: ver })
+      for (const instanceId of tree.instanceIds(objectId)) objects.push({ objectId, instanceId })
+    }
+    return version === '1.0'
+      ? formatRegistrationLinks({ objects })
+      : formatRegistrationLinks({ rootPath: '/', contentFormats: [ContentFormat.SENML_JSON], objects })
+  }
+
+  const closeDm = async (): Promise<void> => {
+    clearTimeout(updateTimer)
+    updateTimer = undefined
+    observations.clear()
+    location = undefined
+    const s = dm
+    dm = undefined
+    await s?.close()
+  }
+
+  const doRegister = async (): Promise<void> => {
+    if (stopped) throw new DeviceError('LWC_DEVICE_STOPPED', 'device is stopped')
+    const account = serverAccounts(tree)[0]
+    if (!account) throw new DeviceError('LWC_DEVICE_NO_SERVER', `${endpoint} has no LwM2M server account`)
+    setState('registering')
+    await closeDm()
+    let session: Session
+    try {
+      session = await openSession(account, dmHandler, { logger, timers: sessionTimers })
+    } catch (err) {
+      setState('idle')
+      throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `cannot reach the LwM2M server ${account.uri}`, { cause: err, details: (err as Error).message })
+    }
+    const lifetime = account.lifetime ?? o.lifetime ?? 300
+    const query = [`ep=${endpoint}`, `lt=${lifetime}`, `lwm2m=${version}`, `b=${account.binding ?? 'U'}`]
+    let code: string
+    try {
+      const res = await session.request({ method: 'POST', path: ['rd'], query, contentFormat: ContentFormat.LINK, payload: registrationPayload() })
+      code = res.code
+      if (code === '2.01' && res.locationPath.length > 0) location = [...res.locationPath]
+    } catch (err) {
+      await session.close()
+      setState('idle')
+      throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', 'registration not answered', { cause: err, details: (err as Error).message })
+    }
+    if (!location) {
+      await session.close()
+      setState('idle')
+      throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `registration refused with ${code}`)
+    }
+    dm = session
+    session.onLost(() => {
+      if (dm !== session) return
+      logger.warn('the LwM2M server closed the session')
+      dm = undefined
+      void recover('session closed')
+    })
+    scheduleUpdate(lifetime)
+    setState('registered')
+    const where = '/' + location.join('/')
+    logger.info({ location: where, server: account.uri }, 'registered')
+    events.emit('registered', { location: where, serverUri: account.uri })
+  }
+
+  const scheduleUpdate = (lifetime: number): void => {
+    clearTimeout(updateTimer)
+    // Update at about 3/4 of the lifetime, so it lands well before the server expires us.
+    updateTimer = setTimeout(() => {
+      updateTimer = undefined
+      void serial(doUpdate).catch((err) => onLifecycleError('periodic update', err))
+    }, Math.max(500, lifetime * 750))
+    updateTimer.unref?.()
+  }
+
+  const doUpdate = async (): Promise<void> => {
+    if (stopped) throw new DeviceError('LWC_DEVICE_STOPPED', 'device is stopped')
+    const session = dm
+    if (!session || !location) throw new DeviceError('LWC_DEVICE_UPDATE_FAILED', `${endpoint} is not registered`)
+    let code: string
+    try {
+      code = (await session.request({ method: 'POST', path: location })).code
+    } catch (err) {
+      throw new DeviceError('LWC_DEVICE_UPDATE_FAILED', 'update not answered', { cause: err, details: (err as Error).message })
+    }
+    if (code === '2.04') {
+      const account = serverAccounts(tree)[0]
+      scheduleUpdate(account?.lifetime ?? o.lifetime ?? 300)
+      logger.debug('registration updated')
+      return
+    }
+    if (code === '4.04') {
+      // The server forgot us (expired, restarted): register afresh.
+      logger.info('update answered 4.04: registering again')
+      return doRegister()
+    }
+    throw new DeviceError('LWC_DEVICE_UPDATE_FAILED', `update refused with ${code}`)
+  }
+
+  const doDeregister = async (timeoutMs?: number): Promise<void> => {
+    const session = dm
+    const where = location
+    clearTimeout(updateTimer)
+    updateTimer = undefined
+    if (session && where && !session.closed) {
+      const req = session.request({ method: 'DELETE', path: where })
+      const limit = timeoutMs === undefined ? undefined : new Promise<void>((r) => setTimeout(r, timeoutMs).unref?.())
+      await (limit ? Promise.race([req, limit]) : req).catch((err: Error) => logger.debug({ err: err.message }, 'de-register not answered'))
+    }
+    const wasRegistered = where !== undefined
+    await closeDm()
+    if (!stopped) setState('idle')
+    if (wasRegistered) {
+      logger.info('deregistered')
+      events.emit('deregistered')
+    }
+  }
+
+  // --- recovery --------------------------------------------------------------------------------
+
+  const onLifecycleError = (what: string, err: unknown): void => {
+    if (stopped) return
+    logger.warn({ err: (err as Error).message, what }, 'lifecycle step failed')
+    void recover(what)
+  }
+
+  /** Bounded retries with backoff: register again, then bootstrap again, then give up ('failed'). */
+  const recover = async (reason: string): Promise<void> => {
+    if (recovering || stopped) return
+    recovering = true
+    try {
+      await closeDm()
+      const attempts = timers.retryAttempts ?? 3
+      for (let i = 0; i < attempts && !stopped; i++) {
+        await sleep(backoff(i))
+        if (stopped) return
+        try {
+          await serial(doRegister)
+          return
+        } catch (err) {
+          logger.info({ reason, attempt: i + 1, err: (err as Error).message }, 'register again failed')
+        }
+      }
+      if (bootstrapAccount()) {
+        for (let i = 0; i < attempts && !stopped; i++) {
+          await sleep(backoff(attempts + i))
+          if (stopped) return
+          try {
+            await serial(async () => {
+              await doBootstrap()
+              await doRegister()
+            })
+            return
+          } catch (err) {
+            logger.info({ reason, attempt: i + 1, err: (err as Error).message }, 'bootstrap again failed')
+          }
+        }
+      }
+      if (!stopped) {
+        logger.warn({ reason }, 'giving up: device failed')
+        setState('failed')
+      }
+    } finally {
+      recovering = false
+    }
+  }
+
+  /** Bootstrap-Request Trigger: leave the current server, bootstrap, register with the new one. */
+  const rebootstrap = async (): Promise<void> => {
+    try {
+      await serial(async () => {
+        await doDeregister(timers.stopTimeoutMs ?? 2000)
+        await doBootstrap()
+        await doRegister()
+      })
+    } catch (err) {
+      onLifecycleError('bootstrap trigger', err)
+    }
+  }
+
+  if (timers.temperatureDriftMs) {
+    const ms = timers.temperatureDriftMs
+    const drift = (): void => {
+      const v = tree.value(3303, 0, 5700)
+      if (typeof v === 'number') setTemperature(tree, 0, Math.round((v + (Math.random() - 0.5)) * 10) / 10)
+    }
+    // Started lazily in start() so that an unstarted device holds no timer.
+    const startDrift = (): void => {
+      driftTimer ??= setInterval(drift, ms)
+      driftTimer.unref?.()
+    }
+    events.on('registered', startDrift)
+  }
+
+  return {
+    start() {
+      if (stopped) return Promise.reject(new DeviceError('LWC_DEVICE_STOPPED', 'device is stopped'))
+      return serial(async () => {
+        const attempts = timers.retryAttempts ?? 3
+        let forceBootstrap = false
+        let last: unknown
+        for (let i = 0; i < attempts && !stopped; i++) {
+          try {
+            if (forceBootstrap || serverAccounts(tree).length === 0) await doBootstrap()
+            await doRegister()
+            return
+          } catch (err) {
+            last = err
+            logger.info({ attempt: i + 1, err: (err as Error).message }, 'start attempt failed')
+            // A server that refuses or cannot be reached sends us back to bootstrap, when we can.
+            if (!bootstrapAccount()) break
+            forceBootstrap = true
+            if (i + 1 < attempts) await sleep(backoff(i))
+          }
+        }
+        if (!stopped) setState('failed')
+        throw last instanceof DeviceError ? last : new DeviceError('LWC_DEVICE_STOPPED', 'device stopped while starting', { cause: last })
+      })
+    },
+    async stop() {
+      if (stopped) return
+      stopped = true
+      if (sleeper) {
+        clearTimeout(sleeper.timer)
+        sleeper.resolve()
+      }
+      clearInterval(driftTimer)
+      clearTimeout(updateTimer)
+      abortBootstrap?.(new DeviceError('LWC_DEVICE_STOPPED', 'device stopped during bootstrap'))
+      await doDeregister(timers.stopTimeoutMs ?? 2000)
+      const b = bs
+      bs = undefined
+      await b?.close()
+      state = 'stopped'
+      events.emit('state', 'stopped')
+    },
+    bootstrap: () => serial(doBootstrap),
+    register: () => serial(doRegister),
+    update: () => serial(doUpdate),
+    deregister: () => serial(() => doDeregister()),
+    get state() {
+      return state
+    },
+    get registrationLocation() {
+      return location ? '/' + location.join('/') : undefined
+    },
+    temperature(value) {
+      if (value !== undefined) {
+        if (!Number.isFinite(value)) throw new DeviceError('LWC_DEVICE_OPTIONS', `temperature ${value} is not a finite number`)
+        setTemperature(tree, 0, value)
+      }
+      return tree.value(3303, 0, 5700) as number
+    },
+    on: (event, listener) => events.on(event, listener),
+  }
+}
+
+function validate(o: DeviceOptions): void {
+  const fail = (msg: string): never => {
+    throw new DeviceError('LWC_DEVICE_OPTIONS', msg)
+  }
+  if (typeof o.endpoint !== 'string' || o.endpoint.length === 0 || o.endpoint.length > 255 || /[\s&?=/]/.test(o.endpoint)) {
+    fail(`endpoint name "${String(o.endpoint)}" is empty, too long or holds a character a URI query cannot carry`)
+  }
+  if (!o.bootstrap && !o.server) fail('a device needs a bootstrap or a server account')
+  for (const a of [o.bootstrap, o.server]) {
+    if (!a) continue
+    parseServerUri(a.uri)
+    if (typeof a.identity !== 'string' || a.identity.length === 0) fail('a server account needs a PSK identity')
+    if (!(a.key instanceof Uint8Array) || a.key.length === 0) fail('a server account needs a PSK')
+  }
+  if (o.lifetime !== undefined && (!Number.isInteger(o.lifetime) || o.lifetime < 1)) fail(`lifetime ${o.lifetime} is not a positive number of seconds`)
+  if (o.lwm2mVersion !== undefined && o.lwm2mVersion !== '1.0' && o.lwm2mVersion !== '1.1') fail(`LwM2M version ${String(o.lwm2mVersion)} is not 1.0 or 1.1`)
+}

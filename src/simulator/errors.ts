@@ -1,0 +1,20 @@
+import { LwchainError } from '../errors/base.js'
+
+/** Stable codes of the device simulator's errors. */
+export type DeviceErrorCode =
+  | 'LWC_DEVICE_OPTIONS'
+  | 'LWC_DEVICE_URI'
+  | 'LWC_DEVICE_NO_SERVER'
+  | 'LWC_DEVICE_BOOTSTRAP_FAILED'
+  | 'LWC_DEVICE_REGISTER_FAILED'
+  | 'LWC_DEVICE_UPDATE_FAILED'
+  | 'LWC_DEVICE_STOPPED'
+
+/** Something the simulated device could not do (bootstrap, register...), with the reason. */
+export class DeviceError extends LwchainError {
+  override name = 'DeviceError'
+  declare readonly code: DeviceErrorCode
+  constructor(code: DeviceErrorCode, shortMessage: string, options: { details?: string; cause?: unknown } = {}) {
+    super(shortMessage, { code, ...options })
+  }
+}

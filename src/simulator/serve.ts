@@ -1,0 +1,253 @@
+/**
+ * What the device does with each LwM2M request a server sends (Device Management and Bootstrap
+ * interfaces), on its object tree. Outcomes are CoAP responses; nothing here throws on bad input.
+ */
+import { codecFor, isFormatSupported, type LwM2mVersion } from '../lwm2m/codec/index.js'
+import { ContentFormat } from '../lwm2m/content-format.js'
+import { CodecError } from '../lwm2m/errors.js'
+import { formatDiscoverLinks, type DiscoverEntry, type LinkAttributes } from '../lwm2m/link.js'
+import type { LwM2mNode } from '../lwm2m/node.js'
+import { formatPath, pathLevel, type LwM2mPath } from '../lwm2m/path.js'
+import type { LwM2mRequest } from '../lwm2m/request/types.js'
+import type { CoapObserveRelation, CoapResponseInit } from '../transport/index.js'
+import type { AttributeStore } from './attributes-store.js'
+import { BOOTSTRAP_SECURITY_INSTANCE, serverAccounts } from './default-objects.js'
+import { freeInstanceId, type ObjectTree } from './object-tree.js'
+import type { Observations } from './observations.js'
+import { UNSPECIFIED_INSTANCE } from './translate.js'
+
+/** Object versions the device announces, per LwM2M version (absent = 1.0). */
+export const OBJECT_VERSIONS: Record<'1.0' | '1.1', Readonly<Record<number, string>>> = {
+  '1.0': {},
+  '1.1': { 1: '1.1' },
+}
+
+/** Objects the device implements, listed by Bootstrap-Discover even without instances. */
+export const SUPPORTED_OBJECTS = [0, 1, 3, 3303] as const
+
+/** What serving needs from the device around it. */
+export interface ServeContext {
+  readonly tree: ObjectTree
+  readonly version: '1.0' | '1.1'
+  readonly attributes: AttributeStore
+  readonly observations: Observations
+  /** Executes a resource; returns the CoAP code (2.04, 4.05...). */
+  execute(path: LwM2mPath, args: string | undefined): string
+}
+
+const text = new TextEncoder()
+
+/** Encodes a node as a 2.05 Content response, or 4.06 when the format cannot carry it. */
+export function contentResponse(ctx: ServeContext, path: LwM2mPath, format: number | undefined, by: 'server' | 'bootstrap'): CoapResponseInit {
+  const read = ctx.tree.read(path, by)
+  if ('code' in read) return { code: read.code }
+  return encodeNode(ctx, read.node, path, format)
+}
+
+function encodeNode(ctx: ServeContext, node: LwM2mNode, path: LwM2mPath, format: number | undefined): CoapResponseInit {
+  const f = format ?? ContentFormat.TLV
+  if (!isFormatSupported(ctx.version as LwM2mVersion, f)) return { code: '4.06' }
+  try {
+    return { code: '2.05', contentFormat: f, payload: codecFor(f).encode(node, path, ctx.tree.models) }
+  } catch (err) {
+    if (err instanceof CodecError) return { code: '4.06' }
+    throw err
+  }
+}
+
+/** Serves one Device Management request from an LwM2M server. */
+export function serveDm(ctx: ServeContext, req: LwM2mRequest, acceptObserve?: () => CoapObserveRelation): CoapResponseInit {
+  const { tree } = ctx
+  if ('path' in req && req.path.objectId === 0) return { code: '4.01' } // Security is for bootstrap only.
+  switch (req.kind) {
+    case 'read':
+      if (pathLevel(req.path) === 'root') return { code: '4.05' }
+      return contentResponse(ctx, req.path, req.format, 'server')
+    case 'observe': {
+      if (pathLevel(req.path) === 'root') return { code: '4.05' }
+      const res = contentResponse(ctx, req.path, req.format, 'server')
+      if (res.code === '2.05' && acceptObserve) ctx.observations.add(req.path, res.contentFormat ?? ContentFormat.TLV, acceptObserve())
+      return res
+    }
+    case 'discover':
+      return discover(ctx, req.path)
+    case 'write': {
+      const code = tree.write(req.path, req.node, req.mode)
+      return { code }
+    }
+    case 'execute': {
+      const { objectId, instanceId, resourceId } = req.path
+      if (!tree.hasInstance(objectId as number, instanceId as number)) return { code: '4.04' }
+      const model = tree.models.getResource(objectId as number, resourceId as number)
+      if (!model) return { code: '4.04' }
+      if (model.operations !== 'E') return { code: '4.05' }
+      return { code: ctx.execute(req.path, req.args) }
+    }
+    case 'create': {
+      const objectId = req.path.objectId as number
+      const node = withInstanceId(tree, objectId, req.node)
+      const { code, instanceIds } = tree.create(objectId, node)
+      if (code !== '2.01') return { code }
+      return { code, locationPath: [String(objectId), String(instanceIds[0])] }
+    }
+    case 'delete': {
+      if (pathLevel(req.path) !== 'instance') return { code: '4.05' }
+      if (req.path.objectId === 3 || req.path.objectId === 1) return { code: '4.05' }
+      const code = tree.delete(req.path)
+      if (code === '2.02') ctx.attributes.removeBelow(req.path)
+      return { code }
+    }
+    case 'writeAttributes': {
+      if (pathLevel(req.path) === 'root') return { code: '4.05' }
+      if (!exists(tree, req.path)) return { code: '4.04' }
+      ctx.attributes.write(req.path, req.attributes)
+      ctx.observations.attributesChanged(req.path)
+      return { code: '2.04' }
+    }
+    default:
+      return { code: '4.05' }
+  }
+}
+
+/** Serves one Bootstrap-Interface request. Bootstrap-Finish is answered by the device itself. */
+export function serveBootstrap(ctx: ServeContext, req: LwM2mRequest): CoapResponseInit {
+  const { tree } = ctx
+  switch (req.kind) {
+    case 'bootstrapWrite': {
+      const objectId = req.path.objectId as number
+      if (!tree.models.getObject(objectId)) return { code: '4.04' }
+      if (objectId === 0 && req.path.instanceId === BOOTSTRAP_SECURITY_INSTANCE && isBootstrapInstance(tree, BOOTSTRAP_SECURITY_INSTANCE)) {
+        // Rewriting the bootstrap account itself is allowed only as a bootstrap account.
+        const b = flagOf(req.node)
+        if (b === false) return { code: '4.00' }
+      }
+      return { code: tree.write(req.path, req.node, 'bootstrap') }
+    }
+    case 'bootstrapDelete':
+      return { code: bootstrapDelete(ctx, req.path) }
+    case 'bootstrapDiscover':
+      return bootstrapDiscover(ctx, req.path)
+    case 'bootstrapRead': {
+      // LwM2M 1.1 §5.2.7.6: only the Server (and Access Control) objects can be read.
+      if (req.path.objectId !== 1 && req.path.objectId !== 2) return { code: '4.00' }
+      return contentResponse(ctx, req.path, req.format, 'bootstrap')
+    }
+    default:
+      return { code: '4.05' }
+  }
+}
+
+/** Checks what Bootstrap-Finish needs: at least one server account (Security + Server pair). */
+export function finishCode(ctx: ServeContext): string {
+  return serverAccounts(ctx.tree).length > 0 ? '2.04' : '4.06'
+}
+
+function bootstrapDelete(ctx: ServeContext, path: LwM2mPath): string {
+  const { tree } = ctx
+  const level = pathLevel(path)
+  if (level === 'resource' || level === 'resourceInstance') return '4.00'
+  if (path.objectId === 3) return '4.00' // the Device object cannot be deleted
+  const objects = level === 'root' ? tree.objectIds().filter((o) => o !== 3 && o !== 3303) : [path.objectId as number]
+  for (const objectId of objects) {
+    const ids = path.instanceId === undefined ? tree.instanceIds(objectId) : [path.instanceId]
+    for (const instanceId of ids) {
+      if (objectId === 0 && isBootstrapInstance(tree, instanceId)) continue // never our own account
+      tree.removeInstance(objectId, instanceId)
+      ctx.attributes.removeBelow({ objectId, instanceId })
+    }
+  }
+  return '2.02'
+}
+
+function bootstrapDiscover(ctx: ServeContext, path: LwM2mPath): CoapResponseInit {
+  const { tree, version } = ctx
+  if (pathLevel(path) !== 'root' && pathLevel(path) !== 'object') return { code: '4.00' }
+  const objects = path.objectId === undefined ? [...new Set([...SUPPORTED_OBJECTS, ...tree.objectIds()])].sort((a, b) => a - b) : [path.objectId]
+  if (path.objectId !== undefined && !tree.models.getObject(path.objectId)) return { code: '4.04' }
+  const entries: DiscoverEntry[] = []
+  for (const objectId of objects) {
+    const ver = OBJECT_VERSIONS[version][objectId]
+    const instances = tree.instanceIds(objectId)
+    if (ver || instances.length === 0) entries.push({ path: { objectId }, ...(ver && { attributes: { ver } }) })
+    for (const instanceId of instances) entries.push({ path: { objectId, instanceId }, attributes: bootstrapAttributes(tree, objectId, instanceId, version) })
+  }
+  const root = path.objectId === undefined ? `</>;lwm2m="${version}",` : ''
+  return { code: '2.05', contentFormat: ContentFormat.LINK, payload: text.encode(root + formatDiscoverLinks(entries)) }
+}
+
+function bootstrapAttributes(tree: ObjectTree, objectId: number, instanceId: number, version: string): LinkAttributes {
+  const out: Record<string, string | number> = {}
+  if (objectId === 0 && !isBootstrapInstance(tree, instanceId)) {
+    const ssid = tree.value(0, instanceId, 10)
+    const uri = tree.value(0, instanceId, 0)
+    if (typeof ssid === 'number') out.ssid = ssid
+    if (version !== '1.0' && typeof uri === 'string') out.uri = uri
+  }
+  if (objectId === 1) {
+    const ssid = tree.value(1, instanceId, 0)
+    if (typeof ssid === 'number') out.ssid = ssid
+  }
+  return out
+}
+
+function discover(ctx: ServeContext, path: LwM2mPath): CoapResponseInit {
+  const { tree, attributes } = ctx
+  const level = pathLevel(path)
+  if (level === 'root' || level === 'resourceInstance') return { code: '4.05' }
+  if (!exists(tree, path)) return { code: '4.04' }
+  const objectId = path.objectId as number
+  const entries: DiscoverEntry[] = []
+  const attrs = (p: LwM2mPath, extra: Record<string, string | number> = {}): LinkAttributes => ({ ...extra, ...(attributes.at(p) as Record<string, number>) })
+  const addResources = (instanceId: number): void => {
+    const read = tree.read({ objectId, instanceId }, 'bootstrap')
+    if (!('node' in read) || read.node.kind !== 'instance') return
+    const model = tree.models.getObject(objectId)
+    const ids = new Set([...read.node.resources.keys(), ...[...(model?.resources.values() ?? [])].filter((r) => r.operations === 'E').map((r) => r.id)])
+    for (const rid of [...ids].sort((a, b) => a - b)) {
+      if (path.resourceId !== undefined && rid !== path.resourceId) continue
+      const r = read.node.resources.get(rid)
+      const p = { objectId, instanceId, resourceId: rid }
+      entries.push({ path: p, attributes: attrs(p, r?.kind === 'multipleResource' ? { dim: r.instances.size } : {}) })
+    }
+  }
+  if (level === 'object') {
+    const ver = OBJECT_VERSIONS[ctx.version][objectId]
+    entries.push({ path: { objectId }, attributes: attrs({ objectId }, ver ? { ver } : {}) })
+    for (const instanceId of tree.instanceIds(objectId)) {
+      entries.push({ path: { objectId, instanceId }, attributes: attrs({ objectId, instanceId }) })
+      addResources(instanceId)
+    }
+  } else {
+    const instanceId = path.instanceId as number
+    if (level === 'instance') entries.push({ path: { objectId, instanceId }, attributes: attrs({ objectId, instanceId }) })
+    addResources(instanceId)
+  }
+  return { code: '2.05', contentFormat: ContentFormat.LINK, payload: text.encode(formatDiscoverLinks(entries)) }
+}
+
+function exists(tree: ObjectTree, path: LwM2mPath): boolean {
+  const { objectId, instanceId, resourceId } = path
+  if (objectId === undefined) return true
+  if (instanceId === undefined) return tree.models.getObject(objectId) !== undefined && (tree.instanceIds(objectId).length > 0 || (SUPPORTED_OBJECTS as readonly number[]).includes(objectId))
+  if (!tree.hasInstance(objectId, instanceId)) return false
+  if (resourceId === undefined) return true
+  const model = tree.models.getResource(objectId, resourceId)
+  if (model?.operations === 'E') return true
+  return 'node' in tree.read({ objectId, instanceId, resourceId }, 'bootstrap')
+}
+
+function isBootstrapInstance(tree: ObjectTree, instanceId: number): boolean {
+  return tree.value(0, instanceId, 1) === true
+}
+
+function flagOf(node: LwM2mNode): boolean | undefined {
+  const r = node.kind === 'instance' ? node.resources.get(1) : node.kind === 'resource' && node.id === 1 ? node : undefined
+  return r?.kind === 'resource' && typeof r.value === 'boolean' ? r.value : undefined
+}
+
+/** Gives a Create payload without a chosen instance id the lowest free one. */
+function withInstanceId(tree: ObjectTree, objectId: number, node: LwM2mNode): LwM2mNode {
+  if (node.kind === 'instance' && node.id === UNSPECIFIED_INSTANCE) return { ...node, id: freeInstanceId(tree, objectId) }
+  return node
+}
+
