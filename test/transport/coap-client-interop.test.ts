@@ -1,0 +1,117 @@
+/**
+ * Our endpoint as the client, libcoap's coap-server as the peer: requests, Block1/Block2 and
+ * Observe against a third-party server, over UDP and over DTLS (node-dtls-client transport).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import dgram from 'node:dgram'
+import { existsSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../../src/logger.js'
+import { createCoapEndpoint, type CoapEndpoint } from '../../src/transport/coap/index.js'
+import { createDtlsClientTransport } from '../../src/transport/dtls/client.js'
+import type { PeerAddress } from '../../src/transport/types.js'
+import { givenEndpoint, text } from './coap-helpers.js'
+
+const KEY = 'Interop-PSK-0123'
+
+/** A port P with P and P+1 free for UDP (libcoap listens for DTLS on P+1). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const a = dgram.createSocket('udp4')
+    await new Promise<void>((r) => a.bind(0, '127.0.0.1', r))
+    const port = a.address().port
+    const b = dgram.createSocket('udp4')
+    const ok = await new Promise<boolean>((r) => {
+      b.once('error', () => r(false))
+      b.bind(port + 1, '127.0.0.1', () => r(true))
+    })
+    await new Promise<void>((r) => a.close(() => r()))
+    if (ok) await new Promise<void>((r) => b.close(() => r()))
+    if (ok && port < 65000) return port
+  }
+}
+
+async function startLibcoap(binary: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePortPair()
+  const child = spawn(binary, ['-A', '127.0.0.1', '-p', String(port), '-v', '0', ...args], { stdio: 'ignore' })
+  await new Promise((r) => setTimeout(r, 300))
+  return { port, child }
+}
+
+describe.skipIf(!existsSync('/usr/bin/coap-server-notls'))('our endpoint as client of libcoap coap-server-notls', () => {
+  let server: { port: number; child: ChildProcess }
+  let client: CoapEndpoint
+  let peer: PeerAddress
+
+  beforeAll(async () => {
+    server = await startLibcoap('coap-server-notls', ['-d', '10'])
+    peer = { address: '127.0.0.1', port: server.port }
+    ;({ endpoint: client } = await givenEndpoint({ ackTimeoutMs: 1000 }))
+  })
+  afterAll(async () => {
+    await client.stop()
+    server.child.kill()
+  })
+
+  it('gets the index and discovers resources', async () => {
+    const index = await client.request(peer, { method: 'GET' })
+    expect(index.code).toBe('2.05')
+    expect(text(index.payload)).toContain('libcoap')
+    const core = await client.request(peer, { method: 'GET', path: ['.well-known', 'core'] })
+    expect(core.contentFormat).toBe(40)
+    expect(text(core.payload)).toContain('</time>')
+  })
+
+  it('puts 3000 bytes with Block1 and reads them back with Block2', async () => {
+    const body = 'q'.repeat(1500) + 'r'.repeat(1500)
+    const put = await client.request(peer, { method: 'PUT', path: ['example_data'], contentFormat: 0, payload: body })
+    expect(put.code).toMatch(/^2\.0[14]$/)
+    const get = await client.request(peer, { method: 'GET', path: ['example_data'] })
+    expect(text(get.payload)).toBe(body)
+  })
+
+  it('gets the error code of a method the server does not allow', async () => {
+    expect((await client.request(peer, { method: 'POST', payload: 'x' })).code).toBe('4.05')
+  })
+
+  it('observes /time, receives a notification, and cancels', async () => {
+    const notifications: string[] = []
+    const obs = await client.observe(peer, { method: 'GET', path: ['time'] }, (n) => notifications.push(text(n.payload)))
+    expect(obs.first.observe).toBeTypeOf('number')
+    const deadline = Date.now() + 5000
+    while (notifications.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(notifications.length).toBeGreaterThan(0)
+    await obs.cancel()
+    expect(obs.active).toBe(false)
+  })
+})
+
+describe.skipIf(!existsSync('/usr/bin/coap-server-openssl'))('our endpoint over node-dtls-client as client of coap-server-openssl', () => {
+  let server: { port: number; child: ChildProcess }
+
+  beforeAll(async () => {
+    // No identity hint: node-dtls-client 1.1.1 cannot take a ServerKeyExchange.
+    server = await startLibcoap('coap-server-openssl', ['-k', KEY, '-h', '', '-d', '10'])
+  })
+  afterAll(() => {
+    server.child.kill()
+  })
+
+  it('gets the index and moves a Block1/Block2 body over coaps', async () => {
+    const peer = { address: '127.0.0.1', port: server.port + 1 }
+    const client = createCoapEndpoint({
+      transport: createDtlsClientTransport({ peer, identity: 'lwchain', key: new TextEncoder().encode(KEY) }),
+      logger: silentLogger(),
+      ackTimeoutMs: 1000,
+    })
+    await client.start()
+    try {
+      expect(text((await client.request(peer, { method: 'GET' })).payload)).toContain('libcoap')
+      const body = 's'.repeat(2500)
+      await client.request(peer, { method: 'PUT', path: ['example_data'], contentFormat: 0, payload: body })
+      expect(text((await client.request(peer, { method: 'GET', path: ['example_data'] })).payload)).toBe(body)
+    } finally {
+      await client.stop()
+    }
+  })
+})
