@@ -139,10 +139,22 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     for (const o of observations.forget(endpoint)) void o.cancel().catch(() => {})
   }
 
+  /** Endpoints this server sent to another one: their server URI (on chain) when they left. */
+  const movedAway = new Map<string, string>()
+  const admit = (endpoint: string): string | undefined => {
+    const left = movedAway.get(endpoint)
+    if (left === undefined) return undefined
+    // Still pointed elsewhere on chain: a bootstrap server with a stale view sent it back here.
+    if (security.byEndpoint(endpoint)?.server.uri === left) return `moved to ${left}`
+    movedAway.delete(endpoint)
+    return undefined
+  }
+
   const handler = createRegistrationHandler({
     security,
     store: registrations,
     logger,
+    admit,
     requireIdentity: useDtls,
     listener: {
       registered: (reg) => events.emit('registered', reg),
@@ -226,7 +238,10 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     }
     if (before.uri !== after.uri) {
       const reg = registrations.byEndpoint(change.client.endpoint)
-      if (reg) void move(reg)
+      if (reg) {
+        movedAway.set(change.client.endpoint, after.uri)
+        void move(reg)
+      }
     }
   }
 

@@ -30,6 +30,8 @@ export interface ServeServerOptions {
   insecureUdp?: boolean
   /** ChainView poll interval, ms (tests use a short one). */
   pollIntervalMs?: number
+  /** Cursor file of the view in the config dir; default server-view.json (two servers on one profile need two). */
+  cursorName?: string
   /** CoAP timers (tests use short ones). */
   coapTimers?: { ackTimeoutMs?: number; maxRetransmit?: number; responseTimeoutMs?: number }
   logger: Logger
@@ -67,7 +69,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     const opened = await openProfileView({
       configDir: o.configDir,
       rpc: o.rpc,
-      cursorName: 'server-view.json',
+      cursorName: o.cursorName ?? 'server-view.json',
       pollIntervalMs: o.pollIntervalMs,
       logger: logger.child({ layer: 'chain-view' }),
     })

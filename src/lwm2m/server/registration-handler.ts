@@ -45,6 +45,8 @@ export interface RegistrationHandlerOptions {
   readonly defaultLifetime?: number
   readonly now?: () => number
   readonly newId?: () => string
+  /** A last say on a Register that passed the identity check: a reason to refuse it (4.03), or undefined. */
+  readonly admit?: (endpoint: string) => string | undefined
 }
 
 /** The registration interface of the LwM2M server (LwM2M 1.1 TS Transport §6.2 / Core §5.3). */
@@ -100,7 +102,7 @@ export function createRegistrationHandler(o: RegistrationHandlerOptions): Regist
       log.info({ endpoint: params.endpoint, lwm2m: version }, 'registration with an unsupported LwM2M version refused (4.12)')
       return { code: '4.12', payload: 'supported LwM2M versions: 1.0, 1.1' }
     }
-    const refusal = identityRefusal(params.endpoint, ctx.identity)
+    const refusal = identityRefusal(params.endpoint, ctx.identity) ?? o.admit?.(params.endpoint)
     if (refusal) {
       log.warn({ endpoint: params.endpoint, identity: ctx.identity }, `registration refused: ${refusal}`)
       return { code: '4.03' }
