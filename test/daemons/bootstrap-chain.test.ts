@@ -3,7 +3,9 @@
  * bootstrap against the ChainView-backed store (and against `--store memory` seeded from one
  * sync); `client remove` closes the device's DTLS session and its next handshake fails.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -80,6 +82,21 @@ describe('bootstrap daemon on the chain', () => {
     } finally {
       await device.stop()
     }
+  })
+
+  it.skipIf(!existsSync('/usr/bin/coap-client-openssl'))('answers coap-client-openssl with 2.04, and 4.03 for a mismatched identity', async () => {
+    const { result } = await runClientAdd(o, { endpoint: 'bs-libcoap', printableKeys: true })
+    const other = await runClientAdd(o, { endpoint: 'bs-libcoap-other', printableKeys: true })
+    const r = running[0]
+    await eventually(() => r.view!.clientByEndpoint('bs-libcoap-other') !== undefined)
+    const post = async (identity: string, keyHex: string) => {
+      const key = Buffer.from(keyHex, 'hex').toString('latin1')
+      const uri = `coaps://127.0.0.1:${r.address.port}/bs?ep=bs-libcoap`
+      const out = await promisify(execFile)('coap-client-openssl', ['-v', '6', '-u', identity, '-k', key, '-m', 'post', uri], { timeout: 20_000 })
+      return /t:ACK c:(\d\.\d\d)/.exec(out.stdout + out.stderr)?.[1]
+    }
+    expect(await post(result.bootstrap.identity, result.bootstrap.key)).toBe('2.04')
+    expect(await post(other.result.bootstrap.identity, other.result.bootstrap.key)).toBe('4.03')
   })
 
   it('closes the DTLS session of a removed client and refuses its next handshake', async () => {
