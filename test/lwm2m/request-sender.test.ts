@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logger.js'
 import { ContentFormat as CF } from '../../src/lwm2m/content-format.js'
 import { loadDefaultModels } from '../../src/lwm2m/models/registry.js'
 import { parsePath } from '../../src/lwm2m/path.js'
-import { RequestFailedError, RequestTimeoutError } from '../../src/lwm2m/request/errors.js'
+import { InvalidRequestError, RequestFailedError, RequestTimeoutError } from '../../src/lwm2m/request/errors.js'
 import { createRequestSender, type PeerContext, type RequestSender } from '../../src/lwm2m/request/sender.js'
 import type { LwM2mResponse } from '../../src/lwm2m/request/types.js'
 import { createCoapEndpoint, type CoapEndpoint } from '../../src/transport/coap/index.js'
@@ -177,6 +177,14 @@ describe('request sender against a device over UDP', () => {
     expect(notifications).toHaveLength(2)
   })
 
+  it('refuses a request it cannot build with InvalidRequestError, sending nothing', async () => {
+    const before = device.received.length
+    await expect(sender.send(v11, { kind: 'observe', path: p('/3303/0') })).rejects.toBeInstanceOf(InvalidRequestError)
+    await expect(sender.send(v11, { kind: 'execute', path: p('/3303/0') })).rejects.toBeInstanceOf(InvalidRequestError)
+    await expect(sender.send(v11, { kind: 'write', mode: 'replace', path: p('/3303/0/5700'), node: temperature(0, 1) })).rejects.toMatchObject({ code: 'LWC_INVALID_REQUEST' })
+    expect(device.received.length).toBe(before)
+  })
+
   it('observing something missing is a 4.04 value and no observation', async () => {
     const obs = await sender.observe(v11, { kind: 'observe', path: p('/3303/77') }, () => {})
     expect(obs.active).toBe(false)
@@ -215,6 +223,10 @@ describe('request sender transport failures', () => {
       const sender = createRequestSender({ coap: server, models, timeoutMs: 300 })
       const err = await sender.send({ peer }, { kind: 'read', path: p('/3/0') }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(RequestTimeoutError)
+      // The per-request timeout overrides the sender's default.
+      const patient = createRequestSender({ coap: server, models, timeoutMs: 60_000 })
+      const err2 = await patient.send({ peer }, { kind: 'read', path: p('/3/0') }, { timeoutMs: 200 }).catch((e: unknown) => e)
+      expect(err2).toBeInstanceOf(RequestTimeoutError)
     } finally {
       await server.stop()
       await slow.stop()
@@ -228,6 +240,6 @@ describe('request sender transport failures', () => {
     const sender = createRequestSender({ coap: server, models })
     const err = await sender.send({ peer: { address: '127.0.0.1', port: 9 } }, { kind: 'read', path: p('/3/0') }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RequestFailedError)
-    expect(err).toMatchObject({ code: 'LWC_REQUEST_FAILED' })
+    expect(err).toMatchObject({ code: 'LWC_REQUEST_FAILED', reason: 'closed' })
   })
 })

@@ -9,11 +9,16 @@ export class RequestTimeoutError extends LwchainError {
   }
 }
 
+/** Why a request failed below LwM2M. */
+export type RequestFailure = 'reset' | 'no-session' | 'session-ended' | 'closed' | 'block' | 'other'
+
 /** The request could not complete: Reset by the peer, no DTLS session, endpoint closed... */
 export class RequestFailedError extends LwchainError {
   override name = 'RequestFailedError'
-  constructor(what: string, cause?: unknown) {
-    super(`LwM2M request failed: ${what}`, { code: 'LWC_REQUEST_FAILED', cause, details: detailsOf(cause) })
+  readonly reason: RequestFailure
+  constructor(what: string, reason: RequestFailure, cause?: unknown) {
+    super(`LwM2M request failed (${reason}): ${what}`, { code: 'LWC_REQUEST_FAILED', cause, details: detailsOf(cause) })
+    this.reason = reason
   }
 }
 

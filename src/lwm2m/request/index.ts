@@ -1,7 +1,7 @@
 /** Public API of the LwM2M request layer (Seam 1). */
 export type { LwM2mRequest, LwM2mRequestKind, LwM2mResponse, RequestOf, ResponseCode } from './types.js'
 export { coapCodeOf, isSuccessCoapCode, responseCodeOf } from './codes.js'
-export { InvalidRequestError, RequestFailedError, RequestTimeoutError } from './errors.js'
+export { InvalidRequestError, RequestFailedError, RequestTimeoutError, type RequestFailure } from './errors.js'
 export { chooseFormat, type FormatPeer } from './format.js'
 export { fromCoapResponse, rootSegments, toCoapRequest, type TranslatedRequest, type TranslationPeer } from './translate.js'
 export {

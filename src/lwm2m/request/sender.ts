@@ -4,14 +4,21 @@
  * and undecodable payloads come back as `success: false`.
  */
 import type { Logger } from '../../logger.js'
-import { CoapTimeoutError } from '../../transport/coap/errors.js'
+import {
+  CoapBlockError,
+  CoapEndpointClosedError,
+  CoapResetError,
+  CoapSendError,
+  CoapSessionEndedError,
+  CoapTimeoutError,
+} from '../../transport/coap/errors.js'
 import type { CoapObservation, CoapRequestOptions } from '../../transport/coap/client.js'
 import type { CoapRequestInit, CoapResponse } from '../../transport/coap/request.js'
 import { peerKey, type PeerAddress } from '../../transport/types.js'
 import type { LwM2mVersion } from '../codec/index.js'
 import type { ModelRegistry } from '../model.js'
 import { formatPath } from '../path.js'
-import { RequestFailedError, RequestTimeoutError } from './errors.js'
+import { InvalidRequestError, RequestFailedError, RequestTimeoutError, type RequestFailure } from './errors.js'
 import { fromCoapResponse, toCoapRequest } from './translate.js'
 import type { LwM2mRequest, LwM2mResponse, RequestOf } from './types.js'
 
@@ -60,6 +67,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
   const { coap, models, logger } = o
   return {
     async send(target, request, opts = {}) {
+      if (request.kind === 'observe') throw new InvalidRequestError('an observe request goes through observe(), not send()')
       const { coap: init, format } = toCoapRequest(request, target, models)
       const what = describe(request, target.peer)
       const timeoutMs = opts.timeoutMs ?? o.timeoutMs
@@ -109,5 +117,14 @@ export function describe(request: LwM2mRequest, peer: PeerAddress): string {
 export function transportError(what: string, err: unknown): Error {
   if (err instanceof RequestTimeoutError || err instanceof RequestFailedError) return err
   if (err instanceof CoapTimeoutError) return new RequestTimeoutError(what, err)
-  return new RequestFailedError(what, err)
+  return new RequestFailedError(what, failureOf(err), err)
+}
+
+function failureOf(err: unknown): RequestFailure {
+  if (err instanceof CoapResetError) return 'reset'
+  if (err instanceof CoapSendError) return 'no-session'
+  if (err instanceof CoapSessionEndedError) return 'session-ended'
+  if (err instanceof CoapEndpointClosedError) return 'closed'
+  if (err instanceof CoapBlockError) return 'block'
+  return 'other'
 }

@@ -145,3 +145,24 @@ describe('fromCoapResponse', () => {
     expect(r).toEqual({ code: 'CREATED', coapCode: '2.01', success: true, location: '/3303/1' })
   })
 })
+
+describe('toCoapRequest path checks', () => {
+  const bad: LwM2mRequest[] = [
+    { kind: 'read', path: {} },
+    { kind: 'discover', path: {} },
+    { kind: 'observe', path: {} },
+    { kind: 'write', mode: 'replace', path: p('/3303'), node: temperatureInstance(0) },
+    { kind: 'execute', path: p('/3/0') },
+    { kind: 'delete', path: p('/3303') },
+    { kind: 'delete', path: {} },
+    { kind: 'writeAttributes', path: {}, attributes: { pmin: 1 } },
+    { kind: 'bootstrapWrite', path: {}, node: temperatureInstance(0) },
+    { kind: 'bootstrapDiscover', path: p('/1/0') },
+    { kind: 'bootstrapDelete', path: p('/1/0/1') },
+  ]
+  for (const request of bad) {
+    it(`refuses ${request.kind} on ${'path' in request ? JSON.stringify(request.path) : ''}`, () => {
+      expect(() => toCoapRequest(request, v11, models)).toThrow(InvalidRequestError)
+    })
+  }
+})

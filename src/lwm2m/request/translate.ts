@@ -10,7 +10,7 @@ import { CodecError } from '../errors.js'
 import { parseLinks } from '../link.js'
 import type { ModelRegistry } from '../model.js'
 import type { LwM2mNode } from '../node.js'
-import { formatPath, pathIds, pathLevel, type LwM2mPath } from '../path.js'
+import { formatPath, pathIds, pathLevel, type LwM2mPath, type PathLevel } from '../path.js'
 import { isSuccessCoapCode, responseCodeOf } from './codes.js'
 import { InvalidRequestError } from './errors.js'
 import { chooseFormat } from './format.js'
@@ -42,6 +42,7 @@ export function rootSegments(rootPath: string | undefined): string[] {
 /** Translates an LwM2M request into a CoAP request; InvalidRequestError if it cannot be encoded. */
 export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, models: ModelRegistry): TranslatedRequest {
   if (request.kind === 'bootstrapFinish') return { coap: { method: 'POST', path: ['bs'] } }
+  checkLevel(request)
   const path = [...rootSegments(peer.rootPath), ...pathIds(request.path).map(String)]
   switch (request.kind) {
     case 'read':
@@ -64,17 +65,11 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
       return { coap: { method: 'PUT', path, contentFormat: format, payload }, format }
     }
     case 'create': {
-      if (pathLevel(request.path) !== 'object') {
-        throw new InvalidRequestError(`create needs an object path, not ${formatPath(request.path)}`)
-      }
       const format = chooseFormat(peer, request.format)
       const payload = encode(request.node, request.path, format, models)
       return { coap: { method: 'POST', path, contentFormat: format, payload }, format }
     }
     case 'execute': {
-      if (pathLevel(request.path) !== 'resource') {
-        throw new InvalidRequestError(`execute needs a resource path, not ${formatPath(request.path)}`)
-      }
       const args = request.args ?? ''
       return { coap: args === '' ? { method: 'POST', path } : { method: 'POST', path, contentFormat: ContentFormat.TEXT, payload: args } }
     }
@@ -90,6 +85,29 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
       }
       return { coap: { method: 'PUT', path, query } }
     }
+  }
+}
+
+/** Path levels each request may target (LwM2M TS Core §6, as Leshan's request constructors check). */
+const LEVELS: Record<Exclude<LwM2mRequest['kind'], 'bootstrapFinish'>, readonly PathLevel[]> = {
+  read: ['object', 'instance', 'resource', 'resourceInstance'],
+  observe: ['object', 'instance', 'resource', 'resourceInstance'],
+  discover: ['object', 'instance', 'resource'],
+  writeAttributes: ['object', 'instance', 'resource', 'resourceInstance'],
+  write: ['instance', 'resource', 'resourceInstance'],
+  execute: ['resource'],
+  create: ['object'],
+  delete: ['instance', 'resourceInstance'],
+  bootstrapWrite: ['object', 'instance', 'resource'],
+  bootstrapDelete: ['root', 'object', 'instance'],
+  bootstrapDiscover: ['root', 'object'],
+  bootstrapRead: ['object', 'instance'],
+}
+
+function checkLevel(request: Exclude<LwM2mRequest, { kind: 'bootstrapFinish' }>): void {
+  const level = pathLevel(request.path)
+  if (!LEVELS[request.kind].includes(level)) {
+    throw new InvalidRequestError(`${request.kind} cannot target ${level === 'root' ? 'the root path' : `${level} path ${formatPath(request.path)}`}`)
   }
 }
 
