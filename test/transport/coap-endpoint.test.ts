@@ -205,6 +205,16 @@ describe('CoAP endpoint over UDP', () => {
     expect((await client.request(serverAddress, { method: 'GET' })).code).toBe('5.00')
   })
 
+  it('rejects a response carrying an unknown critical option', async () => {
+    const { client } = await pair()
+    const peer = await raw()
+    const pending = client.request(peer.address, { method: 'GET' }).catch((e) => e)
+    const req = await peer.next()
+    peer.send(req.from, { type: 'ACK', code: '2.05', messageId: req.msg.messageId, token: req.msg.token, options: [{ number: 2049, value: new Uint8Array(0) }], payload: new Uint8Array(0) })
+    const err = await pending
+    expect(err.code).toBe('LWC_COAP_FORMAT')
+  })
+
   it('turns a throwing handler into 5.00', async () => {
     const { client, server, serverAddress } = await pair()
     server.onRequest(() => {

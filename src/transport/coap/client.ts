@@ -11,6 +11,7 @@ import {
   blockSize,
   encodeBlock,
   encodeUint,
+  firstUnknownCritical,
   getBlock,
   getOption,
   getUint,
@@ -133,6 +134,8 @@ export class CoapClientSide {
    * Returns the reply to send (empty ACK or RST) so the endpoint can cache it for duplicates.
    */
   handleResponse(peer: PeerAddress, msg: CoapMessage): CoapMessage | undefined {
+    // RFC 7252 §5.4.1: a response with a critical option we do not know is rejected.
+    if (firstUnknownCritical(msg.options) !== undefined) return emptyMessage('RST', msg.messageId)
     const key = `${peerKey(peer)}#${tokenHex(msg.token)}`
     const exchange = this.exchanges.get(key)
     const ack = msg.type === 'CON' ? emptyMessage('ACK', msg.messageId) : undefined
@@ -322,6 +325,8 @@ export class CoapClientSide {
             if (Buffer.compare(ack.token, msg.token) !== 0) {
               return exchange.reject(new CoapFormatError('piggybacked response with a different token'))
             }
+            const critical = firstUnknownCritical(ack.options)
+            if (critical !== undefined) return exchange.reject(new CoapFormatError(`response with unknown critical option ${critical}`))
             exchange.resolve(ack)
           },
           (err) => exchange.reject(err),
