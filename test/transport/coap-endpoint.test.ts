@@ -215,6 +215,16 @@ describe('CoAP endpoint over UDP', () => {
     expect(err.code).toBe('LWC_COAP_FORMAT')
   })
 
+  it('answers 4.05 to an unknown method and 4.00 to an option value out of its format', async () => {
+    const { server, serverAddress } = await pair()
+    server.onRequest(() => ({ code: '2.05' }))
+    const peer = await raw()
+    peer.send(serverAddress, { type: 'CON', code: '0.25', messageId: 1, token, options: [], payload: new Uint8Array(0) })
+    expect((await peer.next()).msg.code).toBe('4.05')
+    peer.send(serverAddress, { type: 'CON', code: '0.01', messageId: 2, token, options: [{ number: 12, value: new Uint8Array(5) }], payload: new Uint8Array(0) })
+    expect((await peer.next()).msg.code).toBe('4.00')
+  })
+
   it('turns a throwing handler into 5.00', async () => {
     const { client, server, serverAddress } = await pair()
     server.onRequest(() => {

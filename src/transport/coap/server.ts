@@ -20,6 +20,7 @@ import {
   concatBytes,
 } from './options.js'
 import {
+  methodOfCode,
   payloadBytes,
   responseOptions,
   toRequest,
@@ -70,6 +71,7 @@ export class CoapServerSide {
   handleRequest(peer: PeerAddress, identity: string | undefined, msg: CoapMessage, seen: SeenEntry): void {
     this.core.stats.requestsReceived++
     const respond = this.responder(peer, msg, seen)
+    if (!methodOfCode(msg.code)) return respond({ code: '4.05', options: [], payload: new Uint8Array(0) })
     const critical = firstUnknownCritical(msg.options)
     if (critical !== undefined) {
       return respond({ code: '4.02', options: [], payload: payloadBytes(`unknown critical option ${critical}`) })
@@ -98,7 +100,13 @@ export class CoapServerSide {
       finalBlock1 = { number: O.BLOCK1, value: encodeBlock({ num: block1.num, more: false, szx: block1.szx }) }
     }
 
-    const request = toRequest(msg, payload)
+    let request: CoapRequest
+    try {
+      request = toRequest(msg, payload)
+    } catch (err) {
+      // An option value out of its format (a 5-byte Content-Format...): the request is malformed.
+      return respond({ code: '4.00', options: [], payload: payloadBytes((err as CoapFormatError).shortMessage) })
+    }
     const relationKey = `${peerKey(peer)}#${tokenHex(msg.token)}`
     // A new request on an observed token (re-registration or Observe=1) ends the old relation.
     this.relations.get(relationKey)?.end('deregistered')
