@@ -21,8 +21,9 @@ export interface HttpAppOptions {
  * routes on the returned instance before `listenHttp`.
  */
 export function createHttpApp(o: HttpAppOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: o.logger.child({ component: 'http' }), disableRequestLogging: true })
-  app.get('/api/health', async () => {
+  const app = Fastify({ loggerInstance: o.logger.child({ component: 'http' }) })
+  // Health is polled often: keep its request lines out of info logs.
+  app.get('/api/health', { logLevel: 'warn' }, async () => {
     const report = o.health()
     // Infinity (never synced) is not JSON: report it as null.
     const chain = report.chain && { ...report.chain, sinceMs: Number.isFinite(report.chain.sinceMs) ? report.chain.sinceMs : null }
