@@ -204,3 +204,21 @@ describe('bootstrap daemon (in-memory store)', () => {
     }
   })
 })
+
+describe('bootstrap daemon over plain UDP (--insecure-udp, development only)', () => {
+  it('bootstraps a device without DTLS', async () => {
+    const store = createInMemorySecurityStore([{ ...client('dev-udp'), version: 1 }])
+    const daemon = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0, dtls: false, coapTimers: FAST_TIMERS } })
+    const { address } = await daemon.start()
+    const device = await startBootstrapClient({ server: address })
+    try {
+      expect((await device.requestBootstrap('dev-udp')).code).toBe('2.04')
+      await device.finished
+      expect(text(device.values('/0/1').get(3))).toBe('srv-dev-udp')
+      expect((await device.requestBootstrap('nobody')).code).toBe('4.03')
+    } finally {
+      await device.stop()
+      await daemon.stop()
+    }
+  })
+})
