@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CoapEndpointClosedError, CoapResetError, CoapTimeoutError, OptionNumber, type CoapEndpoint, type CoapObserveRelation, type CoapResponse } from '../../src/transport/coap/index.js'
+import { CoapEndpointClosedError, CoapResetError, CoapTimeoutError, OptionNumber, encodeMessage, type CoapEndpoint, type CoapObserveRelation, type CoapResponse } from '../../src/transport/coap/index.js'
 import { encodeUint } from '../../src/transport/coap/options.js'
 import { givenEndpoint, givenLossyProxy, givenRawPeer, text, utf8, type RawPeer } from './coap-helpers.js'
 
@@ -223,6 +224,29 @@ describe('CoAP endpoint over UDP', () => {
     expect((await peer.next()).msg.code).toBe('4.05')
     peer.send(serverAddress, { type: 'CON', code: '0.01', messageId: 2, token, options: [{ number: 12, value: new Uint8Array(5) }], payload: new Uint8Array(0) })
     expect((await peer.next()).msg.code).toBe('4.00')
+  })
+
+  it('survives thousands of mutated requests, responses and block messages (property)', async () => {
+    const { client, server, serverAddress } = await pair({ blockSize: 64 })
+    server.onRequest((req) => ({ code: '2.05', payload: req.method === 'GET' ? 'g'.repeat(200) : 'ok' }))
+    const peer = await raw()
+    const seeds = [
+      { type: 'CON' as const, code: '0.01', messageId: 1, token, options: [{ number: 11, value: utf8('a') }, { number: 23, value: encodeUint(0x16) }, { number: 6, value: new Uint8Array(0) }], payload: new Uint8Array(0) },
+      { type: 'CON' as const, code: '0.02', messageId: 2, token, options: [{ number: 27, value: encodeUint(0x0a) }, { number: 60, value: encodeUint(300) }], payload: new Uint8Array(64) },
+      { type: 'NON' as const, code: '2.05', messageId: 3, token, options: [{ number: 6, value: encodeUint(5) }, { number: 23, value: encodeUint(0x1a) }], payload: utf8('x') },
+      { type: 'ACK' as const, code: '2.31', messageId: 4, token, options: [{ number: 27, value: encodeUint(0x0e) }], payload: new Uint8Array(0) },
+    ].map((m) => encodeMessage(m))
+    fc.assert(
+      fc.property(fc.nat(seeds.length - 1), fc.array(fc.tuple(fc.nat(200), fc.nat(255)), { maxLength: 4 }), fc.nat(10), (i, flips, cut) => {
+        const data = Uint8Array.from(seeds[i])
+        for (const [at, value] of flips) data[at % data.length] = value
+        peer.send(serverAddress, data.subarray(0, Math.max(0, data.length - cut)))
+      }),
+      { numRuns: 3000 },
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    const res = await client.request(serverAddress, { method: 'GET' })
+    expect(res.payload.length).toBe(200)
   })
 
   it('turns a throwing handler into 5.00', async () => {
