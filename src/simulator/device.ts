@@ -10,6 +10,7 @@ import { formatRegistrationLinks, type RegisteredObject } from '../lwm2m/link.js
 import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
 import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
+import { parseLwM2mRequest, toCoapResponse, type DeviceResponse } from '../lwm2m/request/device-side.js'
 import type { CoapRequestHandler, CoapResponseInit } from '../transport/index.js'
 import { createAttributeStore } from './attributes-store.js'
 import {
@@ -29,7 +30,6 @@ import { createObjectTree } from './object-tree.js'
 import { createObservations } from './observations.js'
 import { contentResponse, finishCode, OBJECT_VERSIONS, serveBootstrap, serveDm, type ServeContext } from './serve.js'
 import { openSession, type Session } from './session.js'
-import { translateRequest } from './translate.js'
 import { parseServerUri } from './uri.js'
 
 /** Timers of a device; tests use short ones. */
@@ -141,7 +141,7 @@ export function createDevice(o: DeviceOptions): Device {
     attributes,
     logger,
     content: {
-      response: (path, format) => contentResponse(ctx, path, format, 'server'),
+      response: (path, format) => toCoapResponse(contentResponse(ctx, path, format, 'server'), path, models),
       numeric: (path) => {
         if (path.resourceId === undefined || path.resourceInstanceId !== undefined) return undefined
         const v = tree.value(path.objectId as number, path.instanceId as number, path.resourceId)
@@ -197,14 +197,16 @@ export function createDevice(o: DeviceOptions): Device {
 
   // --- serving the servers' requests ---------------------------------------------------------
 
-  const report = (iface: 'bootstrap' | 'server', kind: string, path: LwM2mPath | undefined, res: CoapResponseInit): CoapResponseInit => {
-    events.emit('request', { interface: iface, kind, ...(path && { path: formatPath(path) }), code: res.code })
-    return res
+  /** Encodes an answer and reports the request to 'request' listeners. */
+  const report = (iface: 'bootstrap' | 'server', kind: string, path: LwM2mPath | undefined, res: DeviceResponse): CoapResponseInit => {
+    const out = toCoapResponse(res, path ?? {}, models)
+    events.emit('request', { interface: iface, kind, ...(path && { path: formatPath(path) }), code: out.code })
+    return out
   }
 
   const dmHandler: CoapRequestHandler = (req, c) => {
-    const r = translateRequest(req, 'server', models)
-    if ('error' in r) return report('server', 'invalid', undefined, { code: r.error, payload: r.message })
+    const r = parseLwM2mRequest(req, { models })
+    if ('error' in r) return report('server', 'invalid', undefined, { code: r.error, errorMessage: r.message })
     if (r.kind === 'execute' && r.args) logger.debug({ path: formatPath(r.path), args: r.args }, 'execute arguments ignored')
     return report('server', r.kind, 'path' in r ? r.path : undefined, serveDm(ctx, r, c.acceptObserve))
   }
@@ -273,13 +275,13 @@ export function createDevice(o: DeviceOptions): Device {
     done.catch(() => undefined)
     abortBootstrap = failed
     const handler: CoapRequestHandler = (req) => {
-      const r = translateRequest(req, 'bootstrap', models)
-      if ('error' in r) return report('bootstrap', 'invalid', undefined, { code: r.error, payload: r.message })
+      const r = parseLwM2mRequest(req, { models, bootstrap: true })
+      if ('error' in r) return report('bootstrap', 'invalid', undefined, { code: r.error, errorMessage: r.message })
       if (r.kind === 'bootstrapFinish') {
         const code = finishCode(ctx)
         if (code === '2.04') finished()
         else logger.warn('Bootstrap-Finish without a server account')
-        return report('bootstrap', r.kind, undefined, { code })
+        return report('bootstrap', r.kind, undefined, { code: code === '2.04' ? 'CHANGED' : 'NOT_ACCEPTABLE' })
       }
       return report('bootstrap', r.kind, 'path' in r ? r.path : undefined, serveBootstrap(ctx, r))
     }

@@ -2,19 +2,19 @@
  * What the device does with each LwM2M request a server sends (Device Management and Bootstrap
  * interfaces), on its object tree. Outcomes are CoAP responses; nothing here throws on bad input.
  */
-import { codecFor, isFormatSupported, type LwM2mVersion } from '../lwm2m/codec/index.js'
+import { isFormatSupported, type LwM2mVersion } from '../lwm2m/codec/index.js'
 import { ContentFormat } from '../lwm2m/content-format.js'
-import { CodecError } from '../lwm2m/errors.js'
-import { formatDiscoverLinks, type DiscoverEntry, type LinkAttributes } from '../lwm2m/link.js'
+import type { Link, LinkAttributes } from '../lwm2m/link.js'
 import type { LwM2mNode } from '../lwm2m/node.js'
 import { formatPath, pathLevel, type LwM2mPath } from '../lwm2m/path.js'
+import { responseCodeOf } from '../lwm2m/request/codes.js'
+import type { DeviceResponse } from '../lwm2m/request/device-side.js'
 import type { LwM2mRequest } from '../lwm2m/request/types.js'
-import type { CoapObserveRelation, CoapResponseInit } from '../transport/index.js'
+import type { CoapObserveRelation } from '../transport/index.js'
 import type { AttributeStore } from './attributes-store.js'
 import { BOOTSTRAP_SECURITY_INSTANCE, serverAccounts } from './default-objects.js'
-import { freeInstanceId, type ObjectTree } from './object-tree.js'
+import type { ObjectTree } from './object-tree.js'
 import type { Observations } from './observations.js'
-import { UNSPECIFIED_INSTANCE } from './translate.js'
 
 /** Object versions the device announces, per LwM2M version (absent = 1.0). */
 export const OBJECT_VERSIONS: Record<'1.0' | '1.1', Readonly<Record<number, string>>> = {
@@ -35,105 +35,105 @@ export interface ServeContext {
   execute(path: LwM2mPath, args: string | undefined): string
 }
 
-const text = new TextEncoder()
-
-/** Encodes a node as a 2.05 Content response, or 4.06 when the format cannot carry it. */
-export function contentResponse(ctx: ServeContext, path: LwM2mPath, format: number | undefined, by: 'server' | 'bootstrap'): CoapResponseInit {
-  const read = ctx.tree.read(path, by)
-  if ('code' in read) return { code: read.code }
-  return encodeNode(ctx, read.node, path, format)
+/** An answer with only a code (given as CoAP "4.04" or by name). */
+function answer(code: string, errorMessage?: string): DeviceResponse {
+  return { code: responseCodeOf(code), ...(errorMessage && { errorMessage }) }
 }
 
-function encodeNode(ctx: ServeContext, node: LwM2mNode, path: LwM2mPath, format: number | undefined): CoapResponseInit {
+/** Formats that carry only a single value (a resource or resource instance). */
+const SINGLE_VALUE_FORMATS: ReadonlySet<number> = new Set([ContentFormat.TEXT, ContentFormat.OPAQUE, ContentFormat.CBOR])
+
+/** A read of `path` as content in `format` (TLV by default), or the error to answer (4.06...). */
+export function contentResponse(ctx: ServeContext, path: LwM2mPath, format: number | undefined, by: 'server' | 'bootstrap'): DeviceResponse {
+  const read = ctx.tree.read(path, by)
+  if ('code' in read) return answer(read.code)
   const f = format ?? ContentFormat.TLV
-  if (!isFormatSupported(ctx.version as LwM2mVersion, f)) return { code: '4.06' }
-  try {
-    return { code: '2.05', contentFormat: f, payload: codecFor(f).encode(node, path, ctx.tree.models) }
-  } catch (err) {
-    if (err instanceof CodecError) return { code: '4.06' }
-    throw err
+  if (!isFormatSupported(ctx.version as LwM2mVersion, f)) return answer('4.06', `content format ${f} is not supported`)
+  if (SINGLE_VALUE_FORMATS.has(f) && read.node.kind !== 'resource' && read.node.kind !== 'resourceInstance') {
+    return answer('4.06', `content format ${f} carries a single value`)
   }
+  if (f === ContentFormat.OPAQUE && 'type' in read.node && read.node.type !== 'opaque') return answer('4.06', 'only opaque resources read as opaque')
+  return { code: 'CONTENT', node: read.node, format: f }
 }
 
 /** Serves one Device Management request from an LwM2M server. */
-export function serveDm(ctx: ServeContext, req: LwM2mRequest, acceptObserve?: () => CoapObserveRelation): CoapResponseInit {
+export function serveDm(ctx: ServeContext, req: LwM2mRequest, acceptObserve?: () => CoapObserveRelation): DeviceResponse {
   const { tree } = ctx
-  if ('path' in req && req.path.objectId === 0) return { code: '4.01' } // Security is for bootstrap only.
+  if ('path' in req && req.path.objectId === 0) return answer('4.01') // Security is for bootstrap only.
   switch (req.kind) {
     case 'read':
-      if (pathLevel(req.path) === 'root') return { code: '4.05' }
+      if (pathLevel(req.path) === 'root') return answer('4.05')
       return contentResponse(ctx, req.path, req.format, 'server')
     case 'observe': {
-      if (pathLevel(req.path) === 'root') return { code: '4.05' }
+      if (pathLevel(req.path) === 'root') return answer('4.05')
       const res = contentResponse(ctx, req.path, req.format, 'server')
-      if (res.code === '2.05' && acceptObserve) ctx.observations.add(req.path, res.contentFormat ?? ContentFormat.TLV, acceptObserve())
+      if (res.code === 'CONTENT' && acceptObserve) ctx.observations.add(req.path, res.format ?? ContentFormat.TLV, acceptObserve())
       return res
     }
     case 'discover':
       return discover(ctx, req.path)
     case 'write': {
       const code = tree.write(req.path, req.node, req.mode)
-      return { code }
+      return answer(code)
     }
     case 'execute': {
       const { objectId, instanceId, resourceId } = req.path
-      if (!tree.hasInstance(objectId as number, instanceId as number)) return { code: '4.04' }
+      if (!tree.hasInstance(objectId as number, instanceId as number)) return answer('4.04')
       const model = tree.models.getResource(objectId as number, resourceId as number)
-      if (!model) return { code: '4.04' }
-      if (model.operations !== 'E') return { code: '4.05' }
-      return { code: ctx.execute(req.path, req.args) }
+      if (!model) return answer('4.04')
+      if (model.operations !== 'E') return answer('4.05')
+      return answer(ctx.execute(req.path, req.args))
     }
     case 'create': {
       const objectId = req.path.objectId as number
-      const node = withInstanceId(tree, objectId, req.node)
-      const { code, instanceIds } = tree.create(objectId, node)
-      if (code !== '2.01') return { code }
-      return { code, locationPath: [String(objectId), String(instanceIds[0])] }
+      const { code, instanceIds } = tree.create(objectId, req.node)
+      if (code !== '2.01') return answer(code)
+      return { code: 'CREATED', location: `/${objectId}/${instanceIds[0]}` }
     }
     case 'delete': {
-      if (pathLevel(req.path) !== 'instance') return { code: '4.05' }
-      if (req.path.objectId === 3 || req.path.objectId === 1) return { code: '4.05' }
+      if (pathLevel(req.path) !== 'instance') return answer('4.05')
+      if (req.path.objectId === 3 || req.path.objectId === 1) return answer('4.05')
       const code = tree.delete(req.path)
       if (code === '2.02') ctx.attributes.removeBelow(req.path)
-      return { code }
+      return answer(code)
     }
     case 'writeAttributes': {
-      if (pathLevel(req.path) === 'root') return { code: '4.05' }
-      if (!exists(tree, req.path)) return { code: '4.04' }
+      if (pathLevel(req.path) === 'root') return answer('4.05')
+      if (!exists(tree, req.path)) return answer('4.04')
       ctx.attributes.write(req.path, req.attributes)
       ctx.observations.attributesChanged(req.path)
-      return { code: '2.04' }
+      return answer('2.04')
     }
     default:
-      return { code: '4.05' }
+      return answer('4.05')
   }
 }
 
 /** Serves one Bootstrap-Interface request. Bootstrap-Finish is answered by the device itself. */
-export function serveBootstrap(ctx: ServeContext, req: LwM2mRequest): CoapResponseInit {
+export function serveBootstrap(ctx: ServeContext, req: LwM2mRequest): DeviceResponse {
   const { tree } = ctx
   switch (req.kind) {
     case 'bootstrapWrite': {
       const objectId = req.path.objectId as number
-      if (!tree.models.getObject(objectId)) return { code: '4.04' }
+      if (!tree.models.getObject(objectId)) return answer('4.04')
       if (objectId === 0 && req.path.instanceId === BOOTSTRAP_SECURITY_INSTANCE && isBootstrapInstance(tree, BOOTSTRAP_SECURITY_INSTANCE)) {
         // Rewriting the bootstrap account itself is allowed only as a bootstrap account.
         const b = flagOf(req.node)
-        if (b === false) return { code: '4.00' }
+        if (b === false) return answer('4.00')
       }
-      return { code: tree.write(req.path, req.node, 'bootstrap') }
+      return answer(tree.write(req.path, req.node, 'bootstrap'))
     }
     case 'bootstrapDelete':
-      return { code: bootstrapDelete(ctx, req.path) }
+      return answer(bootstrapDelete(ctx, req.path))
     case 'bootstrapDiscover':
       return bootstrapDiscover(ctx, req.path)
     case 'bootstrapRead': {
       // LwM2M 1.1 §5.2.7.6: only the Server (and Access Control) objects can be read.
-      if (req.path.objectId !== 1 && req.path.objectId !== 2) return { code: '4.00' }
+      if (req.path.objectId !== 1 && req.path.objectId !== 2) return answer('4.00')
       return contentResponse(ctx, req.path, req.format, 'bootstrap')
     }
     default:
-      return { code: '4.05' }
+      return answer('4.05')
   }
 }
 
@@ -159,11 +159,11 @@ function bootstrapDelete(ctx: ServeContext, path: LwM2mPath): string {
   return '2.02'
 }
 
-function bootstrapDiscover(ctx: ServeContext, path: LwM2mPath): CoapResponseInit {
+function bootstrapDiscover(ctx: ServeContext, path: LwM2mPath): DeviceResponse {
   const { tree, version } = ctx
-  if (pathLevel(path) !== 'root' && pathLevel(path) !== 'object') return { code: '4.00' }
+  if (pathLevel(path) !== 'root' && pathLevel(path) !== 'object') return answer('4.00')
   const objects = path.objectId === undefined ? [...new Set([...SUPPORTED_OBJECTS, ...tree.objectIds()])].sort((a, b) => a - b) : [path.objectId]
-  if (path.objectId !== undefined && !tree.models.getObject(path.objectId)) return { code: '4.04' }
+  if (path.objectId !== undefined && !tree.models.getObject(path.objectId)) return answer('4.04')
   const entries: DiscoverEntry[] = []
   for (const objectId of objects) {
     const ver = OBJECT_VERSIONS[version][objectId]
@@ -171,8 +171,8 @@ function bootstrapDiscover(ctx: ServeContext, path: LwM2mPath): CoapResponseInit
     if (ver || instances.length === 0) entries.push({ path: { objectId }, ...(ver && { attributes: { ver } }) })
     for (const instanceId of instances) entries.push({ path: { objectId, instanceId }, attributes: bootstrapAttributes(tree, objectId, instanceId, version) })
   }
-  const root = path.objectId === undefined ? `</>;lwm2m="${version}",` : ''
-  return { code: '2.05', contentFormat: ContentFormat.LINK, payload: text.encode(root + formatDiscoverLinks(entries)) }
+  const root: Link[] = path.objectId === undefined ? [{ target: '/', attributes: { lwm2m: version } }] : []
+  return { code: 'CONTENT', links: [...root, ...toLinks(entries)] }
 }
 
 function bootstrapAttributes(tree: ObjectTree, objectId: number, instanceId: number, version: string): LinkAttributes {
@@ -190,11 +190,11 @@ function bootstrapAttributes(tree: ObjectTree, objectId: number, instanceId: num
   return out
 }
 
-function discover(ctx: ServeContext, path: LwM2mPath): CoapResponseInit {
+function discover(ctx: ServeContext, path: LwM2mPath): DeviceResponse {
   const { tree, attributes } = ctx
   const level = pathLevel(path)
-  if (level === 'root' || level === 'resourceInstance') return { code: '4.05' }
-  if (!exists(tree, path)) return { code: '4.04' }
+  if (level === 'root' || level === 'resourceInstance') return answer('4.05')
+  if (!exists(tree, path)) return answer('4.04')
   const objectId = path.objectId as number
   const entries: DiscoverEntry[] = []
   const attrs = (p: LwM2mPath, extra: Record<string, string | number> = {}): LinkAttributes => ({ ...extra, ...(attributes.at(p) as Record<string, number>) })
@@ -222,7 +222,7 @@ function discover(ctx: ServeContext, path: LwM2mPath): CoapResponseInit {
     if (level === 'instance') entries.push({ path: { objectId, instanceId }, attributes: attrs({ objectId, instanceId }) })
     addResources(instanceId)
   }
-  return { code: '2.05', contentFormat: ContentFormat.LINK, payload: text.encode(formatDiscoverLinks(entries)) }
+  return { code: 'CONTENT', links: toLinks(entries) }
 }
 
 function exists(tree: ObjectTree, path: LwM2mPath): boolean {
@@ -245,9 +245,12 @@ function flagOf(node: LwM2mNode): boolean | undefined {
   return r?.kind === 'resource' && typeof r.value === 'boolean' ? r.value : undefined
 }
 
-/** Gives a Create payload without a chosen instance id the lowest free one. */
-function withInstanceId(tree: ObjectTree, objectId: number, node: LwM2mNode): LwM2mNode {
-  if (node.kind === 'instance' && node.id === UNSPECIFIED_INSTANCE) return { ...node, id: freeInstanceId(tree, objectId) }
-  return node
+interface DiscoverEntry {
+  readonly path: LwM2mPath
+  readonly attributes?: LinkAttributes
+}
+
+function toLinks(entries: readonly DiscoverEntry[]): Link[] {
+  return entries.map((e) => ({ target: formatPath(e.path), attributes: e.attributes ?? {} }))
 }
 

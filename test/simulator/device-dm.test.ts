@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { codecFor } from '../../src/lwm2m/codec/index.js'
+import { ContentFormat } from '../../src/lwm2m/content-format.js'
+import { parseLinks, parseRegistrationLinks } from '../../src/lwm2m/link.js'
+import type { ObjectInstanceNode, SingleResource } from '../../src/lwm2m/node.js'
+import { createDevice, type Device } from '../../src/simulator/device.js'
+import { FAST, givenServer, models, psk, until, write, type FakeServer } from './fakes.js'
+
+const dec = new TextDecoder()
+let server: FakeServer
+const devices: Device[] = []
+const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-stop', 'dm-404'].map((ep) => psk(ep))
+
+function device(ep: string, extra: Partial<Parameters<typeof createDevice>[0]> = {}): Device {
+  const d = createDevice({ endpoint: ep, server: { uri: server.uri, ...psk(ep) }, models, timers: { ...FAST, retryDelayMs: 50 }, ...extra })
+  devices.push(d)
+  return d
+}
+
+beforeAll(async () => {
+  server = await givenServer(keys)
+})
+afterAll(async () => {
+  await Promise.allSettled(devices.map((d) => d.stop()))
+  await server.stop()
+})
+
+function resource(node: ObjectInstanceNode, id: number): unknown {
+  return (node.resources.get(id) as SingleResource | undefined)?.value
+}
+
+describe('device registration', () => {
+  it('registers as LwM2M 1.1 with the root entry, ct and object versions', async () => {
+    const d = device('dm-11')
+    await d.start()
+    const reg = server.reg('dm-11')!
+    expect(reg.query).toEqual(['ep=dm-11', 'lt=300', 'lwm2m=1.1', 'b=U'])
+    expect(reg.links).toBe('</>;rt="oma.lwm2m";ct=110,</1>;ver=1.1,</1/0>,</3/0>,</3303/0>')
+    expect(parseRegistrationLinks(reg.links).contentFormats).toEqual([110])
+  })
+
+  it('registers as LwM2M 1.0 without root entry or versions', async () => {
+    const d = device('dm-10', { lwm2mVersion: '1.0', lifetime: 120 })
+    await d.start()
+    const reg = server.reg('dm-10')!
+    expect(reg.query).toEqual(['ep=dm-10', 'lt=120', 'lwm2m=1.0', 'b=U'])
+    expect(reg.links).toBe('</1/0>,</3/0>,</3303/0>')
+  })
+})
+
+describe('device management', () => {
+  it('reads /3/0 in TLV by default', async () => {
+    const res = await server.request('dm-11', { method: 'GET', path: ['3', '0'] })
+    expect(res.code).toBe('2.05')
+    expect(res.contentFormat).toBe(ContentFormat.TLV)
+    const node = codecFor(ContentFormat.TLV).decode(res.payload, { objectId: 3, instanceId: 0 }, models) as ObjectInstanceNode
+    expect(resource(node, 0)).toBe('lwchain')
+    expect(resource(node, 1)).toBe('simulated')
+    expect(resource(node, 2)).toBe('dm-11')
+    expect(resource(node, 16)).toBe('U')
+  })
+
+  for (const format of [ContentFormat.SENML_JSON, ContentFormat.SENML_CBOR, ContentFormat.JSON]) {
+    it(`reads /3/0 in format ${format} when asked`, async () => {
+      const res = await server.request('dm-11', { method: 'GET', path: ['3', '0'], accept: format })
+      expect(res.code).toBe('2.05')
+      expect(res.contentFormat).toBe(format)
+      const node = codecFor(format).decode(res.payload, { objectId: 3, instanceId: 0 }, models) as ObjectInstanceNode
+      expect(resource(node, 0)).toBe('lwchain')
+    })
+  }
+
+  it('reads a single resource as text, and answers 4.06 for formats it cannot give', async () => {
+    const res = await server.request('dm-11', { method: 'GET', path: ['3303', '0', '5701'], accept: ContentFormat.TEXT })
+    expect([res.code, dec.decode(res.payload)]).toEqual(['2.05', 'Cel'])
+    expect((await server.request('dm-11', { method: 'GET', path: ['3', '0'], accept: ContentFormat.TEXT })).code).toBe('4.06')
+    expect((await server.request('dm-10', { method: 'GET', path: ['3', '0'], accept: ContentFormat.SENML_JSON })).code).toBe('4.06')
+  })
+
+  it('answers 4.04 for unknown objects and instances, and 4.01 for the Security object', async () => {
+    expect((await server.request('dm-11', { method: 'GET', path: ['3', '1'] })).code).toBe('4.04')
+    expect((await server.request('dm-11', { method: 'GET', path: ['4', '0'] })).code).toBe('4.04')
+    expect((await server.request('dm-11', { method: 'GET', path: ['0', '0'] })).code).toBe('4.01')
+  })
+
+  it('writes a writable resource, refuses a read-only one and a bad payload', async () => {
+    const ok = await server.request('dm-11', { method: 'PUT', path: ['3', '0', '14'], contentFormat: ContentFormat.TEXT, payload: '+02:00' })
+    expect(ok.code).toBe('2.04')
+    const back = await server.request('dm-11', { method: 'GET', path: ['3', '0', '14'], accept: ContentFormat.TEXT })
+    expect(dec.decode(back.payload)).toBe('+02:00')
+    const ro = await server.request('dm-11', { method: 'PUT', path: ['3', '0', '0'], contentFormat: ContentFormat.TEXT, payload: 'x' })
+    expect(ro.code).toBe('4.05')
+    const bad = await server.request('dm-11', { method: 'PUT', path: ['3', '0', '14'], contentFormat: ContentFormat.TLV, payload: new Uint8Array([0xff]) })
+    expect(bad.code).toBe('4.00')
+  })
+
+  it('partially updates a Server instance with POST', async () => {
+    const node: ObjectInstanceNode = { kind: 'instance', id: 0, resources: new Map([[2, { kind: 'resource', id: 2, type: 'integer', value: 5 }]]) }
+    const res = await server.request('dm-11', { ...write('/1/0', node, ContentFormat.TLV), method: 'POST' })
+    expect(res.code).toBe('2.04')
+    const back = await server.request('dm-11', { method: 'GET', path: ['1', '0'] })
+    const read = codecFor(ContentFormat.TLV).decode(back.payload, { objectId: 1, instanceId: 0 }, models) as ObjectInstanceNode
+    expect(resource(read, 2)).toBe(5)
+    expect(resource(read, 7)).toBe('U')
+  })
+
+  it('executes executable resources only', async () => {
+    const d = devices[0]
+    d.temperature(30)
+    expect((await server.request('dm-11', { method: 'POST', path: ['3303', '0', '5605'] })).code).toBe('2.04')
+    const max = await server.request('dm-11', { method: 'GET', path: ['3303', '0', '5602'], accept: ContentFormat.TEXT })
+    expect(dec.decode(max.payload)).toBe('30')
+    expect((await server.request('dm-11', { method: 'POST', path: ['3', '0', '0'] })).code).toBe('4.05')
+  })
+
+  it('creates and deletes a Temperature instance; cannot create a second Device', async () => {
+    const inst: ObjectInstanceNode = { kind: 'instance', id: 1, resources: new Map([[5701, { kind: 'resource', id: 5701, type: 'string', value: 'Far' }]]) }
+    const created = await server.request('dm-11', { ...write('/3303', { kind: 'object', id: 3303, instances: new Map([[1, inst]]) }, ContentFormat.TLV), method: 'POST' })
+    expect(created.code).toBe('2.01')
+    expect(created.locationPath).toEqual(['3303', '1'])
+    expect((await server.request('dm-11', { method: 'GET', path: ['3303', '1', '5701'], accept: ContentFormat.TEXT })).code).toBe('2.05')
+    expect((await server.request('dm-11', { method: 'DELETE', path: ['3303', '1'] })).code).toBe('2.02')
+    expect((await server.request('dm-11', { method: 'GET', path: ['3303', '1'] })).code).toBe('4.04')
+    const dev: ObjectInstanceNode = { kind: 'instance', id: 1, resources: new Map() }
+    const second = await server.request('dm-11', { method: 'POST', path: ['3'], contentFormat: ContentFormat.SENML_JSON, payload: '[{"bn":"/3/1/","n":"14","vs":"x"}]' })
+    expect(second.code).toBe('4.05')
+    void dev
+  })
+
+  it('discovers an instance with its resources and written attributes', async () => {
+    const wa = await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5700'], query: ['pmin=1', 'gt=40'] })
+    expect(wa.code).toBe('2.04')
+    const res = await server.request('dm-11', { method: 'GET', path: ['3303', '0'], accept: ContentFormat.LINK })
+    expect(res.code).toBe('2.05')
+    const links = parseLinks(dec.decode(res.payload))
+    expect(links[0].target).toBe('/3303/0')
+    const sensor = links.find((l) => l.target === '/3303/0/5700')
+    expect(sensor?.attributes).toMatchObject({ pmin: 1, gt: 40 })
+    expect(links.some((l) => l.target === '/3303/0/5605')).toBe(true)
+    expect((await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5700'], query: ['pmin=1', 'pmax=bad'] })).code).toBe('4.00')
+    // Clear them for the observe test.
+    expect((await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5700'], query: ['pmin', 'gt'] })).code).toBe('2.04')
+  })
+
+  it('notifies observers when the temperature changes, until cancelled', async () => {
+    const d = devices[0]
+    const seen: string[] = []
+    const obs = await server.observe('dm-11', { method: 'GET', path: ['3303', '0', '5700'], observe: 0, accept: ContentFormat.TEXT }, (r) => seen.push(dec.decode(r.payload)))
+    expect(obs.first.code).toBe('2.05')
+    expect(obs.first.observe).toBeDefined()
+    d.temperature(22.5)
+    await until(() => seen.includes('22.5'))
+    d.temperature(23.5)
+    await until(() => seen.includes('23.5'))
+    await obs.cancel()
+    d.temperature(24.5)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(seen).not.toContain('24.5')
+  })
+
+  it('respects gt: only crossings of the threshold notify', async () => {
+    const d = devices[0]
+    d.temperature(20)
+    await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5700'], query: ['gt=30'] })
+    const seen: string[] = []
+    const obs = await server.observe('dm-11', { method: 'GET', path: ['3303', '0', '5700'], observe: 0, accept: ContentFormat.TEXT }, (r) => seen.push(dec.decode(r.payload)))
+    d.temperature(21)
+    d.temperature(31)
+    await until(() => seen.includes('31'))
+    expect(seen).toEqual(['31'])
+    await obs.cancel()
+    await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5700'], query: ['gt'] })
+  })
+})
+
+describe('device lifecycle', () => {
+  it('updates its registration before the lifetime runs out, and on Execute /1/0/8', async () => {
+    const d = device('dm-upd', { lifetime: 1 })
+    await d.start()
+    await until(() => (server.reg('dm-upd')?.updates ?? 0) >= 1)
+    const before = server.reg('dm-upd')!.updates
+    expect((await server.request('dm-upd', { method: 'POST', path: ['1', '0', '8'] })).code).toBe('2.04')
+    await until(() => server.reg('dm-upd')!.updates > before)
+  })
+
+  it('registers again when an update is answered 4.04', async () => {
+    const d = device('dm-404')
+    await d.start()
+    const first = server.reg('dm-404')!.id
+    server.registrations.delete(first)
+    await d.update()
+    expect(server.reg('dm-404')?.id).not.toBe(first)
+    expect(d.state).toBe('registered')
+  })
+
+  it('de-registers on stop()', async () => {
+    const d = device('dm-stop')
+    const events: string[] = []
+    d.on('deregistered', () => events.push('deregistered'))
+    await d.start()
+    await d.stop()
+    expect(server.deregistered).toContain('dm-stop')
+    expect(server.reg('dm-stop')).toBeUndefined()
+    expect(d.state).toBe('stopped')
+    expect(events).toEqual(['deregistered'])
+  })
+})
