@@ -11,7 +11,10 @@ import { InvalidRequestError, RequestFailedError, RequestTimeoutError } from '..
 import { createRequestSender, type PeerContext, type RequestSender } from '../../src/lwm2m/request/sender.js'
 import type { LwM2mResponse } from '../../src/lwm2m/request/types.js'
 import { createCoapEndpoint, type CoapEndpoint } from '../../src/transport/coap/index.js'
+import { emptyMessage } from '../../src/transport/coap/message.js'
+import { createDtlsTransport } from '../../src/transport/dtls/index.js'
 import { createUdpTransport } from '../../src/transport/udp.js'
+import { givenRawPeer } from '../transport/coap-helpers.js'
 import { FAST_TIMERS, GARBAGE_INSTANCE, givenFakeDevice, temperature, type FakeDevice } from './request-fake-device.js'
 
 const models = loadDefaultModels()
@@ -230,6 +233,43 @@ describe('request sender transport failures', () => {
     } finally {
       await server.stop()
       await slow.stop()
+    }
+  })
+
+  it('rejects with RequestFailedError when the device answers with a Reset', async () => {
+    const raw = await givenRawPeer()
+    const server = givenServerEndpoint()
+    await server.start()
+    try {
+      const sender = createRequestSender({ coap: server, models })
+      const pending = sender.send({ peer: raw.address }, { kind: 'read', path: p('/3/0') }).catch((e: unknown) => e)
+      const { msg, from } = await raw.next()
+      raw.send(from, emptyMessage('RST', msg.messageId))
+      const err = await pending
+      expect(err).toBeInstanceOf(RequestFailedError)
+      expect(err).toMatchObject({ code: 'LWC_REQUEST_FAILED', reason: 'reset' })
+    } finally {
+      await server.stop()
+      await raw.close()
+    }
+  })
+
+  it('rejects with RequestFailedError when a DTLS server has no session with the device', async () => {
+    const server = createCoapEndpoint({
+      transport: createDtlsTransport({ host: '127.0.0.1', port: 0, pskLookup: async () => undefined, logger: silentLogger() }),
+      logger: silentLogger(),
+      ...FAST_TIMERS,
+    })
+    await server.start()
+    try {
+      const sender = createRequestSender({ coap: server, models })
+      const err = await sender.send({ peer: { address: '127.0.0.1', port: 9 } }, { kind: 'read', path: p('/3/0') }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(RequestFailedError)
+      expect(err).toMatchObject({ code: 'LWC_REQUEST_FAILED', reason: 'no-session' })
+      const obsErr = await sender.observe({ peer: { address: '127.0.0.1', port: 9 } }, { kind: 'observe', path: p('/3/0') }, () => {}).catch((e: unknown) => e)
+      expect(obsErr).toMatchObject({ code: 'LWC_REQUEST_FAILED', reason: 'no-session' })
+    } finally {
+      await server.stop()
     }
   })
 
