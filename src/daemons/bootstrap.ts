@@ -9,7 +9,7 @@ import { createBootstrapHandler, type BootstrapOutcome, type BootstrapStats } fr
 import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
 import { createRequestSender } from '../lwm2m/request/sender.js'
-import type { SecurityChange, SecurityStore } from '../lwm2m/security-store.js'
+import type { SecurityChange, SecurityInfoSide, SecurityStore } from '../lwm2m/security-store.js'
 import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type DtlsTransport } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
 
@@ -108,7 +108,8 @@ export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemo
   // Revocation: a removed client's bootstrap sessions (DTLS and LwM2M) end now.
   const onChange = (change: SecurityChange): void => {
     if (change.kind === 'removed') revoke(change.previous.endpoint, change.previous.bootstrap.identity)
-    else if (change.kind === 'updated' && change.previous && change.previous.bootstrap.identity !== change.client.bootstrap.identity) {
+    else if (change.kind === 'updated' && change.previous && bootstrapCredentialsChanged(change.previous.bootstrap, change.client.bootstrap)) {
+      // Sessions keyed with the old identity or PSK no longer prove anything.
       revoke(change.previous.endpoint, change.previous.bootstrap.identity)
     }
   }
@@ -148,6 +149,12 @@ export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemo
     stats: () => ({ ...handler.stats(), dtlsSessions: dtlsTransport?.sessions().length ?? 0 }),
     onOutcome: (listener) => handler.onOutcome(listener),
   }
+}
+
+function bootstrapCredentialsChanged(a: SecurityInfoSide, b: SecurityInfoSide): boolean {
+  if (a.identity !== b.identity) return true
+  if (!a.key || !b.key) return a.key !== b.key
+  return Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) !== 0
 }
 
 /** start() called twice, or after stop(): a daemon is started once. */

@@ -205,6 +205,29 @@ describe('bootstrap daemon (in-memory store)', () => {
   })
 })
 
+describe('bootstrap daemon, credential change', () => {
+  it('closes the DTLS session of a client whose bootstrap key changed; the new key works', async () => {
+    const store = createInMemorySecurityStore([{ ...client('dev-rekeyed'), version: 1 }])
+    const daemon = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0, coapTimers: FAST_TIMERS } })
+    const { address } = await daemon.start()
+    const old = client('dev-rekeyed')
+    const device = await startBootstrapClient({ server: address, identity: old.bootstrap.identity, key: old.bootstrap.key })
+    try {
+      await eventually(() => daemon.stats().dtlsSessions === 1)
+      const newKey = enc('a-brand-new-key!')
+      store.put({ ...old, bootstrap: { ...old.bootstrap, key: newKey } })
+      await eventually(() => daemon.stats().dtlsSessions === 0)
+      const again = await startBootstrapClient({ server: address, identity: old.bootstrap.identity, key: newKey })
+      expect((await again.requestBootstrap('dev-rekeyed')).code).toBe('2.04')
+      await again.finished
+      await again.stop()
+    } finally {
+      await device.stop()
+      await daemon.stop()
+    }
+  })
+})
+
 describe('bootstrap daemon over plain UDP (--insecure-udp, development only)', () => {
   it('bootstraps a device without DTLS', async () => {
     const store = createInMemorySecurityStore([{ ...client('dev-udp'), version: 1 }])
