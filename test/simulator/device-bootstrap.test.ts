@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ContentFormat } from '../../src/lwm2m/content-format.js'
+import { parseLinks } from '../../src/lwm2m/link.js'
 import { createDevice, type Device } from '../../src/simulator/device.js'
 import { FAST, givenBootstrapServer, givenServer, models, psk, standardScript, until, type FakeBootstrapServer, type FakeServer } from './fakes.js'
 
@@ -68,4 +69,80 @@ describe('device bootstrap', () => {
     await expect(p).rejects.toThrow()
   })
   void until
+})
+
+describe('device bootstrap interface', () => {
+  it('answers Bootstrap-Discover with its objects, versions and server accounts', async () => {
+    const { bs, server, device } = await world('dev-bs-disc')
+    const base = standardScript({ uri: server.uri, psk: psk('dev-bs-disc-srv') })('dev-bs-disc')
+    bs.setScript(() => [...base.slice(0, -1), { method: 'GET', path: [], accept: ContentFormat.LINK }, { method: 'GET', path: ['1'] }, base.at(-1)!])
+    await device.start()
+    const [discover, read] = bs.answers[0].slice(3, 5)
+    expect(discover.code).toBe('2.05')
+    const text = new TextDecoder().decode(discover.payload)
+    expect(text.startsWith('</>;lwm2m=1.1,')).toBe(true)
+    expect(text).toContain('</0/0>')
+    expect(parseLinks(text).find((l) => l.target === '/0/1')?.attributes).toEqual({ ssid: 101, uri: server.uri })
+    expect(text).toContain('</1>;ver=1.1,</1/0>;ssid=101')
+    expect(text).toContain('</3/0>')
+    expect(read.code).toBe('2.05')
+    expect(read.contentFormat).toBe(ContentFormat.TLV)
+  })
+
+  it('bootstraps an LwM2M 1.0 device with TLV', async () => {
+    const { bs, server } = await world('dev-bs-10')
+    const device = createDevice({ endpoint: 'dev-bs-10', lwm2mVersion: '1.0', bootstrap: { uri: bs.uri, ...psk('dev-bs-10-bs') }, models, timers: FAST })
+    started.push(device)
+    await device.start()
+    expect(server.reg('dev-bs-10')?.query).toContain('lwm2m=1.0')
+  })
+
+  it('goes back to bootstrap on Execute /1/0/9 and lands on the new server', async () => {
+    const { bs, server, device } = await world('dev-bs-move')
+    const newPsk = psk('dev-bs-move-srv2')
+    const server2 = await givenServer([newPsk])
+    started.push(server2)
+    await device.start()
+    const bootstrapped: string[] = []
+    device.on('bootstrapped', () => bootstrapped.push('bs'))
+    bs.setScript(standardScript({ uri: server2.uri, psk: newPsk }))
+    const res = await server.request('dev-bs-move', { method: 'POST', path: ['1', '0', '9'] })
+    expect(res.code).toBe('2.04')
+    await until(() => server2.reg('dev-bs-move') !== undefined && device.state === 'registered')
+    expect(server.deregistered).toContain('dev-bs-move')
+    expect(server2.reg('dev-bs-move')?.identity).toBe('dev-bs-move-srv2')
+    expect(bootstrapped).toEqual(['bs'])
+  })
+
+  it('bootstraps again when its server refuses the registration', async () => {
+    const { bs, server, device: _unused } = await world('dev-bs-refused')
+    void _unused
+    const srvPsk = psk('dev-bs-refused-srv')
+    const server2 = await givenServer([srvPsk])
+    started.push(server2)
+    server.refuseRegister = '4.03'
+    bs.setScript(standardScript({ uri: server2.uri, psk: srvPsk }))
+    const device = createDevice({
+      endpoint: 'dev-bs-refused',
+      server: { uri: server.uri, ...srvPsk },
+      bootstrap: { uri: bs.uri, ...psk('dev-bs-refused-bs') },
+      models,
+      timers: { ...FAST, retryDelayMs: 20 },
+    })
+    started.push(device)
+    await device.start()
+    expect(server.seen.some((s) => s.req.path.join('/') === 'rd')).toBe(true)
+    expect(bs.seen).toHaveLength(1)
+    expect(server2.reg('dev-bs-refused')).toBeDefined()
+  })
+
+  it('fails after bounded retries when the server closes the session and the credentials are revoked', async () => {
+    const { bs, server, device } = await world('dev-bs-revoke')
+    await device.start()
+    const peer = server.reg('dev-bs-revoke')!.peer
+    server.keys.clear()
+    bs.keys.clear()
+    server.closeSession(peer)
+    await until(() => device.state === 'failed', 20_000)
+  })
 })

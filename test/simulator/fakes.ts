@@ -47,6 +47,8 @@ interface FakeBase {
   uri: string
   seen: Seen[]
   keys: Map<string, Uint8Array>
+  /** Ends a peer's DTLS session (close_notify), as revocation does. */
+  closeSession(peer: PeerAddress): void
   stop(): Promise<void>
 }
 
@@ -68,6 +70,7 @@ async function fake(keys: Psk[], handler: (req: CoapRequest, peer: PeerAddress, 
     uri: `${dtls ? 'coaps' : 'coap'}://127.0.0.1:${address.port}`,
     seen,
     keys: table,
+    closeSession: (peer) => transport.closeSession(peer, 'revoked'),
     stop: () => endpoint.stop(),
   }
   return { base, transport }
