@@ -124,4 +124,20 @@ describe('bootstrap daemon on the chain', () => {
       await device.stop()
     }
   })
+
+  // Last: it stops the chain.
+  it('keeps bootstrapping from the last synced view while the RPC is gone', async () => {
+    const { result } = await runClientAdd(o, { endpoint: 'bs-outage' })
+    const r = running[0]
+    await eventually(() => r.view!.clientByEndpoint('bs-outage') !== undefined)
+    await anvil.stop()
+    const device = await startBootstrapClient({ server: r.address, identity: result.bootstrap.identity, key: hex(result.bootstrap.key) })
+    try {
+      expect((await device.requestBootstrap('bs-outage')).code).toBe('2.04')
+      await device.finished
+      expect(Buffer.from(device.values('/0/1').get(5) as Uint8Array).toString('hex')).toBe(result.server.key)
+    } finally {
+      await device.stop()
+    }
+  })
 })
