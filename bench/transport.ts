@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer } from 'node:net'
+import { loadavg } from 'node:os'
 import { dtls } from 'node-dtls-client'
 import { silentLogger } from '../src/logger.js'
 import { createCoapEndpoint, type CoapEndpoint } from '../src/transport/coap/index.js'
@@ -19,7 +20,10 @@ import type { DatagramTransport, PeerAddress } from '../src/transport/types.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
-const DURATION_MS = quick ? 1500 : 5000
+const DURATION_MS = quick ? 1000 : 2000
+// The machine is shared: measures alternate between the two servers, round after round, and the
+// median of the rounds is reported, so a burst of foreign load hits both sides alike.
+const ROUNDS = quick ? 1 : 5
 const INFLIGHT = 16
 const IDLE_SESSIONS = quick ? 100 : 500
 const HANDSHAKE_CONCURRENCY = 4
@@ -185,34 +189,49 @@ async function memoryPerSession(start: () => Promise<Server | undefined>): Promi
   }
 }
 
-async function measure(server: Server) {
-  console.error(`measuring ${server.name}...`)
-  const udp = await roundTrips(createUdpTransport({ logger }), server.udp)
-  const dtlsRt = await roundTrips(
-    createDtlsClientTransport({ peer: server.dtls, identity: IDENTITY, key: new TextEncoder().encode(KEY), ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] }),
-    server.dtls,
-  )
-  const hs = await handshakes(server.dtls)
-  return { udpRoundTripsPerSec: udp, dtlsRoundTripsPerSec: dtlsRt, handshakesPerSec: hs }
+type Measure = 'udpRoundTripsPerSec' | 'dtlsRoundTripsPerSec' | 'handshakesPerSec'
+const MEASURES: Measure[] = ['udpRoundTripsPerSec', 'dtlsRoundTripsPerSec', 'handshakesPerSec']
+
+function runMeasure(server: Server, m: Measure): Promise<number> {
+  if (m === 'udpRoundTripsPerSec') return roundTrips(createUdpTransport({ logger }), server.udp)
+  if (m === 'dtlsRoundTripsPerSec') {
+    return roundTrips(
+      createDtlsClientTransport({ peer: server.dtls, identity: IDENTITY, key: new TextEncoder().encode(KEY), ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] }),
+      server.dtls,
+    )
+  }
+  return handshakes(server.dtls)
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
 async function main() {
-  const ours = await startOurs()
-  let oursResult
+  const servers = [await startOurs(), await startLibcoap()].filter((x): x is Server => x !== undefined)
+  const samples: Record<string, Record<Measure, number[]>> = {}
+  for (const srv of servers) samples[srv.name] = { udpRoundTripsPerSec: [], dtlsRoundTripsPerSec: [], handshakesPerSec: [] }
   try {
-    oursResult = await measure(ours)
-  } finally {
-    await ours.stop()
-  }
-  const lib = await startLibcoap()
-  let libResult
-  if (lib) {
-    try {
-      libResult = await measure(lib)
-    } finally {
-      await lib.stop()
+    for (let round = 0; round < ROUNDS; round++) {
+      console.error(`round ${round + 1}/${ROUNDS}`)
+      for (const m of MEASURES) {
+        const order = round % 2 ? [...servers].reverse() : servers
+        for (const srv of order) samples[srv.name][m].push(await runMeasure(srv, m))
+      }
     }
+  } finally {
+    await Promise.allSettled(servers.map((srv) => srv.stop()))
   }
+  const summary = (name: string) =>
+    samples[name] && {
+      udpRoundTripsPerSec: median(samples[name].udpRoundTripsPerSec),
+      dtlsRoundTripsPerSec: median(samples[name].dtlsRoundTripsPerSec),
+      handshakesPerSec: median(samples[name].handshakesPerSec),
+      samples: samples[name],
+    }
+  const oursResult = summary('lwchain')!
+  const libResult = summary('libcoap')
   const oursMem = await memoryPerSession(startOurs)
   const libMem = await memoryPerSession(startLibcoap)
   const ratio = (a: number, b?: number) => (b ? a / b : undefined)
@@ -220,7 +239,8 @@ async function main() {
     date: new Date().toISOString(),
     quick,
     node: process.version,
-    setup: { durationMs: DURATION_MS, inflight: INFLIGHT, idleSessions: IDLE_SESSIONS, handshakeConcurrency: HANDSHAKE_CONCURRENCY, cipher: 'TLS_PSK_WITH_AES_128_CCM_8', client: 'lwchain CoAP endpoint (UDP) / over node-dtls-client (DTLS); node-dtls-client for handshakes' },
+    loadAverage: loadavg(),
+    setup: { durationMs: DURATION_MS, rounds: ROUNDS, inflight: INFLIGHT, idleSessions: IDLE_SESSIONS, handshakeConcurrency: HANDSHAKE_CONCURRENCY, cipher: 'TLS_PSK_WITH_AES_128_CCM_8', client: 'lwchain CoAP endpoint (UDP) / over node-dtls-client (DTLS); node-dtls-client for handshakes' },
     lwchain: { ...oursResult, bytesPerIdleSessionRss: oursMem?.rss, bytesPerIdleSessionHeap: oursMem?.heap },
     libcoap: libResult && { ...libResult, bytesPerIdleSessionRss: libMem?.rss },
     ratio: libResult && {
@@ -244,7 +264,7 @@ async function main() {
     '|---|---:|---:|---:|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
-    `${quick ? 'Quick run; ' : ''}${DURATION_MS} ms per measure, ${INFLIGHT} requests in flight, ${HANDSHAKE_CONCURRENCY} concurrent handshakes, ${IDLE_SESSIONS} idle sessions, ${result.setup.cipher}; both servers in their own process, same client.`,
+    `${quick ? 'Quick run; ' : ''}median of ${ROUNDS} alternating round(s) of ${DURATION_MS} ms per measure, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${INFLIGHT} requests in flight, ${HANDSHAKE_CONCURRENCY} concurrent handshakes, ${IDLE_SESSIONS} idle sessions, ${result.setup.cipher}; both servers in their own process, same client.`,
   ].join('\n')
   writeFileSync(join(here, 'out', 'transport.md'), `${table}\n`)
   console.log(table)
