@@ -31,6 +31,8 @@ export interface CoapRequester {
 /** The device a request goes to, as its registration describes it. */
 export interface PeerContext {
   peer: PeerAddress
+  /** Endpoint name, only for logs. */
+  endpoint?: string
   /** Alternate path from registration, default "/". */
   rootPath?: string
   lwm2mVersion?: LwM2mVersion
@@ -78,7 +80,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
         throw transportError(what, err)
       }
       const response = fromCoapResponse(request, res, format, models)
-      logger?.debug({ peer: peerKey(target.peer), request: what, code: res.code }, 'lwm2m request answered')
+      logger?.debug({ endpoint: target.endpoint, peer: peerKey(target.peer), request: what, code: res.code }, 'lwm2m request answered')
       return response
     },
 
@@ -90,7 +92,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
         try {
           onNotification(response)
         } catch (err) {
-          logger?.error({ err, peer: peerKey(target.peer), request: what }, 'lwm2m notification listener threw')
+          logger?.error({ err, endpoint: target.endpoint, peer: peerKey(target.peer), request: what }, 'lwm2m notification listener threw')
         }
       }
       let observation: CoapObservation
@@ -101,7 +103,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
       }
       const response = fromCoapResponse(request, observation.first, format, models)
       const active = response.success && observation.first.observe !== undefined
-      logger?.debug({ peer: peerKey(target.peer), request: what, code: observation.first.code, active }, 'lwm2m observe answered')
+      logger?.debug({ endpoint: target.endpoint, peer: peerKey(target.peer), request: what, code: observation.first.code, active }, 'lwm2m observe answered')
       return { response, active, cancel: () => observation.cancel() }
     },
   }

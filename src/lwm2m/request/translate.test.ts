@@ -166,3 +166,24 @@ describe('toCoapRequest path checks', () => {
     })
   }
 })
+
+describe('fromCoapResponse for notifications', () => {
+  it('gives every time of a SenML notification with history, newest first, and the newest as node', () => {
+    const payload = new TextEncoder().encode(JSON.stringify([{ bn: '/3303/0/5700', bt: 1700000000, v: 21 }, { t: 10, v: 22 }]))
+    const r = fromCoapResponse({ kind: 'observe', path: p('/3303/0/5700') }, response('2.05', { contentFormat: CF.SENML_JSON, payload }), CF.SENML_JSON, models)
+    expect(r.node).toEqual({ kind: 'resource', id: 5700, type: 'float', value: 22 })
+    expect(r.timestamped?.map((t) => t.time)).toEqual([1700000010, 1700000000])
+  })
+
+  it('gives no history for a plain notification', () => {
+    const payload = codecFor(CF.SENML_JSON).encode(temperatureInstance(0), p('/3303/0'), models)
+    const r = fromCoapResponse({ kind: 'observe', path: p('/3303/0') }, response('2.05', { contentFormat: CF.SENML_JSON, payload }), CF.SENML_JSON, models)
+    expect(r.timestamped).toBeUndefined()
+    expect(r.node).toEqual(temperatureInstance(0))
+  })
+
+  it('reports discover links that are not UTF-8 as unsuccessful', () => {
+    const r = fromCoapResponse({ kind: 'discover', path: p('/3303') }, response('2.05', { contentFormat: CF.LINK, payload: new Uint8Array([0x3c, 0xff, 0x3e]) }), CF.LINK, models)
+    expect(r).toMatchObject({ success: false, errorMessage: 'undecodable links: not UTF-8 text' })
+  })
+})

@@ -4,7 +4,7 @@
  */
 import type { CoapRequestInit, CoapResponse } from '../../transport/coap/request.js'
 import { formatAttributes } from '../attributes.js'
-import { codecFor, type LwM2mVersion } from '../codec/index.js'
+import { carriesNames, codecFor, decodeTimestamped, type LwM2mVersion } from '../codec/index.js'
 import { ContentFormat } from '../content-format.js'
 import { CodecError } from '../errors.js'
 import { parseLinks } from '../link.js'
@@ -33,6 +33,7 @@ export interface TranslatedRequest {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false })
+const strictDecoder = new TextDecoder('utf-8', { fatal: true })
 
 /** Uri-Path segments of a root path: "/lwm2m/" → ["lwm2m"], "/" → []. */
 export function rootSegments(rootPath: string | undefined): string[] {
@@ -140,7 +141,7 @@ export function fromCoapResponse(
     case 'read':
     case 'observe':
     case 'bootstrapRead':
-      return withNode(base, request.path, response, expectedFormat, models)
+      return withNode(base, request.path, response, expectedFormat, models, request.kind === 'observe')
     case 'discover':
     case 'bootstrapDiscover':
       return withLinks(base, response)
@@ -157,10 +158,16 @@ function withNode(
   response: CoapResponse,
   expectedFormat: number | undefined,
   models: ModelRegistry,
+  withTimes: boolean,
 ): LwM2mResponse {
   const format = response.contentFormat ?? expectedFormat ?? ContentFormat.TLV
   try {
-    return { ...base, node: codecFor(format).decode(response.payload, path, models), format }
+    const node = codecFor(format).decode(response.payload, path, models)
+    if (withTimes && carriesNames(format)) {
+      const timestamped = decodeTimestamped(format, response.payload, path, models)
+      if (timestamped.length > 1 || timestamped[0]?.time !== undefined) return { ...base, node, format, timestamped }
+    }
+    return { ...base, node, format }
   } catch (err) {
     if (!(err instanceof CodecError)) throw err
     return { ...base, success: false, format, errorMessage: `undecodable content (format ${format}): ${err.shortMessage}` }
@@ -171,8 +178,14 @@ function withLinks(base: LwM2mResponse, response: CoapResponse): LwM2mResponse {
   if (response.contentFormat !== undefined && response.contentFormat !== ContentFormat.LINK) {
     return { ...base, success: false, format: response.contentFormat, errorMessage: `discover answered in content format ${response.contentFormat}, not link format` }
   }
+  let text: string
   try {
-    return { ...base, links: parseLinks(decoder.decode(response.payload)), format: ContentFormat.LINK }
+    text = strictDecoder.decode(response.payload)
+  } catch {
+    return { ...base, success: false, format: ContentFormat.LINK, errorMessage: 'undecodable links: not UTF-8 text' }
+  }
+  try {
+    return { ...base, links: parseLinks(text), format: ContentFormat.LINK }
   } catch (err) {
     if (!(err instanceof CodecError)) throw err
     return { ...base, success: false, format: ContentFormat.LINK, errorMessage: `undecodable links: ${err.shortMessage}` }

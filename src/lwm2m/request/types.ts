@@ -2,6 +2,7 @@
  * LwM2M requests and responses as values (Leshan's `ReadRequest`/`ReadResponse`...), independent
  * of CoAP: the server and bootstrap daemons build these, the translator turns them into CoAP.
  */
+import type { TimestampedNode } from '../codec/index.js'
 import type { Link } from '../link.js'
 import type { NotificationAttributes } from '../attributes.js'
 import type { LwM2mNode } from '../node.js'
@@ -81,4 +82,9 @@ export interface LwM2mResponse {
   errorMessage?: string
   /** Content format of the payload that gave `node` / `links`. */
   format?: number
+  /**
+   * Observe notifications in SenML / LwM2M JSON that carry times (or a history of values): one
+   * node per time, newest first. `node` is then the newest state.
+   */
+  timestamped?: TimestampedNode[]
 }
