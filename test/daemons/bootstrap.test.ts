@@ -3,6 +3,7 @@
  * ends with the LwM2M server account written; identities of other endpoints, unknown identities
  * and revoked clients are refused.
  */
+import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
 import type { BootstrapOutcome } from '../../src/lwm2m/bootstrap/index.js'
@@ -201,6 +202,32 @@ describe('bootstrap daemon (in-memory store)', () => {
       await retry.stop()
     } finally {
       await device.stop()
+    }
+  })
+})
+
+describe('bootstrap daemon logs', () => {
+  it('never log the PSKs, even at trace level', async () => {
+    const lines: string[] = []
+    const logger = pino({ level: 'trace' }, { write: (l: string) => void lines.push(l) })
+    const store = createInMemorySecurityStore([{ ...client('dev-logged'), version: 1 }])
+    const daemon = createBootstrapDaemon({ security: store, logger, config: { port: 0, coapTimers: FAST_TIMERS } })
+    const { address } = await daemon.start()
+    const c = client('dev-logged')
+    const device = await startBootstrapClient({ server: address, identity: c.bootstrap.identity, key: c.bootstrap.key })
+    try {
+      await device.requestBootstrap('dev-logged')
+      await device.finished
+      await eventually(() => daemon.stats().finished === 1)
+    } finally {
+      await device.stop()
+      await daemon.stop()
+    }
+    const all = lines.join('')
+    expect(all).toContain('bootstrap finished')
+    for (const key of [c.server.key, c.bootstrap.key]) {
+      const b = Buffer.from(key)
+      for (const form of [b.toString('latin1'), b.toString('hex'), b.toString('base64'), b.toString('base64url')]) expect(all).not.toContain(form)
     }
   })
 })
