@@ -6,7 +6,7 @@ export { chooseFormat, type FormatPeer } from './format.js'
 export { fromCoapResponse, rootSegments, toCoapRequest, type TranslatedRequest, type TranslationPeer } from './translate.js'
 export {
   createRequestSender,
-  describe,
+  describeRequest,
   transportError,
   type CoapRequester,
   type LwM2mObservation,

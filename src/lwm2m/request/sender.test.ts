@@ -8,7 +8,7 @@ import {
   CoapTimeoutError,
 } from '../../transport/coap/errors.js'
 import { RequestFailedError, RequestTimeoutError } from './errors.js'
-import { describe as describeRequest, transportError } from './sender.js'
+import { describeRequest, transportError } from './sender.js'
 
 const peer = { address: '127.0.0.1', port: 5683 }
 

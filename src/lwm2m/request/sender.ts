@@ -71,7 +71,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
     async send(target, request, opts = {}) {
       if (request.kind === 'observe') throw new InvalidRequestError('an observe request goes through observe(), not send()')
       const { coap: init, format } = toCoapRequest(request, target, models)
-      const what = describe(request, target.peer)
+      const what = describeRequest(request, target.peer)
       const timeoutMs = opts.timeoutMs ?? o.timeoutMs
       let res: CoapResponse
       try {
@@ -86,7 +86,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
 
     async observe(target, request, onNotification) {
       const { coap: init, format } = toCoapRequest(request, target, models)
-      const what = describe(request, target.peer)
+      const what = describeRequest(request, target.peer)
       const notify = (res: CoapResponse): void => {
         const response = fromCoapResponse(request, res, format, models)
         try {
@@ -110,7 +110,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
 }
 
 /** "read /3/0 to 127.0.0.1:5683": for error messages and logs. */
-export function describe(request: LwM2mRequest, peer: PeerAddress): string {
+export function describeRequest(request: LwM2mRequest, peer: PeerAddress): string {
   const path = request.kind === 'bootstrapFinish' ? '/bs' : formatPath(request.path)
   return `${request.kind} ${path} to ${peerKey(peer)}`
 }
