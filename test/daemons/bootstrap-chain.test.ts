@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runClientAdd } from '../../src/commands/client/add.js'
+import { runClientMove } from '../../src/commands/client/move.js'
 import { runClientRemove } from '../../src/commands/client/remove.js'
 import { runDeploy } from '../../src/commands/deploy/run.js'
 import { runServeBootstrap, type RunningBootstrap } from '../../src/commands/serve/bootstrap.js'
@@ -69,6 +70,21 @@ describe('bootstrap daemon on the chain', () => {
       }
     })
   }
+
+  it('provisions the new server URI after client move, without a restart', async () => {
+    const { result } = await runClientAdd(o, { endpoint: 'bs-mover', serverUri: 'coaps://127.0.0.1:5684' })
+    const r = running[0]
+    const { version } = await runClientMove(o, { endpoint: 'bs-mover', serverUri: 'coaps://10.1.2.3:5684' })
+    await eventually(() => r.view!.clientByEndpoint('bs-mover')?.version === version)
+    const device = await startBootstrapClient({ server: r.address, identity: result.bootstrap.identity, key: hex(result.bootstrap.key) })
+    try {
+      expect((await device.requestBootstrap('bs-mover')).code).toBe('2.04')
+      await device.finished
+      expect(device.values('/0/1').get(0)).toBe('coaps://10.1.2.3:5684')
+    } finally {
+      await device.stop()
+    }
+  })
 
   it('refuses the bootstrap identity of another chain client with 4.03', async () => {
     await runClientAdd(o, { endpoint: 'bs-victim' })

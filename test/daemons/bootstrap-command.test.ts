@@ -1,0 +1,73 @@
+/** runServeBootstrap's option checks and the `--clients` seed file, without a chain. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readClientsFile, runServeBootstrap } from '../../src/commands/serve/bootstrap.js'
+import { silentLogger } from '../../src/logger.js'
+import { startBootstrapClient } from './bootstrap-helpers.js'
+
+const hex = (s: string) => Buffer.from(s).toString('hex')
+const record = (endpoint: string, extra: Record<string, unknown> = {}) => ({
+  endpoint,
+  bootstrap: { uri: 'coaps://127.0.0.1:5784', identity: `bs-${endpoint}`, key: hex(`bs-key-${endpoint}`) },
+  server: { uri: 'coaps://127.0.0.1:5684', identity: `srv-${endpoint}`, key: hex(`srv-key-${endpoint}`) },
+  ...extra,
+})
+
+describe('serve bootstrap options', () => {
+  let dir: string
+  const file = (name: string, content: unknown) => {
+    const p = join(dir, name)
+    writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content))
+    return p
+  }
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lwchain-bs-cmd-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it.each([
+    [{ store: 'redis' }, /--store must be chain or memory/],
+    [{ store: 'chain', clients: 'x.json' }, /--clients needs --store memory/],
+    [{ store: 'memory', clients: 'x.json', port: '70000' }, /invalid port/],
+    [{ store: 'memory', clients: 'x.json', lifetime: '0' }, /--lifetime must be a positive integer/],
+    [{ store: 'memory', clients: 'x.json', sessionTimeout: 'soon' }, /--session-timeout/],
+  ])('refuses %o as a usage error', async (opts, message) => {
+    await expect(runServeBootstrap({ ...opts, configDir: join(dir, 'none'), logger: silentLogger() })).rejects.toMatchObject({
+      code: 'LWC_USAGE',
+      shortMessage: expect.stringMatching(message),
+    })
+  })
+
+  it('reads the records `client add --json` prints, keys as hex', () => {
+    const [c] = readClientsFile(file('ok.json', [record('dev-1')]))
+    expect(c.endpoint).toBe('dev-1')
+    expect(new TextDecoder().decode(c.server.key)).toBe('srv-key-dev-1')
+    expect(c.bootstrap.identity).toBe('bs-dev-1')
+  })
+
+  it('refuses a seed record without keys rather than generating some', () => {
+    const noKey = record('dev-2')
+    delete (noKey.server as { key?: string }).key
+    expect(() => readClientsFile(file('nokey.json', [noKey]))).toThrow(/record 1 \(dev-2\) lacks serverKey/)
+    expect(() => readClientsFile(file('notarray.json', { endpoint: 'x' }))).toThrow(/JSON array/)
+    expect(() => readClientsFile(file('badhex.json', [record('dev-3', { bootstrap: { uri: 'coaps://h', identity: 'i', key: 'zz' } })]))).toThrow(/record 1/)
+  })
+
+  it('serves the seeded clients with --store memory --clients', async () => {
+    const running = await runServeBootstrap({ store: 'memory', clients: file('seed.json', [record('dev-9')]), port: 0, logger: silentLogger() })
+    try {
+      expect(running.url).toMatch(/^coaps:\/\/127\.0\.0\.1:\d+$/)
+      const device = await startBootstrapClient({ server: running.address, identity: 'bs-dev-9', key: new TextEncoder().encode('bs-key-dev-9') })
+      try {
+        expect((await device.requestBootstrap('dev-9')).code).toBe('2.04')
+        await device.finished
+      } finally {
+        await device.stop()
+      }
+    } finally {
+      await running.stop()
+    }
+  })
+})
