@@ -76,9 +76,9 @@ describe('bootstrap daemon (in-memory store)', () => {
     }
   })
 
-  it('writes in SenML JSON when the client asks with pct=110, and SenML CBOR with pct=112', async () => {
+  it('writes in the format the client asks for with pct: SenML JSON 110, SenML CBOR 112, LwM2M JSON 11543', async () => {
     const c = client('dev-senml')
-    for (const pct of [110, 112]) {
+    for (const pct of [110, 112, 11543]) {
       const device = await startBootstrapClient({ server: address, identity: c.bootstrap.identity, key: c.bootstrap.key })
       try {
         expect((await device.requestBootstrap('dev-senml', pct)).code).toBe('2.04')
