@@ -13,7 +13,7 @@ import { isRequestParseError, negotiateFormat, parseLwM2mRequest, toCoapResponse
 import type { LwM2mRequest } from '../../src/lwm2m/request/types.js'
 import { createCoapEndpoint, type CoapEndpoint, type CoapObserveRelation, type CoapRequest, type CoapResponseInit } from '../../src/transport/coap/index.js'
 import { createUdpTransport } from '../../src/transport/udp.js'
-import type { PeerAddress } from '../../src/transport/types.js'
+import type { DatagramTransport, PeerAddress } from '../../src/transport/types.js'
 
 /** Short CoAP timers so timeouts end quickly. */
 export const FAST_TIMERS = { ackTimeoutMs: 40, ackRandomFactor: 1.2, maxRetransmit: 2, piggybackDelayMs: 100, responseTimeoutMs: 2000, exchangeLifetimeMs: 10_000 }
@@ -52,9 +52,18 @@ export function temperature(id: number, value: number, unit = 'Cel'): ObjectInst
   return { kind: 'instance', id, resources: new Map(resources.map((r) => [r.id, r])) }
 }
 
-/** Starts a fake device speaking the given content formats. */
-export async function givenFakeDevice(models: ModelRegistry, supported: readonly number[] = [CF.TLV, CF.SENML_JSON, CF.SENML_CBOR, CF.TEXT]): Promise<FakeDevice> {
-  const endpoint = createCoapEndpoint({ transport: createUdpTransport({ host: '127.0.0.1', port: 0, logger: silentLogger() }), logger: silentLogger(), ...FAST_TIMERS })
+export interface FakeDeviceOptions {
+  /** Content formats the device answers in. */
+  supported?: readonly number[]
+  /** Its transport: UDP on 127.0.0.1:0 by default, or a DTLS client transport. */
+  transport?: DatagramTransport
+}
+
+/** Starts a fake device (its endpoint started: over DTLS, the handshake is done). */
+export async function givenFakeDevice(models: ModelRegistry, options: FakeDeviceOptions = {}): Promise<FakeDevice> {
+  const supported = options.supported ?? [CF.TLV, CF.SENML_JSON, CF.SENML_CBOR, CF.TEXT]
+  const transport = options.transport ?? createUdpTransport({ host: '127.0.0.1', port: 0, logger: silentLogger() })
+  const endpoint = createCoapEndpoint({ transport, logger: silentLogger(), ...FAST_TIMERS })
   const instances = new Map<number, ObjectInstanceNode>([[0, temperature(0, 21.5)]])
   const received: CoapRequest[] = []
   const requests: LwM2mRequest[] = []
