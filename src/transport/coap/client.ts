@@ -312,6 +312,8 @@ export class CoapClientSide {
       }
       this.exchanges.set(key, exchange)
       const waitForResponse = () => {
+        // The response may already be in (a NON answered before the send callback ran).
+        if (this.exchanges.get(key) !== exchange) return
         exchange.timer = core.timer(() => {
           core.stats.timeouts++
           exchange.reject(new CoapTimeoutError(`no response from ${peerKey(peer)}`, `waited ${responseTimeout} ms`))
