@@ -124,7 +124,13 @@ export function createBootstrapHandler(o: BootstrapHandlerOptions): BootstrapHan
         stats.failed++
         log.warn({ outcome: 'failed', reason: outcome.reason, step: outcome.step, durationMs: round(outcome.durationMs) }, 'bootstrap failed')
       }
-      for (const l of listeners) l(outcome)
+      for (const l of listeners) {
+        try {
+          l(outcome)
+        } catch (err) {
+          log.error({ err }, 'bootstrap outcome listener threw')
+        }
+      }
     }
     const fail = (reason: BootstrapFailureReason, step?: string): void =>
       settle({ endpoint, result: 'failed', reason, durationMs: performance.now() - startedAt, ...(step !== undefined && { step }) })
