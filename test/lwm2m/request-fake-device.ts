@@ -115,6 +115,11 @@ export async function givenFakeDevice(models: ModelRegistry, options: FakeDevice
         return toCoapResponse({ code: 'CHANGED' }, path, models)
       case 'create': {
         if (req.node.kind !== 'instance') return toCoapResponse({ code: 'BAD_REQUEST', errorMessage: 'one instance at a time' }, path, models)
+        if (req.clientChoosesId) {
+          const id = Math.max(-1, ...instances.keys()) + 1
+          instances.set(id, { ...req.node, id })
+          return toCoapResponse({ code: 'CREATED', location: `/3303/${id}` }, path, models)
+        }
         if (instances.has(req.node.id)) return toCoapResponse({ code: 'BAD_REQUEST', errorMessage: 'instance exists' }, path, models)
         instances.set(req.node.id, req.node)
         return toCoapResponse({ code: 'CREATED', location: `/3303/${req.node.id}` }, path, models)

@@ -126,6 +126,14 @@ describe('request sender against a device over UDP', () => {
     expect(device.instances.get(5)).toEqual(temperature(5, 18))
   })
 
+  it('can create an instance whose id the device chooses', async () => {
+    const next = Math.max(...device.instances.keys()) + 1
+    const r = await sender.send(v11, { kind: 'create', path: p('/3303'), node: temperature(0, 12), clientChoosesId: true })
+    expect(r).toMatchObject({ code: 'CREATED', success: true, location: `/3303/${next}` })
+    expect(device.instances.get(next)).toEqual(temperature(next, 12))
+    device.instances.delete(next)
+  })
+
   it('can delete an instance, and gets 4.04 the second time', async () => {
     device.instances.set(6, temperature(6, 1))
     expect(await sender.send(v11, { kind: 'delete', path: p('/3303/6') })).toMatchObject({ code: 'DELETED', success: true })

@@ -41,6 +41,7 @@ describe('parseLwM2mRequest', () => {
     ['execute without arguments', { kind: 'execute', path: p('/3/0/4') }],
     ['execute with arguments', { kind: 'execute', path: p('/3/0/4'), args: "0='a',1" }],
     ['create', { kind: 'create', path: p('/3303'), node: temperatureInstance(4), format: CF.SENML_JSON }],
+    ['create without instance id', { kind: 'create', path: p('/3303'), node: temperatureInstance(0), format: CF.TLV, clientChoosesId: true }],
     ['delete', { kind: 'delete', path: p('/3303/4') }],
     ['write attributes', { kind: 'writeAttributes', path: p('/3303/0/5700'), attributes: { pmin: 1, gt: 25.5, st: null } }],
     ['observe', { kind: 'observe', path: p('/3303/0/5700'), format: CF.TLV }, { observe: 0 }],

@@ -103,6 +103,11 @@ function parsePut(req: CoapRequest, path: LwM2mPath, o: ParseRequestOptions): Lw
 function parsePost(req: CoapRequest, path: LwM2mPath, o: ParseRequestOptions): LwM2mRequest | RequestParseError {
   switch (pathLevel(path)) {
     case 'object':
+      if (isBareResourcesTlv(req)) {
+        // No instance TLV around the resources: the client picks the id (LwM2M 1.0 Create).
+        const at = { objectId: path.objectId, instanceId: 0 }
+        return withNode(req, at, o.models, (node, format) => ({ kind: 'create', path, node, format, clientChoosesId: true }))
+      }
       return withNode(req, path, o.models, (node, format) => ({ kind: 'create', path, node: singleInstance(node), format }))
     case 'instance':
       return withNode(req, path, o.models, (node, format) => ({ kind: 'write', mode: 'update', path, node, format }))
@@ -126,6 +131,12 @@ function parsePost(req: CoapRequest, path: LwM2mPath, o: ParseRequestOptions): L
     default:
       return { error: 'METHOD_NOT_ALLOWED', message: `POST is not allowed on ${formatPath(path)}` }
   }
+}
+
+/** A TLV payload whose first TLV is a resource, not an object instance (type bits 7-6 not 00). */
+function isBareResourcesTlv(req: CoapRequest): boolean {
+  const tlv = (req.contentFormat ?? ContentFormat.TLV) === ContentFormat.TLV
+  return tlv && req.payload.length > 0 && (req.payload[0] & 0xc0) !== 0
 }
 
 /** Decodes the payload at the request path (TLV when the request names no Content-Format). */

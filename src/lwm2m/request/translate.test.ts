@@ -58,6 +58,19 @@ describe('toCoapRequest', () => {
     expect(decoded.kind === 'object' && [...decoded.instances.keys()]).toEqual([7])
   })
 
+  it('creates without instance id as bare resource TLVs', () => {
+    const { coap } = toCoapRequest({ kind: 'create', path: p('/3303'), node: temperatureInstance(3), clientChoosesId: true }, v11, models)
+    expect(coap).toMatchObject({ method: 'POST', path: ['3303'], contentFormat: CF.TLV })
+    expect((coap.payload as Uint8Array)[0] & 0xc0).toBe(0xc0)
+    expect(codecFor(CF.TLV).decode(coap.payload as Uint8Array, p('/3303/3'), models)).toEqual(temperatureInstance(3))
+  })
+
+  it('refuses a create without instance id in another format than TLV, or of a whole object', () => {
+    expect(() => toCoapRequest({ kind: 'create', path: p('/3303'), node: temperatureInstance(3), clientChoosesId: true, format: CF.SENML_JSON }, v11, models)).toThrow(InvalidRequestError)
+    const object = { kind: 'object' as const, id: 3303, instances: new Map([[1, temperatureInstance(1)]]) }
+    expect(() => toCoapRequest({ kind: 'create', path: p('/3303'), node: object, clientChoosesId: true }, v11, models)).toThrow(InvalidRequestError)
+  })
+
   it('refuses a create that is not on an object path', () => {
     expect(() => toCoapRequest({ kind: 'create', path: p('/3303/1'), node: temperatureInstance(1) }, v11, models)).toThrow(InvalidRequestError)
   })

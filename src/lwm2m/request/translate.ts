@@ -66,6 +66,7 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
       return { coap: { method: 'PUT', path, contentFormat: format, payload }, format }
     }
     case 'create': {
+      if (request.clientChoosesId) return createWithoutId(request, path, models)
       const format = chooseFormat(peer, request.format)
       const payload = encode(request.node, request.path, format, models)
       return { coap: { method: 'POST', path, contentFormat: format, payload }, format }
@@ -87,6 +88,17 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
       return { coap: { method: 'PUT', path, query } }
     }
   }
+}
+
+/** A create whose payload is the instance's resources only, in TLV: the device picks the id. */
+function createWithoutId(request: Extract<LwM2mRequest, { kind: 'create' }>, path: string[], models: ModelRegistry): TranslatedRequest {
+  if (request.node.kind !== 'instance') throw new InvalidRequestError('a create without instance id needs an instance node')
+  if (request.format !== undefined && request.format !== ContentFormat.TLV) {
+    throw new InvalidRequestError('a create without instance id is only expressible in TLV')
+  }
+  const at = { objectId: request.path.objectId, instanceId: request.node.id }
+  const payload = encode(request.node, at, ContentFormat.TLV, models)
+  return { coap: { method: 'POST', path, contentFormat: ContentFormat.TLV, payload }, format: ContentFormat.TLV }
 }
 
 /** Path levels each request may target (LwM2M TS Core §6, as Leshan's request constructors check). */

@@ -16,7 +16,9 @@ import type { LwM2mPath } from '../path.js'
  * - `write`: path is an instance or a resource (or resource instance); `node` is the node at that
  *   path. `replace` is PUT, `update` (partial update) is POST.
  * - `create`: path is the object (`/o`); `node` is the instance to create (its `id` is the instance
- *   id sent to the device), or an object node holding several instances.
+ *   id sent to the device), or an object node holding several instances. With `clientChoosesId`
+ *   the payload carries only the resources (TLV only, as LwM2M 1.0 allows) and the device picks
+ *   the id, answered in `location`; `node` is then an instance whose id is not sent.
  * - `bootstrapDelete`: path `{}` deletes everything the client may delete.
  * - `bootstrapWrite`: path is an object or an instance; node is the node at that path.
  */
@@ -25,7 +27,7 @@ export type LwM2mRequest =
   | { kind: 'discover'; path: LwM2mPath }
   | { kind: 'write'; path: LwM2mPath; mode: 'replace' | 'update'; node: LwM2mNode; format?: number }
   | { kind: 'execute'; path: LwM2mPath; args?: string }
-  | { kind: 'create'; path: LwM2mPath; node: LwM2mNode; format?: number }
+  | { kind: 'create'; path: LwM2mPath; node: LwM2mNode; format?: number; clientChoosesId?: boolean }
   | { kind: 'delete'; path: LwM2mPath }
   | { kind: 'writeAttributes'; path: LwM2mPath; attributes: NotificationAttributes }
   | { kind: 'observe'; path: LwM2mPath; format?: number }
