@@ -165,7 +165,7 @@ export function createDevice(o: DeviceOptions): Device {
   let queue: Promise<unknown> = Promise.resolve()
 
   const setState = (next: DeviceState): void => {
-    if (state === next) return
+    if (state === next || state === 'stopped') return
     state = next
     events.emit('state', next)
   }
@@ -291,6 +291,10 @@ export function createDevice(o: DeviceOptions): Device {
     } catch (err) {
       throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `cannot reach the bootstrap server ${account.uri}`, { cause: err, details: (err as Error).message })
     }
+    if (stopped) {
+      await session.close()
+      throw new DeviceError('LWC_DEVICE_STOPPED', 'device stopped during bootstrap')
+    }
     bs = session
     session.onLost(() => failed(new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'the bootstrap server closed the session')))
     const query = [`ep=${endpoint}`, ...(o.preferredContentFormat !== undefined ? [`pct=${o.preferredContentFormat}`] : [])]
@@ -381,6 +385,13 @@ export function createDevice(o: DeviceOptions): Device {
       await session.close()
       setState('idle')
       throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `registration refused with ${code}`)
+    }
+    if (stopped) {
+      // stop() ran while we registered: leave again at once.
+      await session.request({ method: 'DELETE', path: location }).catch(() => undefined)
+      location = undefined
+      await session.close()
+      throw new DeviceError('LWC_DEVICE_STOPPED', 'device stopped during registration')
     }
     dm = session
     session.onLost(() => {

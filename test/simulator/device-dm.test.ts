@@ -173,6 +173,40 @@ describe('device management', () => {
   })
 })
 
+describe('device notifications and events', () => {
+  it('notifies at pmax even when nothing changes', async () => {
+    await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5701'], query: ['pmax=1'] })
+    const seen: string[] = []
+    const obs = await server.observe('dm-11', { method: 'GET', path: ['3303', '0', '5701'], observe: 0, accept: ContentFormat.TEXT }, (r) => seen.push(dec.decode(r.payload)))
+    await until(() => seen.length >= 2)
+    expect(seen.slice(0, 2)).toEqual(['Cel', 'Cel'])
+    await obs.cancel()
+    await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5701'], query: ['pmax'] })
+  })
+
+  it('observes an instance in SenML JSON and notifies when one of its resources changes', async () => {
+    const d = devices[0]
+    const seen: string[] = []
+    const obs = await server.observe('dm-11', { method: 'GET', path: ['3303', '0'], observe: 0, accept: ContentFormat.SENML_JSON }, (r) => seen.push(dec.decode(r.payload)))
+    expect(obs.first.contentFormat).toBe(ContentFormat.SENML_JSON)
+    d.temperature(-3.5)
+    await until(() => seen.some((s) => s.includes('-3.5')))
+    await obs.cancel()
+  })
+
+  it('reports each server request as a request event', async () => {
+    const d = devices[0]
+    const events: unknown[] = []
+    d.on('request', (e) => events.push(e))
+    await server.request('dm-11', { method: 'GET', path: ['3', '0', '0'], accept: ContentFormat.TEXT })
+    await server.request('dm-11', { method: 'GET', path: ['77'] })
+    expect(events).toEqual([
+      { interface: 'server', kind: 'read', path: '/3/0/0', code: '2.05' },
+      { interface: 'server', kind: 'read', path: '/77', code: '4.04' },
+    ])
+  })
+})
+
 describe('device lifecycle', () => {
   it('updates its registration before the lifetime runs out, and on Execute /1/0/8', async () => {
     const d = device('dm-upd', { lifetime: 1 })
