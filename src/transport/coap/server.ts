@@ -8,6 +8,8 @@ import { type EndpointCore, type SeenEntry, tokenHex } from './core.js'
 import { CoapEndpointClosedError, CoapFormatError } from './errors.js'
 import { codeToByte, emptyMessage, isResponseCode, type CoapMessage, type CoapOption } from './message.js'
 import { ExpiringMap } from './expiring-map.js'
+import { sliceBlock2, type Outgoing } from './block2.js'
+import { ObserveRelation } from './observe-relation.js'
 import {
   OptionNumber as O,
   blockSize,
@@ -24,7 +26,6 @@ import {
   payloadBytes,
   responseOptions,
   toRequest,
-  type CoapObserveRelation,
   type CoapRequest,
   type CoapRequestContext,
   type CoapResponseInit,
@@ -33,19 +34,10 @@ import {
 /** Serves one request; whatever it throws becomes a 5.00. */
 export type CoapRequestHandler = (req: CoapRequest, ctx: CoapRequestContext) => Promise<CoapResponseInit> | CoapResponseInit
 
-/** A response ready to go out: code, options without Block2/Observe, whole payload. */
-interface Outgoing {
-  readonly code: string
-  readonly options: CoapOption[]
-  readonly payload: Uint8Array
-}
-
 interface Reassembly {
   readonly parts: Uint8Array[]
   received: number
 }
-
-type CloseReason = 'deregistered' | 'reset' | 'timeout' | 'closed'
 
 const NOT_FOUND: CoapResponseInit = { code: '4.04' }
 
@@ -241,20 +233,6 @@ export class CoapServerSide {
   }
 }
 
-/** Block `num` of a whole response, with Block2 (and Size2 on the first block). */
-function sliceBlock2(out: Outgoing, num: number, szx: number): Outgoing {
-  const size = blockSize(szx)
-  const start = num * size
-  if (start >= out.payload.length && !(start === 0 && out.payload.length === 0)) {
-    return { code: '4.02', options: [], payload: payloadBytes(`no block ${num}`) }
-  }
-  const chunk = out.payload.subarray(start, start + size)
-  const more = start + chunk.length < out.payload.length
-  const options: CoapOption[] = [...out.options, { number: O.BLOCK2, value: encodeBlock({ num, more, szx }) }]
-  if (num === 0) options.push({ number: O.SIZE2, value: encodeUint(out.payload.length) })
-  // Observe belongs only on the notification itself, not on the later blocks.
-  return { code: out.code, options: num === 0 ? options : options.filter((o) => o.number !== O.OBSERVE), payload: chunk }
-}
 
 /** Request URI (path and query) as a key; Block and Observe options do not take part. */
 const dec = new TextDecoder()
@@ -264,75 +242,4 @@ function uriOf(options: readonly CoapOption[]): string {
     .filter((o) => o.number === O.URI_PATH || o.number === O.URI_QUERY)
     .map((o) => `${o.number}=${dec.decode(o.value)}`)
     .join('&')
-}
-
-/** One observation we serve: sequence numbers, notifications, and how it ends. */
-class ObserveRelation implements CoapObserveRelation {
-  closed = false
-  private seq = 2
-  private readonly closeHandlers: Array<(reason: CloseReason) => void> = []
-
-  constructor(
-    private readonly core: EndpointCore,
-    private readonly peer: PeerAddress,
-    private readonly token: Uint8Array,
-    private readonly uriKey: string,
-    private readonly blockCache: ExpiringMap<string, Outgoing>,
-    private readonly szx: number,
-    private readonly onEnd: () => void,
-  ) {}
-
-  nextSeq(): number {
-    this.seq = (this.seq + 1) & 0xffffff
-    return this.seq
-  }
-
-  async notify(response: CoapResponseInit, options: { confirmable?: boolean } = {}): Promise<void> {
-    if (this.closed) throw new CoapEndpointClosedError()
-    const last = !response.code.startsWith('2.')
-    const out: Outgoing = { code: response.code, options: responseOptions(response), payload: payloadBytes(response.payload) }
-    if (!last) out.options.push({ number: O.OBSERVE, value: encodeUint(this.nextSeq()) })
-    let sent = out
-    if (out.payload.length > blockSize(this.szx)) {
-      // The observer fetches the rest with plain GETs on the same URI (RFC 7959 §3.4).
-      this.blockCache.set(this.uriKey.replace(/#0\.05#/, '#0.01#'), { ...out, options: out.options.filter((o) => o.number !== O.OBSERVE) })
-      sent = sliceBlock2(out, 0, this.szx)
-    }
-    const messageId = this.core.nextMessageId()
-    const msg: CoapMessage = { type: options.confirmable ? 'CON' : 'NON', code: sent.code, messageId, token: this.token, options: sent.options, payload: sent.payload }
-    this.core.stats.notificationsSent++
-    if (last) this.end('closed')
-    if (options.confirmable) {
-      try {
-        await this.core.sendConfirmable(this.peer, msg, 'notification')
-      } catch (err) {
-        this.end((err as { code?: string }).code === 'LWC_COAP_RESET' ? 'reset' : 'timeout')
-        throw err
-      }
-    } else {
-      this.core.resetHooks.set(`${peerKey(this.peer)}#${messageId}`, () => this.end('reset'))
-      await this.core.send(this.peer, msg)
-    }
-  }
-
-  close(): void {
-    this.end('closed')
-  }
-
-  onClose(handler: (reason: CloseReason) => void): void {
-    this.closeHandlers.push(handler)
-  }
-
-  end(reason: CloseReason): void {
-    if (this.closed) return
-    this.closed = true
-    this.onEnd()
-    for (const h of this.closeHandlers) {
-      try {
-        h(reason)
-      } catch (err) {
-        this.core.logger.error({ err }, 'coap observe close handler threw')
-      }
-    }
-  }
 }
