@@ -64,6 +64,8 @@ export interface ServerDaemonDeps {
   chainLag?: () => ViewLag | undefined
   /** Where registrations are kept; default in memory. */
   registrations?: RegistrationStore
+  /** Adds routes to the HTTP app before it listens (the REST API); runs only when httpPort is set. */
+  extendHttp?: (app: FastifyInstance, daemon: ServerDaemon) => void | Promise<void>
   config: ServerDaemonConfig
 }
 
@@ -245,7 +247,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     }
   }
 
-  return {
+  const daemon: ServerDaemon = {
     registrations,
     events,
     get http() {
@@ -262,6 +264,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       let url: string | undefined
       if (config.httpPort !== undefined) {
         http = createHttpApp({ logger, health: () => healthReport(registrations.size, deps.chainLag?.()) })
+        await deps.extendHttp?.(http, daemon)
         url = await listenHttp(http, { host: config.httpHost, port: config.httpPort })
       }
       logger.info({ coap: `${useDtls ? 'coaps' : 'coap'}://${peerKey(address)}`, http: url }, 'LwM2M server listening')
@@ -305,6 +308,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       ...counters,
     }),
   }
+  return daemon
 }
 
 function sameKey(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

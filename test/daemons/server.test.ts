@@ -216,3 +216,25 @@ describe('server daemon: plain UDP for development', () => {
     }
   })
 })
+
+describe('server daemon: HTTP extension point', () => {
+  it('lets the REST layer add routes before the HTTP server listens', async () => {
+    const { createServerDaemon } = await import('../../src/daemons/server.js')
+    const { createInMemorySecurityStore } = await import('../../src/lwm2m/security-store.js')
+    const { silentLogger } = await import('../../src/logger.js')
+    const daemon = createServerDaemon({
+      security: createInMemorySecurityStore(),
+      logger: silentLogger(),
+      extendHttp: (app, d) => {
+        app.get('/api/clients', async () => d.registrations.all().map((r) => r.endpoint))
+      },
+      config: { port: 0, httpPort: 0 },
+    })
+    const { http } = await daemon.start()
+    try {
+      expect(await (await fetch(`${http!.url}/api/clients`)).json()).toEqual([])
+    } finally {
+      await daemon.stop()
+    }
+  })
+})
