@@ -150,12 +150,31 @@ export function createDevice(o: DeviceOptions): Device {
     },
   })
   ctx = { tree, version, attributes, observations, execute: (path, args) => execute(path, args) }
-  tree.onChange((path) => observations.changed(path))
+  tree.onChange((path) => {
+    observations.changed(path)
+    // A new or deleted instance, or a new lifetime, is announced with an Update right away.
+    const structural = path.resourceId === undefined && path.objectId !== 0 && path.objectId !== undefined
+    if (state === 'registered' && (structural || (path.objectId === 1 && path.resourceId === 1))) requestPromptUpdate()
+  })
+
+  const requestPromptUpdate = (): void => {
+    if (promptUpdate) return
+    promptUpdate = true
+    setImmediate(() => {
+      promptUpdate = false
+      const lifetime = serverAccounts(tree)[0]?.lifetime ?? o.lifetime ?? 300
+      if (state !== 'registered' || (announced?.lifetime === lifetime && announced.links === registrationPayload())) return
+      void serial(doUpdate).catch((err) => onLifecycleError('update after a change', err))
+    })
+  }
 
   let state: DeviceState = 'idle'
   let dm: Session | undefined
   let bs: Session | undefined
   let location: string[] | undefined
+  /** What the server last heard: lifetime and object links, to send only what changed. */
+  let announced: { lifetime: number; links: string } | undefined
+  let promptUpdate = false
   let updateTimer: ReturnType<typeof setTimeout> | undefined
   let driftTimer: ReturnType<typeof setInterval> | undefined
   let sleeper: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined
@@ -371,9 +390,10 @@ export function createDevice(o: DeviceOptions): Device {
     }
     const lifetime = account.lifetime ?? o.lifetime ?? 300
     const query = [`ep=${endpoint}`, `lt=${lifetime}`, `lwm2m=${version}`, `b=${account.binding ?? 'U'}`]
+    const links = registrationPayload()
     let code: string
     try {
-      const res = await session.request({ method: 'POST', path: ['rd'], query, contentFormat: ContentFormat.LINK, payload: registrationPayload() })
+      const res = await session.request({ method: 'POST', path: ['rd'], query, contentFormat: ContentFormat.LINK, payload: links })
       code = res.code
       if (code === '2.01' && res.locationPath.length > 0) location = [...res.locationPath]
     } catch (err) {
@@ -394,6 +414,7 @@ export function createDevice(o: DeviceOptions): Device {
       throw new DeviceError('LWC_DEVICE_STOPPED', 'device stopped during registration')
     }
     dm = session
+    announced = { lifetime, links }
     session.onLost(() => {
       if (dm !== session) return
       logger.warn('the LwM2M server closed the session')
@@ -421,15 +442,20 @@ export function createDevice(o: DeviceOptions): Device {
     if (stopped) throw new DeviceError('LWC_DEVICE_STOPPED', 'device is stopped')
     const session = dm
     if (!session || !location) throw new DeviceError('LWC_DEVICE_UPDATE_FAILED', `${endpoint} is not registered`)
+    // Only what changed since the server last heard from us: lifetime, object links.
+    const lifetime = serverAccounts(tree)[0]?.lifetime ?? o.lifetime ?? 300
+    const links = registrationPayload()
+    const query = announced?.lifetime === lifetime ? [] : [`lt=${lifetime}`]
+    const payload = announced?.links === links ? {} : { contentFormat: ContentFormat.LINK, payload: links }
     let code: string
     try {
-      code = (await session.request({ method: 'POST', path: location })).code
+      code = (await session.request({ method: 'POST', path: location, ...(query.length > 0 && { query }), ...payload })).code
     } catch (err) {
       throw new DeviceError('LWC_DEVICE_UPDATE_FAILED', 'update not answered', { cause: err, details: (err as Error).message })
     }
     if (code === '2.04') {
-      const account = serverAccounts(tree)[0]
-      scheduleUpdate(account?.lifetime ?? o.lifetime ?? 300)
+      announced = { lifetime, links }
+      scheduleUpdate(lifetime)
       logger.debug('registration updated')
       return
     }

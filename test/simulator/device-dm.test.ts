@@ -9,7 +9,7 @@ import { FAST, givenServer, models, psk, until, write, type FakeServer } from '.
 const dec = new TextDecoder()
 let server: FakeServer
 const devices: Device[] = []
-const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-stop', 'dm-404'].map((ep) => psk(ep))
+const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-upd2', 'dm-stop', 'dm-404'].map((ep) => psk(ep))
 
 function device(ep: string, extra: Partial<Parameters<typeof createDevice>[0]> = {}): Device {
   const d = createDevice({ endpoint: ep, server: { uri: server.uri, ...psk(ep) }, models, timers: { ...FAST, retryDelayMs: 50 }, ...extra })
@@ -215,6 +215,19 @@ describe('device lifecycle', () => {
     const before = server.reg('dm-upd')!.updates
     expect((await server.request('dm-upd', { method: 'POST', path: ['1', '0', '8'] })).code).toBe('2.04')
     await until(() => server.reg('dm-upd')!.updates > before)
+  })
+
+  it('announces a created instance and a new lifetime with an Update', async () => {
+    const d = device('dm-upd2')
+    await d.start()
+    const reg = server.reg('dm-upd2')!
+    const inst: ObjectInstanceNode = { kind: 'instance', id: 4, resources: new Map([[5701, { kind: 'resource', id: 5701, type: 'string', value: 'Cel' }]]) }
+    expect((await server.request('dm-upd2', { ...write('/3303', { kind: 'object', id: 3303, instances: new Map([[4, inst]]) }, ContentFormat.TLV), method: 'POST' })).code).toBe('2.01')
+    await until(() => reg.updates === 1)
+    expect(reg.lastUpdate).toEqual({ query: [], links: '</>;rt="oma.lwm2m";ct=110,</1>;ver=1.1,</1/0>,</3/0>,</3303/0>,</3303/4>' })
+    expect((await server.request('dm-upd2', { method: 'PUT', path: ['1', '0', '1'], contentFormat: ContentFormat.TEXT, payload: '600' })).code).toBe('2.04')
+    await until(() => reg.updates === 2)
+    expect(reg.lastUpdate).toEqual({ query: ['lt=600'], links: '' })
   })
 
   it('registers again when an update is answered 4.04', async () => {

@@ -182,6 +182,8 @@ export interface FakeRegistration {
   peer: PeerAddress
   identity?: string
   updates: number
+  /** Query and payload of the last Update. */
+  lastUpdate?: { query: readonly string[]; links: string }
 }
 
 export interface FakeServer extends FakeBase {
@@ -222,6 +224,8 @@ export async function givenServer(keys: Psk[], opts: { dtls?: boolean } = {}): P
         if (!r) return { code: '4.04' }
         r.updates++
         r.peer = peer
+        r.lastUpdate = { query: req.query, links: new TextDecoder().decode(req.payload) }
+        if (r.lastUpdate.links) r.links = r.lastUpdate.links
         return { code: '2.04' }
       }
       if (req.method === 'DELETE' && m) {
