@@ -200,3 +200,14 @@ describe('fromCoapResponse for notifications', () => {
     expect(r).toMatchObject({ success: false, errorMessage: 'undecodable links: not UTF-8 text' })
   })
 })
+
+describe('fromCoapResponse for unexpected success codes', () => {
+  it('does not decode a read answered with something else than 2.05', () => {
+    const r = fromCoapResponse({ kind: 'read', path: p('/3303/0') }, response('2.04'), CF.TLV, models)
+    expect(r).toEqual({ code: 'CHANGED', coapCode: '2.04', success: false, errorMessage: 'unexpected 2.04 answer to read' })
+  })
+
+  it('accepts any 2.xx for requests without content', () => {
+    expect(fromCoapResponse({ kind: 'delete', path: p('/3303/0') }, response('2.04'), undefined, models).success).toBe(true)
+  })
+})

@@ -153,6 +153,15 @@ export function fromCoapResponse(
     case 'read':
     case 'observe':
     case 'bootstrapRead':
+    case 'discover':
+    case 'bootstrapDiscover':
+      // Content comes only with 2.05: decoding another answer's payload would invent a value.
+      if (response.code !== '2.05') return { ...base, success: false, errorMessage: `unexpected ${response.code} answer to ${request.kind}` }
+  }
+  switch (request.kind) {
+    case 'read':
+    case 'observe':
+    case 'bootstrapRead':
       return withNode(base, request.path, response, expectedFormat, models, request.kind === 'observe')
     case 'discover':
     case 'bootstrapDiscover':
