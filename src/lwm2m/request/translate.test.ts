@@ -211,3 +211,17 @@ describe('fromCoapResponse for unexpected success codes', () => {
     expect(fromCoapResponse({ kind: 'delete', path: p('/3303/0') }, response('2.04'), undefined, models).success).toBe(true)
   })
 })
+
+describe('toCoapRequest refusals', () => {
+  it('refuses a partial update of a single resource or a resource instance', () => {
+    const res = { kind: 'resource' as const, id: 5700, type: 'float' as const, value: 1 }
+    expect(() => toCoapRequest({ kind: 'write', mode: 'update', path: p('/3303/0/5700'), node: res }, v11, models)).toThrow(/use replace/)
+    const ri = { kind: 'resourceInstance' as const, id: 0, type: 'integer' as const, value: 1 }
+    expect(() => toCoapRequest({ kind: 'write', mode: 'update', path: p('/3/0/6/0'), node: ri }, v11, models)).toThrow(InvalidRequestError)
+    expect(toCoapRequest({ kind: 'write', mode: 'replace', path: p('/3303/0/5700'), node: res }, v11, models).coap.method).toBe('PUT')
+  })
+
+  it('refuses write-attributes without any attribute', () => {
+    expect(() => toCoapRequest({ kind: 'writeAttributes', path: p('/3303/0'), attributes: {} }, v11, models)).toThrow(InvalidRequestError)
+  })
+})

@@ -56,6 +56,7 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
     case 'bootstrapDiscover':
       return { coap: { method: 'GET', path, accept: ContentFormat.LINK }, format: ContentFormat.LINK }
     case 'write': {
+      if (request.mode === 'update') checkUpdatable(request.path, models)
       const format = chooseFormat(peer, request.format)
       const payload = encode(request.node, request.path, format, models)
       return { coap: { method: request.mode === 'replace' ? 'PUT' : 'POST', path, contentFormat: format, payload }, format }
@@ -85,9 +86,23 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
       } catch (err) {
         throw new InvalidRequestError('bad notification attributes', err)
       }
+      // A PUT with neither query nor payload would read as an empty Write on the device.
+      if (query.length === 0) throw new InvalidRequestError('write-attributes needs at least one attribute')
       return { coap: { method: 'PUT', path, query } }
     }
   }
+}
+
+/**
+ * Partial update (POST) targets an instance, or a multiple resource whose instances it adds to:
+ * on a single resource a POST is an Execute to the device.
+ */
+function checkUpdatable(path: LwM2mPath, models: ModelRegistry): void {
+  const level = pathLevel(path)
+  if (level === 'instance') return
+  const model = level === 'resource' ? models.getResource(path.objectId!, path.resourceId!) : undefined
+  if (level === 'resource' && (model === undefined || model.multiple)) return
+  throw new InvalidRequestError(`partial update cannot target ${level === 'resource' ? 'single resource' : level} ${formatPath(path)}: use replace`)
 }
 
 /** A create whose payload is the instance's resources only, in TLV: the device picks the id. */
