@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
+import type { LwM2mNode } from '../lwm2m/node.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
 import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
 import { createRequestSender, type LwM2mObservation, type PeerContext } from '../lwm2m/request/sender.js'
@@ -73,6 +74,8 @@ export interface ServerDaemonDeps {
 export interface NotificationEvent {
   endpoint: string
   path: string
+  /** The decoded value (absent when the notification did not decode: see response.errorMessage). */
+  node?: LwM2mNode
   response: LwM2mResponse
 }
 
@@ -288,7 +291,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       const reg = registrations.byEndpoint(endpoint)
       const path = formatPath(request.path)
       const obs = await sender.observe(target(endpoint), request, (response) => {
-        events.emit('notification', { endpoint, path, response })
+        events.emit('notification', { endpoint, path, ...(response.node && { node: response.node }), response })
         onNotification?.(response)
       })
       if (!obs.active || !reg) return obs

@@ -97,14 +97,14 @@ describe('server daemon: registration interface over DTLS', () => {
 
     const notifications: LwM2mResponse[] = []
     const events: string[] = []
-    s.daemon.events.on('notification', (e) => events.push(`${e.endpoint} ${e.path}`))
+    s.daemon.events.on('notification', (e) => events.push(`${e.endpoint} ${e.path} ${String((e.node as { value?: unknown } | undefined)?.value)}`))
     const obs = await s.daemon.observe('dev1', { kind: 'observe', path: { objectId: 3303, instanceId: 0, resourceId: 5700 } }, (r) => notifications.push(r))
     expect(obs.active).toBe(true)
     expect(obs.response.node).toMatchObject({ value: 21.5 })
     d.setValue('/3303/0/5700', 23.25)
     await eventually(() => notifications.length > 0)
     expect(notifications[0].node).toMatchObject({ value: 23.25 })
-    expect(events).toContain('dev1 /3303/0/5700')
+    expect(events).toContain('dev1 /3303/0/5700 23.25')
     expect(s.daemon.stats().observations).toBe(1)
     await obs.cancel()
     expect(s.daemon.stats().observations).toBe(0)
