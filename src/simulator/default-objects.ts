@@ -98,3 +98,17 @@ export function serverAccounts(tree: ObjectTree): Array<ServerAccount & { ssid: 
   }
   return out
 }
+
+/** The bootstrap server account kept in /0 (Bootstrap-Server true), if complete. */
+export function bootstrapAccount(tree: ObjectTree): ServerAccount | undefined {
+  for (const i of tree.instanceIds(0)) {
+    if (tree.value(0, i, 1) !== true) continue
+    const uri = tree.value(0, i, 0)
+    const identity = tree.value(0, i, 3)
+    const key = tree.value(0, i, 5)
+    if (typeof uri === 'string' && identity instanceof Uint8Array && key instanceof Uint8Array) {
+      return { uri, identity: new TextDecoder().decode(identity), key }
+    }
+  }
+  return undefined
+}

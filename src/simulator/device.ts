@@ -6,16 +6,17 @@
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { ContentFormat } from '../lwm2m/content-format.js'
-import { formatRegistrationLinks, type RegisteredObject } from '../lwm2m/link.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
 import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
 import { parseLwM2mRequest, toCoapResponse, type DeviceResponse } from '../lwm2m/request/device-side.js'
 import type { CoapRequestHandler, CoapResponseInit } from '../transport/index.js'
 import { createAttributeStore } from './attributes-store.js'
+import { runClientBootstrap, type BootstrapRun } from './bootstrap-client.js'
 import {
   BOOTSTRAP_SECURITY_INSTANCE,
   DIRECT_SSID,
+  bootstrapAccount,
   serverAccounts,
   setTemperature,
   writeDeviceObject,
@@ -26,11 +27,13 @@ import {
 } from './default-objects.js'
 import { createEmitter } from './emitter.js'
 import { DeviceError } from './errors.js'
+import { executeResource } from './executable.js'
 import { createObjectTree } from './object-tree.js'
 import { createObservations } from './observations.js'
-import { contentResponse, finishCode, OBJECT_VERSIONS, serveBootstrap, serveDm, type ServeContext } from './serve.js'
+import { validateDeviceOptions } from './options.js'
+import { registerQuery, registrationLinks } from './registration.js'
+import { contentResponse, serveDm, type ServeContext } from './serve.js'
 import { openSession, type Session } from './session.js'
-import { parseServerUri } from './uri.js'
 
 /** Timers of a device; tests use short ones. */
 export interface DeviceTimers {
@@ -118,7 +121,7 @@ let sharedSilent: Logger | undefined
 
 /** Creates a device (nothing is sent until start()). Throws DeviceError on invalid options. */
 export function createDevice(o: DeviceOptions): Device {
-  validate(o)
+  validateDeviceOptions(o)
   const endpoint = o.endpoint
   const version = o.lwm2mVersion ?? '1.1'
   const models = o.models ?? loadDefaultModels()
@@ -170,7 +173,6 @@ export function createDevice(o: DeviceOptions): Device {
 
   let state: DeviceState = 'idle'
   let dm: Session | undefined
-  let bs: Session | undefined
   let location: string[] | undefined
   /** What the server last heard: lifetime and object links, to send only what changed. */
   let announced: { lifetime: number; links: string } | undefined
@@ -179,7 +181,7 @@ export function createDevice(o: DeviceOptions): Device {
   let driftTimer: ReturnType<typeof setInterval> | undefined
   let sleeper: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined
   let recovering = false
-  let abortBootstrap: ((err: Error) => void) | undefined
+  let bootstrapping: BootstrapRun | undefined
   let stopped = false
   let queue: Promise<unknown> = Promise.resolve()
 
@@ -231,119 +233,45 @@ export function createDevice(o: DeviceOptions): Device {
   }
 
   const execute = (path: LwM2mPath, args: string | undefined): string => {
-    const { objectId, instanceId, resourceId } = path
     logger.info({ path: formatPath(path), ...(args && { args }) }, 'execute')
-    if (objectId === 1 && resourceId === 8) {
-      setImmediate(() => void serial(doUpdate).catch((err) => onLifecycleError('update trigger', err)))
-      return '2.04'
-    }
-    if (objectId === 1 && resourceId === 9) {
-      if (!tree.instanceIds(0).some((i) => tree.value(0, i, 1) === true)) return '4.05'
-      setImmediate(() => void rebootstrap())
-      return '2.04'
-    }
-    if (objectId === 3 && resourceId === 4) {
+    return executeResource(tree, path, {
+      update: () => void serial(doUpdate).catch((err) => onLifecycleError('update trigger', err)),
+      bootstrap: () => void rebootstrap(),
       // Reboot: come back as a fresh registration.
-      setImmediate(() => void serial(async () => {
-        await doDeregister()
-        await doRegister()
-      }).catch((err) => onLifecycleError('reboot', err)))
-      return '2.04'
-    }
-    if (objectId === 3 && resourceId === 12) {
-      tree.setResource(3, 0, { kind: 'multipleResource', id: 11, type: 'integer', instances: new Map([[0, 0]]) })
-      return '2.04'
-    }
-    if (objectId === 3303 && resourceId === 5605) {
-      const v = tree.value(3303, instanceId as number, 5700)
-      if (typeof v === 'number') {
-        tree.setValue(3303, instanceId as number, 5601, v)
-        tree.setValue(3303, instanceId as number, 5602, v)
-      }
-      return '2.04'
-    }
-    return '2.04'
+      reboot: () =>
+        void serial(async () => {
+          await doDeregister()
+          await doRegister()
+        }).catch((err) => onLifecycleError('reboot', err)),
+    })
   }
 
   // --- bootstrap -----------------------------------------------------------------------------
 
-  const bootstrapAccount = (): ServerAccount | undefined => {
-    for (const i of tree.instanceIds(0)) {
-      if (tree.value(0, i, 1) !== true) continue
-      const uri = tree.value(0, i, 0)
-      const identity = tree.value(0, i, 3)
-      const key = tree.value(0, i, 5)
-      if (typeof uri === 'string' && identity instanceof Uint8Array && key instanceof Uint8Array) {
-        return { uri, identity: new TextDecoder().decode(identity), key }
-      }
-    }
-    return undefined
-  }
-
   const doBootstrap = async (): Promise<void> => {
     if (stopped) throw new DeviceError('LWC_DEVICE_STOPPED', 'device is stopped')
-    const account = bootstrapAccount()
+    const account = bootstrapAccount(tree)
     if (!account) throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `${endpoint} has no bootstrap server account`)
     setState('bootstrapping')
-    let finished!: () => void
-    let failed!: (err: Error) => void
-    const done = new Promise<void>((resolve, reject) => {
-      finished = resolve
-      failed = reject
+    const run = runClientBootstrap({
+      account,
+      endpoint,
+      preferredContentFormat: o.preferredContentFormat,
+      ctx,
+      models,
+      logger,
+      timers: { ...sessionTimers, bootstrapTimeoutMs: timers.bootstrapTimeoutMs },
+      answer: (kind, path, res) => report('bootstrap', kind, path, res),
     })
-    done.catch(() => undefined)
-    abortBootstrap = failed
-    const handler: CoapRequestHandler = (req) => {
-      const r = parseLwM2mRequest(req, { models, bootstrap: true })
-      if ('error' in r) return report('bootstrap', 'invalid', undefined, { code: r.error, errorMessage: r.message })
-      if (r.kind === 'bootstrapFinish') {
-        const code = finishCode(ctx)
-        if (code === '2.04') finished()
-        else logger.warn('Bootstrap-Finish without a server account')
-        return report('bootstrap', r.kind, undefined, { code: code === '2.04' ? 'CHANGED' : 'NOT_ACCEPTABLE' })
-      }
-      return report('bootstrap', r.kind, 'path' in r ? r.path : undefined, serveBootstrap(ctx, r))
-    }
-    let session: Session
+    bootstrapping = run
     try {
-      session = await openSession(account, handler, { logger, timers: sessionTimers })
+      await run.done
     } catch (err) {
-      throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `cannot reach the bootstrap server ${account.uri}`, { cause: err, details: (err as Error).message })
-    }
-    if (stopped) {
-      await session.close()
-      throw new DeviceError('LWC_DEVICE_STOPPED', 'device stopped during bootstrap')
-    }
-    bs = session
-    session.onLost(() => failed(new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'the bootstrap server closed the session')))
-    const query = [`ep=${endpoint}`, ...(o.preferredContentFormat !== undefined ? [`pct=${o.preferredContentFormat}`] : [])]
-    const timeoutMs = timers.bootstrapTimeoutMs ?? 30_000
-    let timeout: ReturnType<typeof setTimeout> | undefined
-    try {
-      const res = await session.request({ method: 'POST', path: ['bs'], query }).catch((err: Error) => {
-        throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'bootstrap request not answered', { cause: err, details: err.message })
-      })
-      if (res.code !== '2.04') throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `bootstrap request refused with ${res.code}`)
-      await Promise.race([
-        done,
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `no Bootstrap-Finish within ${timeoutMs} ms`)), timeoutMs)
-          timeout.unref?.()
-        }),
-      ])
-    } catch (err) {
-      bs = undefined
-      await session.close()
       setState('idle')
       throw err
     } finally {
-      clearTimeout(timeout)
-      abortBootstrap = undefined
+      bootstrapping = undefined
     }
-    // Let the 2.04 to Bootstrap-Finish leave before close_notify.
-    await new Promise((r) => setTimeout(r, 20))
-    bs = undefined
-    await session.close()
     setState('bootstrapped')
     logger.info('bootstrapped')
     events.emit('bootstrapped')
@@ -351,19 +279,7 @@ export function createDevice(o: DeviceOptions): Device {
 
   // --- registration ----------------------------------------------------------------------------
 
-  const registrationPayload = (): string => {
-    const objects: RegisteredObject[] = []
-    const versions = OBJECT_VERSIONS[version]
-    for (const objectId of tree.objectIds()) {
-      if (objectId === 0) continue
-      const ver = versions[objectId]
-      if (ver) objects.push({ objectId, version: ver })
-      for (const instanceId of tree.instanceIds(objectId)) objects.push({ objectId, instanceId })
-    }
-    return version === '1.0'
-      ? formatRegistrationLinks({ objects })
-      : formatRegistrationLinks({ rootPath: '/', contentFormats: [ContentFormat.SENML_JSON], objects })
-  }
+  const registrationPayload = (): string => registrationLinks(tree, version)
 
   const closeDm = async (): Promise<void> => {
     clearTimeout(updateTimer)
@@ -389,7 +305,7 @@ export function createDevice(o: DeviceOptions): Device {
       throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `cannot reach the LwM2M server ${account.uri}`, { cause: err, details: (err as Error).message })
     }
     const lifetime = account.lifetime ?? o.lifetime ?? 300
-    const query = [`ep=${endpoint}`, `lt=${lifetime}`, `lwm2m=${version}`, `b=${account.binding ?? 'U'}`]
+    const query = registerQuery(endpoint, lifetime, version, account.binding)
     const links = registrationPayload()
     let code: string
     try {
@@ -511,7 +427,7 @@ export function createDevice(o: DeviceOptions): Device {
           logger.info({ reason, attempt: i + 1, err: (err as Error).message }, 'register again failed')
         }
       }
-      if (bootstrapAccount()) {
+      if (bootstrapAccount(tree)) {
         for (let i = 0; i < attempts && !stopped; i++) {
           await sleep(backoff(attempts + i))
           if (stopped) return
@@ -578,7 +494,7 @@ export function createDevice(o: DeviceOptions): Device {
             last = err
             logger.info({ attempt: i + 1, err: (err as Error).message }, 'start attempt failed')
             // A server that refuses or cannot be reached sends us back to bootstrap, when we can.
-            if (!bootstrapAccount()) break
+            if (!bootstrapAccount(tree)) break
             forceBootstrap = true
             if (i + 1 < attempts) await sleep(backoff(i))
           }
@@ -596,11 +512,8 @@ export function createDevice(o: DeviceOptions): Device {
       }
       clearInterval(driftTimer)
       clearTimeout(updateTimer)
-      abortBootstrap?.(new DeviceError('LWC_DEVICE_STOPPED', 'device stopped during bootstrap'))
+      bootstrapping?.abort(new DeviceError('LWC_DEVICE_STOPPED', 'device stopped during bootstrap'))
       await doDeregister(timers.stopTimeoutMs ?? 2000)
-      const b = bs
-      bs = undefined
-      await b?.close()
       state = 'stopped'
       events.emit('state', 'stopped')
     },
@@ -623,22 +536,4 @@ export function createDevice(o: DeviceOptions): Device {
     },
     on: (event, listener) => events.on(event, listener),
   }
-}
-
-function validate(o: DeviceOptions): void {
-  const fail = (msg: string): never => {
-    throw new DeviceError('LWC_DEVICE_OPTIONS', msg)
-  }
-  if (typeof o.endpoint !== 'string' || o.endpoint.length === 0 || o.endpoint.length > 255 || /[\s&?=/]/.test(o.endpoint)) {
-    fail(`endpoint name "${String(o.endpoint)}" is empty, too long or holds a character a URI query cannot carry`)
-  }
-  if (!o.bootstrap && !o.server) fail('a device needs a bootstrap or a server account')
-  for (const a of [o.bootstrap, o.server]) {
-    if (!a) continue
-    parseServerUri(a.uri)
-    if (typeof a.identity !== 'string' || a.identity.length === 0) fail('a server account needs a PSK identity')
-    if (!(a.key instanceof Uint8Array) || a.key.length === 0) fail('a server account needs a PSK')
-  }
-  if (o.lifetime !== undefined && (!Number.isInteger(o.lifetime) || o.lifetime < 1)) fail(`lifetime ${o.lifetime} is not a positive number of seconds`)
-  if (o.lwm2mVersion !== undefined && o.lwm2mVersion !== '1.0' && o.lwm2mVersion !== '1.1') fail(`LwM2M version ${String(o.lwm2mVersion)} is not 1.0 or 1.1`)
 }
