@@ -80,4 +80,60 @@ describe('e2e: bootstrap → register → device management → update → dereg
     expect(body.chain.healthy).toBe(true)
     expect(body.chain.lastSyncedBlock).toBeGreaterThan(0)
   })
+
+  it('discovers, creates, partially updates, writes attributes and deletes through the chain-backed server', async () => {
+    const added = await sys.addDevice('e2e-dm-2')
+    const device = sys.device(added)
+    await device.start()
+    const daemon = sys.server.daemon
+    const ep = 'e2e-dm-2'
+
+    const discover = await daemon.send(ep, { kind: 'discover', path: { objectId: 3303, instanceId: 0 } })
+    expect(discover.success).toBe(true)
+    expect(discover.links!.map((l) => l.target)).toContain('/3303/0/5700')
+
+    const created = await daemon.send(ep, {
+      kind: 'create',
+      path: { objectId: 3303 },
+      node: { kind: 'instance', id: 7, resources: new Map([[5700, { kind: 'resource', id: 5700, type: 'float', value: 19.5 }]]) },
+    })
+    expect(created).toMatchObject({ code: 'CREATED', location: '/3303/7' })
+
+    // Partial update (POST) of the Server instance: only the default pmin changes.
+    const inst = daemon.registrations.byEndpoint(ep)!.objectLinks.find((o) => o.objectId === 1 && o.instanceId !== undefined)!.instanceId!
+    const before = await daemon.send(ep, { kind: 'read', path: { objectId: 1, instanceId: inst } })
+    const partial = await daemon.send(ep, {
+      kind: 'write',
+      mode: 'update',
+      path: { objectId: 1, instanceId: inst },
+      node: { kind: 'instance', id: inst, resources: new Map([[2, { kind: 'resource', id: 2, type: 'integer', value: 5 }]]) },
+    })
+    expect(partial.code).toBe('CHANGED')
+    const after = await daemon.send(ep, { kind: 'read', path: { objectId: 1, instanceId: inst } })
+    const res = (n: unknown) => (n as { resources: Map<number, { value: unknown }> }).resources
+    expect(res(after.node).get(2)!.value).toBe(5)
+    expect(res(after.node).get(1)!.value).toBe(res(before.node).get(1)!.value)
+    const read = await daemon.send(ep, { kind: 'read', path: { objectId: 3303, instanceId: 7, resourceId: 5700 } })
+    expect(read.node).toMatchObject({ value: 19.5 })
+
+    const attrs = await daemon.send(ep, { kind: 'writeAttributes', path: { objectId: 3303, instanceId: 7, resourceId: 5700 }, attributes: { pmin: 1, pmax: 60 } })
+    expect(attrs.code).toBe('CHANGED')
+
+    const deleted = await daemon.send(ep, { kind: 'delete', path: { objectId: 3303, instanceId: 7 } })
+    expect(deleted.code).toBe('DELETED')
+    expect((await daemon.send(ep, { kind: 'read', path: { objectId: 3303, instanceId: 7 } })).code).toBe('NOT_FOUND')
+    await device.stop()
+  })
+
+  it('manages an LwM2M 1.0 device (TLV) the same way', async () => {
+    const added = await sys.addDevice('e2e-v10')
+    const device = sys.device(added, { lwm2mVersion: '1.0' })
+    await device.start()
+    const reg = sys.server.daemon.registrations.byEndpoint('e2e-v10')!
+    expect(reg.lwm2mVersion).toBe('1.0')
+    const read = await sys.server.daemon.send('e2e-v10', { kind: 'read', path: { objectId: 3303, instanceId: 0, resourceId: 5700 } })
+    expect(read).toMatchObject({ success: true, format: 11542, node: { value: 21.5 } })
+    await device.stop()
+    expect(sys.server.daemon.registrations.byEndpoint('e2e-v10')).toBeUndefined()
+  })
 })
