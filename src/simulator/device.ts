@@ -96,7 +96,6 @@ export interface DeviceEvents {
   registered: [{ location: string; serverUri: string }]
   deregistered: []
   request: [DeviceRequestEvent]
-  [event: string]: unknown[]
 }
 
 /** A running simulated device. */
@@ -114,7 +113,7 @@ export interface Device {
   readonly registrationLocation?: string
   /** Reads, or sets (notifying observers), the /3303/0/5700 sensor value. */
   temperature(value?: number): number
-  on<K extends keyof DeviceEvents & string>(event: K, listener: (...args: DeviceEvents[K]) => void): void
+  on<K extends keyof DeviceEvents>(event: K, listener: (...args: DeviceEvents[K]) => void): void
 }
 
 let sharedSilent: Logger | undefined

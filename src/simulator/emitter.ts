@@ -1,12 +1,15 @@
+/** Event names and the arguments their listeners get. */
+export type EventMap<E> = { [K in keyof E]: unknown[] }
+
 /** A small typed event emitter: one listener list per event name, created on first use. */
-export interface TypedEmitter<E extends Record<string, unknown[]>> {
+export interface TypedEmitter<E extends EventMap<E>> {
   on<K extends keyof E>(event: K, listener: (...args: E[K]) => void): void
   off<K extends keyof E>(event: K, listener: (...args: E[K]) => void): void
   emit<K extends keyof E>(event: K, ...args: E[K]): void
 }
 
 /** Creates an emitter; a throwing listener is reported to `onError` and does not stop the others. */
-export function createEmitter<E extends Record<string, unknown[]>>(onError?: (err: unknown) => void): TypedEmitter<E> {
+export function createEmitter<E extends EventMap<E>>(onError?: (err: unknown) => void): TypedEmitter<E> {
   // Lazily created so that an idle device without listeners costs one empty object.
   const listeners: { [K in keyof E]?: Array<(...args: E[K]) => void> } = {}
   return {
