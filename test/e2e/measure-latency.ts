@@ -25,10 +25,17 @@ async function freeUdpPort(): Promise<number> {
   return port
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+/** Median of a non-empty list. */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-async function main(): Promise<void> {
-  const runs = Number(process.argv[2] ?? 7)
+/** Milliseconds of each measured bootstrap+register, per store (the warm-up round excluded). */
+export interface LatencyResult {
+  chain: number[]
+  memory: number[]
+}
+
+/** Runs the side-by-side measurement on a fresh embedded chain; `runs` devices per store. */
+export async function measureBootstrapRegisterLatency(runs = 7): Promise<LatencyResult> {
   delete process.env.LWCHAIN_PRIVATE_KEY
   const dir = mkdtempSync(join(tmpdir(), 'lwchain-latency-'))
   const chain = await startEmbeddedChain({ port: await freePort(), dataDir: join(dir, 'chain') })
@@ -59,7 +66,7 @@ async function main(): Promise<void> {
       daemons.push(await runServeBootstrap({ ...common, port: ports[store][0] }))
       daemons.push(await runServeServer({ ...common, port: ports[store][1], httpPort: 0 }))
     }
-    const results: Record<string, number[]> = { chain: [], memory: [] }
+    const results: LatencyResult = { chain: [], memory: [] }
     for (let i = 0; i <= runs; i++) {
       for (const store of i % 2 === 0 ? stores : ([...stores].reverse() as typeof stores[number][])) {
         const added = devices[store][i]
@@ -76,13 +83,16 @@ async function main(): Promise<void> {
       }
     }
     await Promise.allSettled(daemons.map((d) => d.stop()))
-    for (const [store, times] of Object.entries(results)) {
-      console.log(`${store.padEnd(6)} median ${median(times).toFixed(1)} ms  (runs: ${times.map((t) => t.toFixed(1)).join(', ')})`)
-    }
+    return results
   } finally {
     await chain.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-await main()
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = await measureBootstrapRegisterLatency(Number(process.argv[2] ?? 7))
+  for (const [store, times] of Object.entries(results) as [string, number[]][]) {
+    console.log(`${store.padEnd(6)} median ${median(times).toFixed(1)} ms  (runs: ${times.map((t) => t.toFixed(1)).join(', ')})`)
+  }
+}
