@@ -24,7 +24,8 @@ describe('e2e: mobility between two server daemons', () => {
     const arrived = nextEvent<[Registration]>(second.daemon.events, 'registered')
     await runClientMove(sys.cmd, { endpoint: 'e2e-mover', serverUri: second.url })
 
-    expect((await left)[1]).toBe('moved')
+    // 'moved' when the trigger's answer is handled first; the device's own De-register may win the race.
+    expect(['moved', 'deregistered']).toContain((await left)[1])
     const [reg] = await arrived
     expect(reg).toMatchObject({ endpoint: 'e2e-mover', identity: added.server.identity })
     await eventually(() => device.state === 'registered')
