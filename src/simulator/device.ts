@@ -304,7 +304,7 @@ export function createDevice(o: DeviceOptions): Device {
       throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `cannot reach the LwM2M server ${account.uri}`, { cause: err, details: (err as Error).message })
     }
     const lifetime = account.lifetime ?? o.lifetime ?? 300
-    const query = registerQuery(endpoint, lifetime, version, account.binding)
+    const query = registerQuery(endpoint, lifetime, version)
     const links = registrationPayload()
     let code: string
     try {

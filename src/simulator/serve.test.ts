@@ -71,6 +71,12 @@ describe('device management interface', () => {
     expect(serveDm(context('1.1'), { kind: 'read', path: { objectId: 3, instanceId: 0 }, format: 110 }).code).toBe('CONTENT')
   })
 
+  it('refuses a write in a format its version does not speak', () => {
+    const node = { kind: 'resource', id: 14, type: 'string', value: 'x' } as const
+    expect(serveDm(context('1.0'), { kind: 'write', mode: 'replace', path: { objectId: 3, instanceId: 0, resourceId: 14 }, node, format: 110 }).code).toBe('UNSUPPORTED_CONTENT_FORMAT')
+    expect(serveDm(context('1.1'), { kind: 'write', mode: 'replace', path: { objectId: 3, instanceId: 0, resourceId: 14 }, node, format: 110 }).code).toBe('CHANGED')
+  })
+
   it('discovers a resource with its dimension', () => {
     const res = serveDm(context(), { kind: 'discover', path: { objectId: 3, instanceId: 0, resourceId: 11 } })
     expect(formatLinks(res.links!)).toBe('</3/0/11>;dim=1')

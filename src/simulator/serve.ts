@@ -60,6 +60,7 @@ export function contentResponse(ctx: ServeContext, path: LwM2mPath, format: numb
 export function serveDm(ctx: ServeContext, req: LwM2mRequest, acceptObserve?: () => CoapObserveRelation): DeviceResponse {
   const { tree } = ctx
   if ('path' in req && req.path.objectId === 0) return answer('4.01') // Security is for bootstrap only.
+  if (!speaks(ctx, req)) return answer('4.15', `content format ${(req as { format: number }).format} is not one LwM2M ${ctx.version} speaks`)
   switch (req.kind) {
     case 'read':
       if (pathLevel(req.path) === 'root') return answer('4.05')
@@ -112,6 +113,7 @@ export function serveDm(ctx: ServeContext, req: LwM2mRequest, acceptObserve?: ()
 /** Serves one Bootstrap-Interface request. Bootstrap-Finish is answered by the device itself. */
 export function serveBootstrap(ctx: ServeContext, req: LwM2mRequest): DeviceResponse {
   const { tree } = ctx
+  if (!speaks(ctx, req)) return answer('4.15', `content format ${(req as { format: number }).format} is not one LwM2M ${ctx.version} speaks`)
   switch (req.kind) {
     case 'bootstrapWrite': {
       const objectId = req.path.objectId as number
@@ -234,6 +236,12 @@ function exists(tree: ObjectTree, path: LwM2mPath): boolean {
   const model = tree.models.getResource(objectId, resourceId)
   if (model?.operations === 'E') return true
   return 'node' in tree.read({ objectId, instanceId, resourceId }, 'bootstrap')
+}
+
+/** Whether the payload of a write/create is in a format this device's LwM2M version speaks. */
+function speaks(ctx: ServeContext, req: LwM2mRequest): boolean {
+  const carriesPayload = req.kind === 'write' || req.kind === 'create' || req.kind === 'bootstrapWrite'
+  return !carriesPayload || req.format === undefined || isFormatSupported(ctx.version as LwM2mVersion, req.format)
 }
 
 function isBootstrapInstance(tree: ObjectTree, instanceId: number): boolean {
