@@ -110,6 +110,20 @@ describe('server daemon: registration interface over DTLS', () => {
     expect(s.daemon.stats().observations).toBe(0)
   })
 
+  it('addresses a device under the alternate root path it registered', async () => {
+    const d = await open()
+    const paths: string[] = []
+    d.coap.onRequest((req) => {
+      paths.push('/' + req.path.join('/'))
+      return { code: '2.05', contentFormat: 0, payload: 'Acme' }
+    })
+    expect((await d.register(['ep=dev1', 'lwm2m=1.1'], '</lwm2m>;rt="oma.lwm2m";ct=11542,</lwm2m/3/0>')).code).toBe('2.01')
+    expect(s.daemon.registrations.byEndpoint('dev1')!.rootPath).toBe('/lwm2m')
+    const read = await s.daemon.send('dev1', { kind: 'read', path: { objectId: 3, instanceId: 0, resourceId: 0 }, format: 0 })
+    expect(read.node).toMatchObject({ value: 'Acme' })
+    expect(paths).toEqual(['/lwm2m/3/0/0'])
+  })
+
   it('forgets the observations of a client that de-registers', async () => {
     const d = await open()
     const reg = await d.register(['ep=dev1', 'lwm2m=1.1'])
