@@ -142,6 +142,13 @@ export function createDevice(o: DeviceOptions): Device {
   const observations = createObservations({
     attributes,
     logger,
+    defaults: () => {
+      const srv = serverAccounts(tree)[0]?.serverInstance
+      if (srv === undefined) return {}
+      const pmin = tree.value(1, srv, 2)
+      const pmax = tree.value(1, srv, 3)
+      return { ...(typeof pmin === 'number' && { pmin }), ...(typeof pmax === 'number' && { pmax }) }
+    },
     content: {
       response: (path, format) => toCoapResponse(contentResponse(ctx, path, format, 'server'), path, models),
       numeric: (path) => {

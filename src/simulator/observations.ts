@@ -6,7 +6,7 @@
 import type { Logger } from '../logger.js'
 import { isPathWithin, formatPath, type LwM2mPath } from '../lwm2m/path.js'
 import type { CoapObserveRelation, CoapResponseInit } from '../transport/index.js'
-import type { AttributeStore } from './attributes-store.js'
+import type { AttributeStore, EffectiveAttributes } from './attributes-store.js'
 
 /** What an observation needs from the device: the current content and, for a resource, its number. */
 export interface ObservedContent {
@@ -40,8 +40,15 @@ export interface Observations {
 }
 
 /** Creates the observation table of one device. */
-export function createObservations(o: { content: ObservedContent; attributes: AttributeStore; logger: Logger }): Observations {
+export function createObservations(o: {
+  content: ObservedContent
+  attributes: AttributeStore
+  logger: Logger
+  /** The server's default pmin/pmax (/1/x/2, /1/x/3), under any written attribute. */
+  defaults?: () => EffectiveAttributes
+}): Observations {
   const list: Observation[] = []
+  const effective = (path: LwM2mPath): EffectiveAttributes => ({ ...o.defaults?.(), ...o.attributes.effective(path) })
 
   const send = (obs: Observation): void => {
     clearTimeout(obs.pending)
@@ -58,7 +65,7 @@ export function createObservations(o: { content: ObservedContent; attributes: At
   const armPmax = (obs: Observation): void => {
     clearTimeout(obs.pmaxTimer)
     obs.pmaxTimer = undefined
-    const { pmax, pmin } = o.attributes.effective(obs.path)
+    const { pmax, pmin } = effective(obs.path)
     if (pmax === undefined || pmax <= 0 || (pmin !== undefined && pmax < pmin)) return
     const wait = Math.max(0, obs.lastAt + pmax * 1000 - Date.now())
     obs.pmaxTimer = setTimeout(() => send(obs), wait)
@@ -67,7 +74,7 @@ export function createObservations(o: { content: ObservedContent; attributes: At
 
   /** Whether a numeric change passes gt/lt/st (any change passes when none is set). */
   const passes = (obs: Observation): boolean => {
-    const { gt, lt, st } = o.attributes.effective(obs.path)
+    const { gt, lt, st } = effective(obs.path)
     if (gt === undefined && lt === undefined && st === undefined) return true
     const now = o.content.numeric(obs.path)
     const before = obs.lastValue
@@ -96,7 +103,7 @@ export function createObservations(o: { content: ObservedContent; attributes: At
       for (const obs of [...list]) {
         if (!isPathWithin(path, obs.path) && !isPathWithin(obs.path, path)) continue
         if (obs.pending || !passes(obs)) continue
-        const { pmin } = o.attributes.effective(obs.path)
+        const { pmin } = effective(obs.path)
         const wait = pmin ? obs.lastAt + pmin * 1000 - Date.now() : 0
         if (wait <= 0) send(obs)
         else {

@@ -95,12 +95,12 @@ describe('device management', () => {
   })
 
   it('partially updates a Server instance with POST', async () => {
-    const node: ObjectInstanceNode = { kind: 'instance', id: 0, resources: new Map([[2, { kind: 'resource', id: 2, type: 'integer', value: 5 }]]) }
+    const node: ObjectInstanceNode = { kind: 'instance', id: 0, resources: new Map([[5, { kind: 'resource', id: 5, type: 'integer', value: 86400 }]]) }
     const res = await server.request('dm-11', { ...write('/1/0', node, ContentFormat.TLV), method: 'POST' })
     expect(res.code).toBe('2.04')
     const back = await server.request('dm-11', { method: 'GET', path: ['1', '0'] })
     const read = codecFor(ContentFormat.TLV).decode(back.payload, { objectId: 1, instanceId: 0 }, models) as ObjectInstanceNode
-    expect(resource(read, 2)).toBe(5)
+    expect(resource(read, 5)).toBe(86400)
     expect(resource(read, 7)).toBe('U')
   })
 
@@ -182,6 +182,15 @@ describe('device notifications and events', () => {
     expect(seen.slice(0, 2)).toEqual(['Cel', 'Cel'])
     await obs.cancel()
     await server.request('dm-11', { method: 'PUT', path: ['3303', '0', '5701'], query: ['pmax'] })
+  })
+
+  it('uses the server default pmax (/1/0/3) when no attribute is written', async () => {
+    expect((await server.request('dm-10', { method: 'PUT', path: ['1', '0', '3'], contentFormat: ContentFormat.TEXT, payload: '1' })).code).toBe('2.04')
+    const seen: string[] = []
+    const obs = await server.observe('dm-10', { method: 'GET', path: ['3', '0', '0'], observe: 0, accept: ContentFormat.TEXT }, (r) => seen.push(dec.decode(r.payload)))
+    await until(() => seen.length >= 1)
+    expect(seen[0]).toBe('lwchain')
+    await obs.cancel()
   })
 
   it('observes an instance in SenML JSON and notifies when one of its resources changes', async () => {
