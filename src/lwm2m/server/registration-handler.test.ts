@@ -111,6 +111,16 @@ describe('registration handler', () => {
     expect(store.size).toBe(0)
   })
 
+  it('ends the registration when an update comes after the record was removed', () => {
+    const { post, store, security, events } = given()
+    post(['rd'], ['ep=dev1'], '</3/0>')
+    // Removed without the daemon acting on the change (e.g. no subscriber): the update still checks.
+    security.remove('dev1')
+    expect(post(['rd', 'id1'], [])?.code).toBe('4.04')
+    expect(store.size).toBe(0)
+    expect(events.at(-1)?.[2]).toBe('revoked')
+  })
+
   it('leaves other paths to the caller', () => {
     const { post } = given()
     expect(post(['bs'], ['ep=dev1'])).toBeUndefined()

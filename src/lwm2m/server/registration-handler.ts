@@ -138,6 +138,13 @@ export function createRegistrationHandler(o: RegistrationHandlerOptions): Regist
 
   const update = (reg: Registration, req: RegistrationRequest, ctx: { peer: PeerAddress; identity?: string }): RegistrationResponse => {
     const params = parseRegistrationParams(req.query)
+    // The double check again: a record removed or re-keyed on chain since Register ends the registration.
+    const refusal = identityRefusal(reg.endpoint, ctx.identity)
+    if (refusal) {
+      remove(reg.id, 'revoked')
+      log.warn({ endpoint: reg.endpoint, identity: ctx.identity }, `update refused: ${refusal}`)
+      return { code: '4.04' }
+    }
     if (refused.delete(reg.endpoint)) {
       remove(reg.id, 'moved')
       log.child({ endpoint: reg.endpoint }).info('update refused (4.04) so that the client bootstraps again')
