@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createDevice, type Device } from '../../src/simulator/device.js'
-import { FAST, givenServer, models, psk } from './fakes.js'
+import { FAST, givenBootstrapServer, givenServer, models, psk, standardScript } from './fakes.js'
 
 const N = Number(process.argv[2] === 'server' ? process.argv[3] : process.argv[2] ?? 100)
 const ids = Array.from({ length: N }, (_, i) => `mem-${i}`)
@@ -15,6 +15,7 @@ const ids = Array.from({ length: N }, (_, i) => `mem-${i}`)
 if (process.argv[2] === 'server') {
   const server = await givenServer(ids.map(psk))
   process.send?.({ uri: server.uri })
+  process.on('disconnect', () => process.exit(0)) // the parent died: do not linger
   process.on('message', async () => {
     process.send?.({ registered: server.registrations.size })
     await server.stop()
@@ -55,6 +56,21 @@ if (process.argv[2] === 'server') {
     perDeviceKiB: { heapUsed: per('heapUsed'), external: per('external'), arrayBuffers: per('arrayBuffers'), rss: per('rss') },
   }))
   await Promise.all(devices.map((d) => d.stop()))
+  // Latency of one device's whole bootstrap + register (both DTLS handshakes), sequentially.
+  const server = await givenServer([psk('lat-srv')])
+  const bs = await givenBootstrapServer([psk('lat-bs')], standardScript({ uri: server.uri, psk: psk('lat-srv') }))
+  const times: number[] = []
+  for (let i = 0; i < 20; i++) {
+    const d = createDevice({ endpoint: `lat-${i}`, bootstrap: { uri: bs.uri, ...psk('lat-bs') }, models, timers: FAST })
+    const t = performance.now()
+    await d.start()
+    times.push(performance.now() - t)
+    await d.stop()
+  }
+  times.sort((a, b) => a - b)
+  console.log(JSON.stringify({ bootstrapPlusRegisterMs: { median: times[10].toFixed(1), min: times[0].toFixed(1), max: times[19].toFixed(1) } }))
+  await bs.stop()
+  await server.stop()
   child.send('stop')
   const final = await new Promise<{ registered: number }>((resolve) => child.once('message', resolve))
   console.log(JSON.stringify({ registeredAfterStop: final.registered }))
