@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import type { ViewLag } from '../chain/view/types.js'
+import { LwchainError } from '../errors/base.js'
 import type { Logger } from '../logger.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import type { LwM2mNode } from '../lwm2m/node.js'
@@ -124,6 +125,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   const events = new EventEmitter<ServerDaemonEvents>()
   const counters = { revoked: 0, moved: 0 }
   let stopping = false
+  let started = false
   let sweeper: ExpirySweeper | undefined
   let unsubscribe: (() => void) | undefined
   let http: FastifyInstance | undefined
@@ -257,6 +259,8 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       return http
     },
     async start() {
+      if (started || stopping) throw new LwchainError('the server daemon was already started', { code: 'LWC_DAEMON_STARTED' })
+      started = true
       const address = await coap.start()
       unsubscribe = security.subscribe(onSecurityChange)
       sweeper = startExpirySweeper({
@@ -276,6 +280,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     async stop() {
       if (stopping) return
       stopping = true
+      if (!started) return
       unsubscribe?.()
       sweeper?.stop()
       for (const reg of registrations.all()) forgetObservations(reg.endpoint)

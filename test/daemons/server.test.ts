@@ -252,3 +252,20 @@ describe('server daemon: HTTP extension point', () => {
     }
   })
 })
+
+describe('server daemon: lifecycle', () => {
+  it('stops cleanly when never started, and refuses a second start', async () => {
+    const { createServerDaemon } = await import('../../src/daemons/server.js')
+    const { createInMemorySecurityStore } = await import('../../src/lwm2m/security-store.js')
+    const { silentLogger } = await import('../../src/logger.js')
+    const idle = createServerDaemon({ security: createInMemorySecurityStore(), logger: silentLogger(), config: { port: 0 } })
+    await idle.stop()
+    const daemon = createServerDaemon({ security: createInMemorySecurityStore(), logger: silentLogger(), config: { port: 0 } })
+    await daemon.start()
+    try {
+      await expect(daemon.start()).rejects.toMatchObject({ code: 'LWC_DAEMON_STARTED' })
+    } finally {
+      await daemon.stop()
+    }
+  })
+})
