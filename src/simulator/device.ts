@@ -79,6 +79,7 @@ export interface DeviceOptions {
   temperature?: number
 }
 
+/** Where a device is in its lifecycle ('failed': retries exhausted; start() may try again). */
 export type DeviceState = 'idle' | 'bootstrapping' | 'bootstrapped' | 'registering' | 'registered' | 'failed' | 'stopped'
 
 /** One request a server sent, as the 'request' event reports it. */
@@ -476,7 +477,7 @@ export function createDevice(o: DeviceOptions): Device {
       const v = tree.value(3303, 0, 5700)
       if (typeof v === 'number') setTemperature(tree, 0, Math.round((v + (Math.random() - 0.5)) * 10) / 10)
     }
-    // Started lazily in start() so that an unstarted device holds no timer.
+    // Started at the first registration, so that an unstarted device holds no timer.
     const startDrift = (): void => {
       driftTimer ??= setInterval(drift, ms)
       driftTimer.unref?.()
