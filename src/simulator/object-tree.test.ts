@@ -40,6 +40,12 @@ describe('object tree', () => {
     expect(t.value(3, 0, 14)).toBe('+01:00')
   })
 
+  it('answers 4.04 to a DM write of a resource the model does not define', () => {
+    const t = tree()
+    expect(t.write({ objectId: 3, instanceId: 0, resourceId: 999 }, r(999, 'opaque', new Uint8Array([1]))[1], 'replace')).toBe('4.04')
+    expect(t.write({ objectId: 3, instanceId: 0 }, inst(0, r(999, 'opaque', new Uint8Array([1]))), 'update')).toBe('4.04')
+  })
+
   it('replace removes the writable resources the payload leaves out; update keeps them', () => {
     const t = tree()
     t.write({ objectId: 1, instanceId: 0 }, inst(0, r(0, 'integer', 1), r(1, 'unsigned', 60), r(2, 'integer', 5), r(7, 'string', 'U')), 'bootstrap')

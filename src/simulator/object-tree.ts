@@ -101,7 +101,11 @@ export function createObjectTree(models: ModelRegistry): ObjectTree {
     mode: 'replace' | 'update' | 'bootstrap',
   ): CoapCode => {
     const list = [...resources]
-    if (mode !== 'bootstrap' && list.some((r) => !writable(objectId, r.id))) return '4.05'
+    if (mode !== 'bootstrap') {
+      // A resource the object's model does not define does not exist on this device.
+      if (models.getObject(objectId) && list.some((r) => !models.getResource(objectId, r.id))) return '4.04'
+      if (list.some((r) => !writable(objectId, r.id))) return '4.05'
+    }
     for (const r of list) {
       const old = instance.get(r.id)
       if (mode === 'update' && old?.kind === 'multipleResource' && r.kind === 'multipleResource') {
@@ -187,6 +191,7 @@ export function createObjectTree(models: ModelRegistry): ObjectTree {
         return code
       }
       const instance = exists ?? ensureInstance(objectId, instanceId as number)
+      if (mode !== 'bootstrap' && models.getObject(objectId) && !models.getResource(objectId, resourceId as number)) return '4.04'
       if (mode !== 'bootstrap' && !writable(objectId, resourceId as number)) return '4.05'
       if (level === 'resource') {
         if ((node.kind !== 'resource' && node.kind !== 'multipleResource') || node.id !== resourceId) return '4.00'
