@@ -2,127 +2,82 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
-/// @title AnomalyStore — append-only log of critical events reported about LwM2M endpoints.
-/// @notice Storage keeps, per anomaly, the endpoint hash, the hash of its data, the times and the
-/// poster; the endpoint name and the data themselves are in the AnomalyPosted event. Ids start at
-/// 1 and are dense, so the id list needs no storage; block time is monotonic in id, which makes
-/// time-range queries a binary search.
+/// @title AnomalyStore — Merkle-anchored batches of critical events reported about LwM2M endpoints.
+/// @notice A poster collects anomalies off chain and anchors them in batches: one transaction per
+/// batch stores the Merkle root (OpenZeppelin StandardMerkleTree convention) and the record count,
+/// and announces the records themselves in the BatchAnchored event, so that an indexer rebuilds
+/// every record from logs and anyone can prove a record's inclusion against the stored root.
+/// Leaf values: (string id, string endpoint, uint8 level, uint64 collectedAt, bytes32 dataHash),
+/// with dataHash = keccak256(data). The records are
+/// `abi.encode((string id, string endpoint, uint8 level, uint64 collectedAt, bytes data)[])`.
+/// The contract does not decode them (that would cost more than the batch itself); an indexer
+/// checks that they rebuild the root and ignores a batch whose records do not.
 contract AnomalyStore is AccessControl {
     bytes32 public constant POSTER_ROLE = keccak256("POSTER_ROLE");
-    uint256 public constant MAX_ENDPOINT_LENGTH = 255;
+    uint256 public constant MAX_BATCH = 10_000;
 
-    struct Anomaly {
-        bytes32 endpointHash;
-        bytes32 dataHash;
-        uint64 collectedAt;
-        uint64 blockTime;
-        uint8 level;
+    /// @dev Two slots: the root, and poster + count + block time packed in one.
+    struct Batch {
+        bytes32 root;
         address poster;
+        uint32 count;
+        uint64 blockTime;
     }
 
-    event AnomalyPosted(
-        uint256 indexed id,
-        bytes32 indexed endpointHash,
-        uint8 level,
-        uint64 collectedAt,
-        bytes32 dataHash,
-        address poster,
-        string endpoint,
-        bytes data
+    event BatchAnchored(
+        uint256 indexed batchId, bytes32 root, uint32 count, uint64 blockTime, address indexed poster, bytes records
     );
 
-    error AnomalyNotFound(uint256 id);
+    error BatchNotFound(uint256 batchId);
     error InvalidAnomaly(string reason);
 
-    /// @dev Index 0 holds anomaly id 1.
-    Anomaly[] private _anomalies;
-    mapping(bytes32 => uint256[]) private _byEndpoint;
-
-    // Batch anchoring goes here (later issue): `anchorBatch(bytes32 merkleRoot, uint256 count, ...)`
-    // records a Merkle root over many anomalies kept off chain, with its own event and id space,
-    // so that high-rate reporters pay one transaction per batch; proofs are checked off chain with
-    // @openzeppelin/merkle-tree (or on chain with MerkleProof.verify in a view).
+    /// @dev Index 0 holds batch id 1.
+    Batch[] private _batches;
 
     constructor() {
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
         _grantRole(POSTER_ROLE, msg.sender);
     }
 
-    /// @notice Appends an anomaly and returns its id (ids start at 1).
-    function postAnomaly(string calldata endpoint, uint8 level, uint64 collectedAt, bytes calldata data)
+    /// @notice Anchors a batch of `count` records under Merkle root `root`; returns its id (from 1).
+    function anchorBatch(bytes32 root, uint32 count, bytes calldata records)
         external
         onlyRole(POSTER_ROLE)
-        returns (uint256 id)
+        returns (uint256 batchId)
     {
-        _validate(endpoint, data);
-        bytes32 eh = keccak256(bytes(endpoint));
-        id = _append(eh, keccak256(data), level, collectedAt);
-        emit AnomalyPosted(id, eh, level, collectedAt, _anomalies[id - 1].dataHash, msg.sender, endpoint, data);
+        if (root == bytes32(0)) revert InvalidAnomaly("empty root");
+        if (count == 0) revert InvalidAnomaly("empty batch");
+        if (count > MAX_BATCH) revert InvalidAnomaly("batch larger than 10000 records");
+        if (records.length == 0) revert InvalidAnomaly("no records");
+        _batches.push(Batch(root, msg.sender, count, uint64(block.timestamp)));
+        batchId = _batches.length;
+        emit BatchAnchored(batchId, root, count, uint64(block.timestamp), msg.sender, records);
     }
 
-    /// @notice One anomaly; reverts AnomalyNotFound.
-    function getAnomaly(uint256 id) external view returns (Anomaly memory) {
-        if (id == 0 || id > _anomalies.length) revert AnomalyNotFound(id);
-        return _anomalies[id - 1];
+    /// @notice A batch's root, count, poster and block time; reverts BatchNotFound.
+    function getBatch(uint256 batchId) external view returns (Batch memory) {
+        return _batch(batchId);
     }
 
-    /// @notice Number of anomalies (= the highest id).
-    function anomalyCount() external view returns (uint256) {
-        return _anomalies.length;
+    /// @notice The Merkle root of batch `batchId`; reverts BatchNotFound.
+    function batchRoot(uint256 batchId) external view returns (bytes32) {
+        return _batch(batchId).root;
     }
 
-    /// @notice Ids in posting order, `limit` at most, skipping the first `offset`.
-    function listAnomalies(uint256 offset, uint256 limit) external view returns (uint256[] memory ids) {
-        uint256 n = _anomalies.length;
-        if (offset >= n) return new uint256[](0);
-        if (limit > n - offset) limit = n - offset;
-        ids = new uint256[](limit);
-        for (uint256 i = 0; i < limit; ++i) ids[i] = offset + i + 1;
+    /// @notice Number of batches (= the highest batch id).
+    function batchCount() external view returns (uint256) {
+        return _batches.length;
     }
 
-    /// @notice Ids of one endpoint's anomalies in posting order, paginated.
-    function listByEndpoint(bytes32 endpointHash, uint256 offset, uint256 limit)
-        external
-        view
-        returns (uint256[] memory ids)
-    {
-        uint256[] storage all = _byEndpoint[endpointHash];
-        uint256 n = all.length;
-        if (offset >= n) return new uint256[](0);
-        if (limit > n - offset) limit = n - offset;
-        ids = new uint256[](limit);
-        for (uint256 i = 0; i < limit; ++i) ids[i] = all[offset + i];
+    /// @notice Whether `leaf` (double-hashed, StandardMerkleTree style) is in batch `batchId`.
+    function verifyRecord(uint256 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+        return MerkleProof.verifyCalldata(proof, _batch(batchId).root, leaf);
     }
 
-    /// @notice Number of anomalies of one endpoint.
-    function countByEndpoint(bytes32 endpointHash) external view returns (uint256) {
-        return _byEndpoint[endpointHash].length;
-    }
-
-    /// @notice Smallest id whose block time is >= `blockTime`, or anomalyCount() + 1 if none.
-    /// Ids posted in [from, to] are [firstIdAtOrAfter(from), firstIdAtOrAfter(to + 1)).
-    function firstIdAtOrAfter(uint64 blockTime) external view returns (uint256) {
-        uint256 lo = 0;
-        uint256 hi = _anomalies.length;
-        while (lo < hi) {
-            uint256 mid = (lo + hi) / 2;
-            if (_anomalies[mid].blockTime < blockTime) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo + 1;
-    }
-
-    function _append(bytes32 eh, bytes32 dh, uint8 level, uint64 collectedAt) private returns (uint256 id) {
-        _anomalies.push(Anomaly(eh, dh, collectedAt, uint64(block.timestamp), level, msg.sender));
-        id = _anomalies.length;
-        _byEndpoint[eh].push(id);
-    }
-
-    function _validate(string calldata endpoint, bytes calldata data) private pure {
-        uint256 len = bytes(endpoint).length;
-        if (len == 0) revert InvalidAnomaly("empty endpoint");
-        if (len > MAX_ENDPOINT_LENGTH) revert InvalidAnomaly("endpoint longer than 255 bytes");
-        if (data.length == 0) revert InvalidAnomaly("empty data");
+    function _batch(uint256 batchId) private view returns (Batch storage) {
+        if (batchId == 0 || batchId > _batches.length) revert BatchNotFound(batchId);
+        return _batches[batchId - 1];
     }
 }

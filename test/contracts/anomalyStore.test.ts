@@ -1,8 +1,9 @@
-import { createTestClient, http, keccak256, parseEventLogs, toBytes, toHex } from 'viem'
-import { foundry } from 'viem/chains'
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { keccak256, parseEventLogs, toBytes, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anomalyStoreAbi } from '../../src/chain/generated/contracts.js'
-import { endpointHash } from '../../src/chain/hashes.js'
+import { buildBatch, decodeRecords } from '../../src/anomalies/merkle.js'
+import { LEAF_TYPES, leafHashOf, leafValuesOf, type AnomalyRecord } from '../../src/anomalies/record.js'
 import { givenDeployedStores, mined, revertOf, type ContractFixture } from './fixtures.js'
 
 let f: ContractFixture
@@ -15,118 +16,87 @@ afterAll(async () => {
 
 const POSTER_ROLE = keccak256(toBytes('POSTER_ROLE'))
 const store = () => ({ address: f.contracts.anomalyStore, abi: anomalyStoreAbi }) as const
-const post = (endpoint: string, level: number, collectedAt: bigint, data: string) =>
-  mined(f, f.deployer.writeContract({ ...store(), functionName: 'postAnomaly', args: [endpoint, level, collectedAt, toHex(data)] }))
 const read = (functionName: string, args?: readonly unknown[]) =>
   f.publicClient.readContract({ ...store(), functionName, args } as never) as Promise<any>
+const anchor = (root: Hex, count: number, records: Hex) =>
+  mined(f, f.deployer.writeContract({ ...store(), functionName: 'anchorBatch', args: [root, count, records] }))
+
+const records = (n: number, tag: string): AnomalyRecord[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `${tag}-${i}`,
+    endpoint: `urn:imei:35${String(i % 7).padStart(13, '0')}`,
+    level: 1 + (i % 3),
+    data: { temperature: 40 + i / 10, unit: 'Cel' },
+    collectedAt: 1_700_000_000 + i,
+  }))
 
 describe('AnomalyStore', () => {
-  it('posts anomalies with ids from 1 and announces endpoint and data in AnomalyPosted', async () => {
-    const data = JSON.stringify({ temperature: 91.5 })
-    const receipt = await post('urn:imei:350000000000001', 3, 1_700_000_000n, data)
-    const [log] = parseEventLogs({ abi: anomalyStoreAbi, logs: receipt.logs, eventName: 'AnomalyPosted' })
-    expect(log.args).toEqual({
-      id: 1n,
-      endpointHash: endpointHash('urn:imei:350000000000001'),
-      level: 3,
-      collectedAt: 1_700_000_000n,
-      dataHash: keccak256(toHex(data)),
-      poster: f.deployer.account.address,
-      endpoint: 'urn:imei:350000000000001',
-      data: toHex(data),
-    })
+  it('anchors a batch: stores root, count, poster and time, and announces the records in BatchAnchored', async () => {
+    const batch = buildBatch(records(5, 'a'))
+    const receipt = await anchor(batch.root, 5, batch.encoded)
+    const [log] = parseEventLogs({ abi: anomalyStoreAbi, logs: receipt.logs, eventName: 'BatchAnchored' })
     const block = await f.publicClient.getBlock({ blockNumber: receipt.blockNumber })
-    expect(await read('getAnomaly', [1n])).toEqual({
-      endpointHash: endpointHash('urn:imei:350000000000001'),
-      dataHash: keccak256(toHex(data)),
-      collectedAt: 1_700_000_000n,
+    expect(log.args).toEqual({
+      batchId: 1n,
+      root: batch.root,
+      count: 5,
       blockTime: block.timestamp,
-      level: 3,
       poster: f.deployer.account.address,
+      records: batch.encoded,
     })
-    const second = await post('urn:imei:350000000000002', 1, 1_700_000_001n, '{}')
-    expect(parseEventLogs({ abi: anomalyStoreAbi, logs: second.logs, eventName: 'AnomalyPosted' })[0].args.id).toBe(2n)
-    expect(await read('anomalyCount')).toBe(2n)
+    expect(decodeRecords(log.args.records)).toEqual(batch.records)
+    expect(await read('getBatch', [1n])).toEqual({ root: batch.root, poster: f.deployer.account.address, count: 5, blockTime: block.timestamp })
+    expect(await read('batchRoot', [1n])).toBe(batch.root)
+    expect(await read('batchCount')).toBe(1n)
   })
 
-  it('refuses a post from an account without the poster role', async () => {
-    const err = await revertOf(
-      f.stranger.writeContract({ ...store(), functionName: 'postAnomaly', args: ['ep', 1, 0n, toHex('{}')] }),
-    )
+  it('builds the same root and proofs as OpenZeppelin StandardMerkleTree', () => {
+    for (const n of [1, 2, 3, 8, 33]) {
+      const rs = records(n, `oz${n}`)
+      const mine = buildBatch(rs)
+      const oz = StandardMerkleTree.of(rs.map(leafValuesOf), [...LEAF_TYPES])
+      expect(mine.root).toBe(oz.root)
+      rs.forEach((r, i) => {
+        expect(mine.tree.proof(i)).toEqual(oz.getProof(i))
+        expect(leafHashOf(r)).toBe(oz.leafHash(leafValuesOf(r)))
+      })
+    }
+  })
+
+  it('verifies every record of a batch on chain and refuses an altered one', async () => {
+    const rs = records(33, 'v')
+    const batch = buildBatch(rs)
+    const receipt = await anchor(batch.root, rs.length, batch.encoded)
+    const [log] = parseEventLogs({ abi: anomalyStoreAbi, logs: receipt.logs, eventName: 'BatchAnchored' })
+    const id = log.args.batchId
+    for (let i = 0; i < rs.length; i++) {
+      expect(await read('verifyRecord', [id, leafHashOf(rs[i]), batch.tree.proof(i)])).toBe(true)
+    }
+    const proof = batch.tree.proof(4)
+    for (const altered of [{ ...rs[4], level: 3 - (rs[4].level % 3) }, { ...rs[4], data: { temperature: 1 } }, { ...rs[4], collectedAt: rs[4].collectedAt + 1 }]) {
+      expect(await read('verifyRecord', [id, leafHashOf(altered), proof])).toBe(false)
+    }
+    // the right proof in the wrong batch
+    expect(await read('verifyRecord', [1n, leafHashOf(rs[4]), proof])).toBe(false)
+  })
+
+  it('refuses a batch from an account without the poster role', async () => {
+    const batch = buildBatch(records(1, 's'))
+    const err = await revertOf(f.stranger.writeContract({ ...store(), functionName: 'anchorBatch', args: [batch.root, 1, batch.encoded] }))
     expect(err).toEqual({ errorName: 'AccessControlUnauthorizedAccount', args: [f.stranger.account.address, POSTER_ROLE] })
   })
 
-  it('rejects malformed anomalies and unknown ids', async () => {
-    expect(await revertOf(post('', 1, 0n, '{}'))).toEqual({ errorName: 'InvalidAnomaly', args: ['empty endpoint'] })
-    expect(await revertOf(post('e'.repeat(256), 1, 0n, '{}'))).toEqual({
-      errorName: 'InvalidAnomaly',
-      args: ['endpoint longer than 255 bytes'],
-    })
-    expect(await revertOf(post('ep', 1, 0n, ''))).toEqual({ errorName: 'InvalidAnomaly', args: ['empty data'] })
-    const count = await read('anomalyCount')
+  it('rejects malformed batches and unknown batch ids', async () => {
+    const batch = buildBatch(records(1, 'm'))
+    const zero = `0x${'00'.repeat(32)}` as Hex
+    expect(await revertOf(anchor(zero, 1, batch.encoded))).toEqual({ errorName: 'InvalidAnomaly', args: ['empty root'] })
+    expect(await revertOf(anchor(batch.root, 0, batch.encoded))).toEqual({ errorName: 'InvalidAnomaly', args: ['empty batch'] })
+    expect(await revertOf(anchor(batch.root, 10_001, batch.encoded))).toEqual({ errorName: 'InvalidAnomaly', args: ['batch larger than 10000 records'] })
+    expect(await revertOf(anchor(batch.root, 1, '0x'))).toEqual({ errorName: 'InvalidAnomaly', args: ['no records'] })
+    const count: bigint = await read('batchCount')
     for (const id of [0n, count + 1n]) {
-      expect(await revertOf(read('getAnomaly', [id]))).toEqual({ errorName: 'AnomalyNotFound', args: [id] })
+      expect(await revertOf(read('batchRoot', [id]))).toEqual({ errorName: 'BatchNotFound', args: [id] })
+      expect(await revertOf(read('verifyRecord', [id, batch.root, []]))).toEqual({ errorName: 'BatchNotFound', args: [id] })
     }
-  })
-
-  it('lists anomalies overall and per endpoint, page by page', async () => {
-    for (let i = 0; i < 5; i++) await post(i % 2 ? 'odd' : 'even', 2, BigInt(i), `{"i":${i}}`)
-    const count = await read('anomalyCount')
-    const all = await read('listAnomalies', [0n, 1000n])
-    expect(all).toEqual(Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1)))
-    expect(await read('listAnomalies', [1n, 2n])).toEqual([2n, 3n])
-    expect(await read('listAnomalies', [count, 2n])).toEqual([])
-    expect(await read('countByEndpoint', [endpointHash('even')])).toBe(3n)
-    expect(await read('countByEndpoint', [endpointHash('nobody')])).toBe(0n)
-    const even = await read('listByEndpoint', [endpointHash('even'), 0n, 1000n])
-    expect(even).toHaveLength(3)
-    expect(await read('listByEndpoint', [endpointHash('even'), 1n, 1n])).toEqual([even[1]])
-    expect(await read('listByEndpoint', [endpointHash('even'), 3n, 1n])).toEqual([])
-    for (const id of even) expect((await read('getAnomaly', [id])).endpointHash).toBe(endpointHash('even'))
-  })
-
-  it('finds the ids in a block-time range by binary search', async () => {
-    const test = createTestClient({ mode: 'anvil', chain: foundry, transport: http(f.anvil.rpcUrl) })
-    const latest = await f.publicClient.getBlock()
-    const t0 = latest.timestamp + 1000n
-    const ids: bigint[] = []
-    const postAt = async (t: bigint) => {
-      await test.setNextBlockTimestamp({ timestamp: t })
-      const r = await post('timed', 1, t0, '{}')
-      ids.push(parseEventLogs({ abi: anomalyStoreAbi, logs: r.logs, eventName: 'AnomalyPosted' })[0].args.id)
-    }
-    await postAt(t0)
-    await postAt(t0 + 10n)
-    // two anomalies in one block share a block time; a range must hold both
-    await test.setAutomine(false)
-    await test.setNextBlockTimestamp({ timestamp: t0 + 20n })
-    const pending = [
-      await f.deployer.writeContract({ ...store(), functionName: 'postAnomaly', args: ['timed', 1, t0, toHex('{}')] }),
-      await f.deployer.writeContract({ ...store(), functionName: 'postAnomaly', args: ['timed', 1, t0, toHex('{}')] }),
-    ]
-    await test.mine({ blocks: 1 })
-    await test.setAutomine(true)
-    for (const hash of pending) {
-      const r = await f.publicClient.waitForTransactionReceipt({ hash })
-      ids.push(parseEventLogs({ abi: anomalyStoreAbi, logs: r.logs, eventName: 'AnomalyPosted' })[0].args.id)
-    }
-    await postAt(t0 + 30n)
-    const times = await Promise.all(ids.map(async (id) => (await read('getAnomaly', [id])).blockTime as bigint))
-    const inRange = async (from: bigint, to: bigint) => {
-      const first: bigint = await read('firstIdAtOrAfter', [from])
-      const end: bigint = await read('firstIdAtOrAfter', [to + 1n])
-      const out: bigint[] = []
-      for (let id = first; id < end; id++) out.push(id)
-      return out
-    }
-    expect(await inRange(times[0], times[0])).toEqual([ids[0]])
-    expect(times[2]).toBe(times[3])
-    expect(await inRange(t0 + 1n, t0 + 20n)).toEqual([ids[1], ids[2], ids[3]])
-    expect(await inRange(t0 + 20n, t0 + 20n)).toEqual([ids[2], ids[3]])
-    expect(await inRange(t0 + 11n, t0 + 19n)).toEqual([])
-    expect(await inRange(times[0], times[4])).toEqual(ids)
-    expect(await inRange(times[4] + 1n, times[4] + 100n)).toEqual([])
-    expect(await read('firstIdAtOrAfter', [0n])).toBe(1n)
-    expect(await read('firstIdAtOrAfter', [2n ** 64n - 1n])).toBe((await read('anomalyCount')) + 1n)
   })
 })

@@ -1,55 +1,30 @@
-import { listAnomalies } from '../../chain/anomalies/listAnomalies.js'
+import type { ListPage } from '../../anomalies/anomalyIndex.js'
+import { loadAnomalyIndex } from '../../anomalies/loadAnomalyIndex.js'
 import { validateText } from '../../chain/records/validate.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 import { parseIsoSeconds } from './post.js'
 
-/** An anomaly as `anomaly list` prints it. */
-export interface AnomalyListItem {
-  id: string
-  endpoint: string
-  level: number
-  timestamp: string
-  /** Parsed JSON when the data is JSON, else the UTF-8 text. */
-  data: unknown
-  dataHash: string
-  poster: string
-  txHash: string
+export type { AnomalyItem as AnomalyListItem } from '../../anomalies/anomalyIndex.js'
+
+/** Filters of `anomaly list`: times ISO 8601 (inclusive), a page size and the previous page's `next`. */
+export interface AnomalyListFilter {
+  endpoint?: string
+  from?: string
+  to?: string
+  limit?: string | number
+  cursor?: string
 }
 
-/** Lists anomalies, optionally for one endpoint and a [from, to] window on their timestamps. */
-export async function runAnomalyList(
-  o: ChainCommandOptions,
-  filter: { endpoint?: string; from?: string; to?: string } = {},
-): Promise<AnomalyListItem[]> {
+/** Lists anchored anomalies from the chain's BatchAnchored events, a page at a time ({items, next}). */
+export async function runAnomalyList(o: ChainCommandOptions, filter: AnomalyListFilter = {}): Promise<ListPage> {
   if (filter.endpoint !== undefined) validateText(filter.endpoint, 'endpoint name')
-  const from = filter.from ? parseIsoSeconds(filter.from, '--from') : undefined
-  const to = filter.to ? parseIsoSeconds(filter.to, '--to') : undefined
+  if (filter.from) parseIsoSeconds(filter.from, '--from')
+  if (filter.to) parseIsoSeconds(filter.to, '--to')
   const { deployment, conn } = await openChain(o, { signer: false, deployment: true })
-  const items = await listAnomalies(conn.publicClient, {
+  const index = await loadAnomalyIndex(conn.publicClient, {
     anomalyStore: deployment.contracts.anomalyStore,
     deployBlock: BigInt(deployment.deployBlock),
-    endpoint: filter.endpoint,
-    from,
-    to,
     rpcUrl: conn.rpcUrl,
   })
-  return items.map((a) => {
-    const text = new TextDecoder().decode(a.data)
-    let data: unknown = text
-    try {
-      data = JSON.parse(text)
-    } catch {
-      // not JSON: keep the text
-    }
-    return {
-      id: a.id.toString(),
-      endpoint: a.endpoint,
-      level: a.level,
-      timestamp: new Date(Number(a.collectedAt) * 1000).toISOString(),
-      data,
-      dataHash: a.dataHash,
-      poster: a.poster,
-      txHash: a.txHash,
-    }
-  })
+  return index.list({ endpoint: filter.endpoint, from: filter.from, to: filter.to, limit: filter.limit, cursor: filter.cursor })
 }

@@ -1,6 +1,9 @@
-import type { Hash } from 'viem'
-import { postAnomaly } from '../../chain/anomalies/postAnomaly.js'
-import { InvalidInputError, validateText } from '../../chain/records/validate.js'
+import type { Hash, Hex } from 'viem'
+import { anchorBatch } from '../../chain/anomalies/anchorBatch.js'
+import { buildBatch } from '../../anomalies/merkle.js'
+import { parseAnomalyInput, toIsoTime, type AnomalyRecord } from '../../anomalies/record.js'
+import { createUlidGenerator } from '../../anomalies/ulid.js'
+import { InvalidInputError } from '../../chain/records/validate.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 
 export interface AnomalyPostInput {
@@ -12,6 +15,18 @@ export interface AnomalyPostInput {
   timestamp?: string
 }
 
+/** What `anomaly post` prints. */
+export interface AnomalyPostResult {
+  id: string
+  endpoint: string
+  level: number
+  timestamp: string
+  data: unknown
+  batchId: string
+  root: Hex
+  txHash: Hash
+}
+
 /** Parses an ISO 8601 time into seconds since the epoch. */
 export function parseIsoSeconds(value: string, field: string): bigint {
   const ms = Date.parse(value)
@@ -20,28 +35,28 @@ export function parseIsoSeconds(value: string, field: string): bigint {
   return BigInt(Math.floor(ms / 1000))
 }
 
-/** Posts an anomaly directly to AnomalyStore (data as compact JSON). */
-export async function runAnomalyPost(
-  o: ChainCommandOptions,
-  input: AnomalyPostInput,
-): Promise<{ id: string; endpoint: string; level: number; timestamp: string; txHash: Hash }> {
-  const endpoint = validateText(input.endpoint, 'endpoint name')
-  const level = Number(input.level)
-  if (!Number.isInteger(level) || level < 0 || level > 255) throw new InvalidInputError(`level must be an integer 0-255, not "${input.level}"`)
-  let data: string
+/** Posts an anomaly directly on chain as a Merkle batch of one; prints its id, batch and transaction. */
+export async function runAnomalyPost(o: ChainCommandOptions, input: AnomalyPostInput): Promise<AnomalyPostResult> {
+  let data: unknown
   try {
-    data = JSON.stringify(JSON.parse(input.data))
+    data = JSON.parse(input.data)
   } catch {
     throw new InvalidInputError('--data is not valid JSON')
   }
-  const collectedAt = input.timestamp ? parseIsoSeconds(input.timestamp, '--timestamp') : BigInt(Math.floor(Date.now() / 1000))
+  if (input.timestamp !== undefined) parseIsoSeconds(input.timestamp, '--timestamp')
+  const fields = parseAnomalyInput({ endpoint: input.endpoint, level: input.level, data, timestamp: input.timestamp })
+  const record: AnomalyRecord = { id: createUlidGenerator()(), ...fields }
   const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
-  const r = await postAnomaly(conn, {
-    anomalyStore: deployment.contracts.anomalyStore,
-    endpoint,
-    level,
-    collectedAt,
-    data: new TextEncoder().encode(data),
-  })
-  return { id: r.id.toString(), endpoint, level, timestamp: new Date(Number(collectedAt) * 1000).toISOString(), txHash: r.txHash }
+  const batch = buildBatch([record])
+  const r = await anchorBatch(conn, { anomalyStore: deployment.contracts.anomalyStore, root: batch.root, count: 1, records: batch.encoded })
+  return {
+    id: record.id,
+    endpoint: record.endpoint,
+    level: record.level,
+    timestamp: toIsoTime(record.collectedAt),
+    data: record.data,
+    batchId: r.batchId.toString(),
+    root: batch.root,
+    txHash: r.txHash,
+  }
 }

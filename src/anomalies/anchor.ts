@@ -1,0 +1,237 @@
+import { parseEventLogs, type Address, type Hash, type TransactionReceipt } from 'viem'
+import { decodeBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
+import { signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
+import type { ChainConnection } from '../chain/connectChain.js'
+import { anomalyStoreAbi } from '../chain/generated/contracts.js'
+import { toChainError } from '../chain/toChainError.js'
+import type { Logger } from '../logger.js'
+import { AnchorTimeoutError } from './errors.js'
+import { buildBatch } from './merkle.js'
+import type { Anchoring, Outbox, SentBatch } from './outbox.js'
+import type { AnomalyRecord } from './record.js'
+
+export interface AnchorLoopOptions {
+  conn: ChainConnection
+  anomalyStore: Address
+  outbox: Outbox
+  logger: Logger
+  /** The accepted record with this id. */
+  recordOf: (id: string) => AnomalyRecord | undefined
+  /** Whether the id is anchored (journal or chain). */
+  isAnchored: (id: string) => boolean
+  /** Brings the chain index up to date (BatchAnchored events); rejects when the RPC is down. */
+  syncChain: () => Promise<void>
+  /** A batch of ours was mined: its ids, where, and its event (to index it at once). */
+  onConfirmed: (ids: string[], at: Anchoring, event: BatchEvent | undefined) => void
+  /** Batches sent before a restart and not known to be resolved. */
+  inflight: SentBatch[]
+  /** Ids not anchored at start, in acceptance order. */
+  pending: string[]
+  /** Pause between rounds. Default 1,000 ms. */
+  intervalMs?: number
+  /** Records per batch at most. Default 1,000. */
+  maxBatch?: number
+  /** How long to wait for a receipt before retrying later. Default 60 s. */
+  receiptTimeoutMs?: number
+}
+
+/** The anchoring loop: batches pending records into anchorBatch transactions, exactly once. */
+export interface AnchorLoop {
+  start(): void
+  /** Stops after the current step (an in-flight transaction stays journaled for the next start). */
+  stop(): Promise<void>
+  /** Queues an accepted id; starts a round early once a full batch is waiting. */
+  enqueue(id: string): void
+  /** Runs a round now (tests, shutdown flush); rejects when it fails. */
+  runOnce(): Promise<void>
+  stats(): { pending: number; inflight: number; sentBatches: number; lastError?: string }
+}
+
+const MAX_BACKOFF_MS = 15_000
+
+/**
+ * Creates the loop. Exactly once rests on three rules: a batch is journaled (with its signed
+ * bytes) before it is broadcast; an in-flight batch is resolved before anything new is sent, by
+ * its receipt or by re-broadcasting the same bytes (same nonce: only one can ever land); and ids
+ * go back to pending only when their transaction provably cannot land and the chain's
+ * BatchAnchored events do not hold them.
+ */
+export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
+  const intervalMs = o.intervalMs ?? 1_000
+  const maxBatch = o.maxBatch ?? 1_000
+  const receiptTimeoutMs = o.receiptTimeoutMs ?? 60_000
+  const log = o.logger
+  let pending: string[] = [...o.pending]
+  const inflight: SentBatch[] = [...o.inflight]
+  let running = false
+  let stopping = false
+  let loop: Promise<void> | undefined
+  let wake: (() => void) | undefined
+  let current: Promise<void> | undefined
+  let failures = 0
+  let lastError: string | undefined
+  let sentBatches = 0
+
+  const getReceipt = async (hash: Hash): Promise<TransactionReceipt | undefined> => {
+    try {
+      return await o.conn.publicClient.getTransactionReceipt({ hash })
+    } catch (err) {
+      if ((err as { name?: string }).name === 'TransactionReceiptNotFoundError') return undefined
+      throw err
+    }
+  }
+
+  const waitReceipt = async (hash: Hash): Promise<TransactionReceipt> => {
+    const deadline = Date.now() + receiptTimeoutMs
+    for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+      const r = await getReceipt(hash)
+      if (r) return r
+      if (Date.now() > deadline || stopping) throw new AnchorTimeoutError(hash, receiptTimeoutMs)
+      await new Promise((res) => setTimeout(res, delay))
+    }
+  }
+
+  const settle = (b: SentBatch): void => {
+    const i = inflight.indexOf(b)
+    if (i >= 0) inflight.splice(i, 1)
+  }
+
+  const confirm = async (b: SentBatch, receipt: TransactionReceipt): Promise<void> => {
+    const [event] = decodeBatchEvents(
+      parseEventLogs({ abi: anomalyStoreAbi, logs: receipt.logs, eventName: 'BatchAnchored' }) as never,
+    )
+    const at: Anchoring = { batchId: (event?.batchId ?? 0n).toString(), txHash: b.txHash, block: receipt.blockNumber.toString() }
+    await o.outbox.appendJournal({ t: 'confirmed', txHash: b.txHash, batchId: at.batchId, block: at.block })
+    settle(b)
+    o.onConfirmed(b.ids, at, event)
+    log.debug({ batchId: at.batchId, count: b.ids.length, txHash: b.txHash }, 'anomaly batch anchored')
+  }
+
+  const drop = async (b: SentBatch, reason: string): Promise<void> => {
+    // Before anything goes back to pending, ask the chain: a batch of ours may hold these ids
+    // even if this transaction's receipt is unknown (e.g. a chain restored from a state dump).
+    await o.syncChain()
+    await o.outbox.appendJournal({ t: 'dropped', txHash: b.txHash, reason })
+    settle(b)
+    const back = b.ids.filter((id) => !o.isAnchored(id))
+    pending = back.concat(pending)
+    log.warn({ txHash: b.txHash, reason, requeued: back.length }, 'anomaly batch dropped; records queued again')
+  }
+
+  const resolve = async (b: SentBatch): Promise<void> => {
+    let receipt = await getReceipt(b.txHash)
+    if (!receipt) {
+      try {
+        await o.conn.publicClient.sendRawTransaction({ serializedTransaction: b.raw })
+      } catch (err) {
+        const msg = errorText(err)
+        if (/nonce too low|nonce.{0,20}(lower|too small|already used)|invalid nonce|old nonce/i.test(msg)) {
+          receipt = await getReceipt(b.txHash)
+          if (!receipt) return drop(b, 'its nonce was used by another transaction')
+        } else if (!/already known|already imported|known transaction|already exists/i.test(msg)) {
+          throw err
+        }
+      }
+      receipt ??= await waitReceipt(b.txHash)
+    }
+    if (receipt.status !== 'success') return drop(b, 'reverted')
+    await confirm(b, receipt)
+  }
+
+  const sendNext = async (): Promise<boolean> => {
+    const ids: string[] = []
+    const records: AnomalyRecord[] = []
+    let taken = 0
+    while (taken < pending.length && ids.length < maxBatch) {
+      const id = pending[taken++]
+      const r = o.recordOf(id)
+      if (!r || o.isAnchored(id)) continue
+      ids.push(id)
+      records.push(r)
+    }
+    if (ids.length === 0) {
+      pending = pending.slice(taken)
+      return false
+    }
+    const built = buildBatch(records)
+    const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded })
+    const sent: SentBatch = { t: 'sent', txHash: signed.txHash, nonce: signed.nonce, raw: signed.raw, root: built.root, ids }
+    await o.outbox.appendJournal(sent)
+    // Journaled: from here the ids belong to the in-flight batch, whatever happens next.
+    pending = pending.slice(taken)
+    inflight.push(sent)
+    sentBatches++
+    await resolve(sent)
+    return true
+  }
+
+  const round = async (): Promise<void> => {
+    for (const b of [...inflight]) await resolve(b)
+    // Drain: under load the next batch is already waiting, so there is no pause between batches.
+    while (await sendNext()) {
+      if (stopping) break
+    }
+  }
+
+  const runOnce = (): Promise<void> => {
+    current ??= round().finally(() => (current = undefined))
+    return current
+  }
+
+  const run = async (): Promise<void> => {
+    while (running) {
+      try {
+        if (pending.length > 0 || inflight.length > 0) await runOnce()
+        if (failures > 0) log.info('anchoring resumed')
+        failures = 0
+        lastError = undefined
+      } catch (err) {
+        failures++
+        const e = toChainError(err, { rpcUrl: o.conn.rpcUrl })
+        if (lastError !== e.shortMessage) log.warn({ code: e.code, pending: pending.length }, `anchoring failed: ${e.shortMessage}`)
+        lastError = e.shortMessage
+      }
+      if (!running) break
+      const delay = failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** Math.min(failures, 10), MAX_BACKOFF_MS)
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, pending.length >= maxBatch && failures === 0 ? 0 : delay)
+        wake = () => {
+          clearTimeout(t)
+          res()
+        }
+      })
+      wake = undefined
+    }
+  }
+
+  return {
+    start() {
+      if (running) return
+      running = true
+      stopping = false
+      loop = run()
+    },
+    async stop() {
+      running = false
+      stopping = true
+      wake?.()
+      await loop
+      await current?.catch(() => undefined)
+    },
+    enqueue(id) {
+      pending.push(id)
+      if (pending.length >= maxBatch && failures === 0) wake?.()
+    },
+    runOnce,
+    stats: () => ({ pending: pending.length, inflight: inflight.reduce((n, b) => n + b.ids.length, 0), sentBatches, lastError }),
+  }
+}
+
+function errorText(err: unknown): string {
+  const parts: string[] = []
+  for (let e = err as { message?: string; details?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    parts.push(String(e.message ?? ''), String(e.details ?? ''))
+    if (parts.length > 20) break
+  }
+  return parts.join(' | ')
+}

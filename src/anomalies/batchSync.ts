@@ -1,0 +1,139 @@
+import type { Address, Hex, PublicClient } from 'viem'
+import { fetchBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
+import { toChainError } from '../chain/toChainError.js'
+import type { ViewLag } from '../chain/view/types.js'
+import type { Logger } from '../logger.js'
+
+export interface BatchSyncOptions {
+  publicClient: PublicClient
+  anomalyStore: Address
+  deployBlock: bigint
+  /** Called with new batches in chain order. */
+  onBatches: (events: BatchEvent[]) => void
+  /** Called before a full reload (the chain was rewound, reorganised or replaced). */
+  onReset: () => void
+  /** Default 1,000 ms. */
+  pollIntervalMs?: number
+  chunkSize?: bigint
+  rpcUrl?: string
+  logger?: Logger
+}
+
+/** Follows AnomalyStore's BatchAnchored events, ChainView-style: cursor with block hash, polling, outage tolerant. */
+export interface BatchSync {
+  /** Syncs once (an unreachable RPC is only logged) and starts polling. */
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** One sync round now; rejects on RPC failure. Concurrent calls share the round in flight. */
+  syncNow(): Promise<void>
+  lag(): ViewLag
+}
+
+/**
+ * Creates the follower. It keeps no cursor file: the ledger's own records are in its outbox, and
+ * everything else is rebuilt from logs at start (one eth_getLogs per 5,000 blocks).
+ */
+export function createBatchSync(o: BatchSyncOptions): BatchSync {
+  const pollMs = o.pollIntervalMs ?? 1_000
+  let cursor: { block: bigint; hash?: Hex } | undefined
+  let lastSeenHead: bigint | undefined
+  let lastError: string | undefined
+  let lastSuccessAt: number | undefined
+  let healthy = false
+  let running = false
+  let timer: NodeJS.Timeout | undefined
+  let inFlight: Promise<void> | undefined
+
+  const fetchRange = (fromBlock: bigint, toBlock: bigint, headHash: Hex) =>
+    fetchBatchEvents(o.publicClient, {
+      anomalyStore: o.anomalyStore,
+      fromBlock,
+      toBlock,
+      chunkSize: o.chunkSize,
+      onChunk: (events, to) => {
+        if (events.length > 0) o.onBatches(events)
+        cursor = { block: to, hash: to === toBlock ? headHash : undefined }
+      },
+    })
+
+  const round = async (): Promise<void> => {
+    const head = await o.publicClient.getBlock({ blockTag: 'latest' })
+    if (head.number === null || head.hash === null) return
+    lastSeenHead = head.number
+    let reload = cursor === undefined || head.number < cursor.block
+    if (!reload && cursor) {
+      if (head.number === cursor.block && head.hash === cursor.hash) return
+      const atCursor = await o.publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
+      reload = !atCursor || (cursor.hash !== undefined && atCursor.hash !== cursor.hash)
+    }
+    if (reload) {
+      if (cursor) {
+        o.logger?.warn({ cursor: cursor.block.toString() }, 'anomaly index: chain rewound or replaced; reloading')
+        o.onReset()
+      }
+      cursor = undefined
+      await fetchRange(o.deployBlock, head.number, head.hash)
+      cursor = { block: head.number, hash: head.hash }
+      return
+    }
+    if (head.number > cursor!.block) await fetchRange(cursor!.block + 1n, head.number, head.hash)
+    cursor = { block: head.number, hash: head.hash }
+  }
+
+  const syncNow = (): Promise<void> => {
+    inFlight ??= (async () => {
+      try {
+        await round()
+        if (!healthy && lastError) o.logger?.info('anomaly index back in sync')
+        healthy = true
+        lastError = undefined
+        lastSuccessAt = Date.now()
+      } catch (err) {
+        const e = toChainError(err, { rpcUrl: o.rpcUrl })
+        if (healthy || lastError !== e.shortMessage) o.logger?.warn({ code: e.code }, `anomaly index sync failed: ${e.shortMessage}`)
+        healthy = false
+        lastError = e.shortMessage
+        throw e
+      } finally {
+        inFlight = undefined
+      }
+    })()
+    return inFlight
+  }
+
+  const schedule = (): void => {
+    if (!running) return
+    timer = setTimeout(() => {
+      syncNow()
+        .catch(() => undefined)
+        .finally(schedule)
+    }, pollMs)
+    timer.unref?.()
+  }
+
+  return {
+    async start() {
+      if (running) return
+      await syncNow().catch(() => undefined)
+      running = true
+      schedule()
+    },
+    async stop() {
+      running = false
+      if (timer) clearTimeout(timer)
+      await inFlight?.catch(() => undefined)
+    },
+    syncNow,
+    lag() {
+      const behind = lastSeenHead !== undefined && cursor ? Number(lastSeenHead - cursor.block) : 0
+      return {
+        behindBlocks: Math.max(0, behind),
+        lastSyncedBlock: cursor ? Number(cursor.block) : undefined,
+        lastSeenHead: lastSeenHead !== undefined ? Number(lastSeenHead) : undefined,
+        lastError,
+        sinceMs: lastSuccessAt === undefined ? Infinity : Date.now() - lastSuccessAt,
+        healthy,
+      }
+    },
+  }
+}

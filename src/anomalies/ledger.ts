@@ -1,0 +1,220 @@
+import type { Address, Hash } from 'viem'
+import type { ChainConnection } from '../chain/connectChain.js'
+import { AnomalyNotFoundError } from '../chain/errors.js'
+import type { ViewLag } from '../chain/view/types.js'
+import type { Logger } from '../logger.js'
+import { createAnchorLoop, type AnchorLoop } from './anchor.js'
+import { AnomalyIndex, type AnomalyItem, type AnomalyProof, type ListPage, type ListQuery } from './anomalyIndex.js'
+import { createBatchSync, type BatchSync } from './batchSync.js'
+import { LedgerNotRunningError } from './errors.js'
+import { Outbox, type Anchoring } from './outbox.js'
+import { parseAnomalyInput, parseAnomalyRecord, toIsoTime, type AnomalyInput, type AnomalyRecord } from './record.js'
+import { createUlidGenerator } from './ulid.js'
+import { verifyRecord, type Verdict } from './verifyRecord.js'
+
+export interface CreateAnomalyLedgerOptions {
+  /** A connection with a signer holding AnomalyStore's POSTER_ROLE. */
+  conn: ChainConnection
+  /** AnomalyStore's address. */
+  address: Address
+  /** Where the outbox and journal live (created). One ledger process per directory. */
+  dataDir: string
+  logger: Logger
+  /** First block to read BatchAnchored events from. Default 0. */
+  deployBlock?: bigint | number | string
+  /** Pause between anchoring rounds. Default 1,000 ms. */
+  batchIntervalMs?: number
+  /** Records per anchorBatch transaction at most. Default 1,000 (about 400 kB of calldata). */
+  maxBatch?: number
+  /** Poll period of the BatchAnchored follower. Default 1,000 ms. */
+  pollIntervalMs?: number
+}
+
+/** What the ledger reports (for /api/metrics and health). */
+export interface LedgerStats {
+  /** Accepted records not yet anchored (waiting + in flight). */
+  outboxDepth: number
+  /** Of those, in a sent transaction awaiting its receipt. */
+  inflight: number
+  /** Records anchored on chain, as indexed (all posters). */
+  anchored: number
+  /** Batches indexed. */
+  batches: number
+  /** Records anchored a second time (exactly once means 0). */
+  duplicates: number
+  lastError?: string
+  chain: ViewLag
+}
+
+/** Ledger events, for SSE: an accepted record, and a batch of this ledger anchored. */
+export type LedgerEvent =
+  | { type: 'accepted'; item: AnomalyItem }
+  | { type: 'anchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
+
+/** The loss-free, verifiable anomaly ledger (see createAnomalyLedger). */
+export interface AnomalyLedger {
+  /** Opens the outbox, syncs the chain index (an unreachable chain is tolerated), starts anchoring. */
+  start(): Promise<void>
+  /** Stops anchoring and syncing, closes the outbox. Unanchored records stay for the next start. */
+  stop(): Promise<void>
+  /** Validates and durably stores a record; resolves with its id once fsync'd (before the chain confirms). Throws InvalidInputError. */
+  accept(input: AnomalyInput): Promise<{ id: string }>
+  get(id: string): AnomalyItem | undefined
+  /** A page in (time, id) order; throws InvalidInputError on a bad limit, time or cursor. */
+  list(query?: ListQuery): ListPage
+  /** Inclusion proof once anchored. */
+  proof(id: string): AnomalyProof | undefined
+  /** Checks a record (or the stored copy of an id) against its on-chain root; unknown id → AnomalyNotFoundError. */
+  verify(recordOrId: AnomalyRecord | string): Promise<Verdict>
+  stats(): LedgerStats
+  /** Calls `listener` for each ledger event; returns the unsubscribe function. */
+  subscribe(listener: (event: LedgerEvent) => void): () => void
+  /** Anchors what is pending now and waits for it (tests, benchmarks, orderly shutdown). */
+  flush(): Promise<void>
+}
+
+/**
+ * Creates the ledger: accept() appends to the durable outbox (group-committed fsync) and answers
+ * at once; an anchoring loop writes pending records on chain in Merkle batches, exactly once,
+ * riding out RPC outages and restarts; list/get/proof are answered from an in-memory index of the
+ * outbox and of every BatchAnchored event.
+ */
+export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedger {
+  const log = o.logger.child({ component: 'anomaly-ledger' })
+  const nextId = createUlidGenerator()
+  const listeners = new Set<(e: LedgerEvent) => void>()
+  let index = new AnomalyIndex()
+  let journalAnchored = new Map<string, Anchoring>()
+  let outbox: Outbox | undefined
+  let sync: BatchSync | undefined
+  let loop: AnchorLoop | undefined
+  let running = false
+
+  const emit = (e: LedgerEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(e)
+      } catch (err) {
+        log.warn({ err }, 'anomaly ledger listener failed')
+      }
+    }
+  }
+  const isAnchored = (id: string): boolean => journalAnchored.has(id) || index.isAnchored(id)
+  const requireRunning = (): void => {
+    if (!running) throw new LedgerNotRunningError()
+  }
+
+  return {
+    async start() {
+      if (running) return
+      const opened = await Outbox.open(o.dataDir)
+      outbox = opened.outbox
+      index = new AnomalyIndex()
+      journalAnchored = opened.state.anchored
+      for (const r of opened.state.records) index.addLocal(r)
+      sync = createBatchSync({
+        publicClient: o.conn.publicClient,
+        anomalyStore: o.address,
+        deployBlock: BigInt(o.deployBlock ?? 0),
+        pollIntervalMs: o.pollIntervalMs,
+        rpcUrl: o.conn.rpcUrl,
+        logger: log,
+        onBatches: (events) => {
+          for (const ev of events) index.applyBatch(ev)
+        },
+        onReset: () => index.resetChain(),
+      })
+      await sync.start()
+      const inflightIds = new Set(opened.state.inflight.flatMap((b) => b.ids))
+      const pending = opened.state.records.map((r) => r.id).filter((id) => !inflightIds.has(id) && !isAnchored(id))
+      loop = createAnchorLoop({
+        conn: o.conn,
+        anomalyStore: o.address,
+        outbox,
+        logger: log,
+        recordOf: (id) => index.record(id),
+        isAnchored,
+        syncChain: () => sync!.syncNow(),
+        onConfirmed: (ids, at, event) => {
+          for (const id of ids) journalAnchored.set(id, at)
+          if (event) index.applyBatch(event)
+          emit({ type: 'anchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+        },
+        inflight: opened.state.inflight,
+        pending,
+        intervalMs: o.batchIntervalMs,
+        maxBatch: o.maxBatch,
+      })
+      running = true
+      loop.start()
+      log.info({ records: opened.state.records.length, pending: pending.length, inflight: inflightIds.size }, 'anomaly ledger started')
+    },
+
+    async stop() {
+      if (!running) return
+      running = false
+      await loop?.stop()
+      await sync?.stop()
+      await outbox?.close()
+    },
+
+    async accept(input) {
+      requireRunning()
+      const record: AnomalyRecord = { id: nextId(), ...parseAnomalyInput(input) }
+      await outbox!.appendRecord(record)
+      index.addLocal(record)
+      loop!.enqueue(record.id)
+      if (listeners.size > 0) emit({ type: 'accepted', item: index.get(record.id)! })
+      return { id: record.id }
+    },
+
+    get(id) {
+      const item = index.get(id)
+      const at = item?.status === 'pending' ? journalAnchored.get(id) : undefined
+      return at ? { ...item!, status: 'anchored', ...at } : item
+    },
+
+    list: (query) => index.list(query),
+
+    proof: (id) => index.proof(id),
+
+    async verify(recordOrId) {
+      const id = typeof recordOrId === 'string' ? recordOrId : String((recordOrId as { id?: unknown })?.id)
+      if (!index.has(id)) throw new AnomalyNotFoundError(id)
+      let record: AnomalyRecord
+      try {
+        record = typeof recordOrId === 'string' ? index.record(id)! : parseAnomalyRecord(recordOrId)
+      } catch {
+        // A copy that is not even a well-formed record cannot be the anchored one.
+        return index.isAnchored(id) ? 'INVALID' : 'PENDING'
+      }
+      const v = await verifyRecord(index, record, { publicClient: o.conn.publicClient, anomalyStore: o.address })
+      return v.verdict
+    },
+
+    stats() {
+      const s = loop?.stats()
+      return {
+        outboxDepth: (s?.pending ?? 0) + (s?.inflight ?? 0),
+        inflight: s?.inflight ?? 0,
+        anchored: index.anchored,
+        batches: index.batchCount,
+        duplicates: index.duplicates,
+        lastError: s?.lastError,
+        chain: sync?.lag() ?? { behindBlocks: 0, lastSyncedBlock: undefined, lastSeenHead: undefined, sinceMs: Infinity, healthy: false },
+      }
+    },
+
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+
+    async flush() {
+      requireRunning()
+      await loop!.runOnce()
+    },
+  }
+}
+
+export { toIsoTime }

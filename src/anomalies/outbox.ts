@@ -1,0 +1,136 @@
+import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Hash, Hex } from 'viem'
+import { AppendLog } from './appendLog.js'
+import type { AnomalyRecord } from './record.js'
+
+/** A batch signed and journaled (maybe broadcast); `raw` lets a restart re-broadcast the same bytes. */
+export interface SentBatch {
+  t: 'sent'
+  txHash: Hash
+  nonce: number
+  raw: Hex
+  root: Hex
+  ids: string[]
+}
+
+/** A sent batch that was mined (ids are repeated here only after compaction). */
+export interface ConfirmedBatch {
+  t: 'confirmed'
+  txHash: Hash
+  batchId: string
+  block: string
+  ids?: string[]
+}
+
+/** A sent batch that can never land (its nonce was used by another transaction); its ids are pending again. */
+export interface DroppedBatch {
+  t: 'dropped'
+  txHash: Hash
+  reason: string
+}
+
+export type JournalEntry = SentBatch | ConfirmedBatch | DroppedBatch
+
+/** Where an id was anchored, per the journal. */
+export interface Anchoring {
+  batchId: string
+  txHash: Hash
+  block: string
+}
+
+/** What the outbox holds after a (re)start. */
+export interface OutboxState {
+  /** Every accepted record, in acceptance order. */
+  records: AnomalyRecord[]
+  /** Batches sent but neither confirmed nor dropped: resolve these before sending anything new. */
+  inflight: SentBatch[]
+  /** Ids the journal knows as anchored. */
+  anchored: Map<string, Anchoring>
+}
+
+/**
+ * The ledger's durable local store in `dataDir`: `anomalies.jsonl` (every accepted record,
+ * fsync'd before accept() answers) and `anchor-journal.jsonl` (batches sent / confirmed /
+ * dropped), from which a restart, even after kill -9, knows exactly what is not yet on chain.
+ */
+export class Outbox {
+  private constructor(
+    private records: AppendLog,
+    private journal: AppendLog,
+  ) {}
+
+  /** Opens (creating) the outbox; compacts the journal when it holds resolved batches. */
+  static async open(dataDir: string): Promise<{ outbox: Outbox; state: OutboxState }> {
+    const recordsPath = join(dataDir, 'anomalies.jsonl')
+    const journalPath = join(dataDir, 'anchor-journal.jsonl')
+    const { log: records, values } = await AppendLog.open<AnomalyRecord>(recordsPath)
+    const { log: journal, values: entries } = await AppendLog.open<JournalEntry>(journalPath)
+    const state = replayJournal(entries)
+    const resolvedSent = entries.some((e) => e.t === 'sent') && entries.length > state.inflight.length
+    let journalLog = journal
+    if (resolvedSent) {
+      await journal.close()
+      rewrite(journalPath, compacted(state))
+      journalLog = (await AppendLog.open<JournalEntry>(journalPath)).log
+    }
+    const seen = new Set<string>()
+    const unique = values.filter((r) => r && typeof r.id === 'string' && !seen.has(r.id) && seen.add(r.id))
+    return { outbox: new Outbox(records, journalLog), state: { records: unique, inflight: state.inflight, anchored: state.anchored } }
+  }
+
+  /** Appends an accepted record; resolves once it is on disk (group commit). */
+  appendRecord(record: AnomalyRecord): Promise<void> {
+    return this.records.append(record)
+  }
+
+  /** Appends a journal entry; resolves once it is on disk. */
+  appendJournal(entry: JournalEntry): Promise<void> {
+    return this.journal.append(entry)
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.records.close(), this.journal.close()])
+  }
+}
+
+/** Folds journal entries into in-flight batches and anchored ids. */
+export function replayJournal(entries: JournalEntry[]): { inflight: SentBatch[]; anchored: Map<string, Anchoring> } {
+  const sent = new Map<string, SentBatch>()
+  const anchored = new Map<string, Anchoring>()
+  for (const e of entries) {
+    if (e.t === 'sent') sent.set(e.txHash, e)
+    else if (e.t === 'confirmed') {
+      const ids = e.ids ?? sent.get(e.txHash)?.ids ?? []
+      for (const id of ids) if (!anchored.has(id)) anchored.set(id, { batchId: e.batchId, txHash: e.txHash, block: e.block })
+      sent.delete(e.txHash)
+    } else if (e.t === 'dropped') sent.delete(e.txHash)
+  }
+  return { inflight: [...sent.values()], anchored }
+}
+
+function compacted(state: { inflight: SentBatch[]; anchored: Map<string, Anchoring> }): JournalEntry[] {
+  const byTx = new Map<string, ConfirmedBatch>()
+  for (const [id, a] of state.anchored) {
+    let c = byTx.get(a.txHash)
+    if (!c) byTx.set(a.txHash, (c = { t: 'confirmed', txHash: a.txHash, batchId: a.batchId, block: a.block, ids: [] }))
+    c.ids!.push(id)
+  }
+  return [...byTx.values(), ...state.inflight]
+}
+
+/** Replaces a file atomically and durably (temp file, fsync, rename, fsync of the directory). */
+function rewrite(path: string, entries: unknown[]): void {
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 })
+  const fd = openSync(tmp, 'r')
+  fsyncSync(fd)
+  closeSync(fd)
+  renameSync(tmp, path)
+  const dir = openSync(join(path, '..'), 'r')
+  try {
+    fsyncSync(dir)
+  } finally {
+    closeSync(dir)
+  }
+}

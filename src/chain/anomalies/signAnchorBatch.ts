@@ -1,0 +1,46 @@
+import { encodeFunctionData, keccak256, type Address, type Hash, type Hex } from 'viem'
+import type { ChainConnection } from '../connectChain.js'
+import { SignerRequiredError } from '../errors.js'
+import { anomalyStoreAbi } from '../generated/contracts.js'
+import { toChainError } from '../toChainError.js'
+import type { AnchorBatchParameters } from './anchorBatch.js'
+
+/** A signed anchorBatch transaction that has not necessarily been broadcast. */
+export interface SignedAnchorTx {
+  txHash: Hash
+  nonce: number
+  raw: Hex
+}
+
+/**
+ * Signs an anchorBatch transaction with an explicit nonce without sending it, so that its hash
+ * can be journaled first and the very same bytes re-broadcast after a crash: a rebroadcast can
+ * only ever land once (same nonce, same hash). Reverts found by the gas estimate are typed errors.
+ */
+export async function signAnchorBatch(
+  conn: ChainConnection,
+  p: AnchorBatchParameters & { nonce?: number },
+): Promise<SignedAnchorTx> {
+  if (!conn.account) throw new SignerRequiredError()
+  const data = encodeFunctionData({ abi: anomalyStoreAbi, functionName: 'anchorBatch', args: [p.root, p.count, p.records] })
+  try {
+    const [gas, fees, nonce] = await Promise.all([
+      conn.publicClient.estimateGas({ account: conn.account, to: p.anomalyStore, data }),
+      conn.publicClient.estimateFeesPerGas(),
+      p.nonce ?? conn.publicClient.getTransactionCount({ address: conn.account.address, blockTag: 'pending' }),
+    ])
+    const raw = await conn.account.signTransaction({
+      type: 'eip1559',
+      chainId: conn.chainId,
+      to: p.anomalyStore,
+      data,
+      nonce,
+      gas: (gas * 12n) / 10n,
+      maxFeePerGas: fees.maxFeePerGas * 2n,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    })
+    return { txHash: keccak256(raw), nonce, raw }
+  } catch (err) {
+    throw toChainError(err, { rpcUrl: conn.rpcUrl })
+  }
+}
