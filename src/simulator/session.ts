@@ -13,7 +13,7 @@ import {
   type CoapRequestInit,
   type CoapResponse,
 } from '../transport/index.js'
-import type { PeerAddress } from '../transport/types.js'
+import { peerKey, type PeerAddress } from '../transport/types.js'
 import type { ServerAccount } from './default-objects.js'
 import { parseServerUri } from './uri.js'
 
@@ -57,7 +57,8 @@ export async function openSession(
     // A device keeps few exchanges: a short dedup lifetime keeps memory small with many devices.
     exchangeLifetimeMs: 60_000,
   })
-  endpoint.onRequest(handler)
+  // Over plain UDP anyone can reach our port: serve only the server this session is with.
+  endpoint.onRequest((req, ctx) => (peerKey(ctx.peer) === peerKey(peer) ? handler(req, ctx) : { code: '4.03' }))
   let closed = false
   let lost: (() => void) | undefined
   transport.onSessionEnd(() => {

@@ -25,6 +25,16 @@ describe('device over plain CoAP and on failures', () => {
     expect((await server.request('udp-1', { method: 'GET', path: ['3', '0', '0'], accept: ContentFormat.TEXT })).code).toBe('2.05')
   })
 
+  it('over plain CoAP, answers only the server it registered with', async () => {
+    const server = keep(await givenServer([], { dtls: false }))
+    const stranger = keep(await givenServer([], { dtls: false }))
+    const device = keep(createDevice({ endpoint: 'udp-2', server: { uri: server.uri, ...psk('udp-2') }, models, timers: FAST }))
+    await device.start()
+    const peer = server.reg('udp-2')!.peer
+    expect((await stranger.endpoint.request(peer, { method: 'GET', path: ['3', '0', '0'] })).code).toBe('4.03')
+    expect((await server.request('udp-2', { method: 'GET', path: ['3', '0', '0'] })).code).toBe('2.05')
+  })
+
   it('fails to start with a typed error when its server refuses and it has no bootstrap account', async () => {
     const p = psk('refused-1')
     const server = keep(await givenServer([p]))
