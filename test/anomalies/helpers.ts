@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PublicClient } from 'viem'
@@ -7,7 +9,7 @@ import { decodeRecords } from '../../src/anomalies/merkle.js'
 import type { AnomalyRecord } from '../../src/anomalies/record.js'
 import { silentLogger } from '../../src/logger.js'
 import { givenDeployment, type GivenDeployment } from '../chain/givenDeployment.js'
-import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { anvilBinary, startAnvil, type TestAnvil } from '../helpers/anvil.js'
 
 /** A test anvil with the stores deployed and a scratch data dir. */
 export interface LedgerChain {
@@ -40,4 +42,72 @@ export async function anchoredOnChain(client: PublicClient, anomalyStore: `0x${s
   const head = await client.getBlockNumber()
   const events = await fetchBatchEvents(client, { anomalyStore, fromBlock: 0n, toBlock: head })
   return events.flatMap((e) => decodeRecords(e.records) ?? [])
+}
+
+/** An anvil on a fixed port that persists its state to a file, so it can be stopped and brought back. */
+export interface StatefulAnvil {
+  rpcUrl: string
+  port: number
+  /** Stops it (SIGTERM: anvil dumps its state). */
+  stop(): Promise<void>
+  /** Starts it again on the same port from the state file. */
+  restart(): Promise<void>
+}
+
+/** Starts anvil on a free port with `--state <stateFile>`. */
+export async function startStatefulAnvil(stateFile: string): Promise<StatefulAnvil> {
+  const port = await freePort()
+  let child: ChildProcess | undefined
+  const start = async (): Promise<void> => {
+    child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', String(port), '--state', stateFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+    child.stderr?.resume()
+    await waitForRpc(`http://127.0.0.1:${port}`, 20_000)
+  }
+  const stop = async (): Promise<void> => {
+    const c = child
+    if (!c || c.exitCode !== null || c.signalCode !== null) return
+    const exited = new Promise<void>((res) => c.once('exit', () => res()))
+    c.kill('SIGTERM')
+    await exited
+  }
+  await start()
+  return { rpcUrl: `http://127.0.0.1:${port}`, port, stop, restart: start }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => res(port))
+    })
+  })
+}
+
+async function waitForRpc(rpcUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const r = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      })
+      if (r.ok) return
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`anvil at ${rpcUrl} did not come up`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Polls `check` until it holds (or fails after `timeoutMs`, a generous bound, not a performance claim). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
 }
