@@ -80,7 +80,7 @@ export function runClientBootstrap(o: ClientBootstrapOptions): BootstrapRun {
         }),
         finish.then(() => ({ code: '2.04' })), // a fast server may finish before our ACK arrives
       ])
-      if (res.code !== '2.04') throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `bootstrap request refused with ${res.code}`)
+      if (res.code !== '2.04') throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `bootstrap request refused with ${res.code}`, { coapCode: res.code })
       await Promise.race([
         finish,
         new Promise<never>((_, reject) => {

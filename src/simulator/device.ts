@@ -327,7 +327,7 @@ export function createDevice(o: DeviceOptions): Device {
     if (!location) {
       await session.close()
       setState('idle')
-      throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `registration refused with ${code}`)
+      throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `registration refused with ${code}`, { coapCode: code })
     }
     if (stopped) {
       // stop() ran while we registered: leave again at once.
@@ -387,7 +387,7 @@ export function createDevice(o: DeviceOptions): Device {
       logger.info('update answered 4.04: registering again')
       return doRegister()
     }
-    throw new DeviceError('LWC_DEVICE_UPDATE_FAILED', `update refused with ${code}`)
+    throw new DeviceError('LWC_DEVICE_UPDATE_FAILED', `update refused with ${code}`, { coapCode: code })
   }
 
   const doDeregister = async (timeoutMs?: number): Promise<void> => {
@@ -432,6 +432,8 @@ export function createDevice(o: DeviceOptions): Device {
           return
         } catch (err) {
           logger.info({ reason, attempt: i + 1, err: (err as Error).message }, 'register again failed')
+          // A server that answers "no" will not change its mind: go back to bootstrap.
+          if (err instanceof DeviceError && err.coapCode !== undefined) break
         }
       }
       if (bootstrapAccount(tree)) {

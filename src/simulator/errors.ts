@@ -14,7 +14,11 @@ export type DeviceErrorCode =
 export class DeviceError extends LwchainError {
   override name = 'DeviceError'
   declare readonly code: DeviceErrorCode
-  constructor(code: DeviceErrorCode, shortMessage: string, options: { details?: string; cause?: unknown } = {}) {
-    super(shortMessage, { code, ...options })
+  /** The CoAP code a server refused with ("4.03"), when it answered at all. */
+  readonly coapCode?: string
+  constructor(code: DeviceErrorCode, shortMessage: string, options: { details?: string; cause?: unknown; coapCode?: string } = {}) {
+    const { coapCode, ...rest } = options
+    super(shortMessage, { code, ...rest })
+    if (coapCode !== undefined) this.coapCode = coapCode
   }
 }

@@ -136,6 +136,22 @@ describe('device bootstrap interface', () => {
     expect(server2.reg('dev-bs-refused')).toBeDefined()
   })
 
+  it('goes back to bootstrap when its server refuses an update and the registration (mobility without the trigger)', async () => {
+    const { bs, server, device } = await world('dev-bs-upd')
+    const newPsk = psk('dev-bs-upd-srv2')
+    const server2 = await givenServer([newPsk])
+    started.push(server2)
+    await device.start()
+    bs.setScript(standardScript({ uri: server2.uri, psk: newPsk }))
+    server.refuseUpdate = '4.03'
+    server.refuseRegister = '4.03'
+    // As the update timer would: through the Registration Update Trigger.
+    expect((await server.request('dev-bs-upd', { method: 'POST', path: ['1', '0', '8'] })).code).toBe('2.04')
+    await until(() => server2.reg('dev-bs-upd') !== undefined && device.state === 'registered')
+    // One refused registration, then straight to bootstrap.
+    expect(server.seen.filter((s) => s.req.method === 'POST' && s.req.path.join('/') === 'rd')).toHaveLength(2)
+  })
+
   it('fails after bounded retries when the server closes the session and the credentials are revoked', async () => {
     const { bs, server, device } = await world('dev-bs-revoke')
     await device.start()

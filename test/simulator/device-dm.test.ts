@@ -9,7 +9,7 @@ import { FAST, givenServer, models, psk, until, write, type FakeServer } from '.
 const dec = new TextDecoder()
 let server: FakeServer
 const devices: Device[] = []
-const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-upd2', 'dm-stop', 'dm-404'].map((ep) => psk(ep))
+const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-upd2', 'dm-stop', 'dm-404', 'dm-refused'].map((ep) => psk(ep))
 
 function device(ep: string, extra: Partial<Parameters<typeof createDevice>[0]> = {}): Device {
   const d = createDevice({ endpoint: ep, server: { uri: server.uri, ...psk(ep) }, models, timers: { ...FAST, retryDelayMs: 50 }, ...extra })
@@ -237,6 +237,17 @@ describe('device lifecycle', () => {
     expect((await server.request('dm-upd2', { method: 'PUT', path: ['1', '0', '1'], contentFormat: ContentFormat.TEXT, payload: '600' })).code).toBe('2.04')
     await until(() => reg.updates === 2)
     expect(reg.lastUpdate).toEqual({ query: ['lt=600'], links: '' })
+  })
+
+  it('reports a refused update with the code the server gave', async () => {
+    const d = device('dm-refused')
+    await d.start()
+    server.refuseUpdate = '4.00'
+    try {
+      await expect(d.update()).rejects.toMatchObject({ code: 'LWC_DEVICE_UPDATE_FAILED', coapCode: '4.00' })
+    } finally {
+      server.refuseUpdate = undefined
+    }
   })
 
   it('registers again when an update is answered 4.04', async () => {
