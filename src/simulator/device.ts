@@ -96,6 +96,8 @@ export interface DeviceEvents {
   bootstrapped: []
   registered: [{ location: string; serverUri: string }]
   deregistered: []
+  /** A registration Update was accepted. */
+  updated: []
   request: [DeviceRequestEvent]
 }
 
@@ -380,6 +382,7 @@ export function createDevice(o: DeviceOptions): Device {
       announced = { lifetime, links }
       scheduleUpdate(lifetime)
       logger.debug('registration updated')
+      events.emit('updated')
       return
     }
     if (code === '4.04') {

@@ -219,8 +219,10 @@ describe('device notifications and events', () => {
 describe('device lifecycle', () => {
   it('updates its registration before the lifetime runs out, and on Execute /1/0/8', async () => {
     const d = device('dm-upd', { lifetime: 1 })
+    let updated = 0
+    d.on('updated', () => updated++)
     await d.start()
-    await until(() => (server.reg('dm-upd')?.updates ?? 0) >= 1)
+    await until(() => (server.reg('dm-upd')?.updates ?? 0) >= 1 && updated >= 1)
     const before = server.reg('dm-upd')!.updates
     expect((await server.request('dm-upd', { method: 'POST', path: ['1', '0', '8'] })).code).toBe('2.04')
     await until(() => server.reg('dm-upd')!.updates > before)
