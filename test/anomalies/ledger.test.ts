@@ -42,4 +42,31 @@ describe('anomaly ledger', () => {
       expect(await ledger.verify(id)).toBe('VALID')
     }
   })
+
+  it('lists by endpoint and time range with cursor pagination, pending and anchored alike', async () => {
+    const base = 1_800_000_000
+    const ids: string[] = []
+    for (let i = 0; i < 30; i++) ids.push((await ledger.accept({ endpoint: i % 2 ? 'odd' : 'even', level: 1, data: i, timestamp: base + i })).id)
+    const pages: string[][] = []
+    let cursor: string | undefined
+    do {
+      const page = ledger.list({ endpoint: 'even', from: base + 4, to: new Date((base + 25) * 1000).toISOString(), limit: 4, cursor })
+      pages.push(page.items.map((x) => x.id))
+      cursor = page.next
+    } while (cursor)
+    const expected = ids.filter((_, i) => i % 2 === 0 && i >= 4 && i <= 25)
+    expect(pages.flat()).toEqual(expected)
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 3])
+    await ledger.flush()
+    expect(ledger.list({ endpoint: 'odd', from: base, limit: 1000 }).items.every((x) => x.status === 'anchored')).toBe(true)
+    expect(() => ledger.list({ cursor: 'garbage' })).toThrow(expect.objectContaining({ code: 'LWC_INVALID_INPUT' }))
+  })
+
+  it('refuses invalid input with a typed error and stores nothing', async () => {
+    const before = ledger.list({ limit: 1000 }).items.length
+    await expect(ledger.accept({ endpoint: 'dev', level: 0, data: {} })).rejects.toMatchObject({ code: 'LWC_INVALID_INPUT' })
+    await expect(ledger.accept({ endpoint: '', level: 1, data: {} })).rejects.toMatchObject({ code: 'LWC_INVALID_INPUT' })
+    await expect(ledger.accept({ endpoint: 'dev', level: 1, data: {}, timestamp: 'noon' })).rejects.toMatchObject({ code: 'LWC_INVALID_INPUT' })
+    expect(ledger.list({ limit: 1000 }).items.length).toBe(before)
+  })
 })
