@@ -58,6 +58,8 @@ describe('e2e: identity and revocation', () => {
     expect(daemon.registrations.byEndpoint('e2e-revoked')).toBeUndefined()
     await eventually(() => daemon.stats().sessions === 0)
     await expect(handDevice(sys.server.address, added.server.identity, bytes(added.server.key))).rejects.toThrow(/handshake/i)
+    // The bootstrap daemon's view polls on its own: once it has the removal, its handshakes fail too.
+    await eventually(() => sys.bootstrap.view!.clientByEndpoint('e2e-revoked') === undefined)
     await expect(
       startBootstrapClient({ server: sys.bootstrap.address, identity: added.bootstrap.identity, key: bytes(added.bootstrap.key) }),
     ).rejects.toThrow(/handshake/i)
