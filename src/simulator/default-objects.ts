@@ -50,6 +50,10 @@ export function writeDeviceObject(tree: ObjectTree, endpoint: string, firmwareVe
   tree.setValue(3, 0, 14, '+00:00')
   tree.setValue(3, 0, 16, 'U')
   tree.setValue(3, 0, 17, 'simulator')
+  tree.setValue(3, 0, 18, 'sim-hw-1')
+  tree.setValue(3, 0, 19, firmwareVersion)
+  tree.setValue(3, 0, 20, 0)
+  tree.setValue(3, 0, 21, 128)
   // Current time is the clock's, read when asked.
   tree.setDynamic(3, 13, () => new Date(Math.floor(Date.now() / 1000) * 1000))
 }
@@ -58,6 +62,8 @@ export function writeDeviceObject(tree: ObjectTree, endpoint: string, firmwareVe
 export function writeTemperatureObject(tree: ObjectTree, instanceId: number, celsius: number): void {
   tree.setValue(3303, instanceId, 5700, celsius)
   tree.setValue(3303, instanceId, 5701, 'Cel')
+  tree.setValue(3303, instanceId, 5603, -40)
+  tree.setValue(3303, instanceId, 5604, 125)
   tree.setValue(3303, instanceId, 5601, celsius)
   tree.setValue(3303, instanceId, 5602, celsius)
 }
