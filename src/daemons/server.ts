@@ -199,6 +199,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   }
 
   const revoke = (endpoint: string, identity: string): void => {
+    movedAway.delete(endpoint)
     const reg = registrations.byEndpoint(endpoint)
     if (reg) handler.remove(reg.id, 'revoked')
     if (useDtls) closeSessionsOf(identity, reg?.peer)
