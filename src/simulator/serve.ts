@@ -149,6 +149,8 @@ function bootstrapDelete(ctx: ServeContext, path: LwM2mPath): string {
   const level = pathLevel(path)
   if (level === 'resource' || level === 'resourceInstance') return '4.00'
   if (path.objectId === 3) return '4.00' // the Device object cannot be deleted
+  // Naming our own bootstrap account is refused (as Leshan does); wider deletes skip it.
+  if (path.objectId === 0 && path.instanceId !== undefined && isBootstrapInstance(tree, path.instanceId)) return '4.00'
   const objects = level === 'root' ? tree.objectIds().filter((o) => o !== 3 && o !== 3303) : [path.objectId as number]
   for (const objectId of objects) {
     const ids = path.instanceId === undefined ? tree.instanceIds(objectId) : [path.instanceId]
