@@ -36,6 +36,20 @@ export async function fetchBatchEvents(client: PublicClient, p: FetchBatchEvents
   const all: BatchEvent[] = []
   for (let from = p.fromBlock; from <= p.toBlock; from += chunk) {
     const to = from + chunk - 1n < p.toBlock ? from + chunk - 1n : p.toBlock
+    const events = await fetchSplitting(client, p, from, to)
+    p.onChunk?.(events, to)
+    all.push(...events)
+  }
+  return all
+}
+
+/**
+ * One eth_getLogs over [from, to]; when it fails on a range of several blocks, the two halves
+ * are fetched instead: batch events are large, and RPCs cap response sizes (anvil and public
+ * nodes alike), so a range that holds many big batches must be read in smaller pieces.
+ */
+async function fetchSplitting(client: PublicClient, p: FetchBatchEventsParameters, from: bigint, to: bigint): Promise<BatchEvent[]> {
+  try {
     const logs = await client.getLogs({
       address: p.anomalyStore,
       event: BATCH_ANCHORED as never,
@@ -43,11 +57,12 @@ export async function fetchBatchEvents(client: PublicClient, p: FetchBatchEvents
       fromBlock: from,
       toBlock: to,
     })
-    const events = decodeBatchEvents(logs as never)
-    p.onChunk?.(events, to)
-    all.push(...events)
+    return decodeBatchEvents(logs as never)
+  } catch (err) {
+    if (to <= from) throw err
+    const mid = from + (to - from) / 2n
+    return [...(await fetchSplitting(client, p, from, mid)), ...(await fetchSplitting(client, p, mid + 1n, to))]
   }
-  return all
 }
 
 /** Decodes raw AnomalyStore logs into BatchEvents (other events are skipped), in chain order. */
