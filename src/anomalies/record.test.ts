@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson, leafHashOf, leafHashOfSlow, parseAnomalyInput, parseAnomalyRecord } from './record.js'
+import { canonicalJson, leafHashOf, leafHashOfSlow, parseAnomalyInput, parseAnomalyRecord, type AnomalyInput } from './record.js'
 import { createUlidGenerator } from './ulid.js'
 
 describe('anomaly records', () => {
@@ -44,7 +44,7 @@ describe('anomaly records', () => {
       { endpoint: 'e', level: 1, data: 1, timestamp: 'soon' },
       { endpoint: 'e', level: 1, data: 1, timestamp: -5 },
     ]) {
-      expect(() => parseAnomalyInput(bad)).toThrow(expect.objectContaining({ code: 'LWC_INVALID_INPUT' }))
+      expect(() => parseAnomalyInput(bad as AnomalyInput)).toThrow(expect.objectContaining({ code: 'LWC_INVALID_INPUT' }))
     }
   })
 
