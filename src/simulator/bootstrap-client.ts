@@ -4,6 +4,9 @@
  * then close the session.
  */
 import type { Logger } from '../logger.js'
+import { decodeObjects } from '../lwm2m/codec/index.js'
+import { ContentFormat } from '../lwm2m/content-format.js'
+import { CodecError } from '../lwm2m/errors.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import type { LwM2mPath } from '../lwm2m/path.js'
 import { parseLwM2mRequest, type DeviceResponse } from '../lwm2m/request/device-side.js'
@@ -18,6 +21,8 @@ export interface ClientBootstrapOptions {
   readonly account: ServerAccount
   readonly endpoint: string
   readonly preferredContentFormat?: number
+  /** Ask for a Bootstrap-Pack (`GET /bspack`, LwM2M 1.2) first; fall back to `POST /bs` on an error. */
+  readonly tryPack?: boolean
   readonly ctx: ServeContext
   readonly models: ModelRegistry
   readonly logger: Logger
@@ -74,6 +79,10 @@ export function runClientBootstrap(o: ClientBootstrapOptions): BootstrapRun {
     const timeoutMs = o.timers.bootstrapTimeoutMs ?? 30_000
     let timeout: ReturnType<typeof setTimeout> | undefined
     try {
+      if (o.tryPack && (await applyPack(session, o))) {
+        await session.close()
+        return
+      }
       const res = await Promise.race([
         session.request({ method: 'POST', path: ['bs'], query }).catch((err: Error) => {
           throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'bootstrap request not answered', { cause: err, details: err.message })
@@ -107,4 +116,36 @@ export function runClientBootstrap(o: ClientBootstrapOptions): BootstrapRun {
       failed(err)
     },
   }
+}
+
+/**
+ * Asks for a Bootstrap-Pack; applies it when one comes (replacing every account but our
+ * bootstrap one) and says whether it did. An error answer means: fall back to `POST /bs`.
+ */
+async function applyPack(session: Session, o: ClientBootstrapOptions): Promise<boolean> {
+  const accept = o.preferredContentFormat === ContentFormat.SENML_JSON ? ContentFormat.SENML_JSON : ContentFormat.SENML_CBOR
+  let res
+  try {
+    res = await session.request({ method: 'GET', path: ['bspack'], query: [`ep=${o.endpoint}`], accept })
+  } catch (err) {
+    throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'Bootstrap-Pack request not answered', { cause: err, details: (err as Error).message })
+  }
+  if (res.code !== '2.05') {
+    o.logger.debug({ code: res.code }, 'no Bootstrap-Pack: falling back to POST /bs')
+    return false
+  }
+  let objects
+  try {
+    objects = decodeObjects(res.contentFormat ?? accept, res.payload, o.models)
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err
+    throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'the Bootstrap-Pack does not decode', { cause: err, details: err.shortMessage })
+  }
+  serveBootstrap(o.ctx, { kind: 'bootstrapDelete', path: {} })
+  for (const node of objects) {
+    const written = serveBootstrap(o.ctx, { kind: 'bootstrapWrite', path: { objectId: node.id }, node })
+    if (written.code !== 'CHANGED') throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', `the Bootstrap-Pack's /${node.id} was refused (${written.code})`)
+  }
+  if (finishCode(o.ctx) !== '2.04') throw new DeviceError('LWC_DEVICE_BOOTSTRAP_FAILED', 'the Bootstrap-Pack holds no LwM2M server account')
+  return true
 }

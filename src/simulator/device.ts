@@ -70,6 +70,8 @@ export interface DeviceOptions {
   lifetime?: number
   /** Sent as `pct=` on the bootstrap request. */
   preferredContentFormat?: number
+  /** Ask for a Bootstrap-Pack (`GET /bspack`) before `POST /bs`, as some 1.2 clients do; default false. */
+  tryBootstrapPack?: boolean
   models?: ModelRegistry
   logger?: Logger
   timers?: DeviceTimers
@@ -266,6 +268,7 @@ export function createDevice(o: DeviceOptions): Device {
       account,
       endpoint,
       preferredContentFormat: o.preferredContentFormat,
+      tryPack: o.tryBootstrapPack,
       ctx,
       models,
       logger,

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ContentFormat } from '../../src/lwm2m/content-format.js'
 import { parseLinks } from '../../src/lwm2m/link.js'
 import { createDevice, type Device } from '../../src/simulator/device.js'
-import { FAST, givenBootstrapServer, givenServer, models, psk, standardScript, until, type FakeBootstrapServer, type FakeServer } from './fakes.js'
+import { codecFor } from '../../src/lwm2m/codec/index.js'
+import { FAST, givenBootstrapServer, givenServer, models, psk, securityInstance, serverInstance, standardScript, until, type FakeBootstrapServer, type FakeServer } from './fakes.js'
 
 const started: Array<{ stop(): Promise<void> }> = []
 afterEach(async () => {
@@ -69,6 +70,37 @@ describe('device bootstrap', () => {
     await expect(p).rejects.toThrow()
   })
   void until
+})
+
+describe('Bootstrap-Pack', () => {
+  it('falls back to POST /bs when GET /bspack is refused', async () => {
+    const { bs, server } = await world('dev-pack-1')
+    const device = createDevice({ endpoint: 'dev-pack-1', bootstrap: { uri: bs.uri, ...psk('dev-pack-1-bs') }, tryBootstrapPack: true, models, timers: FAST })
+    started.push(device)
+    await device.start()
+    expect(bs.seen.map((s) => `${s.req.method} /${s.req.path.join('/')}`)).toEqual(['GET /bspack', 'POST /bs'])
+    expect(server.reg('dev-pack-1')).toBeDefined()
+  })
+
+  it('applies a Bootstrap-Pack and registers without POST /bs', async () => {
+    const srvPsk = psk('dev-pack-2-srv')
+    const server = await givenServer([srvPsk])
+    started.push(server)
+    const codec = codecFor(ContentFormat.SENML_JSON)
+    const dec = new TextDecoder()
+    const records = [
+      ...JSON.parse(dec.decode(codec.encode({ kind: 'object', id: 0, instances: new Map([[1, securityInstance(1, server.uri, srvPsk, 7)]]) }, { objectId: 0 }, models))),
+      ...JSON.parse(dec.decode(codec.encode({ kind: 'object', id: 1, instances: new Map([[0, serverInstance(0, 7, 120)]]) }, { objectId: 1 }, models))),
+    ]
+    const pack = { format: ContentFormat.SENML_JSON, payload: new TextEncoder().encode(JSON.stringify(records)) }
+    const bs = await givenBootstrapServer([psk('dev-pack-2-bs')], () => [], { pack })
+    started.push(bs)
+    const device = createDevice({ endpoint: 'dev-pack-2', bootstrap: { uri: bs.uri, ...psk('dev-pack-2-bs') }, tryBootstrapPack: true, preferredContentFormat: 110, models, timers: FAST })
+    started.push(device)
+    await device.start()
+    expect(bs.seen.map((s) => `${s.req.method} /${s.req.path.join('/')}`)).toEqual(['GET /bspack'])
+    expect(server.reg('dev-pack-2')?.query).toContain('lt=120')
+  })
 })
 
 describe('device bootstrap interface', () => {

@@ -89,7 +89,11 @@ export interface FakeBootstrapServer extends FakeBase {
 }
 
 /** A bootstrap server that answers POST /bs with 2.04 and then plays a script of requests. */
-export async function givenBootstrapServer(keys: Psk[], script: (ep: string, query: readonly string[]) => BootstrapStep[], opts: { dtls?: boolean } = {}): Promise<FakeBootstrapServer> {
+export async function givenBootstrapServer(
+  keys: Psk[],
+  script: (ep: string, query: readonly string[]) => BootstrapStep[],
+  opts: { dtls?: boolean; pack?: { format: number; payload: Uint8Array } } = {},
+): Promise<FakeBootstrapServer> {
   const answers: CoapResponse[][] = []
   const waiters: Array<{ n: number; resolve: () => void }> = []
   let current = script
@@ -97,6 +101,7 @@ export async function givenBootstrapServer(keys: Psk[], script: (ep: string, que
   const { base } = await fake(
     keys,
     (req, peer) => {
+      if (req.method === 'GET' && req.path.join('/') === 'bspack' && opts.pack) return { code: '2.05', contentFormat: opts.pack.format, payload: opts.pack.payload }
       if (req.method !== 'POST' || req.path.join('/') !== 'bs') return { code: '4.04' }
       const ep = req.query.find((q) => q.startsWith('ep='))?.slice(3) ?? ''
       const steps = current(ep, req.query)
