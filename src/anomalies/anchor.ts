@@ -102,6 +102,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     )
     const at: Anchoring = { batchId: (event?.batchId ?? 0n).toString(), txHash: b.txHash, block: receipt.blockNumber.toString() }
     await o.outbox.appendJournal({ t: 'confirmed', txHash: b.txHash, batchId: at.batchId, block: at.block })
+    o.outbox.removeRawTx(b.txHash)
     settle(b)
     o.onConfirmed(b.ids, at, event)
     log.debug({ batchId: at.batchId, count: b.ids.length, txHash: b.txHash }, 'anomaly batch anchored')
@@ -112,6 +113,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     // even if this transaction's receipt is unknown (e.g. a chain restored from a state dump).
     await o.syncChain()
     await o.outbox.appendJournal({ t: 'dropped', txHash: b.txHash, reason })
+    o.outbox.removeRawTx(b.txHash)
     settle(b)
     const back = b.ids.filter((id) => !o.isAnchored(id))
     pending = back.concat(pending)
@@ -156,6 +158,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     const built = buildBatch(records)
     const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded })
     const sent: SentBatch = { t: 'sent', txHash: signed.txHash, nonce: signed.nonce, raw: signed.raw, root: built.root, ids }
+    o.outbox.saveRawTx(sent.txHash, sent.raw)
     await o.outbox.appendJournal(sent)
     // Journaled: from here the ids belong to the in-flight batch, whatever happens next.
     pending = pending.slice(taken)

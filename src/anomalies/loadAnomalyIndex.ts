@@ -10,7 +10,7 @@ export async function loadAnomalyIndex(
 ): Promise<AnomalyIndex> {
   const index = new AnomalyIndex()
   try {
-    const head = await client.getBlockNumber()
+    const head = await client.getBlockNumber({ cacheTime: 0 })
     const events = await fetchBatchEvents(client, { anomalyStore: p.anomalyStore, fromBlock: p.deployBlock, toBlock: head })
     for (const ev of events) index.applyBatch(ev)
   } catch (err) {

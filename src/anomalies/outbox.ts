@@ -1,10 +1,14 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Hash, Hex } from 'viem'
 import { AppendLog } from './appendLog.js'
 import type { AnomalyRecord } from './record.js'
 
-/** A batch signed and journaled (maybe broadcast); `raw` lets a restart re-broadcast the same bytes. */
+/**
+ * A batch signed and journaled (maybe broadcast). `raw`, the signed bytes a restart re-broadcasts,
+ * lives in its own file (inflight/<txHash>.tx) until the batch is resolved, so the journal stays
+ * small: a 1,000-record transaction is 400 kB.
+ */
 export interface SentBatch {
   t: 'sent'
   txHash: Hash
@@ -58,6 +62,7 @@ export class Outbox {
   private constructor(
     private records: AppendLog,
     private journal: AppendLog,
+    private inflightDir: string,
   ) {}
 
   /** Opens (creating) the outbox; compacts the journal when it holds resolved batches. */
@@ -76,7 +81,36 @@ export class Outbox {
     }
     const seen = new Set<string>()
     const unique = values.filter((r) => r && typeof r.id === 'string' && !seen.has(r.id) && seen.add(r.id))
-    return { outbox: new Outbox(records, journalLog), state: { records: unique, inflight: state.inflight, anchored: state.anchored } }
+    const inflightDir = join(dataDir, 'inflight')
+    mkdirSync(inflightDir, { recursive: true })
+    const outbox = new Outbox(records, journalLog, inflightDir)
+    for (const b of state.inflight) b.raw ??= outbox.readRawTx(b.txHash)!
+    // Signed bytes of resolved batches (a crash after the journal said so, before the delete).
+    const keep = new Set(state.inflight.map((b) => `${b.txHash}.tx`))
+    for (const f of readdirSync(inflightDir)) if (!keep.has(f)) rmSync(join(inflightDir, f), { force: true })
+    return { outbox, state: { records: unique, inflight: state.inflight.filter((b) => b.raw), anchored: state.anchored } }
+  }
+
+  /** Stores a signed transaction durably, before the journal names it. */
+  saveRawTx(txHash: Hash, raw: Hex): void {
+    const path = join(this.inflightDir, `${txHash}.tx`)
+    writeFileSync(path, raw, { mode: 0o600 })
+    const fd = openSync(path, 'r')
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  readRawTx(txHash: Hash): Hex | undefined {
+    const path = join(this.inflightDir, `${txHash}.tx`)
+    return existsSync(path) ? (readFileSync(path, 'utf8').trim() as Hex) : undefined
+  }
+
+  /** Forgets a resolved batch's signed bytes. */
+  removeRawTx(txHash: Hash): void {
+    rmSync(join(this.inflightDir, `${txHash}.tx`), { force: true })
   }
 
   /** Appends an accepted record; resolves once it is on disk (group commit). */
@@ -84,8 +118,12 @@ export class Outbox {
     return this.records.append(record)
   }
 
-  /** Appends a journal entry; resolves once it is on disk. */
+  /** Appends a journal entry (a sent batch without its signed bytes); resolves once it is on disk. */
   appendJournal(entry: JournalEntry): Promise<void> {
+    if (entry.t === 'sent') {
+      const { raw: _raw, ...rest } = entry
+      return this.journal.append(rest)
+    }
     return this.journal.append(entry)
   }
 
@@ -109,14 +147,14 @@ export function replayJournal(entries: JournalEntry[]): { inflight: SentBatch[];
   return { inflight: [...sent.values()], anchored }
 }
 
-function compacted(state: { inflight: SentBatch[]; anchored: Map<string, Anchoring> }): JournalEntry[] {
+function compacted(state: { inflight: SentBatch[]; anchored: Map<string, Anchoring> }): unknown[] {
   const byTx = new Map<string, ConfirmedBatch>()
   for (const [id, a] of state.anchored) {
     let c = byTx.get(a.txHash)
     if (!c) byTx.set(a.txHash, (c = { t: 'confirmed', txHash: a.txHash, batchId: a.batchId, block: a.block, ids: [] }))
     c.ids!.push(id)
   }
-  return [...byTx.values(), ...state.inflight]
+  return [...byTx.values(), ...state.inflight.map(({ raw: _raw, ...rest }) => rest)]
 }
 
 /** Replaces a file atomically and durably (temp file, fsync, rename, fsync of the directory). */

@@ -39,7 +39,7 @@ export async function givenLedgerChain(args: string[] = []): Promise<LedgerChain
 
 /** Every record in every BatchAnchored event, in chain order (duplicates kept). */
 export async function anchoredOnChain(client: PublicClient, anomalyStore: `0x${string}`): Promise<AnomalyRecord[]> {
-  const head = await client.getBlockNumber()
+  const head = await client.getBlockNumber({ cacheTime: 0 })
   const events = await fetchBatchEvents(client, { anomalyStore, fromBlock: 0n, toBlock: head })
   return events.flatMap((e) => decodeRecords(e.records) ?? [])
 }
