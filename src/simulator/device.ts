@@ -70,6 +70,8 @@ export interface DeviceOptions {
   lifetime?: number
   /** Sent as `pct=` on the bootstrap request. */
   preferredContentFormat?: number
+  /** Register with `lwm2m=1.2` first and fall back to `lwm2mVersion` on 4.12/4.00, as 1.2 clients do. */
+  offerLwm2m12?: boolean
   /** Ask for a Bootstrap-Pack (`GET /bspack`) before `POST /bs`, as some 1.2 clients do; default false. */
   tryBootstrapPack?: boolean
   models?: ModelRegistry
@@ -317,13 +319,18 @@ export function createDevice(o: DeviceOptions): Device {
       throw new DeviceError('LWC_DEVICE_REGISTER_FAILED', `cannot reach the LwM2M server ${account.uri}`, { cause: err, details: (err as Error).message })
     }
     const lifetime = account.lifetime ?? o.lifetime ?? 300
-    const query = registerQuery(endpoint, lifetime, version)
     const links = registrationPayload()
-    let code: string
+    let code = ''
     try {
-      const res = await session.request({ method: 'POST', path: ['rd'], query, contentFormat: ContentFormat.LINK, payload: links })
-      code = res.code
-      if (code === '2.01' && res.locationPath.length > 0) location = [...res.locationPath]
+      // Offering 1.2 first, as newer clients do, and taking 4.12/4.00 as "speak 1.1".
+      for (const offered of o.offerLwm2m12 ? (['1.2', version] as const) : [version]) {
+        const query = registerQuery(endpoint, lifetime, offered)
+        const res = await session.request({ method: 'POST', path: ['rd'], query, contentFormat: ContentFormat.LINK, payload: links })
+        code = res.code
+        if (code === '2.01' && res.locationPath.length > 0) location = [...res.locationPath]
+        if (offered !== '1.2' || (code !== '4.12' && code !== '4.00')) break
+        logger.debug({ code }, 'LwM2M 1.2 refused: registering as ' + version)
+      }
     } catch (err) {
       await session.close()
       setState('idle')

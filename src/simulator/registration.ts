@@ -23,6 +23,6 @@ export function registrationLinks(tree: ObjectTree, version: '1.0' | '1.1'): str
 }
 
 /** The Register query: `ep`, `lt`, `lwm2m`, `b`. */
-export function registerQuery(endpoint: string, lifetime: number, version: '1.0' | '1.1', binding = 'U'): string[] {
+export function registerQuery(endpoint: string, lifetime: number, version: '1.0' | '1.1' | '1.2', binding = 'U'): string[] {
   return [`ep=${endpoint}`, `lt=${lifetime}`, `lwm2m=${version}`, `b=${binding}`]
 }

@@ -9,7 +9,7 @@ import { FAST, givenServer, models, psk, until, write, type FakeServer } from '.
 const dec = new TextDecoder()
 let server: FakeServer
 const devices: Device[] = []
-const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-upd2', 'dm-stop', 'dm-404', 'dm-refused'].map((ep) => psk(ep))
+const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-upd2', 'dm-stop', 'dm-404', 'dm-refused', 'dm-12'].map((ep) => psk(ep))
 
 function device(ep: string, extra: Partial<Parameters<typeof createDevice>[0]> = {}): Device {
   const d = createDevice({ endpoint: ep, server: { uri: server.uri, ...psk(ep) }, models, timers: { ...FAST, retryDelayMs: 50 }, ...extra })
@@ -45,6 +45,16 @@ describe('device registration', () => {
     const reg = server.reg('dm-10')!
     expect(reg.query).toEqual(['ep=dm-10', 'lt=120', 'lwm2m=1.0', 'b=U'])
     expect(reg.links).toBe('</1/0>,</3/0>,</3303/0>')
+  })
+})
+
+describe('LwM2M 1.2 offer', () => {
+  it('offers 1.2 first and registers as 1.1 after a 4.12', async () => {
+    const d = device('dm-12', { offerLwm2m12: true })
+    await d.start()
+    const regs = server.seen.filter((s) => s.req.method === 'POST' && s.req.path.join('/') === 'rd' && s.req.query.includes('ep=dm-12'))
+    expect(regs.map((s) => s.req.query.find((q) => q.startsWith('lwm2m=')))).toEqual(['lwm2m=1.2', 'lwm2m=1.1'])
+    expect(server.reg('dm-12')?.query).toContain('lwm2m=1.1')
   })
 })
 

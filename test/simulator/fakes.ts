@@ -197,6 +197,8 @@ export interface FakeServer extends FakeBase {
   /** What the next Register (or Update) answers instead of success. */
   refuseRegister?: string
   refuseUpdate?: string
+  /** Accept `lwm2m=1.2` registrations (else 4.12). */
+  speaks12?: boolean
   /** Sends a request to a registered endpoint through its session. */
   request(ep: string, init: CoapRequestInit): Promise<CoapResponse>
   observe(ep: string, init: CoapRequestInit, on: (r: CoapResponse) => void): ReturnType<CoapEndpoint['observe']>
@@ -216,6 +218,7 @@ export async function givenServer(keys: Psk[], opts: { dtls?: boolean } = {}): P
       const path = req.path.join('/')
       if (req.method === 'POST' && path === 'rd') {
         if (self.refuseRegister) return { code: self.refuseRegister }
+        if (req.query.includes('lwm2m=1.2') && !self.speaks12) return { code: '4.12' }
         const ep = req.query.find((q) => q.startsWith('ep='))?.slice(3) ?? ''
         for (const [id, r] of registrations) if (r.ep === ep) registrations.delete(id)
         const id = String(next++)
