@@ -241,11 +241,11 @@ export function createDevice(o: DeviceOptions): Device {
   const dmHandler: CoapRequestHandler = (req, c) => {
     const r = parseLwM2mRequest(req, { models })
     if ('error' in r) return report('server', 'invalid', undefined, { code: r.error, errorMessage: r.message })
-    if (r.kind === 'execute' && r.args) logger.debug({ path: formatPath(r.path), args: r.args }, 'execute arguments ignored')
     return report('server', r.kind, 'path' in r ? r.path : undefined, serveDm(ctx, r, c.acceptObserve))
   }
 
   const execute = (path: LwM2mPath, args: string | undefined): string => {
+    // Arguments are logged, not interpreted.
     logger.info({ path: formatPath(path), ...(args && { args }) }, 'execute')
     return executeResource(tree, path, {
       update: () => void serial(doUpdate).catch((err) => onLifecycleError('update trigger', err)),
