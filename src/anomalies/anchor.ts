@@ -6,7 +6,7 @@ import { anomalyStoreAbi } from '../chain/generated/contracts.js'
 import { toChainError } from '../chain/toChainError.js'
 import type { Logger } from '../logger.js'
 import { AnchorTimeoutError } from './errors.js'
-import { buildBatch } from './merkle.js'
+import { buildBatch, type BuiltBatch } from './merkle.js'
 import type { Anchoring, Outbox, SentBatch } from './outbox.js'
 import type { AnomalyRecord } from './record.js'
 
@@ -21,8 +21,8 @@ export interface AnchorLoopOptions {
   isAnchored: (id: string) => boolean
   /** Brings the chain index up to date (BatchAnchored events); rejects when the RPC is down. */
   syncChain: () => Promise<void>
-  /** A batch of ours was mined: its ids, where, and its event (to index it at once). */
-  onConfirmed: (ids: string[], at: Anchoring, event: BatchEvent | undefined) => void
+  /** A batch of ours was mined: its ids, where, its event and (when built in this process) its tree, to index it at once. */
+  onConfirmed: (ids: string[], at: Anchoring, event: BatchEvent | undefined, built: BuiltBatch | undefined) => void
   /** Batches sent before a restart and not known to be resolved. */
   inflight: SentBatch[]
   /** Ids not anchored at start, in acceptance order. */
@@ -71,6 +71,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   let failures = 0
   let lastError: string | undefined
   let sentBatches = 0
+  const builtBy = new Map<string, BuiltBatch>()
 
   const getReceipt = async (hash: Hash): Promise<TransactionReceipt | undefined> => {
     try {
@@ -104,7 +105,9 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     await o.outbox.appendJournal({ t: 'confirmed', txHash: b.txHash, batchId: at.batchId, block: at.block })
     o.outbox.removeRawTx(b.txHash)
     settle(b)
-    o.onConfirmed(b.ids, at, event)
+    const built = builtBy.get(b.txHash)
+    builtBy.delete(b.txHash)
+    o.onConfirmed(b.ids, at, event, built)
     log.debug({ batchId: at.batchId, count: b.ids.length, txHash: b.txHash }, 'anomaly batch anchored')
   }
 
@@ -114,6 +117,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     await o.syncChain()
     await o.outbox.appendJournal({ t: 'dropped', txHash: b.txHash, reason })
     o.outbox.removeRawTx(b.txHash)
+    builtBy.delete(b.txHash)
     settle(b)
     const back = b.ids.filter((id) => !o.isAnchored(id))
     pending = back.concat(pending)
@@ -163,6 +167,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     // Journaled: from here the ids belong to the in-flight batch, whatever happens next.
     pending = pending.slice(taken)
     inflight.push(sent)
+    builtBy.set(sent.txHash, built)
     sentBatches++
     await resolve(sent)
     return true

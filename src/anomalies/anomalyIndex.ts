@@ -105,15 +105,18 @@ export class AnomalyIndex {
     this.insert({ id: record.id, collectedAt: record.collectedAt, record, local: true })
   }
 
-  /** Applies one BatchAnchored event; returns the ids it anchored for the first time. */
-  applyBatch(ev: BatchEvent): string[] {
+  /**
+   * Applies one BatchAnchored event; returns the ids it anchored for the first time. `known` (the
+   * records and tree the ledger itself encoded into this very event) saves decoding them again.
+   */
+  applyBatch(ev: BatchEvent, known?: { records: AnomalyRecord[]; tree: BatchTree }): string[] {
     if (this.batches.has(ev.batchId)) return []
-    const records = decodeRecords(ev.records)
+    const records = known?.records ?? decodeRecords(ev.records)
     if (!records) {
       this.malformedBatches++
       return []
     }
-    const batch: IndexedBatch = { ...ev, records }
+    const batch: IndexedBatch = { ...ev, records, tree: known?.tree }
     this.batches.set(ev.batchId, batch)
     const fresh: string[] = []
     records.forEach((record, index) => {

@@ -135,9 +135,10 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         recordOf: (id) => index.record(id),
         isAnchored,
         syncChain: () => sync!.syncNow(),
-        onConfirmed: (ids, at, event) => {
+        onConfirmed: (ids, at, event, built) => {
           for (const id of ids) journalAnchored.set(id, at)
-          if (event) index.applyBatch(event)
+          // Only trust our own tree when the event carries exactly what we encoded.
+          if (event) index.applyBatch(event, built && built.root === event.root && built.encoded === event.records ? built : undefined)
           emit({ type: 'anchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
         },
         inflight: opened.state.inflight,
