@@ -52,7 +52,9 @@ export function contentResponse(ctx: ServeContext, path: LwM2mPath, format: numb
   if (SINGLE_VALUE_FORMATS.has(f) && read.node.kind !== 'resource' && read.node.kind !== 'resourceInstance') {
     return answer('4.06', `content format ${f} carries a single value`)
   }
-  if (f === ContentFormat.OPAQUE && 'type' in read.node && read.node.type !== 'opaque') return answer('4.06', 'only opaque resources read as opaque')
+  const type = 'type' in read.node ? read.node.type : undefined
+  if (f === ContentFormat.OPAQUE && type !== 'opaque') return answer('4.06', 'only opaque resources read as opaque')
+  if (f === ContentFormat.TEXT && type === 'opaque') return answer('4.06', 'opaque resources do not read as text')
   return { code: 'CONTENT', node: read.node, format: f }
 }
 
