@@ -78,13 +78,16 @@ describe('device management interface', () => {
     expect(serveDm(context('1.1'), { kind: 'write', mode: 'replace', path: { objectId: 3, instanceId: 0, resourceId: 14 }, node, format: 110 }).code).toBe('CHANGED')
   })
 
-  it('reads opaque resources as opaque only', () => {
-    const ctx = context()
+  it('reads opaque resources as opaque, or as base64 text from 1.1 on', () => {
+    const ctx = context('1.0')
     ctx.tree.setResource(3303, 0, { kind: 'resource', id: 5750, type: 'opaque', value: new Uint8Array([1, 2]) })
     const path = { objectId: 3303, instanceId: 0, resourceId: 5750 }
     expect(serveDm(ctx, { kind: 'read', path, format: 42 }).code).toBe('CONTENT')
     expect(serveDm(ctx, { kind: 'read', path, format: 0 }).code).toBe('NOT_ACCEPTABLE')
     expect(serveDm(ctx, { kind: 'read', path: { objectId: 3, instanceId: 0, resourceId: 0 }, format: 42 }).code).toBe('NOT_ACCEPTABLE')
+    const v11 = context('1.1')
+    v11.tree.setResource(3303, 0, { kind: 'resource', id: 5750, type: 'opaque', value: new Uint8Array([1, 2]) })
+    expect(serveDm(v11, { kind: 'read', path, format: 0 }).code).toBe('CONTENT')
   })
 
   it('discovers a resource with its dimension', () => {

@@ -54,7 +54,8 @@ export function contentResponse(ctx: ServeContext, path: LwM2mPath, format: numb
   }
   const type = 'type' in read.node ? read.node.type : undefined
   if (f === ContentFormat.OPAQUE && type !== 'opaque') return answer('4.06', 'only opaque resources read as opaque')
-  if (f === ContentFormat.TEXT && type === 'opaque') return answer('4.06', 'opaque resources do not read as text')
+  // LwM2M 1.1 reads opaque as base64 text; 1.0 knows no such thing.
+  if (f === ContentFormat.TEXT && type === 'opaque' && ctx.version === '1.0') return answer('4.06', 'opaque resources do not read as text in 1.0')
   return { code: 'CONTENT', node: read.node, format: f }
 }
 
