@@ -247,11 +247,3 @@ export function createObjectTree(models: ModelRegistry): ObjectTree {
   }
   return tree
 }
-
-/** The lowest instance id not in use under an object. */
-export function freeInstanceId(tree: ObjectTree, objectId: number): number {
-  const used = new Set(tree.instanceIds(objectId))
-  let id = 0
-  while (used.has(id)) id++
-  return id
-}
