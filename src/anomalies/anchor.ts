@@ -1,8 +1,7 @@
-import { parseEventLogs, type Address, type Hash, type TransactionReceipt } from 'viem'
+import type { Address, Hash, TransactionReceipt } from 'viem'
 import { decodeBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
 import { signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
 import type { ChainConnection } from '../chain/connectChain.js'
-import { anomalyStoreAbi } from '../chain/generated/contracts.js'
 import { toChainError } from '../chain/toChainError.js'
 import type { Logger } from '../logger.js'
 import { AnchorTimeoutError } from './errors.js'
@@ -98,9 +97,8 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   }
 
   const confirm = async (b: SentBatch, receipt: TransactionReceipt): Promise<void> => {
-    const [event] = decodeBatchEvents(
-      parseEventLogs({ abi: anomalyStoreAbi, logs: receipt.logs, eventName: 'BatchAnchored' }) as never,
-    )
+    const store = o.anomalyStore.toLowerCase()
+    const [event] = decodeBatchEvents(receipt.logs.filter((l) => l.address.toLowerCase() === store))
     const at: Anchoring = { batchId: (event?.batchId ?? 0n).toString(), txHash: b.txHash, block: receipt.blockNumber.toString() }
     await o.outbox.appendJournal({ t: 'confirmed', txHash: b.txHash, batchId: at.batchId, block: at.block })
     o.outbox.removeRawTx(b.txHash)

@@ -1,5 +1,6 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { bytesToHex, bytesToString, decodeAbiParameters, encodeAbiParameters, hexToBytes, keccak256, stringToHex, type Hex } from 'viem'
+import { bytesToHex, bytesToString, decodeAbiParameters, encodeAbiParameters, hexToBytes, stringToHex, type Hex } from 'viem'
+import { keccak } from './keccak.js'
 import { LEAF_TYPES, canonicalJson, leafBytesOf, leafValuesOf, type AnomalyRecord } from './record.js'
 
 /** ABI of the `records` bytes a BatchAnchored event carries. */
@@ -68,7 +69,7 @@ export function buildTree(records: AnomalyRecord[]): BatchTree {
 
 function hashPair(a: Buffer, b: Buffer): Buffer {
   const pair = Buffer.compare(a, b) <= 0 ? Buffer.concat([a, b]) : Buffer.concat([b, a])
-  return Buffer.from(keccak256(pair, 'bytes'))
+  return keccak(pair)
 }
 
 /** ABI-encodes records as BatchAnchored carries them (data as canonical JSON bytes). */

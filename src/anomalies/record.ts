@@ -1,5 +1,6 @@
 import { bytesToHex, encodeAbiParameters, keccak256, toBytes, type Hex } from 'viem'
 import { InvalidInputError, validateText } from '../chain/records/validate.js'
+import { keccak } from './keccak.js'
 
 /**
  * One anomaly as the ledger keeps it and as a batch anchors it. `data` travels as canonical JSON
@@ -82,12 +83,12 @@ export function leafBytesOf(r: AnomalyRecord): Uint8Array {
   buf.writeUInt32BE(epAt, 32 + 28)
   buf[2 * 32 + 31] = r.level
   buf.writeBigUInt64BE(BigInt(r.collectedAt), 3 * 32 + 24)
-  buf.set(keccak256(toBytes(canonicalJson(r.data)), 'bytes'), 4 * 32)
+  buf.set(keccak(Buffer.from(canonicalJson(r.data), 'utf8')), 4 * 32)
   buf.writeUInt32BE(id.length, idAt + 28)
   id.copy(buf, idAt + 32)
   buf.writeUInt32BE(ep.length, epAt + 28)
   ep.copy(buf, epAt + 32)
-  return keccak256(keccak256(buf, 'bytes'), 'bytes')
+  return keccak(keccak(buf))
 }
 
 /** The same leaf hash through viem's generic ABI encoder (reference for tests). */

@@ -30,39 +30,37 @@ export interface FetchBatchEventsParameters {
 
 const BATCH_ANCHORED = anomalyStoreAbi.find((x) => x.type === 'event' && x.name === 'BatchAnchored')!
 
-/** Fetches AnomalyStore's BatchAnchored events in a block range, chunk by chunk, in chain order. */
+/**
+ * Fetches AnomalyStore's BatchAnchored events in a block range, chunk by chunk, in chain order.
+ * Batch events are large and RPC clients cap response sizes (viem at 10 MB, public nodes lower),
+ * so when a request over several blocks fails the chunk is halved, and stays halved for the rest
+ * of the range; a failure on a single block is the caller's (e.g. the RPC is down).
+ */
 export async function fetchBatchEvents(client: PublicClient, p: FetchBatchEventsParameters): Promise<BatchEvent[]> {
-  const chunk = p.chunkSize ?? 5_000n
+  let span = p.chunkSize ?? 5_000n
   const all: BatchEvent[] = []
-  for (let from = p.fromBlock; from <= p.toBlock; from += chunk) {
-    const to = from + chunk - 1n < p.toBlock ? from + chunk - 1n : p.toBlock
-    const events = await fetchSplitting(client, p, from, to)
+  for (let from = p.fromBlock; from <= p.toBlock; ) {
+    const to = from + span - 1n < p.toBlock ? from + span - 1n : p.toBlock
+    let logs: unknown
+    try {
+      logs = await client.getLogs({
+        address: p.anomalyStore,
+        event: BATCH_ANCHORED as never,
+        args: p.poster ? ({ poster: p.poster } as never) : undefined,
+        fromBlock: from,
+        toBlock: to,
+      })
+    } catch (err) {
+      if (to === from) throw err
+      span = (to - from + 1n) / 2n
+      continue
+    }
+    const events = decodeBatchEvents(logs as never)
     p.onChunk?.(events, to)
     all.push(...events)
+    from = to + 1n
   }
   return all
-}
-
-/**
- * One eth_getLogs over [from, to]; when it fails on a range of several blocks, the two halves
- * are fetched instead: batch events are large, and RPCs cap response sizes (anvil and public
- * nodes alike), so a range that holds many big batches must be read in smaller pieces.
- */
-async function fetchSplitting(client: PublicClient, p: FetchBatchEventsParameters, from: bigint, to: bigint): Promise<BatchEvent[]> {
-  try {
-    const logs = await client.getLogs({
-      address: p.anomalyStore,
-      event: BATCH_ANCHORED as never,
-      args: p.poster ? ({ poster: p.poster } as never) : undefined,
-      fromBlock: from,
-      toBlock: to,
-    })
-    return decodeBatchEvents(logs as never)
-  } catch (err) {
-    if (to <= from) throw err
-    const mid = from + (to - from) / 2n
-    return [...(await fetchSplitting(client, p, from, mid)), ...(await fetchSplitting(client, p, mid + 1n, to))]
-  }
 }
 
 /** Decodes raw AnomalyStore logs into BatchEvents (other events are skipped), in chain order. */
