@@ -243,6 +243,7 @@ async function main(): Promise<void> {
   const accept = [
     await acceptBench('burst', quick ? 5_000 : 30_000, 500),
     await acceptBench('steady 2,000/s', quick ? 4_000 : 20_000, 200, 2_000),
+    await acceptBench('steady 5,000/s', quick ? 10_000 : 50_000, 500, 5_000),
   ]
   const list = [...(await listBench(10_000, quick ? 50 : 200)), ...(await listBench(quick ? 30_000 : 100_000, quick ? 50 : 200))]
   const out = table(gas, accept, list)

@@ -8,7 +8,7 @@ import { AnomalyIndex, type AnomalyItem, type AnomalyProof, type ListPage, type 
 import { createBatchSync, type BatchSync } from './batchSync.js'
 import { LedgerNotRunningError } from './errors.js'
 import { Outbox, type Anchoring } from './outbox.js'
-import { parseAnomalyInput, parseAnomalyRecord, toIsoTime, type AnomalyInput, type AnomalyRecord } from './record.js'
+import { parseAnomalyInput, parseAnomalyRecord, type AnomalyInput, type AnomalyRecord } from './record.js'
 import { createUlidGenerator } from './ulid.js'
 import { verifyRecord, type Verdict } from './verifyRecord.js'
 
@@ -218,4 +218,3 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   }
 }
 
-export { toIsoTime }

@@ -59,4 +59,28 @@ describe('anomaly ledger under a chain outage', () => {
     expect(ledger.stats().duplicates).toBe(0)
     for (const id of [ids[0], ids[250], ids[ids.length - 1]]) expect(await ledger.verify(id)).toBe('VALID')
   })
+
+  it('starts while the chain is down, accepts, and anchors everything once the chain is back', async () => {
+    await ledger.stop()
+    await anvil.stop()
+    const conn = await connectChain({ rpcUrl: anvil.rpcUrl, expectedChainId: 31337, allowOffline: true, timeoutMs: 1_000 })
+    ledger = createAnomalyLedger({
+      conn,
+      address: d.anomalyStore,
+      deployBlock: d.deployBlock,
+      dataDir: join(dir, 'ledger-2'),
+      logger: silentLogger(),
+      batchIntervalMs: 20,
+      pollIntervalMs: 100,
+    })
+    await ledger.start()
+    expect(ledger.stats().chain.healthy).toBe(false)
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => ledger.accept({ endpoint: 'offline', level: 3, data: { i } }).then((r) => r.id)))
+    expect(ledger.list({ endpoint: 'offline', limit: 100 }).items.map((x) => x.status)).toEqual(Array(50).fill('pending'))
+    await anvil.restart()
+    await eventually(() => ledger.stats().outboxDepth === 0)
+    const onChain = (await anchoredOnChain(conn.publicClient, d.anomalyStore)).map((r) => r.id).filter((id) => ids.includes(id))
+    expect(onChain.sort()).toEqual([...ids].sort())
+    await eventually(() => ledger.list({ endpoint: 'offline', limit: 100 }).items.every((x) => x.status === 'anchored'))
+  })
 })
