@@ -109,7 +109,7 @@ export class AnomalyIndex {
    * Applies one BatchAnchored event; returns the ids it anchored for the first time. `known` (the
    * records and tree the ledger itself encoded into this very event) saves decoding them again.
    */
-  applyBatch(ev: BatchEvent, known?: { records: AnomalyRecord[]; tree: BatchTree }): string[] {
+  applyBatch(ev: BatchEvent, known?: { records: AnomalyRecord[]; tree?: BatchTree }): string[] {
     if (this.batches.has(ev.batchId)) return []
     const records = known?.records ?? decodeRecords(ev.records)
     if (!records) {
@@ -165,6 +165,11 @@ export class AnomalyIndex {
   get(id: string): AnomalyItem | undefined {
     const e = this.byId.get(id)
     return e && toItem(e)
+  }
+
+  /** Every indexed batch, in batch id order (for the snapshot). */
+  allBatches(): IndexedBatch[] {
+    return [...this.batches.values()].sort((a, b) => (a.batchId < b.batchId ? -1 : 1))
   }
 
   /** The batch with id `batchId`, if indexed. */

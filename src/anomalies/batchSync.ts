@@ -12,6 +12,8 @@ export interface BatchSyncOptions {
   onBatches: (events: BatchEvent[]) => void
   /** Called before a full reload (the chain was rewound, reorganised or replaced). */
   onReset: () => void
+  /** Where a previous run stopped (from a snapshot): its block hash is checked before resuming. */
+  initialCursor?: { block: bigint; hash: Hex }
   /** Default 1,000 ms. */
   pollIntervalMs?: number
   chunkSize?: bigint
@@ -27,15 +29,17 @@ export interface BatchSync {
   /** One sync round now; rejects on RPC failure. Concurrent calls share the round in flight. */
   syncNow(): Promise<void>
   lag(): ViewLag
+  /** The last block applied and its hash (undefined before the first sync or mid-range). */
+  cursor(): { block: bigint; hash: Hex } | undefined
 }
 
 /**
- * Creates the follower. It keeps no cursor file: the ledger's own records are in its outbox, and
- * everything else is rebuilt from logs at start (one eth_getLogs per 5,000 blocks).
+ * Creates the follower. It persists nothing itself: the ledger snapshots the index with this
+ * cursor, and passes the cursor back as `initialCursor` on the next start.
  */
 export function createBatchSync(o: BatchSyncOptions): BatchSync {
   const pollMs = o.pollIntervalMs ?? 1_000
-  let cursor: { block: bigint; hash?: Hex } | undefined
+  let cursor: { block: bigint; hash?: Hex } | undefined = o.initialCursor
   let lastSeenHead: bigint | undefined
   let lastError: string | undefined
   let lastSuccessAt: number | undefined
@@ -124,6 +128,7 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
       await inFlight?.catch(() => undefined)
     },
     syncNow,
+    cursor: () => (cursor?.hash ? { block: cursor.block, hash: cursor.hash } : undefined),
     lag() {
       const behind = lastSeenHead !== undefined && cursor ? Number(lastSeenHead - cursor.block) : 0
       return {

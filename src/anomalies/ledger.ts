@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Address, Hash } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.js'
 import { AnomalyNotFoundError } from '../chain/errors.js'
@@ -7,6 +8,7 @@ import { createAnchorLoop, type AnchorLoop } from './anchor.js'
 import { AnomalyIndex, type AnomalyItem, type AnomalyProof, type ListPage, type ListQuery } from './anomalyIndex.js'
 import { createBatchSync, type BatchSync } from './batchSync.js'
 import { LedgerNotRunningError } from './errors.js'
+import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot.js'
 import { Outbox, type Anchoring } from './outbox.js'
 import { parseAnomalyInput, parseAnomalyRecord, type AnomalyInput, type AnomalyRecord } from './record.js'
 import { createUlidGenerator } from './ulid.js'
@@ -28,6 +30,8 @@ export interface CreateAnomalyLedgerOptions {
   maxBatch?: number
   /** Poll period of the BatchAnchored follower. Default 1,000 ms. */
   pollIntervalMs?: number
+  /** How often the chain index is snapshotted to the data dir when it changed (and at stop). Default 30 s. */
+  snapshotIntervalMs?: number
 }
 
 /** What the ledger reports (for /api/metrics and health). */
@@ -89,6 +93,40 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   let sync: BatchSync | undefined
   let loop: AnchorLoop | undefined
   let running = false
+  let snapshotTimer: NodeJS.Timeout | undefined
+  let indexChanged = false
+  const deployBlock = BigInt(o.deployBlock ?? 0)
+  const snapshotPath = join(o.dataDir, 'anomaly-index.json')
+
+  /** Persists the batches up to the sync cursor (later ones are re-read from logs on resume). */
+  const persistIndex = (): void => {
+    const cursor = sync?.cursor()
+    if (!cursor || !indexChanged) return
+    try {
+      writeIndexSnapshot(snapshotPath, {
+        format: 1,
+        anomalyStore: o.address,
+        deployBlock: deployBlock.toString(),
+        cursor: { block: cursor.block.toString(), hash: cursor.hash },
+        batches: index
+          .allBatches()
+          .filter((b) => b.block <= cursor.block)
+          .map((b) => ({
+            batchId: b.batchId.toString(),
+            root: b.root,
+            count: b.count,
+            blockTime: b.blockTime.toString(),
+            poster: b.poster,
+            block: b.block.toString(),
+            txHash: b.txHash,
+            records: b.records,
+          })),
+      })
+      indexChanged = false
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot persist the anomaly index snapshot')
+    }
+  }
 
   const emit = (e: LedgerEvent): void => {
     for (const l of listeners) {
@@ -112,19 +150,31 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       index = new AnomalyIndex()
       journalAnchored = opened.state.anchored
       for (const r of opened.state.records) index.addLocal(r)
+      // Local records first: where the snapshot and the local store disagree, verify() must see the local copy.
+      const snap = readIndexSnapshot(snapshotPath, o.address, deployBlock)
+      for (const b of snap?.batches ?? []) {
+        const ev = { ...b, batchId: BigInt(b.batchId), blockTime: BigInt(b.blockTime), block: BigInt(b.block), blockHash: '0x' as const, logIndex: 0, records: '0x' as const }
+        index.applyBatch(ev, { records: b.records })
+      }
       sync = createBatchSync({
         publicClient: o.conn.publicClient,
         anomalyStore: o.address,
-        deployBlock: BigInt(o.deployBlock ?? 0),
+        deployBlock,
+        initialCursor: snap ? { block: BigInt(snap.cursor.block), hash: snap.cursor.hash } : undefined,
         pollIntervalMs: o.pollIntervalMs,
         rpcUrl: o.conn.rpcUrl,
         logger: log,
         onBatches: (events) => {
-          for (const ev of events) index.applyBatch(ev)
+          for (const ev of events) if (index.applyBatch(ev).length > 0) indexChanged = true
         },
-        onReset: () => index.resetChain(),
+        onReset: () => {
+          index.resetChain()
+          indexChanged = true
+        },
       })
       await sync.start()
+      snapshotTimer = setInterval(persistIndex, o.snapshotIntervalMs ?? 30_000)
+      snapshotTimer.unref?.()
       const inflightIds = new Set(opened.state.inflight.flatMap((b) => b.ids))
       const pending = opened.state.records.map((r) => r.id).filter((id) => !inflightIds.has(id) && !isAnchored(id))
       loop = createAnchorLoop({
@@ -139,6 +189,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
           for (const id of ids) journalAnchored.set(id, at)
           // Only trust our own tree when the event carries exactly what we encoded.
           if (event) index.applyBatch(event, built && built.root === event.root && built.encoded === event.records ? built : undefined)
+          indexChanged = true
           emit({ type: 'anchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
         },
         inflight: opened.state.inflight,
@@ -155,7 +206,11 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       if (!running) return
       running = false
       await loop?.stop()
+      // One last round so the snapshot covers the batches just anchored (an RPC outage only skips it).
+      await sync?.syncNow().catch(() => undefined)
       await sync?.stop()
+      if (snapshotTimer) clearInterval(snapshotTimer)
+      persistIndex()
       await outbox?.close()
     },
 
