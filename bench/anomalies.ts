@@ -208,6 +208,15 @@ async function listBench(n: number, iterations: number): Promise<ListRow[]> {
     ledger.list({ limit: 100, from: mid })
     const merge = performance.now() - t
     rows.push({ anomalies: n, indexRebuildMs, query: `first page after ${burst} accepts`, p50Ms: r2(merge), p95Ms: r2(merge), maxMs: r2(merge) })
+    // Restart: the index comes back from the data dir's snapshot, not from the logs.
+    await ledger.flush()
+    await ledger.stop()
+    ledger = createAnomalyLedger({ conn: d.conn, address: d.anomalyStore, deployBlock: d.deployBlock, dataDir: dir, logger: silentLogger() })
+    const r = performance.now()
+    await ledger.start()
+    const resumeMs = Math.round(performance.now() - r)
+    if (ledger.stats().anchored !== n + burst) throw new Error(`resumed ${ledger.stats().anchored} of ${n + burst}`)
+    rows.push({ anomalies: n + burst, indexRebuildMs: resumeMs, query: 'restart from the index snapshot (start() ms)', p50Ms: resumeMs, p95Ms: resumeMs, maxMs: resumeMs })
     return rows
   } finally {
     await ledger?.stop()
@@ -231,7 +240,7 @@ function table(gas: GasRow[], accept: AcceptRow[], list: ListRow[]): string {
         `| ${a.scenario} | ${a.accepted} | ${a.concurrency} | ${a.acceptedPerSec} | ${a.acceptP50Ms} / ${a.acceptP95Ms} | ${a.anchorP50Ms} / ${a.anchorP95Ms} | ${a.anchorP50Blocks} / ${a.anchorP95Blocks} | ${a.batches} | ${a.meanBatch} |`,
     ),
     '',
-    '| anomalies | index rebuild ms | list query | p50 ms | p95 ms | max ms |',
+    '| anomalies | index build ms (start() from logs) | list query | p50 ms | p95 ms | max ms |',
     '|---:|---:|---|---:|---:|---:|',
     ...list.map((l) => `| ${l.anomalies} | ${l.indexRebuildMs} | ${l.query} | ${l.p50Ms} | ${l.p95Ms} | ${l.maxMs} |`),
   ].join('\n')
