@@ -5,6 +5,7 @@ import type { ChainConnection } from '../chain/connectChain.js'
 import { toChainError } from '../chain/toChainError.js'
 import type { Logger } from '../logger.js'
 import { AnchorTimeoutError } from './errors.js'
+import { IdQueue } from './idQueue.js'
 import { buildBatch, type BuiltBatch } from './merkle.js'
 import type { Anchoring, Outbox, SentBatch } from './outbox.js'
 import type { AnomalyRecord } from './record.js'
@@ -60,7 +61,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   const maxBatch = o.maxBatch ?? 1_000
   const receiptTimeoutMs = o.receiptTimeoutMs ?? 60_000
   const log = o.logger
-  let pending: string[] = [...o.pending]
+  const pending = new IdQueue(o.pending)
   const inflight: SentBatch[] = [...o.inflight]
   let running = false
   let stopping = false
@@ -118,7 +119,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     builtBy.delete(b.txHash)
     settle(b)
     const back = b.ids.filter((id) => !o.isAnchored(id))
-    pending = back.concat(pending)
+    pending.unshift(back)
     log.warn({ txHash: b.txHash, reason, requeued: back.length }, 'anomaly batch dropped; records queued again')
   }
 
@@ -147,14 +148,14 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     const records: AnomalyRecord[] = []
     let taken = 0
     while (taken < pending.length && ids.length < maxBatch) {
-      const id = pending[taken++]
+      const id = pending.at(taken++)
       const r = o.recordOf(id)
       if (!r || o.isAnchored(id)) continue
       ids.push(id)
       records.push(r)
     }
     if (ids.length === 0) {
-      pending = pending.slice(taken)
+      pending.shift(taken)
       return false
     }
     const built = buildBatch(records)
@@ -163,7 +164,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     o.outbox.saveRawTx(sent.txHash, sent.raw)
     await o.outbox.appendJournal(sent)
     // Journaled: from here the ids belong to the in-flight batch, whatever happens next.
-    pending = pending.slice(taken)
+    pending.shift(taken)
     inflight.push(sent)
     builtBy.set(sent.txHash, built)
     sentBatches++

@@ -207,6 +207,8 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       running = false
       await loop?.stop()
       // One last round so the snapshot covers the batches just anchored (an RPC outage only skips it).
+      // Twice: the first call may join a round that started before the last batch was mined.
+      await sync?.syncNow().catch(() => undefined)
       await sync?.syncNow().catch(() => undefined)
       await sync?.stop()
       if (snapshotTimer) clearInterval(snapshotTimer)
@@ -268,7 +270,9 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
 
     async flush() {
       requireRunning()
-      await loop!.runOnce()
+      // Again while anything is left: a round that was ending when flush() joined it may have missed the last accepts.
+      do await loop!.runOnce()
+      while (loop!.stats().pending + loop!.stats().inflight > 0)
     },
   }
 }

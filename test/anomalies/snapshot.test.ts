@@ -25,6 +25,7 @@ describe('anomaly index snapshot', () => {
       ids.push(...(await Promise.all([1, 2, 3, 4].map((i) => ledger.accept({ endpoint: 'snap', level: 1, data: { k, i } }).then((r) => r.id)))))
       await ledger.flush()
     }
+    const batches = ledger.stats().batches
     await ledger.stop()
     const path = join(dir, 'anomaly-index.json')
     const snap = JSON.parse(readFileSync(path, 'utf8'))
@@ -32,7 +33,7 @@ describe('anomaly index snapshot', () => {
 
     ledger = make(dir)
     await ledger.start()
-    expect(ledger.stats()).toMatchObject({ anchored: 12, batches: 3, duplicates: 0, outboxDepth: 0 })
+    expect(ledger.stats()).toMatchObject({ anchored: 12, batches, duplicates: 0, outboxDepth: 0 })
     expect(await ledger.verify(ids[5])).toBe('VALID')
     await ledger.stop()
 
@@ -40,7 +41,7 @@ describe('anomaly index snapshot', () => {
     writeFileSync(path, JSON.stringify({ ...snap, cursor: { ...snap.cursor, hash: `0x${'ab'.repeat(32)}` }, batches: [{ ...snap.batches[0], batchId: '99' }] }))
     ledger = make(dir)
     await ledger.start()
-    expect(ledger.stats()).toMatchObject({ anchored: 12, batches: 3, duplicates: 0 })
+    expect(ledger.stats()).toMatchObject({ anchored: 12, batches, duplicates: 0 })
     expect(ledger.get(ids[0])?.batchId).not.toBe('99')
     await ledger.stop()
   })
