@@ -34,6 +34,7 @@ describe('anomaly records', () => {
       collectedAt: 1_767_225_601,
     })
     expect(parseAnomalyInput({ endpoint: 'e', level: 1, data: null, timestamp: 12.7 }).collectedAt).toBe(12)
+    expect(parseAnomalyInput({ endpoint: 'e', level: 1, data: null, timestamp: '1700000000' }).collectedAt).toBe(1_700_000_000)
     for (const bad of [
       { endpoint: '', level: 1, data: 1 },
       { endpoint: 'e', level: 0, data: 1 },

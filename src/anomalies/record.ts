@@ -102,6 +102,8 @@ export function leafHashOfSlow(r: AnomalyRecord): Hex {
 
 /** Parses a time given as ISO 8601 text or seconds since the epoch into whole seconds. */
 export function parseTimestamp(value: unknown, field = 'timestamp'): number {
+  // Query strings carry seconds as text.
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) value = Number(value)
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0 || value >= 2 ** 53) throw new InvalidInputError(`${field} must be seconds since 1970`)
     return Math.floor(value)
