@@ -1,0 +1,142 @@
+import type { FastifyInstance } from 'fastify'
+import { addClient } from '../../chain/clients/addClient.js'
+import { readClientRecord } from '../../chain/clients/readClientRecord.js'
+import { removeClient } from '../../chain/clients/removeClient.js'
+import { updateClient } from '../../chain/clients/updateClient.js'
+import { ClientNotFoundError } from '../../chain/errors.js'
+import { buildClientSpec, sealClientRecord, type ClientInput } from '../../chain/records/clientRecord.js'
+import { validateCoapUri, validateText } from '../../chain/records/validate.js'
+import { apiErrorHandler } from '../auth/httpErrors.js'
+import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
+import { requireRole } from '../plugin-auth.js'
+import { adminDeployment, type AdminRoutesDeps } from './admin-context.js'
+
+export type { AdminRoutesDeps } from './admin-context.js'
+
+const sideSchema = {
+  type: 'object',
+  required: ['uri', 'identity', 'key'],
+  properties: { uri: { type: 'string' }, identity: { type: 'string' }, key: { type: 'string', description: 'PSK as hex (shown once)' } },
+} as const
+const endpointParams = { type: 'object', required: ['endpoint'], properties: { endpoint: { type: 'string', minLength: 1, maxLength: 255 } } } as const
+const writeErrors = { ...authErrorResponses, 404: errorSchema, 409: errorSchema, 503: errorSchema, 504: errorSchema } as const
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+
+/**
+ * Device management for admins, written on chain with the same bindings and validation as
+ * `lwchain client add|remove|move`: POST /api/admin/clients, DELETE /api/admin/clients/{endpoint},
+ * POST /api/admin/clients/{endpoint}/move.
+ */
+export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoutesDeps): void {
+  const deployment = adminDeployment(deps)
+  const clientStore = deployment.contracts.clientStore
+  const visible = (block: bigint) => deps.view.waitForBlock(block, deps.viewTimeoutMs)
+  const admin = requireRole('admin')
+
+  app.post<{ Body: ClientInput }>(
+    '/api/admin/clients',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: {
+        summary: 'Register a device on chain; generated identities and keys are returned once (like `client add --json`)',
+        tags: ['admin'],
+        security: bearerSecurity,
+        body: {
+          type: 'object',
+          required: ['endpoint'],
+          properties: {
+            endpoint: { type: 'string', minLength: 1, maxLength: 255 },
+            bootstrapUri: { type: 'string' },
+            serverUri: { type: 'string' },
+            bsIdentity: { type: 'string' },
+            bsKey: { type: 'string', description: 'hex' },
+            serverIdentity: { type: 'string' },
+            serverKey: { type: 'string', description: 'hex' },
+            printableKeys: { type: 'boolean' },
+          },
+        },
+        response: {
+          201: { type: 'object', required: ['endpoint', 'bootstrap', 'server', 'txHash'], properties: { endpoint: { type: 'string' }, bootstrap: sideSchema, server: sideSchema, txHash: { type: 'string' } } },
+          ...writeErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { spec } = buildClientSpec(request.body)
+      const { txHash, block } = await addClient(deps.conn, { clientStore, record: sealClientRecord(spec, deployment.sealingPublicKey) })
+      await visible(block)
+      request.log.info({ endpoint: spec.endpoint, by: request.auth?.username, txHash }, 'client added')
+      return reply.code(201).send({
+        endpoint: spec.endpoint,
+        bootstrap: { uri: spec.bootstrap.uri, identity: spec.bootstrap.identity, key: hex(spec.bootstrap.key) },
+        server: { uri: spec.server.uri, identity: spec.server.identity, key: hex(spec.server.key) },
+        txHash,
+      })
+    },
+  )
+
+  app.delete<{ Params: { endpoint: string } }>(
+    '/api/admin/clients/:endpoint',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: {
+        summary: 'Remove a device from the chain (revoked everywhere)',
+        tags: ['admin'],
+        security: bearerSecurity,
+        params: endpointParams,
+        response: { 200: { type: 'object', required: ['endpoint', 'txHash'], properties: { endpoint: { type: 'string' }, txHash: { type: 'string' } } }, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const endpoint = validateText(request.params.endpoint, 'endpoint name')
+      const { txHash, block } = await removeClient(deps.conn, { clientStore, endpoint })
+      await visible(block)
+      request.log.info({ endpoint, by: request.auth?.username, txHash }, 'client removed')
+      return { endpoint, txHash }
+    },
+  )
+
+  app.post<{ Params: { endpoint: string }; Body: { serverUri?: string; bootstrapUri?: string } }>(
+    '/api/admin/clients/:endpoint/move',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: {
+        summary: 'Re-home a device: point its record at another LwM2M server (and/or bootstrap server)',
+        tags: ['admin'],
+        security: bearerSecurity,
+        params: endpointParams,
+        body: {
+          type: 'object',
+          anyOf: [{ required: ['serverUri'] }, { required: ['bootstrapUri'] }],
+          properties: { serverUri: { type: 'string', minLength: 1 }, bootstrapUri: { type: 'string', minLength: 1 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['endpoint', 'serverUri', 'bootstrapUri', 'version', 'txHash'],
+            properties: { endpoint: { type: 'string' }, serverUri: { type: 'string' }, bootstrapUri: { type: 'string' }, version: { type: 'integer' }, txHash: { type: 'string' } },
+          },
+          ...writeErrors,
+        },
+      },
+    },
+    async (request) => {
+      const endpoint = validateText(request.params.endpoint, 'endpoint name')
+      const { serverUri, bootstrapUri } = request.body
+      const newServer = serverUri !== undefined ? validateCoapUri(serverUri, 'server URI') : undefined
+      const newBootstrap = bootstrapUri !== undefined ? validateCoapUri(bootstrapUri, 'bootstrap URI') : undefined
+      // The chain keeps only a commitment: the full record (sealed keys kept as they are) comes from its latest event.
+      const current = await readClientRecord(deps.conn.publicClient, { clientStore, endpoint, deployBlock: BigInt(deployment.deployBlock), rpcUrl: deps.conn.rpcUrl })
+      if (!current) throw new ClientNotFoundError(endpoint)
+      const record = { ...current.record, serverUri: newServer ?? current.record.serverUri, bootstrapUri: newBootstrap ?? current.record.bootstrapUri }
+      const { txHash, block } = await updateClient(deps.conn, { clientStore, record })
+      await visible(block)
+      request.log.info({ endpoint, serverUri: record.serverUri, by: request.auth?.username, txHash }, 'client moved')
+      return { endpoint, serverUri: record.serverUri, bootstrapUri: record.bootstrapUri, version: current.version + 1, txHash }
+    },
+  )
+}

@@ -1,0 +1,185 @@
+import type { FastifyInstance } from 'fastify'
+import { UserNotFoundError } from '../../chain/errors.js'
+import { emailHash } from '../../chain/hashes.js'
+import { userEmailContext, userPasswordContext } from '../../chain/records/sealContexts.js'
+import { sealValue } from '../../chain/records/sealValue.js'
+import { parseRole, roleToName, sealUserRecord, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
+import { addUser } from '../../chain/users/addUser.js'
+import { generatePassword, hashPassword } from '../../chain/users/password.js'
+import { readUserRecord } from '../../chain/users/readUserRecord.js'
+import { removeUser } from '../../chain/users/removeUser.js'
+import { updateUser } from '../../chain/users/updateUser.js'
+import { UsageError } from '../../errors/base.js'
+import { apiErrorHandler } from '../auth/httpErrors.js'
+import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
+import { ROLE_NAMES } from '../auth/types.js'
+import { requireRole } from '../plugin-auth.js'
+import { adminDeployment, type AdminRoutesDeps } from './admin-context.js'
+
+export type { AdminRoutesDeps } from './admin-context.js'
+
+const userItem = {
+  type: 'object',
+  required: ['username', 'role', 'version'],
+  // No e-mail, no verifier: both are sealed on chain and stay so through the API.
+  properties: { username: { type: 'string' }, role: { type: 'string' }, version: { type: 'integer' } },
+} as const
+const usernameParams = { type: 'object', required: ['username'], properties: { username: { type: 'string', minLength: 1, maxLength: 255 } } } as const
+const roleSchema = { type: 'string', enum: [...ROLE_NAMES] } as const
+const writeErrors = { ...authErrorResponses, 404: errorSchema, 409: errorSchema, 503: errorSchema, 504: errorSchema } as const
+
+/**
+ * User management for admins, with the validation and sealing of `lwchain user add|update|remove`:
+ * GET/POST /api/admin/users, GET/PUT/DELETE /api/admin/users/{username}.
+ */
+export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesDeps): void {
+  const deployment = adminDeployment(deps)
+  const userStore = deployment.contracts.userStore
+  const visible = (block: bigint) => deps.view.waitForBlock(block, deps.viewTimeoutMs)
+  const admin = requireRole('admin')
+  const listItem = (u: { username: string; role: number; version: number }) => ({ username: u.username, role: roleToName(u.role), version: u.version })
+
+  app.get(
+    '/api/admin/users',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: {
+        summary: 'List users (no e-mail addresses or password verifiers)',
+        tags: ['admin'],
+        security: bearerSecurity,
+        response: { 200: { type: 'array', items: userItem }, ...authErrorResponses },
+      },
+    },
+    async () => deps.view.users().map(listItem).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0)),
+  )
+
+  app.get<{ Params: { username: string } }>(
+    '/api/admin/users/:username',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: { summary: 'Show one user (no secrets)', tags: ['admin'], security: bearerSecurity, params: usernameParams, response: { 200: userItem, ...authErrorResponses, 404: errorSchema } },
+    },
+    async (request) => {
+      const user = deps.view.userByUsername(request.params.username)
+      if (!user) throw new UserNotFoundError(request.params.username)
+      return listItem(user)
+    },
+  )
+
+  app.post<{ Body: { username: string; email: string; role: string; password?: string } }>(
+    '/api/admin/users',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: {
+        summary: 'Add a user; a generated password is returned once when none is given',
+        tags: ['admin'],
+        security: bearerSecurity,
+        body: {
+          type: 'object',
+          required: ['username', 'email', 'role'],
+          properties: { username: { type: 'string', minLength: 1, maxLength: 255 }, email: { type: 'string', minLength: 3, maxLength: 255 }, role: roleSchema, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['username', 'role', 'txHash'],
+            properties: { username: { type: 'string' }, role: { type: 'string' }, password: { type: 'string', description: 'only when generated; shown once' }, txHash: { type: 'string' } },
+          },
+          ...writeErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const username = validateUsername(request.body.username)
+      const email = validateEmail(request.body.email)
+      const role = parseRole(request.body.role)
+      const generated = request.body.password === undefined ? generatePassword() : undefined
+      const password = request.body.password ?? generated!
+      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey)
+      const { txHash, block } = await addUser(deps.conn, { userStore, record })
+      await visible(block)
+      request.log.info({ username, role: roleToName(role), by: request.auth?.username, txHash }, 'user added')
+      return reply.code(201).send({ username, role: roleToName(role), ...(generated ? { password: generated } : {}), txHash })
+    },
+  )
+
+  app.put<{ Params: { username: string }; Body: { email?: string; role?: string; password?: string } }>(
+    '/api/admin/users/:username',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: {
+        summary: "Change a user's e-mail, role and/or password (their tokens stop working)",
+        tags: ['admin'],
+        security: bearerSecurity,
+        params: usernameParams,
+        body: {
+          type: 'object',
+          properties: { email: { type: 'string', minLength: 3, maxLength: 255 }, role: roleSchema, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['username', 'role', 'changed', 'version', 'txHash'],
+            properties: { username: { type: 'string' }, role: { type: 'string' }, changed: { type: 'array', items: { type: 'string' } }, version: { type: 'integer' }, txHash: { type: 'string' } },
+          },
+          ...writeErrors,
+        },
+      },
+    },
+    async (request) => {
+      const username = validateUsername(request.params.username)
+      const { body } = request
+      if (body.email === undefined && body.role === undefined && body.password === undefined) throw new UsageError('nothing to update: give email, role and/or password')
+      const email = body.email !== undefined ? validateEmail(body.email) : undefined
+      const role = body.role !== undefined ? parseRole(body.role) : undefined
+      const current = await readUserRecord(deps.conn.publicClient, { userStore, username, deployBlock: BigInt(deployment.deployBlock), rpcUrl: deps.conn.rpcUrl })
+      if (!current) throw new UserNotFoundError(username)
+      // Unchanged sealed fields are kept as they are, as `user update` does.
+      const record = { ...current.record }
+      const changed: string[] = []
+      if (email !== undefined) {
+        record.emailHash = emailHash(email)
+        record.emailSealed = sealValue(deployment.sealingPublicKey, email, userEmailContext(username))
+        changed.push('email')
+      }
+      if (role !== undefined) {
+        record.role = role
+        changed.push('role')
+      }
+      if (body.password !== undefined) {
+        record.passwordSealed = sealValue(deployment.sealingPublicKey, await hashPassword(body.password), userPasswordContext(username))
+        changed.push('password')
+      }
+      const { txHash, block } = await updateUser(deps.conn, { userStore, record })
+      await visible(block)
+      request.log.info({ username, changed, by: request.auth?.username, txHash }, 'user updated')
+      return { username, role: roleToName(record.role), changed, version: current.version + 1, txHash }
+    },
+  )
+
+  app.delete<{ Params: { username: string } }>(
+    '/api/admin/users/:username',
+    {
+      preHandler: admin,
+      errorHandler: apiErrorHandler,
+      schema: {
+        summary: 'Remove a user (their tokens stop working)',
+        tags: ['admin'],
+        security: bearerSecurity,
+        params: usernameParams,
+        response: { 200: { type: 'object', required: ['username', 'txHash'], properties: { username: { type: 'string' }, txHash: { type: 'string' } } }, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const username = validateUsername(request.params.username)
+      const { txHash, block } = await removeUser(deps.conn, { userStore, username })
+      await visible(block)
+      request.log.info({ username, by: request.auth?.username, txHash }, 'user removed')
+      return { username, txHash }
+    },
+  )
+}
