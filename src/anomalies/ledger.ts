@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js'
 import { createAnchorLoop, type AnchorLoop } from './anchor.js'
 import { AnomalyIndex, type AnomalyItem, type AnomalyProof, type ListPage, type ListQuery } from './anomalyIndex.js'
 import { createBatchSync, type BatchSync } from './batchSync.js'
+import { lockDataDir } from './dirLock.js'
 import { LedgerNotRunningError } from './errors.js'
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot.js'
 import { Outbox, type Anchoring } from './outbox.js'
@@ -93,6 +94,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   let sync: BatchSync | undefined
   let loop: AnchorLoop | undefined
   let running = false
+  let unlock: (() => void) | undefined
   let snapshotTimer: NodeJS.Timeout | undefined
   let indexChanged = false
   const deployBlock = BigInt(o.deployBlock ?? 0)
@@ -145,7 +147,14 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   return {
     async start() {
       if (running) return
-      const opened = await Outbox.open(o.dataDir)
+      unlock = lockDataDir(o.dataDir)
+      let opened: Awaited<ReturnType<typeof Outbox.open>>
+      try {
+        opened = await Outbox.open(o.dataDir)
+      } catch (err) {
+        unlock()
+        throw err
+      }
       outbox = opened.outbox
       index = new AnomalyIndex()
       journalAnchored = opened.state.anchored
@@ -214,6 +223,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       if (snapshotTimer) clearInterval(snapshotTimer)
       persistIndex()
       await outbox?.close()
+      unlock?.()
     },
 
     async accept(input) {
