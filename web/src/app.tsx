@@ -1,0 +1,141 @@
+import { useEffect, useState } from 'preact/hooks'
+import { setUnauthorizedHandler } from './api.js'
+import { connectEvents, disconnectEvents } from './events.js'
+import { AdminDevicesPage } from './pages/AdminDevices.js'
+import { AnomaliesPage } from './pages/Anomalies.js'
+import { DevicesPage } from './pages/Devices.js'
+import { LoginPage } from './pages/Login.js'
+import { UsersPage } from './pages/Users.js'
+import { linkClick, navigate, usePath } from './router.js'
+import { clearSession, loadSession, type Session } from './session.js'
+
+interface NavItem {
+  path: string
+  label: string
+  admin?: boolean
+}
+
+const NAV: NavItem[] = [
+  { path: '/devices', label: 'Devices' },
+  { path: '/anomalies', label: 'Anomalies' },
+  { path: '/admin/devices', label: 'Manage devices', admin: true },
+  { path: '/admin/users', label: 'Users', admin: true },
+]
+
+/** The console: login until there is a session, then the navigation and the current page. */
+export function App() {
+  const path = usePath()
+  const [session, setSession] = useState<Session | undefined>(() => loadSession())
+  const [notice, setNotice] = useState<string>()
+  const [live, setLive] = useState(false)
+
+  const logout = (why?: string): void => {
+    clearSession()
+    disconnectEvents()
+    setSession(undefined)
+    setNotice(why)
+    navigate('/login', { replace: true })
+  }
+
+  // Log out when the token expires, and whenever the API says it no longer accepts it.
+  useEffect(() => {
+    if (!session) return
+    setUnauthorizedHandler(() => logout('Your session ended; please sign in again.'))
+    const timer = setTimeout(() => logout('Your session expired; please sign in again.'), Math.max(0, session.expiresAt - Date.now()))
+    connectEvents(session.token, setLive)
+    return () => {
+      clearTimeout(timer)
+      setUnauthorizedHandler(undefined)
+    }
+  }, [session])
+
+  if (!session) {
+    return (
+      <LoginPage
+        notice={notice}
+        onLogin={(s) => {
+          setNotice(undefined)
+          setSession(s)
+          if (path === '/' || path === '/login') navigate('/devices', { replace: true })
+        }}
+      />
+    )
+  }
+  if (path === '/' || path === '/login') {
+    queueMicrotask(() => navigate('/devices', { replace: true }))
+    return null
+  }
+  const isAdmin = session.role === 'admin'
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand">lwchain</span>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
+              <li key={n.path}>
+                <a href={n.path} onClick={linkClick} aria-current={path === n.path ? 'page' : undefined}>
+                  {n.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span class="who">
+          <span class={live ? 'dot on' : 'dot'} title={live ? 'live updates connected' : 'live updates disconnected'} aria-hidden="true" />
+          <span class="sr-only">{live ? 'Live updates connected.' : 'Live updates disconnected.'}</span>
+          {session.username} ({session.role})
+          <button type="button" class="secondary" onClick={() => logout('You signed out.')}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page path={path} session={session} />
+      </main>
+    </>
+  )
+}
+
+function Page({ path, session }: { path: string; session: Session }) {
+  const isAdmin = session.role === 'admin'
+  if (path.startsWith('/admin/') && !isAdmin) {
+    return (
+      <section aria-labelledby="refused">
+        <h1 id="refused">Not allowed</h1>
+        <p role="alert" class="error">
+          This page is for administrators. Your account ({session.username}, role {session.role}) cannot manage devices or users.
+        </p>
+        <p>
+          <a href="/devices" onClick={linkClick}>
+            Back to devices
+          </a>
+        </p>
+      </section>
+    )
+  }
+  switch (path) {
+    case '/devices':
+      return <DevicesPage session={session} />
+    case '/anomalies':
+      return <AnomaliesPage session={session} />
+    case '/admin/devices':
+      return <AdminDevicesPage session={session} />
+    case '/admin/users':
+      return <UsersPage session={session} />
+    default:
+      return (
+        <section>
+          <h1>Page not found</h1>
+          <p>
+            <a href="/devices" onClick={linkClick}>
+              Back to devices
+            </a>
+          </p>
+        </section>
+      )
+  }
+}
