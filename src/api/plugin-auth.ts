@@ -86,7 +86,11 @@ export async function registerAuth(app: FastifyInstance, deps: AuthDeps): Promis
   })
 }
 
-/** A preHandler: 401 without a valid, current token; 403 when the caller's role is not one of `roles`. Sets request.auth. */
+/**
+ * A guard hook: 401 without a valid, current token; 403 when the caller's role is not one of
+ * `roles`. Sets request.auth. Works as `preHandler` or as `onRequest` (our routes use onRequest,
+ * so an unauthenticated caller gets 401 before its body is parsed or validated).
+ */
 export function requireRole(...roles: Role[]): preHandlerHookHandler {
   return async function roleGuard(request: FastifyRequest, reply: FastifyReply) {
     const verifier = request.server.lwchainAuth

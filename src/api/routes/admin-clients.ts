@@ -37,7 +37,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
   app.post<{ Body: ClientInput }>(
     '/api/admin/clients',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Register a device on chain; generated identities and keys are returned once (like `client add --json`)',
@@ -80,7 +80,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
   app.delete<{ Params: { endpoint: string } }>(
     '/api/admin/clients/:endpoint',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Remove a device from the chain (revoked everywhere)',
@@ -102,7 +102,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
   app.post<{ Params: { endpoint: string }; Body: { serverUri?: string; bootstrapUri?: string } }>(
     '/api/admin/clients/:endpoint/move',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Re-home a device: point its record at another LwM2M server (and/or bootstrap server)',

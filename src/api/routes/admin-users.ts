@@ -42,7 +42,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.get(
     '/api/admin/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'List users (no e-mail addresses or password verifiers)',
@@ -57,7 +57,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.get<{ Params: { username: string } }>(
     '/api/admin/users/:username',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: { summary: 'Show one user (no secrets)', tags: ['admin'], security: bearerSecurity, params: usernameParams, response: { 200: userItem, ...authErrorResponses, 404: errorSchema } },
     },
@@ -71,7 +71,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.post<{ Body: { username: string; email: string; role: string; password?: string } }>(
     '/api/admin/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Add a user; a generated password is returned once when none is given',
@@ -109,7 +109,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.put<{ Params: { username: string }; Body: { email?: string; role?: string; password?: string } }>(
     '/api/admin/users/:username',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
         summary: "Change a user's e-mail, role and/or password (their tokens stop working)",
@@ -164,7 +164,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.delete<{ Params: { username: string } }>(
     '/api/admin/users/:username',
     {
-      preHandler: admin,
+      onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Remove a user (their tokens stop working)',

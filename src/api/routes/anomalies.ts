@@ -35,7 +35,7 @@ export function registerAnomalyRoutes(app: FastifyInstance, deps: AnomalyRoutesD
   app.post<{ Body: { endpoint: string; level: number; data: unknown; timestamp?: string | number } }>(
     '/api/anomalies',
     {
-      preHandler: requireRole('admin', 'application'),
+      onRequest: requireRole('admin', 'application'),
       errorHandler: apiErrorHandler,
       // Room for 8 KB of data in the envelope; the ledger enforces its exact limits.
       bodyLimit: 32 * 1024,
@@ -67,7 +67,7 @@ export function registerAnomalyRoutes(app: FastifyInstance, deps: AnomalyRoutesD
   app.get<{ Querystring: { endpoint?: string; from?: string; to?: string; limit?: number; cursor?: string } }>(
     '/api/anomalies',
     {
-      preHandler: requireRole('admin', 'user', 'application'),
+      onRequest: requireRole('admin', 'user', 'application'),
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'List anomalies in time order, filtered by endpoint and time range, with cursor pagination',
@@ -100,7 +100,7 @@ export function registerAnomalyRoutes(app: FastifyInstance, deps: AnomalyRoutesD
   app.get<{ Params: { id: string } }>(
     '/api/anomalies/:id',
     {
-      preHandler: requireRole('admin', 'user', 'application'),
+      onRequest: requireRole('admin', 'user', 'application'),
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'One anomaly with its verification against the on-chain Merkle root, and its inclusion proof',
