@@ -6,6 +6,8 @@ import { registerUserCommands } from './user.js'
 import { registerAnomalyCommands } from './anomaly.js'
 import { registerCodecCommands } from './codec.js'
 import { registerServeCommands } from './serve.js'
+import { registerSimulateCommand } from './simulate.js'
+import { registerDevCommand } from './dev.js'
 
 /** Every command group of the binary, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -15,5 +17,7 @@ export function registerCommands(program: Command): void {
   registerUserCommands(program)
   registerAnomalyCommands(program)
   registerServeCommands(program)
+  registerSimulateCommand(program)
+  registerDevCommand(program)
   registerCodecCommands(program)
 }

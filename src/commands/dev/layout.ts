@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+/** Where `lwchain dev` keeps everything: one self-contained directory (default ./.lwchain). */
+export interface DevLayout {
+  dataDir: string
+  /** Profile, sealing key, view cursors, admin.json: what `--config-dir` points CLI commands at. */
+  configDir: string
+  /** Anvil's state (anvil-state.json). */
+  chainDir: string
+  /** Ports of the last run (dev.json), reused when free so device records stay valid. */
+  stateFile: string
+  /** Logs while the dashboard owns the terminal. */
+  logFile: string
+}
+
+/** Default data dir of `lwchain dev`. */
+export const DEFAULT_DEV_DATA_DIR = '.lwchain'
+
+/** The layout of a dev data dir (creates the directories, 0700). */
+export function devLayout(dataDir = DEFAULT_DEV_DATA_DIR): DevLayout {
+  const dir = resolve(dataDir)
+  const layout = {
+    dataDir: dir,
+    configDir: join(dir, 'config'),
+    chainDir: join(dir, 'chain'),
+    stateFile: join(dir, 'dev.json'),
+    logFile: join(dir, 'dev.log'),
+  }
+  for (const d of [layout.dataDir, layout.configDir, layout.chainDir]) mkdirSync(d, { recursive: true, mode: 0o700 })
+  return layout
+}
+
+/** Ports a dev run used. */
+export interface DevPorts {
+  rpc: number
+  bootstrap: number
+  server: number
+  http: number
+}
+
+/** DESIGN.md's default ports. */
+export const DEFAULT_DEV_PORTS: DevPorts = { rpc: 8545, bootstrap: 5784, server: 5684, http: 8080 }
+
+/** The ports of the previous run, if any. */
+export function readDevPorts(layout: DevLayout): Partial<DevPorts> {
+  if (!existsSync(layout.stateFile)) return {}
+  try {
+    const v = JSON.parse(readFileSync(layout.stateFile, 'utf8')) as { ports?: Partial<DevPorts> }
+    return v.ports ?? {}
+  } catch {
+    return {}
+  }
+}
+
+/** Remembers the ports of this run. */
+export function writeDevPorts(layout: DevLayout, ports: DevPorts): void {
+  writeFileSync(layout.stateFile, JSON.stringify({ ports }, null, 2) + '\n')
+}
