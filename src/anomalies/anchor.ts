@@ -4,7 +4,7 @@ import { signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
 import type { ChainConnection } from '../chain/connectChain.js'
 import { toChainError } from '../chain/toChainError.js'
 import type { Logger } from '../logger.js'
-import { AnchorTimeoutError } from './errors.js'
+import { AnchorTimeoutError, AnomalyStoreMissingError } from './errors.js'
 import { IdQueue } from './idQueue.js'
 import { buildBatch, type BuiltBatch } from './merkle.js'
 import type { Anchoring, Outbox, SentBatch } from './outbox.js'
@@ -72,6 +72,8 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   let lastError: string | undefined
   let sentBatches = 0
   const builtBy = new Map<string, BuiltBatch>()
+  // Whether AnomalyStore's code was seen at the address (checked once, and again after a batch without its event).
+  let storeChecked = false
 
   const getReceipt = async (hash: Hash): Promise<TransactionReceipt | undefined> => {
     try {
@@ -100,7 +102,14 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   const confirm = async (b: SentBatch, receipt: TransactionReceipt): Promise<void> => {
     const store = o.anomalyStore.toLowerCase()
     const [event] = decodeBatchEvents(receipt.logs.filter((l) => l.address.toLowerCase() === store))
-    const at: Anchoring = { batchId: (event?.batchId ?? 0n).toString(), txHash: b.txHash, block: receipt.blockNumber.toString() }
+    if (!event) {
+      // A call to an address without code "succeeds" with no logs (e.g. a fresh chain without the
+      // deployment): nothing was anchored, so the records go back to pending.
+      storeChecked = false
+      await drop(b, 'the transaction emitted no BatchAnchored event')
+      throw new AnomalyStoreMissingError(o.anomalyStore)
+    }
+    const at: Anchoring = { batchId: event.batchId.toString(), txHash: b.txHash, block: receipt.blockNumber.toString() }
     await o.outbox.appendJournal({ t: 'confirmed', txHash: b.txHash, batchId: at.batchId, block: at.block })
     o.outbox.removeRawTx(b.txHash)
     settle(b)
@@ -144,6 +153,11 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   }
 
   const sendNext = async (): Promise<boolean> => {
+    if (!storeChecked && pending.length > 0) {
+      const code = await o.conn.publicClient.getCode({ address: o.anomalyStore })
+      if (!code || code === '0x') throw new AnomalyStoreMissingError(o.anomalyStore)
+      storeChecked = true
+    }
     const ids: string[] = []
     const records: AnomalyRecord[] = []
     let taken = 0

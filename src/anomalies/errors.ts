@@ -15,3 +15,11 @@ export class AnchorTimeoutError extends LwchainError {
     super(`no receipt for anchoring transaction ${txHash} within ${ms} ms`, { code: 'LWC_ANCHOR_TIMEOUT' })
   }
 }
+
+/** No AnomalyStore at the configured address on this chain (e.g. a fresh chain without the deployment). */
+export class AnomalyStoreMissingError extends LwchainError {
+  override name = 'AnomalyStoreMissingError'
+  constructor(address: string) {
+    super(`no AnomalyStore contract at ${address} on this chain`, { code: 'LWC_ANOMALY_STORE_MISSING' })
+  }
+}

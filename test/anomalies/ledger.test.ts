@@ -70,4 +70,23 @@ describe('anomaly ledger', () => {
     await expect(ledger.accept({ endpoint: 'dev', level: 1, data: {}, timestamp: 'noon' })).rejects.toMatchObject({ code: 'LWC_INVALID_INPUT' })
     expect(ledger.list({ limit: 1000 }).items.length).toBe(before)
   })
+
+  it('keeps records pending, and says why, when there is no AnomalyStore at the address', async () => {
+    const elsewhere = createAnomalyLedger({
+      conn: c.d.conn,
+      address: '0x00000000000000000000000000000000000a11ce',
+      dataDir: `${c.dir}/no-store`,
+      logger: c.logger,
+      batchIntervalMs: 20,
+    })
+    await elsewhere.start()
+    try {
+      const { id } = await elsewhere.accept({ endpoint: 'dev', level: 1, data: {} })
+      await expect(elsewhere.flush()).rejects.toMatchObject({ code: 'LWC_ANOMALY_STORE_MISSING' })
+      expect(elsewhere.get(id)?.status).toBe('pending')
+      expect(elsewhere.stats().outboxDepth).toBe(1)
+    } finally {
+      await elsewhere.stop()
+    }
+  })
 })
