@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import { registerOpenApi } from '../api/openapi.js'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
 
@@ -16,20 +17,40 @@ export interface HttpAppOptions {
   health: () => HealthReport
 }
 
+const healthSchema = {
+  tags: ['operations'],
+  summary: 'liveness and chain view lag (no token)',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok', 'degraded'] },
+        registrations: { type: 'integer' },
+        chain: { type: ['object', 'null'], additionalProperties: true },
+      },
+    },
+  },
+}
+
 /**
- * Builds the server daemon's fastify instance with `/api/health`. The REST issue registers its
- * routes on the returned instance before `listenHttp`.
+ * Builds the server daemon's fastify instance with the OpenAPI collector and `/api/health`. The
+ * REST API registers its routes on the returned instance (inside a plugin, or after awaiting
+ * `app.after()`, so the collector sees them) before `listenHttp`.
  */
 export function createHttpApp(o: HttpAppOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: o.logger.child({ component: 'http' }) })
-  // Health is polled often: keep its request lines out of info logs.
-  app.get('/api/health', { logLevel: 'warn' }, async () => {
-    const report = o.health()
-    // Infinity (never synced) is not JSON: report it as null.
-    const chain = report.chain && { ...report.chain, sinceMs: Number.isFinite(report.chain.sinceMs) ? report.chain.sinceMs : null }
-    return { ...report, chain }
+  const app = Fastify({ loggerInstance: o.logger.child({ component: 'http' }) }) as unknown as FastifyInstance
+  registerOpenApi(app)
+  // In a plugin, so that it loads after the OpenAPI collector and appears in the document.
+  void app.register(async (scope) => {
+    // Health is polled often: keep its request lines out of info logs.
+    scope.get('/api/health', { logLevel: 'warn', schema: healthSchema }, async () => {
+      const report = o.health()
+      // Infinity (never synced) is not JSON: report it as null.
+      const chain = report.chain && { ...report.chain, sinceMs: Number.isFinite(report.chain.sinceMs) ? report.chain.sinceMs : null }
+      return { ...report, chain }
+    })
   })
-  return app as unknown as FastifyInstance
+  return app
 }
 
 /** Listens (default 127.0.0.1, port 0) and returns the base URL, e.g. `http://127.0.0.1:8080`. */

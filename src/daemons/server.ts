@@ -94,6 +94,10 @@ export interface ServerDaemonStats {
   sessions?: number
   revoked: number
   moved: number
+  /** DTLS handshakes completed / failed since start (absent over plain UDP). */
+  handshakes?: { completed: number; failed: number; inProgress: number }
+  /** PSK identities offered in handshakes that no client has (one cause of failed handshakes). */
+  unknownIdentities: number
 }
 
 export interface ServerDaemon {
@@ -123,7 +127,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   const registrations = deps.registrations ?? createInMemoryRegistrationStore()
   const observations = createObservationRegistry()
   const events = new EventEmitter<ServerDaemonEvents>()
-  const counters = { revoked: 0, moved: 0 }
+  const counters = { revoked: 0, moved: 0, unknownIdentities: 0 }
   let stopping = false
   let started = false
   let sweeper: ExpirySweeper | undefined
@@ -135,7 +139,11 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
         host: config.host,
         port: config.port ?? 5684,
         logger,
-        pskLookup: async (identity) => security.byIdentity(identity, 'server')?.key,
+        pskLookup: async (identity) => {
+          const key = security.byIdentity(identity, 'server')?.key
+          if (key === undefined) counters.unknownIdentities++
+          return key
+        },
         ...(config.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
       })
     : createUdpTransport({ host: config.host, port: config.port ?? 5684, logger })
@@ -314,10 +322,15 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       registrations: registrations.size,
       observations: observations.size,
       ...((transport as Partial<DtlsTransport>).sessions && { sessions: (transport as DtlsTransport).sessions().length }),
+      ...((transport as Partial<DtlsTransport>).stats && handshakeStats((transport as DtlsTransport).stats())),
       ...counters,
     }),
   }
   return daemon
+}
+
+function handshakeStats(s: { handshakes: number; handshakesCompleted: number; handshakesFailed: number }): Pick<ServerDaemonStats, 'handshakes'> {
+  return { handshakes: { completed: s.handshakesCompleted, failed: s.handshakesFailed, inProgress: s.handshakes } }
 }
 
 function sameKey(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

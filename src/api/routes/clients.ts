@@ -1,0 +1,398 @@
+/**
+ * Device operations over HTTP: list registered (and provisioned) devices, and Read / Write /
+ * Execute / Create / Delete / Discover / Observe / Write-Attributes on one device through the
+ * server daemon's request layer. Values travel as flat JSON (`{"/3303/0/5700": 21.5}`), the same
+ * form as `lwchain decode --json`; the content format asked of the device is negotiated with
+ * `?format=` or `Accept`.
+ */
+import type { FastifyInstance, FastifyRequest, preHandlerHookHandler, RouteShorthandOptions } from 'fastify'
+import type { ClientView } from '../../chain/view/types.js'
+import type { ServerDaemon } from '../../daemons/server.js'
+import { FORMAT_NAMES, type FormatName } from '../../lwm2m/content-format.js'
+import { flattenNode, unflatten } from '../../lwm2m/codec/index.js'
+import { formatLinks, type NotificationAttributes } from '../../lwm2m/link.js'
+import type { ModelRegistry } from '../../lwm2m/model.js'
+import { formatPath, pathLevel, toPath, type LwM2mPath } from '../../lwm2m/path.js'
+import type { LwM2mObservation } from '../../lwm2m/request/sender.js'
+import type { LwM2mRequest, LwM2mResponse } from '../../lwm2m/request/types.js'
+import type { Registration } from '../../lwm2m/server/index.js'
+import { HttpError, throwIfFailed } from '../errors.js'
+
+/** A preHandler that admits the given roles (requireRole of plugin-auth.ts). */
+export type RoleGuard = (...roles: Array<'admin' | 'user' | 'application'>) => preHandlerHookHandler
+
+export interface ClientRoutesDeps {
+  daemon: ServerDaemon
+  models: ModelRegistry
+  requireRole: RoleGuard
+  /** Provisioned clients (the ChainView), listed as `provisioned` when not registered. */
+  provisioned?: () => ClientView[]
+  /** Per-request timeout towards the device; default the daemon's CoAP timers. */
+  requestTimeoutMs?: number
+}
+
+/** Observations started through the API, by endpoint and path (cancelled with DELETE .../observe). */
+export interface ApiObservations {
+  get(endpoint: string, path: string): LwM2mObservation | undefined
+  size(): number
+  cancelAll(): Promise<void>
+}
+
+const FORMAT_BY_MIME: Record<string, number> = {
+  'text/plain': FORMAT_NAMES.text,
+  'application/octet-stream': FORMAT_NAMES.opaque,
+  'application/senml+json': FORMAT_NAMES['senml-json'],
+  'application/senml+cbor': FORMAT_NAMES['senml-cbor'],
+  'application/vnd.oma.lwm2m+tlv': FORMAT_NAMES.tlv,
+  'application/vnd.oma.lwm2m+json': FORMAT_NAMES['lwm2m-json'],
+}
+const NAME_BY_FORMAT = new Map<number, string>(Object.entries(FORMAT_NAMES).map(([k, v]) => [v, k]))
+const NODE_FORMATS = ['tlv', 'senml-json', 'senml-cbor', 'lwm2m-json', 'text', 'opaque'] as const
+
+const ID = { type: 'integer', minimum: 0, maximum: 65534 } as const
+const PARAM_NAMES = ['objectId', 'instanceId', 'resourceId', 'resourceInstanceId'] as const
+const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] }
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 504: errorSchema }
+const security = [{ bearerAuth: [] }]
+const valuesSchema = {
+  type: 'object',
+  description: 'full resource paths to values, e.g. {"/3303/0/5700": 21.5}',
+  additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+}
+const contentSchema = {
+  type: 'object',
+  properties: {
+    endpoint: { type: 'string' },
+    path: { type: 'string' },
+    code: { type: 'string', description: 'the LwM2M (CoAP) code the device answered' },
+    format: { type: 'string' },
+    values: valuesSchema,
+  },
+}
+const formatQuery = {
+  type: 'object',
+  properties: { format: { type: 'string', enum: [...NODE_FORMATS] } },
+}
+
+/** `/api/clients/:endpoint/:objectId[/:instanceId[/:resourceId[/:resourceInstanceId]]]` + suffix, for depth 1..4. */
+function templates(suffix: string, depths: readonly number[]): Array<{ url: string; params: object }> {
+  return depths.map((depth) => {
+    const names = PARAM_NAMES.slice(0, depth)
+    const properties: Record<string, object> = { endpoint: { type: 'string', minLength: 1, maxLength: 255 } }
+    for (const n of names) properties[n] = ID
+    return {
+      url: `/api/clients/:endpoint/${names.map((n) => `:${n}`).join('/')}${suffix}`,
+      params: { type: 'object', properties, required: ['endpoint', ...names] },
+    }
+  })
+}
+
+type Params = { endpoint: string; objectId: number; instanceId?: number; resourceId?: number; resourceInstanceId?: number }
+
+function pathOf(p: Params): LwM2mPath {
+  const ids = [p.objectId, p.instanceId, p.resourceId, p.resourceInstanceId].filter((x): x is number => x !== undefined)
+  return toPath(ids)
+}
+
+/** The content format to ask for: `?format=name` first, else the first LwM2M media type of Accept, else the sender's choice. */
+export function negotiateFormat(query: { format?: string }, accept: string | undefined): number | undefined {
+  if (query.format !== undefined) {
+    const f = (FORMAT_NAMES as Record<string, number>)[query.format]
+    if (f === undefined || query.format === 'link') throw new HttpError(400, 'bad_request', `unknown format "${query.format}"`)
+    return f
+  }
+  for (const part of (accept ?? '').split(',')) {
+    const mime = part.split(';')[0]!.trim().toLowerCase()
+    if (mime in FORMAT_BY_MIME) return FORMAT_BY_MIME[mime]
+  }
+  return undefined
+}
+
+/** A registration as the API lists it. */
+export function registrationJson(reg: Registration): Record<string, unknown> {
+  return {
+    endpoint: reg.endpoint,
+    status: 'registered',
+    registrationId: reg.id,
+    registeredAt: new Date(reg.registeredAt).toISOString(),
+    lastUpdate: new Date(reg.lastUpdate).toISOString(),
+    expiresAt: new Date(reg.expiresAt).toISOString(),
+    lifetime: reg.lifetime,
+    lwm2mVersion: reg.lwm2mVersion,
+    binding: reg.binding,
+    ...(reg.queueMode !== undefined && { queueMode: reg.queueMode }),
+    objectLinks: reg.objectLinks.map((o) => (o.instanceId === undefined ? `/${o.objectId}` : `/${o.objectId}/${o.instanceId}`)),
+  }
+}
+
+const clientItem = {
+  type: 'object',
+  properties: {
+    endpoint: { type: 'string' },
+    status: { type: 'string', enum: ['registered', 'provisioned'] },
+    registrationId: { type: 'string' },
+    registeredAt: { type: 'string' },
+    lastUpdate: { type: 'string' },
+    expiresAt: { type: 'string' },
+    lifetime: { type: 'integer' },
+    lwm2mVersion: { type: 'string' },
+    binding: { type: 'string' },
+    queueMode: { type: 'boolean' },
+    objectLinks: { type: 'array', items: { type: 'string' } },
+  },
+}
+
+/** Registers the /api/clients routes; returns the API's observations (cancelled on close). */
+export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): ApiObservations {
+  const { daemon, models } = deps
+  const operate = deps.requireRole('admin', 'application')
+  const anyRole = deps.requireRole('admin', 'application', 'user')
+  const observations = new Map<string, LwM2mObservation>()
+  const obsKey = (endpoint: string, path: string) => `${endpoint} ${path}`
+  const onDeregistered = (reg: Registration) => {
+    for (const key of [...observations.keys()]) if (key.startsWith(`${reg.endpoint} `)) observations.delete(key)
+  }
+  daemon.events.on('deregistered', onDeregistered)
+  app.addHook('onClose', async () => {
+    daemon.events.off('deregistered', onDeregistered)
+  })
+
+  const send = async (endpoint: string, request: LwM2mRequest, what: string): Promise<LwM2mResponse> => {
+    const res = await daemon.send(endpoint, request, deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : undefined)
+    throwIfFailed(res, what)
+    return res
+  }
+  const registered = (endpoint: string): void => {
+    if (!daemon.registrations.byEndpoint(endpoint)) throw new HttpError(404, 'not_found', `client "${endpoint}" is not registered`)
+  }
+  const content = (endpoint: string, path: LwM2mPath, res: LwM2mResponse) => ({
+    endpoint,
+    path: formatPath(path),
+    code: res.coapCode,
+    ...(res.format !== undefined && { format: NAME_BY_FORMAT.get(res.format) ?? String(res.format) }),
+    values: res.node ? flattenNode(res.node, path) : {},
+  })
+  const route = (
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    suffix: string,
+    depths: readonly number[],
+    schema: Record<string, unknown>,
+    handler: (req: FastifyRequest, p: Params, path: LwM2mPath) => Promise<unknown>,
+    extra: RouteShorthandOptions = {},
+  ) => {
+    for (const t of templates(suffix, depths)) {
+      app.route({
+        method,
+        url: t.url,
+        preHandler: operate,
+        ...extra,
+        schema: { tags: ['devices'], security, params: t.params, ...schema, response: { ...errors, ...(schema.response as object) } },
+        handler: async (req, reply) => {
+          const p = req.params as Params
+          const path = pathOf(p)
+          registered(p.endpoint)
+          const out = await handler(req, p, path)
+          if (method === 'POST' && (out as { location?: string }).location !== undefined) reply.code(201)
+          return out
+        },
+      })
+    }
+  }
+
+  app.get(
+    '/api/clients',
+    {
+      preHandler: anyRole,
+      schema: {
+        tags: ['devices'],
+        summary: 'registered devices, then provisioned ones that are not registered',
+        security,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: clientItem } } }, 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async () => {
+      const regs = daemon.registrations.all().map(registrationJson)
+      const seen = new Set(regs.map((r) => r.endpoint))
+      const provisioned = (deps.provisioned?.() ?? []).filter((c) => !seen.has(c.endpoint)).map((c) => ({ endpoint: c.endpoint, status: 'provisioned' }))
+      const items = [...regs.sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint))), ...provisioned.sort((a, b) => a.endpoint.localeCompare(b.endpoint))]
+      return { items }
+    },
+  )
+
+  app.get(
+    '/api/clients/:endpoint',
+    {
+      preHandler: anyRole,
+      schema: {
+        tags: ['devices'],
+        summary: 'the registration of one device',
+        security,
+        params: { type: 'object', properties: { endpoint: { type: 'string' } }, required: ['endpoint'] },
+        response: { 200: clientItem, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const { endpoint } = req.params as { endpoint: string }
+      const reg = daemon.registrations.byEndpoint(endpoint)
+      if (!reg) throw new HttpError(404, 'not_found', `client "${endpoint}" is not registered`)
+      return registrationJson(reg)
+    },
+  )
+
+  route('GET', '', [1, 2, 3, 4], { summary: 'Read', querystring: formatQuery, response: { 200: contentSchema } }, async (req, p, path) => {
+    const format = negotiateFormat(req.query as { format?: string }, req.headers.accept)
+    const res = await send(p.endpoint, { kind: 'read', path, ...(format !== undefined && { format }) }, `read ${formatPath(path)}`)
+    return content(p.endpoint, path, res)
+  })
+
+  route(
+    'PUT',
+    '',
+    [2, 3, 4],
+    {
+      summary: 'Write: body is path → value (flat JSON); mode replace (default) or update',
+      querystring: { type: 'object', properties: { format: formatQuery.properties.format, mode: { type: 'string', enum: ['replace', 'update'] } } },
+      body: valuesSchema,
+      response: { 200: contentSchema },
+    },
+    async (req, p, path) => {
+      const q = req.query as { format?: string; mode?: 'replace' | 'update' }
+      const format = negotiateFormat(q, undefined)
+      const node = unflatten(req.body as Record<string, unknown>, path, models)
+      const mode = q.mode ?? 'replace'
+      const res = await send(p.endpoint, { kind: 'write', path, mode, node, ...(format !== undefined && { format }) }, `write ${formatPath(path)}`)
+      return content(p.endpoint, path, res)
+    },
+  )
+
+  route(
+    'POST',
+    '',
+    [1, 3],
+    {
+      summary: 'Execute on a resource (body: arguments as text) or Create on an object (body: path → value of the new instance)',
+      querystring: formatQuery,
+      response: { 200: contentSchema, 201: { type: 'object', properties: { endpoint: { type: 'string' }, path: { type: 'string' }, code: { type: 'string' }, location: { type: 'string' } } } },
+    },
+    async (req, p, path) => {
+      if (pathLevel(path) === 'resource') {
+        const body = req.body
+        if (body !== undefined && body !== null && typeof body !== 'string') throw new HttpError(400, 'bad_request', 'Execute takes its arguments as a text/plain body')
+        const args = typeof body === 'string' && body.length > 0 ? body : undefined
+        const res = await send(p.endpoint, { kind: 'execute', path, ...(args !== undefined && { args }) }, `execute ${formatPath(path)}`)
+        return content(p.endpoint, path, res)
+      }
+      const body = req.body
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'Create takes a JSON object of path → value')
+      const format = negotiateFormat(req.query as { format?: string }, undefined)
+      const node = unflatten(body as Record<string, unknown>, path, models)
+      const request: LwM2mRequest =
+        node.kind === 'object' && node.instances.size === 1
+          ? { kind: 'create', path, node: [...node.instances.values()][0]!, ...(format !== undefined && { format }) }
+          : { kind: 'create', path, node, ...(format !== undefined && { format }) }
+      const res = await send(p.endpoint, request, `create ${formatPath(path)}`)
+      return { endpoint: p.endpoint, path: formatPath(path), code: res.coapCode, location: res.location ?? '' }
+    },
+  )
+
+  route('DELETE', '', [1, 2, 3, 4], { summary: 'Delete', response: { 200: contentSchema } }, async (_req, p, path) => {
+    const res = await send(p.endpoint, { kind: 'delete', path }, `delete ${formatPath(path)}`)
+    return content(p.endpoint, path, res)
+  })
+
+  route(
+    'GET',
+    '/discover',
+    [1, 2, 3],
+    {
+      summary: 'Discover',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            endpoint: { type: 'string' },
+            path: { type: 'string' },
+            code: { type: 'string' },
+            linkFormat: { type: 'string' },
+            links: { type: 'array', items: { type: 'object', properties: { target: { type: 'string' }, attributes: { type: 'object', additionalProperties: true } } } },
+          },
+        },
+      },
+    },
+    async (_req, p, path) => {
+      const res = await send(p.endpoint, { kind: 'discover', path }, `discover ${formatPath(path)}`)
+      const links = res.links ?? []
+      return { endpoint: p.endpoint, path: formatPath(path), code: res.coapCode, linkFormat: formatLinks(links), links: links.map((l) => ({ target: l.target, attributes: { ...l.attributes } })) }
+    },
+  )
+
+  route(
+    'POST',
+    '/observe',
+    [1, 2, 3, 4],
+    {
+      summary: 'Observe: the current value now, notifications on GET /api/events',
+      querystring: formatQuery,
+      response: { 200: { ...contentSchema, properties: { ...contentSchema.properties, active: { type: 'boolean' } } } },
+    },
+    async (req, p, path) => {
+      const format = negotiateFormat(req.query as { format?: string }, req.headers.accept)
+      const key = obsKey(p.endpoint, formatPath(path))
+      const previous = observations.get(key)
+      const obs = await daemon.observe(p.endpoint, { kind: 'observe', path, ...(format !== undefined && { format }) })
+      throwIfFailed(obs.response, `observe ${formatPath(path)}`)
+      if (obs.active) {
+        observations.set(key, obs)
+        // A second observe of the same path replaces the first (the device keeps one relation per token).
+        if (previous && previous !== obs) void previous.cancel().catch(() => {})
+      }
+      return { ...content(p.endpoint, path, obs.response), active: obs.active }
+    },
+  )
+
+  route(
+    'DELETE',
+    '/observe',
+    [1, 2, 3, 4],
+    { summary: 'Cancel an observation started through the API', response: { 200: { type: 'object', properties: { endpoint: { type: 'string' }, path: { type: 'string' }, cancelled: { type: 'boolean' } } } } },
+    async (_req, p, path) => {
+      const key = obsKey(p.endpoint, formatPath(path))
+      const obs = observations.get(key)
+      if (!obs) throw new HttpError(404, 'not_found', `no observation of ${formatPath(path)} on "${p.endpoint}"`)
+      observations.delete(key)
+      await obs.cancel()
+      return { endpoint: p.endpoint, path: formatPath(path), cancelled: true }
+    },
+  )
+
+  const attr = { type: ['number', 'null'] }
+  route(
+    'PUT',
+    '/attributes',
+    [1, 2, 3, 4],
+    {
+      summary: 'Write-Attributes: numbers set, null removes',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { pmin: attr, pmax: attr, gt: attr, lt: attr, st: attr, epmin: attr, epmax: attr },
+      },
+      response: { 200: contentSchema },
+    },
+    async (req, p, path) => {
+      const attributes = req.body as NotificationAttributes
+      const res = await send(p.endpoint, { kind: 'writeAttributes', path, attributes }, `write attributes of ${formatPath(path)}`)
+      return content(p.endpoint, path, res)
+    },
+  )
+
+  return {
+    get: (endpoint, path) => observations.get(obsKey(endpoint, path)),
+    size: () => observations.size,
+    async cancelAll() {
+      const all = [...observations.values()]
+      observations.clear()
+      await Promise.allSettled(all.map((o) => o.cancel()))
+    },
+  }
+}
