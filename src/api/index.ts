@@ -12,7 +12,7 @@ import type { ServerDaemon } from '../daemons/server.js'
 import type { Logger } from '../logger.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
-import { installErrorHandlers } from './errors.js'
+import { apiErrorHandler, installErrorHandlers } from './errors.js'
 import { registerOpenApiRoute } from './openapi.js'
 import { registerAuth, requireRole, type UserDirectory } from './plugin-auth.js'
 import { registerAdminClientRoutes } from './routes/admin-clients.js'
@@ -64,7 +64,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
   installErrorHandlers(app)
   let mounted: MountedApi | undefined
   await app.register(async (api) => {
-    installErrorHandlers(api)
+    api.setErrorHandler(apiErrorHandler)
     await registerAuth(api, { users: deps.users, jwtKey: deps.jwtKey, logger: deps.logger, ...(deps.tokenTtlSeconds !== undefined && { tokenTtlSeconds: deps.tokenTtlSeconds }) })
     registerOpenApiRoute(api)
     const view = deps.view

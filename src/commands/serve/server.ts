@@ -1,7 +1,18 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from 'commander'
+import { createAnomalyLedger, type AnomalyLedger } from '../../anomalies/ledger.js'
+import { loadOrCreateJwtKey } from '../../api/auth/jwtKey.js'
+import { registerApi, type MountedApi } from '../../api/index.js'
+import type { UserDirectory } from '../../api/plugin-auth.js'
+import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
+import { loadProfile, resolveConfigDir, type Deployment } from '../../chain/profile.js'
+import { loadSignerKey } from '../../chain/signerKey.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { openProfileView } from '../../chain/view/openProfileView.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
+import { startThresholdRules, type ThresholdRules } from '../../daemons/thresholdRules.js'
+import { parseThresholdFlag, parseThresholdRules, InvalidRulesError, type ThresholdRule } from '../../lwm2m/server/thresholds.js'
 import { chainSecurityStore } from '../../daemons/stores/chainSecurityStore.js'
 import { UsageError } from '../../errors/base.js'
 import { createLogger, type Logger } from '../../logger.js'
@@ -34,6 +45,22 @@ export interface ServeServerOptions {
   cursorName?: string
   /** CoAP timers (tests use short ones). */
   coapTimers?: { ackTimeoutMs?: number; maxRetransmit?: number; responseTimeoutMs?: number }
+  /** Signer of the anomaly ledger (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
+  privateKeyFile?: string
+  /** Threshold rules file (JSON: {"rules": [{path, thresholds, hysteresis?, endpoints?, pmin?, pmax?}]}). */
+  rules?: string
+  /** Threshold rules as flags: `PATH=T1,T2,...` (e.g. /3303/0/5700=40,45,50). */
+  threshold?: string[]
+  /** Where the anomaly outbox lives; default <configDir>/anomalies (anomalies-<cursor> for another cursorName). */
+  anomalyDir?: string
+  /** Anomaly ledger timers (tests use short ones). */
+  ledger?: { batchIntervalMs?: number; pollIntervalMs?: number }
+  /** Timeout of device requests made through the REST API. */
+  requestTimeoutMs?: number
+  /** Serve /api/metrics without a token. */
+  publicMetrics?: boolean
+  /** Serve the web console at / (default true from the command line). */
+  console?: boolean
   logger: Logger
 }
 
@@ -48,8 +75,46 @@ export interface RunningServer {
   daemon: ServerDaemon
   /** The live view (chain store only). */
   view?: ChainView
-  /** Stops the daemon (HTTP, sessions, socket), then the view. */
+  /** The anomaly ledger (absent without a deployment or a signer). */
+  ledger?: AnomalyLedger
+  /** The mounted REST API (observations, event streams). */
+  rest?: MountedApi
+  /** The threshold rules running (absent when none are configured). */
+  rules?: ThresholdRules
+  /** Stops the rules, the daemon (HTTP, sessions, socket), the ledger, then the view. */
   stop(): Promise<void>
+}
+
+/** Threshold rules from `--rules FILE` and `--threshold PATH=T1,...` flags. */
+export function loadThresholdRules(o: Pick<ServeServerOptions, 'rules' | 'threshold'>): ThresholdRule[] {
+  const rules: ThresholdRule[] = []
+  if (o.rules !== undefined) {
+    let doc: unknown
+    try {
+      doc = JSON.parse(readFileSync(o.rules, 'utf8'))
+    } catch (err) {
+      throw new InvalidRulesError(`cannot read ${o.rules}: ${(err as Error).message}`)
+    }
+    rules.push(...parseThresholdRules(doc))
+  }
+  for (const t of o.threshold ?? []) rules.push(parseThresholdFlag(t))
+  return rules
+}
+
+/** `<configDir>/anomalies`; a second server on the profile (its own cursor) gets its own outbox, as one ledger owns a directory. */
+function defaultAnomalyDir(configDir: string, cursorName: string | undefined): string {
+  const name = cursorName === undefined || cursorName === 'server-view.json' ? 'anomalies' : `anomalies-${cursorName.replace(/\.json$/, '')}`
+  return join(configDir, name)
+}
+
+const NO_USERS: UserDirectory = { byUsername: () => undefined, byEmail: () => undefined }
+
+/** The anomaly ledger's signer connection: the deployer key on the embedded chain, else the configured key; undefined without one. */
+async function ledgerConnection(o: ServeServerOptions, rpcUrl: string, deployment: Deployment): Promise<ChainConnection | undefined> {
+  const profile = loadProfile(o.configDir)
+  const privateKey = loadSignerKey({ privateKeyFile: o.privateKeyFile, envKey: process.env.LWCHAIN_PRIVATE_KEY, profileKeyFile: profile.privateKeyFile })
+  const conn = await connectChain({ rpcUrl, privateKey, expectedChainId: deployment.chainId, allowOffline: true })
+  return conn.walletClient ? conn : undefined
 }
 
 /** Loads the profile, builds the SecurityStore (chain view or memory), starts the LwM2M server daemon. */
@@ -61,7 +126,11 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   const httpPort = parsePort(o.httpPort, 8080)
   const logger = o.logger
 
+  const rules = loadThresholdRules(o)
+  const configDir = resolveConfigDir(o.configDir)
   let view: ChainView | undefined
+  let users: UserDirectory = NO_USERS
+  let chain: { conn: ChainConnection; deployment: Deployment } | undefined
   let security: SecurityStore
   if (store === 'memory' && o.clients !== undefined) {
     security = createInMemorySecurityStore(readClientsFile(o.clients))
@@ -74,7 +143,10 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       logger: logger.child({ layer: 'chain-view' }),
     })
     view = opened.view
+    chain = { conn: opened.conn, deployment: opened.deployment }
     await view.start()
+    // Logins are checked against the view (a snapshot with --store memory).
+    users = view
     if (store === 'memory') {
       // One sync, then the chain is no longer consulted: the side-by-side baseline.
       security = createInMemorySecurityStore(view.clients().map(toSecurity))
@@ -84,10 +156,49 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   }
 
   const liveView = view
+  const jwtKey = loadOrCreateJwtKey(configDir)
+
+  let ledger: AnomalyLedger | undefined
+  let ledgerConn: ChainConnection | undefined
+  if (chain) {
+    ledgerConn = await ledgerConnection(o, chain.conn.rpcUrl, chain.deployment)
+    if (ledgerConn) {
+      ledger = createAnomalyLedger({
+        conn: ledgerConn,
+        address: chain.deployment.contracts.anomalyStore,
+        dataDir: o.anomalyDir ?? defaultAnomalyDir(configDir, o.cursorName),
+        deployBlock: chain.deployment.deployBlock,
+        logger,
+        ...o.ledger,
+      })
+      try {
+        await ledger.start()
+      } catch (err) {
+        await liveView?.stop()
+        throw err
+      }
+    } else logger.warn('no signer for the anomaly ledger (--private-key-file): /api/anomalies and threshold rules are off')
+  }
+
+  let rest: MountedApi | undefined
   const daemon = createServerDaemon({
     security,
     logger,
     ...(liveView && { chainLag: () => liveView.lag() }),
+    extendHttp: async (app, d) => {
+      rest = await registerApi(app, {
+        daemon: d,
+        logger,
+        jwtKey,
+        users,
+        ...(view && { view }),
+        ...(ledger && { ledger }),
+        ...(liveView && ledgerConn && { admin: { conn: ledgerConn, configDir } }),
+        ...(o.requestTimeoutMs !== undefined && { requestTimeoutMs: o.requestTimeoutMs }),
+        ...(o.publicMetrics && { publicMetrics: true }),
+        ...(o.console && { console: true }),
+      })
+    },
     config: {
       host: o.host ?? '127.0.0.1',
       port,
@@ -102,9 +213,26 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     started = await daemon.start()
   } catch (err) {
     await daemon.stop().catch(() => {})
+    await ledger?.stop().catch(() => {})
     await liveView?.stop()
     throw err
   }
+  const activeLedger = ledger
+  const running = rules.length > 0 && activeLedger
+    ? startThresholdRules({
+        daemon,
+        rules,
+        logger,
+        post: (c) =>
+          activeLedger.accept({
+            endpoint: c.endpoint,
+            level: c.level,
+            data: { source: 'threshold-rule', path: c.path, value: c.value, threshold: c.threshold },
+            timestamp: Math.floor(Date.now() / 1000),
+          }),
+      })
+    : undefined
+  if (rules.length > 0 && !activeLedger) logger.warn('threshold rules need the anomaly ledger: not started')
   return {
     url: `${o.insecureUdp ? 'coap' : 'coaps'}://${peerKey(started.address)}`,
     api: `${started.http!.url}/api`,
@@ -112,8 +240,15 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     store,
     daemon,
     view: liveView,
+    ...(ledger && { ledger }),
+    ...(rest && { rest }),
+    ...(running && { rules: running }),
     async stop() {
+      // Rules first (their observations are cancelled over the live CoAP endpoint), the ledger after
+      // the API stopped taking anomalies, the view last.
+      await running?.stop()
       await daemon.stop()
+      await ledger?.stop()
       await liveView?.stop()
     },
   }
@@ -131,6 +266,11 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--store <store>', 'security store: chain (live ChainView) or memory (seeded once)', 'chain')
     .option('--clients <file>', 'with --store memory: seed from a JSON array of `client add --json` records')
     .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
+    .option('--rules <file>', 'threshold rules (JSON {"rules":[{"path":"/3303/0/5700","thresholds":[40,45,50]}]}): observe on every device, post anomalies')
+    .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
+    .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
+    .option('--no-console', 'do not serve the web console at /')
     .addHelpText(
       'after',
       [
@@ -142,13 +282,17 @@ export function registerServeServerCommand(serve: Command): void {
         '  $ lwchain serve server --port 5684 --http-port 8080',
         "  $ coap-client-openssl -u ID -k KEY -m post -t 40 -e '</3/0>' 'coaps://127.0.0.1:5684/rd?ep=dev-1&lt=300&lwm2m=1.1&b=U'",
         '  $ curl http://127.0.0.1:8080/api/health',
+        '  $ lwchain serve server --threshold /3303/0/5700=40,45,50      # anomalies at 40/45/50 °C',
+        '',
+        'REST API under /api (token from POST /api/login): GET /api/openapi.json lists every route;',
+        'GET /api/metrics is admin-only unless --public-metrics.',
       ].join('\n'),
     )
     .action(
       action(async (opts: Omit<ServeServerOptions, 'logger' | 'configDir' | 'rpc'>, cmd: Command) => {
         const g = globalOptions(cmd)
         const logger = createLogger(g.logLevel)
-        const running = await runServeServer({ ...opts, configDir: g.configDir, rpc: g.rpc, logger })
+        const running = await runServeServer({ ...opts, configDir: g.configDir, rpc: g.rpc, privateKeyFile: g.privateKeyFile, logger })
         if (g.json) printJson({ server: running.url, api: running.api })
         else console.log(`LwM2M server listening at ${running.url}, API at ${running.api} (store: ${running.store}); Ctrl-C stops it`)
         await new Promise<void>((resolve) => {
