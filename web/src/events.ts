@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'preact/hooks'
 // show. EventSource cannot send headers, so the token rides in the query string (as the API expects).
 
 /** Event types the API streams. */
-export const EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'anomaly'] as const
+export const EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'anomaly', 'anomaly-anchored'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 /** One server-sent event: its type and parsed JSON data. */

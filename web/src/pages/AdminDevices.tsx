@@ -1,16 +1,16 @@
 import { useEffect, useState } from 'preact/hooks'
-import { api, ApiError, describeError } from '../api.js'
+import { api, describeError } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
+import { formatTime } from '../format.js'
 import { listOf } from '../lists.js'
 import type { Session } from '../session.js'
 
 interface DeviceRecord {
   endpoint: string
-  bootstrap?: { uri?: string; identity?: string }
-  server?: { uri?: string; identity?: string }
-  bootstrapUri?: string
-  serverUri?: string
+  /** registered: at this server now; provisioned: on chain, not registered here. */
+  status?: string
+  lastUpdate?: string
 }
 
 interface Credentials {
@@ -37,15 +37,8 @@ export function AdminDevicesPage({ session }: { session: Session }) {
 
   const load = async (): Promise<void> => {
     try {
-      let body: unknown
-      try {
-        body = await api('GET', '/admin/clients', { token })
-      } catch (err) {
-        // Without a chain listing, fall back to the registered devices.
-        if (!(err instanceof ApiError && (err.status === 404 || err.status === 405))) throw err
-        body = await api('GET', '/clients', { token })
-      }
-      setDevices(listOf<DeviceRecord>(body, 'clients'))
+      // Registered devices first, then those provisioned on chain that are not registered.
+      setDevices(listOf<DeviceRecord>(await api('GET', '/clients', { token }), 'clients'))
     } catch (err) {
       setError(describeError(err))
     }
@@ -135,8 +128,8 @@ export function AdminDevicesPage({ session }: { session: Session }) {
           <thead>
             <tr>
               <th scope="col">Endpoint</th>
-              <th scope="col">Server</th>
-              <th scope="col">Bootstrap</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last update</th>
               <th scope="col">
                 <span class="sr-only">Actions</span>
               </th>
@@ -146,8 +139,8 @@ export function AdminDevicesPage({ session }: { session: Session }) {
             {devices.map((d) => (
               <tr key={d.endpoint} data-endpoint={d.endpoint}>
                 <th scope="row">{d.endpoint}</th>
-                <td>{d.server?.uri ?? d.serverUri ?? '—'}</td>
-                <td>{d.bootstrap?.uri ?? d.bootstrapUri ?? '—'}</td>
+                <td>{d.status === 'registered' ? 'Registered' : d.status === 'provisioned' ? 'Provisioned, not registered' : (d.status ?? '—')}</td>
+                <td>{formatTime(d.lastUpdate)}</td>
                 <td class="actions">
                   {confirming === d.endpoint ? (
                     <>

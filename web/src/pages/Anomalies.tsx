@@ -16,7 +16,7 @@ interface Anomaly {
 }
 
 /** What the verification column shows per anomaly id. */
-type Verdict = 'checking' | 'VALID' | 'INVALID' | 'PENDING' | 'error'
+type Verdict = 'checking' | 'VALID' | 'INVALID' | 'PENDING' | 'UNKNOWN' | 'error'
 
 interface Filters {
   endpoint: string
@@ -79,16 +79,17 @@ export function AnomaliesPage({ session }: { session: Session }) {
   }, [items, filters.minLevel])
 
   useEvents((e) => {
-    if (e.type !== 'anomaly') return
-    const d = (e.data ?? {}) as { type?: string; item?: Anomaly; ids?: string[]; endpoint?: string }
-    if (d.type === 'anchored' && d.ids) {
-      // Re-check those rows now that their batch is on chain.
+    if (e.type !== 'anomaly' && e.type !== 'anomaly-anchored') return
+    const d = (e.data ?? {}) as { ids?: string[]; endpoint?: string; anomaly?: Anomaly }
+    if (e.type === 'anomaly-anchored' && d.ids) {
+      // Their batch is on chain now: check those rows again.
+      const ids = d.ids
       setVerdicts((v) => {
         const copy = { ...v }
-        for (const id of d.ids!) delete copy[id]
+        for (const id of ids) delete copy[id]
         return copy
       })
-    } else setLiveNote(`New anomaly from ${d.item?.endpoint ?? d.endpoint ?? 'a device'}`)
+    } else setLiveNote(`New anomaly from ${d.anomaly?.endpoint ?? d.endpoint ?? 'a device'}`)
     // Several events in a burst cause one reload.
     clearTimeout(reloadTimer.current)
     reloadTimer.current = setTimeout(() => void load(filters), 200)
@@ -196,6 +197,7 @@ function VerdictBadge({ status, verdict }: { status?: string; verdict?: Verdict 
   if (verdict === 'VALID') return <span class="badge ok">Verified</span>
   if (verdict === 'INVALID') return <span class="badge bad">INVALID</span>
   if (verdict === 'error') return <span class="badge bad">Check failed</span>
+  if (verdict === 'UNKNOWN') return <span class="badge wait">Chain unreachable</span>
   if (status === 'pending' || verdict === 'PENDING') return <span class="badge wait">Pending anchoring</span>
   return <span class="badge wait">Checking…</span>
 }
@@ -208,7 +210,7 @@ function verdictOf(d: Record<string, unknown>): Verdict {
     if (c === false) return 'INVALID'
     if (typeof c === 'string') {
       const u = c.toUpperCase()
-      if (u === 'VALID' || u === 'INVALID' || u === 'PENDING') return u
+      if (u === 'VALID' || u === 'INVALID' || u === 'PENDING' || u === 'UNKNOWN') return u
     }
   }
   // No verdict in the answer: say so rather than guess.

@@ -10,6 +10,7 @@ export const TEMPERATURE_PATH = '/3303/0/5700'
 
 interface Registered {
   endpoint: string
+  status?: string
   registeredAt?: number | string
   lastUpdate?: number | string
   lwm2mVersion?: string
@@ -28,10 +29,14 @@ export function DevicesPage({ session }: { session: Session }) {
   const [error, setError] = useState<string>()
   const [reading, setReading] = useState<string>()
   const [status, setStatus] = useState<string>('')
+  // The API lets admins and applications operate devices; plain users watch.
+  const canRead = session.role !== 'user'
 
   const load = async (): Promise<void> => {
     try {
-      setDevices(listOf<Registered>(await api('GET', '/clients', { token: session.token }), 'clients', 'registrations'))
+      const all = listOf<Registered>(await api('GET', '/clients', { token: session.token }), 'clients', 'registrations')
+      // The API also lists devices provisioned on chain but not registered: this view is Fig. 8's registered ones.
+      setDevices(all.filter((d) => d.status === undefined || d.status === 'registered'))
       setError(undefined)
     } catch (err) {
       setError(describeError(err))
@@ -71,7 +76,10 @@ export function DevicesPage({ session }: { session: Session }) {
   return (
     <section aria-labelledby="devices-title">
       <h1 id="devices-title">Registered devices</h1>
-      <p class="hint">Devices currently registered at this LwM2M server. The list and temperatures update live.</p>
+      <p class="hint">
+        Devices currently registered at this LwM2M server. The list and temperatures update live.
+        {!canRead && ' Reading a device needs the admin or application role.'}
+      </p>
       {error && (
         <p role="alert" class="error">
           {error}
@@ -94,9 +102,11 @@ export function DevicesPage({ session }: { session: Session }) {
               <th scope="col">Last update</th>
               <th scope="col">Temperature</th>
               <th scope="col">Read at</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
+              {canRead && (
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -109,11 +119,13 @@ export function DevicesPage({ session }: { session: Session }) {
                   <td>{formatTime(d.lastUpdate)}</td>
                   <td class="num">{r ? `${formatData(r.value)} °C` : '—'}</td>
                   <td>{r ? formatTime(r.at) : '—'}</td>
+                  {canRead && (
                   <td>
                     <button type="button" onClick={() => void read(d.endpoint)} disabled={reading === d.endpoint} aria-label={`Read temperature of ${d.endpoint}`}>
                       {reading === d.endpoint ? 'Reading…' : 'Read'}
                     </button>
                   </td>
+                  )}
                 </tr>
               )
             })}

@@ -9,7 +9,8 @@ interface User {
   username: string
   role: string | number
   roleName?: string
-  email?: string
+  /** Bumped by every change on chain. */
+  version?: number
 }
 
 const ROLES = ['admin', 'user', 'application'] as const
@@ -65,7 +66,7 @@ export function UsersPage({ session }: { session: Session }) {
   }
   const startEdit = (u: User): void => {
     setEditing(u.username)
-    setEdit({ email: u.email ?? '', role: roleOf(u) })
+    setEdit({ email: '', role: roleOf(u) })
   }
   const save = (e: Event): void => {
     e.preventDefault()
@@ -134,6 +135,7 @@ export function UsersPage({ session }: { session: Session }) {
       )}
 
       <h2>Accounts</h2>
+      <p class="hint">E-mail addresses are sealed on chain and not shown; an admin can replace one.</p>
       {users === undefined ? (
         <p>Loading…</p>
       ) : (
@@ -143,7 +145,7 @@ export function UsersPage({ session }: { session: Session }) {
             <tr>
               <th scope="col">Username</th>
               <th scope="col">Role</th>
-              <th scope="col">E-mail</th>
+              <th scope="col">Version</th>
               <th scope="col">
                 <span class="sr-only">Actions</span>
               </th>
@@ -164,7 +166,7 @@ export function UsersPage({ session }: { session: Session }) {
                           </option>
                         ))}
                       </select>
-                      <label for="edit-email">E-mail</label>
+                      <label for="edit-email">New e-mail (empty: keep)</label>
                       <input id="edit-email" type="email" value={edit.email} onInput={(e) => setEdit({ ...edit, email: e.currentTarget.value })} />
                       <button type="submit" disabled={busy}>
                         Save
@@ -179,7 +181,7 @@ export function UsersPage({ session }: { session: Session }) {
                 <tr key={u.username} data-username={u.username}>
                   <th scope="row">{u.username}</th>
                   <td>{roleOf(u)}</td>
-                  <td>{u.email ?? '—'}</td>
+                  <td class="num">{u.version ?? '—'}</td>
                   <td class="actions">
                     {confirming === u.username ? (
                       <>
