@@ -9,8 +9,13 @@ import { registerAuth, requireRole } from './plugin-auth.js'
 import { registerAnomalyRoutes } from './routes/anomalies.js'
 
 const silent = pino({ level: 'silent' })
-let app: FastifyInstance | undefined
-afterEach(async () => app?.close())
+let opened: FastifyInstance | undefined
+afterEach(async () => opened?.close())
+/** A fastify app closed after the test. */
+function newApp(): FastifyInstance {
+  opened = Fastify({ loggerInstance: silent }) as unknown as FastifyInstance
+  return opened
+}
 
 /** An in-memory user directory (the interface's simplest implementation). */
 async function directory(): Promise<{ byUsername(u: string): UserView | undefined; byEmail(e: string): UserView | undefined; users: Map<string, UserView> }> {
@@ -23,7 +28,7 @@ async function directory(): Promise<{ byUsername(u: string): UserView | undefine
 describe('registerAuth / requireRole', () => {
   it('guards a route as preHandler too, and reacts to the directory at once', async () => {
     const users = await directory()
-    app = Fastify({ loggerInstance: silent })
+    const app = newApp()
     await app.register(async (api) => {
       await registerAuth(api, { users, jwtKey: Uint8Array.from(randomBytes(32)), logger: silent })
       api.get('/api/for-users', { preHandler: requireRole('user') }, async (req) => ({ who: req.auth?.username }))
@@ -40,12 +45,12 @@ describe('registerAuth / requireRole', () => {
   })
 
   it('refuses a JWT key shorter than 32 bytes', async () => {
-    app = Fastify({ loggerInstance: silent })
+    const app = newApp()
     await expect(registerAuth(app, { users: await directory(), jwtKey: new Uint8Array(16), logger: silent })).rejects.toThrow(/32 bytes/)
   })
 
   it('documents login and anomaly routes in OpenAPI with summaries, tags and bearer security', async () => {
-    app = Fastify({ loggerInstance: silent })
+    const app = newApp()
     registerOpenApi(app)
     await app.register(async (api) => {
       await registerAuth(api, { users: await directory(), jwtKey: Uint8Array.from(randomBytes(32)), logger: silent })
