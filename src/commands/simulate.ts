@@ -50,7 +50,7 @@ export function registerSimulateCommand(program: Command): void {
         const stopped = untilSignal()
         const started = fleet.start()
         void started.then(({ registered, failed }) => {
-          if (!g.json) console.error(`${registered} registered, ${failed} not yet (retrying)`)
+          if (!g.json) console.error(`${registered} registered${failed > 0 ? `, ${failed} not yet (retrying every 10 s)` : ''}`)
         })
         await stopped
         await fleet.stop()
