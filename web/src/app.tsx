@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { setUnauthorizedHandler } from './api.js'
 import { connectEvents, disconnectEvents } from './events.js'
 import { AdminDevicesPage } from './pages/AdminDevices.js'
@@ -28,6 +28,12 @@ export function App() {
   const [session, setSession] = useState<Session | undefined>(() => loadSession())
   const [notice, setNotice] = useState<string>()
   const [live, setLive] = useState(false)
+  const main = useRef<HTMLElement>(null)
+  const firstPath = useRef(path)
+  // After an in-app navigation, move focus to the new page so keyboard and screen-reader users start there.
+  useEffect(() => {
+    if (path !== firstPath.current) main.current?.focus()
+  }, [path])
 
   const logout = (why?: string): void => {
     clearSession()
@@ -93,7 +99,7 @@ export function App() {
           </button>
         </span>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <Page path={path} session={session} />
       </main>
     </>

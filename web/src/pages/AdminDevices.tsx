@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, describeError } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
@@ -34,6 +34,8 @@ export function AdminDevicesPage({ session }: { session: Session }) {
   const [moving, setMoving] = useState<string>()
   const [moveUri, setMoveUri] = useState('')
   const token = session.token
+  const moveInput = useRef<HTMLInputElement>(null)
+  useEffect(() => moveInput.current?.focus(), [moving])
 
   const load = async (): Promise<void> => {
     try {
@@ -164,7 +166,7 @@ export function AdminDevicesPage({ session }: { session: Session }) {
                   {moving === d.endpoint && (
                     <form class="inline" onSubmit={move}>
                       <label for="move-uri">New server URI for {d.endpoint}</label>
-                      <input id="move-uri" required placeholder="coaps://other:5684" value={moveUri} onInput={(e) => setMoveUri(e.currentTarget.value)} autoFocus />
+                      <input ref={moveInput} id="move-uri" required placeholder="coaps://other:5684" value={moveUri} onInput={(e) => setMoveUri(e.currentTarget.value)} />
                       <button type="submit" disabled={busy}>
                         Move
                       </button>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, describeError } from '../api.js'
 import { saveSession, type Session } from '../session.js'
 
@@ -8,6 +8,9 @@ export function LoginPage({ onLogin, notice }: { onLogin: (s: Session) => void; 
   const [password, setPassword] = useState('')
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
+  const first = useRef<HTMLInputElement>(null)
+  // The autofocus attribute is not honoured for elements rendered after load everywhere.
+  useEffect(() => first.current?.focus(), [])
 
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault()
@@ -31,7 +34,7 @@ export function LoginPage({ onLogin, notice }: { onLogin: (s: Session) => void; 
         <h1 id="login-title">Sign in to lwchain</h1>
         {notice && <p class="notice">{notice}</p>}
         <label for="login-username">Username or e-mail</label>
-        <input id="login-username" name="username" autoComplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} autoFocus />
+        <input ref={first} id="login-username" name="username" autoComplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
         <label for="login-password">Password</label>
         <input id="login-password" name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         {error && (

@@ -1,0 +1,218 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Page } from 'playwright-core'
+import { hexToBytes, type Hex } from 'viem'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runClientAdd } from '../../src/commands/client/add.js'
+import { runDeploy } from '../../src/commands/deploy/run.js'
+import { runServeServer, type RunningServer } from '../../src/commands/serve/server.js'
+import type { ChainCommandOptions } from '../../src/commands/lib/context.js'
+import { runUserAdd } from '../../src/commands/user/add.js'
+import { silentLogger } from '../../src/logger.js'
+import { createDevice, type Device } from '../../src/simulator/index.js'
+import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { CHROMIUM_PATH, hasChromium, launchChromium, type TestBrowser } from './chromium.js'
+
+// Code passed to page.evaluate runs in the browser (this file is type-checked without the DOM lib).
+declare const sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void }
+
+/** Screenshots kept for people to look at (git-ignored). */
+const ARTIFACTS = resolve('test/artifacts')
+const ACCOUNTS = {
+  admin: { username: 'root', email: 'root@example.org', role: 'admin', password: 'admin-password-1' },
+  user: { username: 'alice', email: 'alice@example.org', role: 'user', password: 'alice-password-1' },
+  app: { username: 'monitor', email: 'monitor@example.org', role: 'application', password: 'monitor-password-1' },
+} as const
+const DEVICE_TIMERS = { ackTimeoutMs: 500, maxRetransmit: 3, handshakeTimeoutMs: 3_000, retryDelayMs: 100, maxRetryDelayMs: 1_000, retryAttempts: 5, stopTimeoutMs: 1_000 }
+
+if (!hasChromium()) {
+  console.warn(`browser tests skipped: ${CHROMIUM_PATH} is missing (apt-get install -y chromium)`)
+}
+
+describe.skipIf(!hasChromium())('web console in chromium', () => {
+  let dir: string
+  let anvil: TestAnvil
+  let server: RunningServer
+  /** `http://127.0.0.1:PORT`: the console at `/`, the API at `/api`. */
+  let http: string
+  let browser: TestBrowser
+  let device: Device
+  let o: ChainCommandOptions & { configDir: string }
+
+  beforeAll(async () => {
+    delete process.env.LWCHAIN_PRIVATE_KEY
+    dir = mkdtempSync(join(tmpdir(), 'lwchain-console-'))
+    mkdirSync(ARTIFACTS, { recursive: true })
+    // The console as the package build makes it (`npm run build:web`: vite, web/ → dist/web/), where
+    // `serve server` finds it; built here too so the test always drives the current source.
+    const built = build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' })
+    anvil = await startAnvil()
+    o = { configDir: join(dir, 'cfg'), rpc: anvil.rpcUrl }
+    await runDeploy(o)
+    for (const a of Object.values(ACCOUNTS)) await runUserAdd(o, a)
+    await built
+    const logger = silentLogger()
+    server = await runServeServer({
+      ...o,
+      port: 0,
+      httpPort: 0,
+      pollIntervalMs: 100,
+      coapTimers: { ackTimeoutMs: 500, maxRetransmit: 3, responseTimeoutMs: 5_000 },
+      ledger: { batchIntervalMs: 200, pollIntervalMs: 200 },
+      console: true,
+      logger,
+    })
+    http = server.api.replace(/\/api$/, '')
+
+    // One registered device with a temperature sensor, for the device view (Fig. 8).
+    const { result } = await runClientAdd(o, { endpoint: 'sensor-1', serverUri: server.url })
+    await until(() => server.view!.clientByEndpoint('sensor-1') !== undefined)
+    device = createDevice({
+      endpoint: 'sensor-1',
+      server: { uri: result.server.uri, identity: result.server.identity, key: hexToBytes(`0x${result.server.key}` as Hex) },
+      temperature: 23.25,
+      timers: DEVICE_TIMERS,
+      logger,
+    })
+    await device.start()
+    await until(() => server.daemon.registrations.byEndpoint('sensor-1') !== undefined)
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.stop()
+    await device?.stop().catch(() => {})
+    await server?.stop()
+    await anvil?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** A new tab (its own sessionStorage) signed in as `who`, by keyboard only. */
+  async function signIn(who: keyof typeof ACCOUNTS): Promise<Page> {
+    const page = await browser.context.newPage()
+    await page.goto(`${http}/`)
+    await page.getByLabel('Username or e-mail').waitFor()
+    // The username field has focus on load; Tab reaches the password, Enter submits.
+    await page.keyboard.type(ACCOUNTS[who].username)
+    await page.keyboard.press('Tab')
+    await page.keyboard.type(ACCOUNTS[who].password)
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Registered devices' }).waitFor()
+    return page
+  }
+
+  it('an admin logs in, adds a device and sees it, with its generated keys shown once', async () => {
+    const page = await signIn('admin')
+    await page.getByRole('link', { name: 'Manage devices' }).click()
+    await page.getByRole('heading', { name: 'Manage devices' }).waitFor()
+    await page.getByLabel('Endpoint name').fill('console-dev-1')
+    await page.getByRole('button', { name: 'Add device' }).click()
+
+    const creds = page.getByRole('region', { name: 'Credentials of console-dev-1' })
+    await creds.waitFor({ timeout: 30_000 })
+    const text = await creds.textContent()
+    expect(text).toMatch(/Server PSK key \(hex\)[0-9a-f]{32,}/)
+    expect(await creds.getByRole('button', { name: /^Copy/ }).count()).toBeGreaterThanOrEqual(4)
+    const row = page.locator('tr[data-endpoint="console-dev-1"]')
+    await row.waitFor()
+    expect(await row.textContent()).toContain('Provisioned, not registered')
+    await page.screenshot({ path: join(ARTIFACTS, 'console-admin-devices.png'), fullPage: true })
+
+    // Shown once: dismissed, the keys are gone from the page for good.
+    await page.getByRole('button', { name: 'I have saved them' }).click()
+    await page.reload()
+    await row.waitFor()
+    expect(await page.getByRole('region', { name: /Credentials of/ }).count()).toBe(0)
+    await page.close()
+  })
+
+  it('the device view lists the registered device with its times and reads its temperature', async () => {
+    const page = await signIn('admin')
+    const row = page.locator('tr[data-endpoint="sensor-1"]')
+    await row.waitFor()
+    expect(await row.locator('td').nth(0).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
+    await row.getByRole('button', { name: 'Read temperature of sensor-1' }).click()
+    await row.getByText('23.25 °C').waitFor()
+    await page.screenshot({ path: join(ARTIFACTS, 'console-devices.png'), fullPage: true })
+    await page.close()
+  })
+
+  it('a plain user sees no admin links, a direct URL to user management is refused, and so is the API', async () => {
+    const page = await signIn('user')
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Devices', 'Anomalies'])
+    // Users may watch devices but not operate them: no Read button either.
+    await page.locator('tr[data-endpoint="sensor-1"]').waitFor()
+    expect(await page.getByRole('button', { name: /Read temperature/ }).count()).toBe(0)
+
+    await page.goto(`${http}/admin/users`)
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor()
+    expect(await page.getByRole('alert').textContent()).toContain('for administrators')
+    expect(await page.getByRole('button', { name: 'Add user' }).count()).toBe(0)
+    await page.screenshot({ path: join(ARTIFACTS, 'console-user-refused.png'), fullPage: true })
+
+    const status = await page.evaluate(async () => {
+      const token = sessionStorage.getItem('lwchain.token')
+      const r = await fetch('/api/admin/users', { headers: { authorization: `Bearer ${token}` } })
+      return r.status
+    })
+    expect(status).toBe(403)
+    await page.close()
+  })
+
+  it('a posted anomaly shows up live in the anomaly log, then as verified on chain', async () => {
+    const page = await signIn('user')
+    await page.getByRole('link', { name: 'Anomalies' }).click()
+    await page.getByRole('heading', { name: 'Anomaly log' }).waitFor()
+    await page.getByText('No anomaly matches.').waitFor()
+
+    const token = await login(http, ACCOUNTS.app)
+    const res = await fetch(`${http}/api/anomalies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: 'sensor-1', level: 4, data: { temperature: 81.5, rule: 'above 60' } }),
+    })
+    expect(res.status).toBe(202)
+    const { id } = (await res.json()) as { id: string }
+
+    // No reload: the row arrives through the SSE stream.
+    const row = page.locator(`tr[data-id="${id}"]`)
+    await row.waitFor()
+    expect(await row.textContent()).toContain('sensor-1')
+    expect(await row.textContent()).toContain('"temperature":81.5')
+
+    await server.ledger!.flush()
+    await row.getByText('Verified').waitFor()
+    await page.screenshot({ path: join(ARTIFACTS, 'console-anomalies.png'), fullPage: true })
+
+    // The device filter narrows the log.
+    await page.getByLabel('Device').fill('other-device')
+    await page.getByRole('button', { name: 'Apply filters' }).click()
+    await page.getByText('No anomaly matches.').waitFor()
+    await page.close()
+  })
+
+  it('a session whose token has expired is signed out', async () => {
+    const page = await signIn('user')
+    // A token whose exp is in the past (the console reads exp; the API would refuse it anyway).
+    const expired = `x.${Buffer.from(JSON.stringify({ sub: 'alice', role: 'user', exp: 1 })).toString('base64url')}.y`
+    await page.evaluate((t) => sessionStorage.setItem('lwchain.token', t), expired)
+    await page.reload()
+    await page.getByRole('heading', { name: 'Sign in to lwchain' }).waitFor()
+    expect(await page.evaluate(() => sessionStorage.getItem('lwchain.token'))).toBeNull()
+    await page.close()
+  })
+})
+
+async function login(base: string, a: { username: string; password: string }): Promise<string> {
+  const r = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: a.username, password: a.password }) })
+  if (!r.ok) throw new Error(`login of ${a.username} failed: ${r.status} ${await r.text()}`)
+  return ((await r.json()) as { token: string }).token
+}
+
+/** Resolves once `check` holds (the test timeout bounds it). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 25))
+}
