@@ -52,6 +52,8 @@ export interface ApiDeps {
 export interface MountedApi {
   observations: ApiObservations
   streams: EventStreams
+  /** Every route registerApi added (method, URL template), HEAD included. */
+  routes: Array<{ method: string; url: string }>
 }
 
 /**
@@ -62,8 +64,12 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
   const models = deps.models ?? loadDefaultModels()
   const requests = countRequests(app)
   installErrorHandlers(app)
+  const routes: MountedApi['routes'] = []
   let mounted: MountedApi | undefined
   await app.register(async (api) => {
+    api.addHook('onRoute', (r) => {
+      for (const method of [r.method].flat()) routes.push({ method, url: r.url })
+    })
     api.setErrorHandler(apiErrorHandler)
     await registerAuth(api, { users: deps.users, jwtKey: deps.jwtKey, logger: deps.logger, ...(deps.tokenTtlSeconds !== undefined && { tokenTtlSeconds: deps.tokenTtlSeconds }) })
     registerOpenApiRoute(api)
@@ -98,7 +104,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await observations.cancelAll()
     })
     if (deps.console) await registerConsole(api, deps.console === true ? {} : deps.console)
-    mounted = { observations, streams }
+    mounted = { observations, streams, routes }
   })
   return mounted!
 }

@@ -57,7 +57,7 @@ const security = [{ bearerAuth: [] }]
 const valuesSchema = {
   type: 'object',
   description: 'full resource paths to values, e.g. {"/3303/0/5700": 21.5}',
-  additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+  additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }] },
 }
 const contentSchema = {
   type: 'object',
