@@ -24,6 +24,9 @@ export function registerDevCommand(program: Command): void {
     .option('--bootstrap-port <port>', 'bootstrap server UDP port (default 5784, else a free one)')
     .option('--server-port <port>', 'LwM2M server UDP port (default 5684, else a free one)')
     .option('--drift-ms <ms>', 'temperature random-walk interval of the demo devices', '5000')
+    .option('--threshold <path=t1,t2,...>', 'server threshold rule, e.g. /3303/0/5700=25,30 (repeatable): crossings become anomalies', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--rules <file>', 'threshold rules file (as `serve server --rules`)')
+    .option('--no-console', 'do not serve the web console at /')
     .addHelpText(
       'after',
       [
@@ -37,6 +40,7 @@ export function registerDevCommand(program: Command): void {
         '',
         'Examples:',
         '  $ lwchain dev --demo 5',
+        '  $ lwchain dev --demo 5 --threshold /3303/0/5700=23,25',
         '  $ lwchain dev --json --data-dir /tmp/lw --http-port 0',
       ].join('\n'),
     )

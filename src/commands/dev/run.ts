@@ -29,6 +29,12 @@ export interface DevOptions {
   rpcPort?: string | number
   bootstrapPort?: string | number
   serverPort?: string | number
+  /** Threshold rules of the server (`PATH=T1,T2,...`): observed values crossing them become anomalies. */
+  threshold?: string[]
+  /** Threshold rules file (as `serve server --rules`). */
+  rules?: string
+  /** Serve the web console at / on the HTTP port; default true. */
+  console?: boolean
   /** ChainView poll interval of the daemons; default 500 ms. */
   pollIntervalMs?: number
   /** Temperature drift of demo devices; default 5000 ms. */
@@ -109,7 +115,7 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
     const bootstrap = await firstThat(candidates('bootstrap'), (port) => runServeBootstrap({ ...cmd, port, pollIntervalMs, logger }), logger, 'bootstrap')
     stack.push(() => bootstrap.stop())
     const serverPorts = pairs(candidates('server'), candidates('http'))
-    const server = await firstThat(serverPorts, ([port, httpPort]) => runServeServer({ ...cmd, port, httpPort, pollIntervalMs, logger }), logger, 'server')
+    const server = await firstThat(serverPorts, ([port, httpPort]) => runServeServer({ ...cmd, port, httpPort, pollIntervalMs, logger, console: o.console ?? true, threshold: o.threshold, rules: o.rules }), logger, 'server')
     stack.push(() => server.stop())
     const ports: DevPorts = { rpc: chain.port, bootstrap: bootstrap.address.port, server: server.address.port, http: Number(new URL(server.api).port) }
     writeDevPorts(layout, ports)
