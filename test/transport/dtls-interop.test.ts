@@ -165,13 +165,17 @@ describe('node-dtls-client', () => {
   }
 
   it('serves 30 clients handshaking at the same time', async () => {
-    const clients = Array.from({ length: 30 }, () => createDtlsClientTransport({ peer: s.address, identity: IDENTITY, key: KEY }))
+    // A generous timeout: this checks concurrency, not speed, and a loaded 2-core CI box can take
+    // seconds to get through 30 handshakes (node-dtls-client gives up after 5 s by default).
+    const clients = Array.from({ length: 30 }, () =>
+      createDtlsClientTransport({ peer: s.address, identity: IDENTITY, key: KEY, timeoutMs: 25_000 }),
+    )
     const replies = clients.map((c) => new Promise<string>((resolve) => c.onDatagram((d) => resolve(Buffer.from(d.data).toString()))))
     await Promise.all(clients.map((c) => c.listen()))
     await Promise.all(clients.map((c, i) => c.send(s.address, Buffer.from(`n${i}`))))
     expect(await Promise.all(replies)).toEqual(clients.map((_, i) => `echo:n${i}`))
     await Promise.all(clients.map((c) => c.close()))
-  })
+  }, 60_000)
 
   it('fails the handshake with a wrong key', async () => {
     const c = createDtlsClientTransport({ peer: s.address, identity: IDENTITY, key: Buffer.from('wrong'), timeoutMs: 3000 })
