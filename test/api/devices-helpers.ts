@@ -147,6 +147,8 @@ export interface SseReader {
   next(match: (e: SseEvent) => boolean): Promise<SseEvent>
   /** Every event received so far. */
   received: SseEvent[]
+  /** Resolves when the server ended the stream (or it was closed here). */
+  ended: Promise<void>
   close(): void
 }
 
@@ -161,7 +163,10 @@ export async function openEvents(base: string, query: string, headers: Record<st
   const res = await fetch(`${base}/api/events${query}`, { headers, signal: abort.signal })
   const received: SseEvent[] = []
   const waiters: Array<{ match: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void; from: number }> = []
+  let markEnded!: () => void
+  const ended = new Promise<void>((r) => (markEnded = r))
   const reader: SseReader = {
+    ended,
     status: res.status,
     received,
     next(match) {
@@ -171,7 +176,10 @@ export async function openEvents(base: string, query: string, headers: Record<st
     },
     close: () => abort.abort(),
   }
-  if (res.status !== 200 || !res.body) return reader
+  if (res.status !== 200 || !res.body) {
+    markEnded()
+    return reader
+  }
   void (async () => {
     const decoder = new TextDecoder()
     let buffer = ''
@@ -202,6 +210,7 @@ export async function openEvents(base: string, query: string, headers: Record<st
     } catch {
       // aborted
     }
+    markEnded()
   })()
   return reader
 }
