@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../../logger.js'
-import type { PasswordAuthenticator } from '../auth/authenticate.js'
+import { LoginBusyError, type PasswordAuthenticator } from '../auth/authenticate.js'
 import { apiErrorHandler, sendError } from '../auth/httpErrors.js'
 import type { LoginRateLimiter } from '../auth/rateLimit.js'
 import { errorSchema } from '../auth/schemas.js'
@@ -49,26 +49,38 @@ export function registerLoginRoute(app: FastifyInstance, deps: LoginRouteDeps): 
           400: errorSchema,
           401: errorSchema,
           429: errorSchema,
+          503: errorSchema,
         },
       },
     },
     async (request, reply) => {
       const { username: account, password } = request.body
       const address = request.ip
-      const wait = deps.limiter.retryAfter(account, address)
+      const found = deps.authenticator.lookup(account)
+      // Count against the account itself, so alternating username and e-mail gains nothing.
+      const key = found ? `user:${found.username}` : `name:${account}`
+      const wait = deps.limiter.retryAfter(key, address)
       if (wait > 0) {
         deps.logger.warn({ address }, 'login rate limited')
         reply.header('retry-after', String(wait))
         return sendError(reply, 429, 'too_many_requests', `too many failed logins; retry in ${wait} s`)
       }
-      const user = await deps.authenticator.authenticate(account, password)
+      let ok: boolean
+      try {
+        ok = await deps.authenticator.check(found, password)
+      } catch (err) {
+        if (!(err instanceof LoginBusyError)) throw err
+        reply.header('retry-after', '1')
+        return sendError(reply, 503, 'busy', err.shortMessage)
+      }
+      const user = ok ? found : undefined
       if (!user || !isRole(user.roleName)) {
-        deps.limiter.failed(account, address)
+        deps.limiter.failed(key, address)
         // E-mail addresses are sealed on chain: keep them out of logs too.
         deps.logger.warn({ address, account: account.includes('@') ? '(e-mail)' : account }, 'login failed')
         return sendError(reply, 401, 'unauthorized', UNAUTHORIZED)
       }
-      deps.limiter.succeeded(account)
+      deps.limiter.succeeded(key)
       const { token, expiresAt } = await issueToken(deps.jwtKey, { username: user.username, role: user.roleName, version: user.version }, { ttlSeconds: deps.ttlSeconds, now: deps.now() })
       deps.logger.info({ username: user.username, role: user.roleName }, 'login')
       return { token, expiresAt: new Date(expiresAt * 1000).toISOString(), role: user.roleName }
