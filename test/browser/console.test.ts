@@ -139,6 +139,91 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await page.close()
   })
 
+  it('the device view follows registrations, de-registrations and temperature notifications live', async () => {
+    const page = await signIn('admin')
+    const token = (await page.evaluate(() => sessionStorage.getItem('lwchain.token')))!
+    const observe = await fetch(`${http}/api/clients/sensor-1/3303/0/5700/observe`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    expect(observe.status).toBe(200)
+    device.temperature(30.5)
+    const row = page.locator('tr[data-endpoint="sensor-1"]')
+    await row.getByText('30.5 °C').waitFor()
+
+    const { result } = await runClientAdd(o, { endpoint: 'sensor-2', serverUri: server.url })
+    await until(() => server.view!.clientByEndpoint('sensor-2') !== undefined)
+    const second = createDevice({
+      endpoint: 'sensor-2',
+      server: { uri: result.server.uri, identity: result.server.identity, key: hexToBytes(`0x${result.server.key}` as Hex) },
+      timers: DEVICE_TIMERS,
+      logger: silentLogger(),
+    })
+    try {
+      await second.start()
+      await page.locator('tr[data-endpoint="sensor-2"]').waitFor()
+      await page.screenshot({ path: join(ARTIFACTS, 'console-devices-live.png'), fullPage: true })
+    } finally {
+      await second.stop()
+    }
+    await page.locator('tr[data-endpoint="sensor-2"]').waitFor({ state: 'detached' })
+    await fetch(`${http}/api/clients/sensor-1/3303/0/5700/observe`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
+    await page.close()
+  })
+
+  it('an admin moves and removes a device', async () => {
+    await runClientAdd(o, { endpoint: 'console-dev-2' })
+    await until(() => server.view!.clientByEndpoint('console-dev-2') !== undefined)
+    const page = await signIn('admin')
+    await page.getByRole('link', { name: 'Manage devices' }).click()
+    const row = page.locator('tr[data-endpoint="console-dev-2"]')
+    await row.waitFor()
+    await row.getByRole('button', { name: 'Move console-dev-2', exact: true }).click()
+    await page.getByLabel('New server URI for console-dev-2').fill('coaps://127.0.0.1:15684')
+    await row.getByRole('button', { name: 'Move', exact: true }).click()
+    await page.getByText('Device console-dev-2 moved to coaps://127.0.0.1:15684').waitFor()
+    expect(server.view!.clientByEndpoint('console-dev-2')?.server.uri).toBe('coaps://127.0.0.1:15684')
+
+    await row.getByRole('button', { name: 'Remove console-dev-2' }).click()
+    await row.getByRole('button', { name: 'Confirm removal of console-dev-2' }).click()
+    await page.getByText('Device console-dev-2 removed').waitFor()
+    await row.waitFor({ state: 'detached' })
+    expect(server.view!.clientByEndpoint('console-dev-2')).toBeUndefined()
+    await page.close()
+  })
+
+  it('an admin adds a user (password shown once), changes the role and e-mail, then removes the user', async () => {
+    const page = await signIn('admin')
+    await page.getByRole('link', { name: 'Users' }).click()
+    await page.getByRole('heading', { name: 'Users', exact: true }).waitFor()
+    await page.getByLabel('Username').fill('bob')
+    await page.getByLabel('E-mail').fill('bob@example.org')
+    await page.getByLabel('Role').selectOption('user')
+    await page.getByRole('button', { name: 'Add user' }).click()
+    const shown = page.getByRole('region', { name: 'Password of bob' })
+    await shown.waitFor()
+    const password = (await shown.locator('code').textContent())!
+    expect(password.length).toBeGreaterThanOrEqual(12)
+    const row = page.locator('tr[data-username="bob"]')
+    await row.waitFor()
+    expect(await row.locator('td').first().textContent()).toBe('user')
+    await page.screenshot({ path: join(ARTIFACTS, 'console-users.png'), fullPage: true })
+    // The generated password works.
+    expect(await login(http, { username: 'bob', password })).toMatch(/^ey/)
+
+    await row.getByRole('button', { name: 'Edit bob' }).click()
+    await row.getByLabel('Role').selectOption('application')
+    await row.getByLabel('New e-mail (empty: keep)').fill('bob@other.example.org')
+    await row.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('User bob updated.').waitFor()
+    await until(() => server.view!.userByUsername('bob')?.roleName === 'application')
+    expect(await page.locator('tr[data-username="bob"] td').first().textContent()).toBe('application')
+    expect(server.view!.userByEmail('bob@other.example.org')?.username).toBe('bob')
+
+    await page.getByRole('button', { name: 'Remove bob' }).click()
+    await page.getByRole('button', { name: 'Confirm removal of bob' }).click()
+    await page.getByText('User bob removed.').waitFor()
+    await page.locator('tr[data-username="bob"]').waitFor({ state: 'detached' })
+    await page.close()
+  })
+
   it('a plain user sees no admin links, a direct URL to user management is refused, and so is the API', async () => {
     const page = await signIn('user')
     const nav = page.getByRole('navigation', { name: 'Main' })
