@@ -44,6 +44,20 @@ describe('registerAuth / requireRole', () => {
     expect((await app.inject({ url: '/api/for-users', headers })).statusCode).toBe(401)
   })
 
+  it('issues tokens that expire after the configured lifetime (clamped to one hour)', async () => {
+    let t = Date.now()
+    const app = newApp()
+    await registerAuth(app, { users: await directory(), jwtKey: Uint8Array.from(randomBytes(32)), logger: silent, tokenTtlSeconds: 7200, now: () => t })
+    app.get('/api/me', { onRequest: requireRole('user') }, async (req) => req.auth)
+    const { token } = (await app.inject({ method: 'POST', url: '/api/login', payload: { username: 'olga', password: 'olga-pw' } })).json()
+    const headers = { authorization: `Bearer ${token}` }
+    expect((await app.inject({ url: '/api/me', headers })).json()).toEqual({ username: 'olga', role: 'user', version: 1 })
+    t += 3599_000
+    expect((await app.inject({ url: '/api/me', headers })).statusCode).toBe(200)
+    t += 2_000
+    expect((await app.inject({ url: '/api/me', headers })).json()).toMatchObject({ error: 'unauthorized', message: 'invalid token: expired' })
+  })
+
   it('refuses a JWT key shorter than 32 bytes', async () => {
     const app = newApp()
     await expect(registerAuth(app, { users: await directory(), jwtKey: new Uint8Array(16), logger: silent })).rejects.toThrow(/32 bytes/)
