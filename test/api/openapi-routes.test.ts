@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { givenApiSystem, type ApiSystem } from './devices-helpers.js'
+
+/** fastify's `/a/:b/*` as OpenAPI writes it: `/a/{b}/{*}`. */
+const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}')
+
+describe('GET /api/openapi.json', () => {
+  let sys: ApiSystem
+  beforeAll(async () => {
+    sys = await givenApiSystem()
+  })
+  afterAll(async () => {
+    await sys?.stop()
+  })
+
+  it('documents every route the API registered, with its method, without a token', async () => {
+    const res = await sys.call('GET', '/api/openapi.json')
+    expect(res.status).toBe(200)
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { securitySchemes: object } }
+    expect(doc.openapi).toMatch(/^3\./)
+    expect(doc.components.securitySchemes).toHaveProperty('bearerAuth')
+    const routes = sys.server.rest!.routes.filter((r) => r.method !== 'HEAD' && r.url.startsWith('/api'))
+    expect(routes.length).toBeGreaterThan(30)
+    const missing = routes.filter((r) => !doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()]).map((r) => `${r.method} ${r.url}`)
+    expect(missing).toEqual([])
+    for (const path of ['/api/health', '/api/login', '/api/clients', '/api/events', '/api/metrics', '/api/anomalies', '/api/openapi.json']) {
+      expect(doc.paths, path).toHaveProperty([path])
+    }
+    expect(doc.paths['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}']).toHaveProperty('post')
+    expect(doc.paths['/api/clients/{endpoint}/{objectId}/discover']).toHaveProperty('get')
+    expect(doc.paths['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}/observe']).toHaveProperty('delete')
+  })
+
+  it('marks token-protected routes with the bearer scheme and leaves health open', async () => {
+    const doc = (await (await sys.call('GET', '/api/openapi.json')).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> }
+    expect(doc.paths['/api/clients']!.get!.security).toEqual([{ bearerAuth: [] }])
+    expect(doc.paths['/api/health']!.get!.security).toBeUndefined()
+  })
+})
