@@ -272,10 +272,51 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await row.getByText('Verified').waitFor()
     await page.screenshot({ path: join(ARTIFACTS, 'console-anomalies.png'), fullPage: true })
 
-    // The device filter narrows the log.
+    // An older one (collected in 2020) for the time filter.
+    const older = await fetch(`${http}/api/anomalies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: 'sensor-1', level: 2, data: { temperature: 45 }, timestamp: '2020-01-01T00:00:00Z' }),
+    })
+    const { id: oldId } = (await older.json()) as { id: string }
+    await page.locator(`tr[data-id="${oldId}"]`).waitFor()
+
+    // Filters: device, level, time; Clear brings everything back.
+    const rows = page.locator('tbody tr')
+    await page.getByLabel('Level at least').fill('3')
+    await page.getByRole('button', { name: 'Apply filters' }).click()
+    await page.locator(`tr[data-id="${oldId}"]`).waitFor({ state: 'detached' })
+    expect(await rows.count()).toBe(1)
+    await page.getByRole('button', { name: 'Clear' }).click()
+    await page.locator(`tr[data-id="${oldId}"]`).waitFor()
+    await page.getByLabel('To').fill('2021-01-01T00:00:00')
+    await page.getByRole('button', { name: 'Apply filters' }).click()
+    await row.waitFor({ state: 'detached' })
+    expect(await rows.count()).toBe(1)
+    await page.getByRole('button', { name: 'Clear' }).click()
     await page.getByLabel('Device').fill('other-device')
     await page.getByRole('button', { name: 'Apply filters' }).click()
     await page.getByText('No anomaly matches.').waitFor()
+    await page.close()
+  })
+
+  it('is usable with the keyboard: links reached with Tab, Enter follows them, focus moves to the new page', async () => {
+    const page = await signIn('user')
+    const focused = () => page.evaluate(() => {
+      const el = (globalThis as unknown as { document: { activeElement: { id: string; textContent: string | null } | null } }).document.activeElement
+      return { id: el?.id ?? '', text: el?.textContent?.trim() ?? '' }
+    })
+    let presses = 0
+    while ((await focused()).text !== 'Anomalies') {
+      if (++presses > 15) throw new Error('Tab never reached the Anomalies link')
+      await page.keyboard.press('Tab')
+    }
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Anomaly log' }).waitFor()
+    expect((await focused()).id).toBe('main')
+    // The first stop inside the page is the first filter.
+    await page.keyboard.press('Tab')
+    expect((await focused()).id).toBe('f-endpoint')
     await page.close()
   })
 

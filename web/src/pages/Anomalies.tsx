@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { api, describeError } from '../api.js'
 import { useEvents } from '../events.js'
-import { formatData, formatTime } from '../format.js'
+import { formatData, formatTime, toDate } from '../format.js'
 import type { Session } from '../session.js'
 
 interface Anomaly {
@@ -37,7 +37,6 @@ export function AnomaliesPage({ session }: { session: Session }) {
   const [error, setError] = useState<string>()
   const [verdicts, setVerdicts] = useState<Record<string, Verdict>>({})
   const [liveNote, setLiveNote] = useState('')
-  const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
 
   const query = (f: Filters, cursor?: string): string => {
     const q = new URLSearchParams()
@@ -65,7 +64,7 @@ export function AnomaliesPage({ session }: { session: Session }) {
 
   // Newest first on screen; the API pages oldest first, in (time, id) order.
   const min = Number(filters.minLevel) || 0
-  const shown = (items ?? []).filter((a) => a.level >= min).slice().reverse()
+  const shown = (items ?? []).filter((a) => a.level >= min).sort(newestFirst)
 
   // Check on chain every anchored row on screen once (pending ones wait for their batch).
   useEffect(() => {
@@ -79,22 +78,24 @@ export function AnomaliesPage({ session }: { session: Session }) {
   }, [items, filters.minLevel])
 
   useEvents((e) => {
-    if (e.type !== 'anomaly' && e.type !== 'anomaly-anchored') return
-    const d = (e.data ?? {}) as { ids?: string[]; endpoint?: string; anomaly?: Anomaly }
-    if (e.type === 'anomaly-anchored' && d.ids) {
-      // Their batch is on chain now: check those rows again.
-      const ids = d.ids
+    const d = (e.data ?? {}) as { ids?: string[]; anomaly?: Anomaly }
+    if (e.type === 'anomaly' && d.anomaly) {
+      // The event carries the whole record: add it in place (no reload, which would refetch the first page).
+      const a = d.anomaly
+      if (!matches(a, filters)) return
+      setItems((old) => (old?.some((x) => x.id === a.id) ? old : [...(old ?? []), a]))
+      setLiveNote(`New anomaly from ${a.endpoint} (level ${a.level})`)
+    } else if (e.type === 'anomaly-anchored' && d.ids) {
+      // Their batch is on chain now: mark them anchored and check them again.
+      const ids = new Set(d.ids)
+      setItems((old) => old?.map((x) => (ids.has(x.id) ? { ...x, status: 'anchored' } : x)))
       setVerdicts((v) => {
         const copy = { ...v }
         for (const id of ids) delete copy[id]
         return copy
       })
-    } else setLiveNote(`New anomaly from ${d.anomaly?.endpoint ?? d.endpoint ?? 'a device'}`)
-    // Several events in a burst cause one reload.
-    clearTimeout(reloadTimer.current)
-    reloadTimer.current = setTimeout(() => void load(filters), 200)
+    }
   })
-  useEffect(() => () => clearTimeout(reloadTimer.current), [])
 
   const apply = (e: Event): void => {
     e.preventDefault()
@@ -200,6 +201,21 @@ function VerdictBadge({ status, verdict }: { status?: string; verdict?: Verdict 
   if (verdict === 'UNKNOWN') return <span class="badge wait">Chain unreachable</span>
   if (status === 'pending' || verdict === 'PENDING') return <span class="badge wait">Pending anchoring</span>
   return <span class="badge wait">Checking…</span>
+}
+
+function newestFirst(a: Anomaly, b: Anomaly): number {
+  const ta = toDate(a.timestamp)?.getTime() ?? 0
+  const tb = toDate(b.timestamp)?.getTime() ?? 0
+  return tb - ta || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+}
+
+/** Whether a live anomaly belongs in the log under the filters applied. */
+function matches(a: Anomaly, f: Filters): boolean {
+  if (f.endpoint.trim() && a.endpoint !== f.endpoint.trim()) return false
+  const t = toDate(a.timestamp)?.getTime()
+  if (f.from && (t === undefined || t < new Date(f.from).getTime())) return false
+  if (f.to && (t === undefined || t > new Date(f.to).getTime())) return false
+  return true
 }
 
 /** The verdict in a GET /anomalies/{id} answer, whichever field carries it. */
