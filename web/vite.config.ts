@@ -11,6 +11,8 @@ export default defineConfig({
   root: here,
   base: '/',
   plugins: [preact()],
+  // `npx vite --config web/vite.config.ts` for development: /api goes to a running server.
+  server: { proxy: { '/api': process.env.LWCHAIN_API_URL ?? 'http://127.0.0.1:8080' } },
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
