@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Device } from '../../src/simulator/device.js'
 import { givenApiSystem, ROLES, type ApiSystem, type RoleName } from './devices-helpers.js'
 
+// Response bodies are checked by the assertions themselves.
+const jsonOf = async (r: Response) => (await r.json()) as Record<string, any>
+
 describe('REST device operations on a real server and device', () => {
   let sys: ApiSystem
   let dev: Device
@@ -17,7 +20,7 @@ describe('REST device operations on a real server and device', () => {
     await sys.provision('api-idle')
     const res = await sys.call('GET', '/api/clients', { role: 'user' })
     expect(res.status).toBe(200)
-    const { items } = (await res.json()) as { items: Array<Record<string, unknown>> }
+    const { items } = (await jsonOf(res)) as { items: Array<Record<string, unknown>> }
     const reg = items.find((i) => i.endpoint === 'api-dev-1')!
     expect(reg).toMatchObject({ status: 'registered', lifetime: 300, lwm2mVersion: '1.1' })
     expect(Date.parse(reg.registeredAt as string)).toBeGreaterThan(0)
@@ -29,31 +32,31 @@ describe('REST device operations on a real server and device', () => {
   it('reads a resource and an instance as flat JSON, in the format asked for', async () => {
     const res = await sys.call('GET', '/api/clients/api-dev-1/3303/0/5700', { role: 'application' })
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ endpoint: 'api-dev-1', path: '/3303/0/5700', code: '2.05', values: { '/3303/0/5700': 21.5 } })
+    expect(await jsonOf(res)).toMatchObject({ endpoint: 'api-dev-1', path: '/3303/0/5700', code: '2.05', values: { '/3303/0/5700': 21.5 } })
     for (const format of ['tlv', 'senml-json', 'senml-cbor', 'lwm2m-json'] as const) {
       const r = await sys.call('GET', `/api/clients/api-dev-1/3/0?format=${format}`, { role: 'admin' })
       expect(r.status, format).toBe(200)
-      const body = (await r.json()) as { format: string; values: Record<string, unknown> }
+      const body = (await jsonOf(r)) as { format: string; values: Record<string, unknown> }
       expect(body.format).toBe(format)
       expect(body.values['/3/0/0']).toEqual(expect.any(String))
     }
     const text = await sys.call('GET', '/api/clients/api-dev-1/3303/0/5701', { role: 'admin', headers: { accept: 'text/plain' } })
-    expect(await text.json()).toMatchObject({ format: 'text', values: { '/3303/0/5701': 'Cel' } })
+    expect(await jsonOf(text)).toMatchObject({ format: 'text', values: { '/3303/0/5701': 'Cel' } })
   })
 
   it('writes a resource from path → value JSON and reads it back', async () => {
     const w = await sys.call('PUT', '/api/clients/api-dev-1/1/0/1', { role: 'application', body: { '/1/0/1': 120 } })
     expect(w.status).toBe(200)
-    expect((await w.json()).code).toBe('2.04')
+    expect((await jsonOf(w)).code).toBe('2.04')
     const r = await sys.call('GET', '/api/clients/api-dev-1/1/0/1', { role: 'application' })
-    expect((await r.json()).values).toEqual({ '/1/0/1': 120 })
+    expect((await jsonOf(r)).values).toEqual({ '/1/0/1': 120 })
   })
 
   it('updates an instance partially with ?mode=update', async () => {
     const w = await sys.call('PUT', '/api/clients/api-dev-1/1/0?mode=update', { role: 'admin', body: { '/1/0/1': 150 } })
     expect(w.status).toBe(200)
     const r = await sys.call('GET', '/api/clients/api-dev-1/1/0/1', { role: 'admin' })
-    expect((await r.json()).values).toEqual({ '/1/0/1': 150 })
+    expect((await jsonOf(r)).values).toEqual({ '/1/0/1': 150 })
   })
 
   it('executes a resource with text arguments', async () => {
@@ -61,25 +64,25 @@ describe('REST device operations on a real server and device', () => {
     dev.temperature(20)
     const e = await sys.call('POST', '/api/clients/api-dev-1/3303/0/5605', { role: 'application', text: '' })
     expect(e.status).toBe(200)
-    expect((await e.json()).code).toBe('2.04')
+    expect((await jsonOf(e)).code).toBe('2.04')
   })
 
   it('creates an instance on an object, then deletes it', async () => {
     const c = await sys.call('POST', '/api/clients/api-dev-1/3303', { role: 'admin', body: { '/3303/7/5700': 18.5, '/3303/7/5701': 'Cel' } })
     expect(c.status).toBe(201)
-    expect(await c.json()).toMatchObject({ code: '2.01', location: '/3303/7' })
+    expect(await jsonOf(c)).toMatchObject({ code: '2.01', location: '/3303/7' })
     const r = await sys.call('GET', '/api/clients/api-dev-1/3303/7/5700', { role: 'admin' })
-    expect((await r.json()).values).toEqual({ '/3303/7/5700': 18.5 })
+    expect((await jsonOf(r)).values).toEqual({ '/3303/7/5700': 18.5 })
     const d = await sys.call('DELETE', '/api/clients/api-dev-1/3303/7', { role: 'application' })
     expect(d.status).toBe(200)
-    expect((await d.json()).code).toBe('2.02')
+    expect((await jsonOf(d)).code).toBe('2.02')
     expect((await sys.call('GET', '/api/clients/api-dev-1/3303/7', { role: 'admin' })).status).toBe(404)
   })
 
   it('discovers an object as links', async () => {
     const res = await sys.call('GET', '/api/clients/api-dev-1/3303/discover', { role: 'admin' })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { linkFormat: string; links: Array<{ target: string }> }
+    const body = (await jsonOf(res)) as { linkFormat: string; links: Array<{ target: string }> }
     expect(body.links.map((l) => l.target)).toEqual(expect.arrayContaining(['/3303', '/3303/0']))
     expect(body.linkFormat).toContain('</3303/0>')
   })
@@ -89,7 +92,7 @@ describe('REST device operations on a real server and device', () => {
     expect(a.status).toBe(200)
     const o = await sys.call('POST', '/api/clients/api-dev-1/3303/0/5700/observe', { role: 'application' })
     expect(o.status).toBe(200)
-    expect(await o.json()).toMatchObject({ active: true, values: { '/3303/0/5700': expect.any(Number) } })
+    expect(await jsonOf(o)).toMatchObject({ active: true, values: { '/3303/0/5700': expect.any(Number) } })
     expect(sys.server.rest!.observations.get('api-dev-1', '/3303/0/5700')).toBeDefined()
     const c = await sys.call('DELETE', '/api/clients/api-dev-1/3303/0/5700/observe', { role: 'application' })
     expect(c.status).toBe(200)
@@ -106,7 +109,7 @@ describe('REST device operations on a real server and device', () => {
     ] as const) {
       const res = await sys.call(method, path, { role: 'admin', ...(method === 'PUT' && { body: { '/3/0/14': '+01' } }) })
       expect(res.status, `${method} ${path}`).toBe(404)
-      expect((await res.json()).error).toBe('not_found')
+      expect((await jsonOf(res)).error).toBe('not_found')
     }
     expect((await sys.call('GET', '/api/health')).status).toBe(200)
   })
@@ -114,10 +117,10 @@ describe('REST device operations on a real server and device', () => {
   it('maps LwM2M error codes to HTTP statuses', async () => {
     const missing = await sys.call('GET', '/api/clients/api-dev-1/3303/9/5700', { role: 'admin' })
     expect(missing.status).toBe(404)
-    expect(await missing.json()).toMatchObject({ error: 'not_found', message: expect.stringContaining('4.04') })
+    expect(await jsonOf(missing)).toMatchObject({ error: 'not_found', message: expect.stringContaining('4.04') })
     const readOnly = await sys.call('PUT', '/api/clients/api-dev-1/3/0/0', { role: 'admin', body: { '/3/0/0': 'x' } })
     expect(readOnly.status).toBe(405)
-    expect((await readOnly.json()).error).toBe('method_not_allowed')
+    expect((await jsonOf(readOnly)).error).toBe('method_not_allowed')
   })
 
   it('refuses malformed requests with 400 bad_request', async () => {
@@ -132,7 +135,7 @@ describe('REST device operations on a real server and device', () => {
     for (const [method, path, body] of cases) {
       const res = await sys.call(method, path, { role: 'admin', ...(body !== undefined && { body }) })
       expect(res.status, `${method} ${path}`).toBe(400)
-      expect((await res.json()).error).toBe('bad_request')
+      expect((await jsonOf(res)).error).toBe('bad_request')
     }
   })
 
@@ -140,14 +143,14 @@ describe('REST device operations on a real server and device', () => {
     await sys.silentDevice('api-silent')
     const res = await sys.call('GET', '/api/clients/api-silent/3/0', { role: 'admin' })
     expect(res.status).toBe(504)
-    expect(await res.json()).toMatchObject({ error: 'device_timeout', message: expect.any(String) })
+    expect(await jsonOf(res)).toMatchObject({ error: 'device_timeout', message: expect.any(String) })
   })
 
   describe('role enforcement', () => {
     const expectStatus = async (method: string, path: string, who: RoleName | 'none', expected: number, body?: unknown) => {
       const res = await sys.call(method, path, { ...(who !== 'none' && { role: who }), ...(body !== undefined && { body }) })
       expect(res.status, `${who} ${method} ${path}`).toBe(expected)
-      if (expected >= 400) expect(Object.keys(await res.json()).sort()).toEqual(['error', 'message'])
+      if (expected >= 400) expect(Object.keys(await jsonOf(res)).sort()).toEqual(['error', 'message'])
       else await res.arrayBuffer()
     }
     const operations: Array<[string, string, unknown?]> = [
