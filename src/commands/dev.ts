@@ -53,7 +53,13 @@ export function registerDevCommand(program: Command): void {
         const stopped = untilSignal()
         const dataDir = opts.dataDir ?? DEFAULT_DEV_DATA_DIR
         const logger = dashboard ? fileLogger(level, dataDir) : createLogger(level)
-        const dev = await runDev({ ...opts, driftMs: opts.driftMs === undefined ? undefined : Number(opts.driftMs), logger })
+        let dev
+        try {
+          dev = await runDev({ ...opts, driftMs: opts.driftMs === undefined ? undefined : Number(opts.driftMs), logger })
+        } catch (err) {
+          stopped.cancel()
+          throw err
+        }
         let unmount: (() => void) | undefined
         const sampler = dashboard ? createDevSampler(dev) : undefined
         if (dashboard) {

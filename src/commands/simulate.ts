@@ -36,6 +36,7 @@ export function registerSimulateCommand(program: Command): void {
         const g = globalOptions(cmd)
         const logger = createLogger(g.logLevel)
         const verbose = (state: string): boolean => state === 'registered' || state === 'failed' || state === 'bootstrapped'
+        const stopped = untilSignal()
         const { fleet, specs, provisioned } = await runSimulate(
           { configDir: g.configDir, rpc: g.rpc, privateKeyFile: g.privateKeyFile, logger },
           {
@@ -45,9 +46,11 @@ export function registerSimulateCommand(program: Command): void {
               else if (verbose(state) && specs.length <= 50) console.error(`${endpoint}: ${state}`)
             },
           },
-        )
+        ).catch((err: unknown) => {
+          stopped.cancel()
+          throw err
+        })
         if (!g.json) console.error(`${provisioned ? 'provisioned and ' : ''}starting ${specs.length} device${specs.length === 1 ? '' : 's'}; Ctrl-C stops them`)
-        const stopped = untilSignal()
         const started = fleet.start()
         void started.then(({ registered, failed }) => {
           if (!g.json) console.error(`${registered} registered${failed > 0 ? `, ${failed} not yet (retrying every 10 s)` : ''}`)

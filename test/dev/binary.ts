@@ -1,6 +1,7 @@
 /** Helpers for tests that drive the built `lwchain` binary (dev, simulate, the Fig. 5 flow). */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 
@@ -14,11 +15,33 @@ function newestMtime(dir: string): number {
   return newest
 }
 
-/** Builds only when dist is missing or older than src (tsup cleans dist/ under other spawning tests). */
-export function buildIfStale(): void {
+function isBuildFresh(): boolean {
   const out = join(process.cwd(), 'dist', 'cli.js')
-  if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(process.cwd(), 'src'))) return
-  execFileSync('npm', ['run', 'build'], { stdio: 'ignore' })
+  return existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(process.cwd(), 'src'))
+}
+
+/**
+ * Builds only when dist is missing or older than src. Test files run in parallel workers and tsup
+ * cleans dist/ first, so one build at a time (a lock directory), re-checked once the lock is held.
+ */
+export async function buildIfStale(): Promise<void> {
+  if (isBuildFresh()) return
+  const lock = join(tmpdir(), `lwchain-build-${Buffer.from(process.cwd()).toString('hex').slice(-24)}.lock`)
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch {
+      // Another worker builds; a lock older than 5 minutes is a crashed build.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true })
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
+  try {
+    if (!isBuildFresh()) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' })
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
 }
 
 export interface Run {

@@ -33,8 +33,8 @@ describe('lwchain dev', () => {
   let dir: string
   let dev: Running | undefined
 
-  beforeAll(() => {
-    buildIfStale()
+  beforeAll(async () => {
+    await buildIfStale()
     dir = mkdtempSync(join(tmpdir(), 'lwchain-dev-'))
   }, 180_000)
 

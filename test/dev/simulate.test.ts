@@ -22,7 +22,7 @@ describe('lwchain simulate', () => {
   let cfg: string[]
 
   beforeAll(async () => {
-    buildIfStale()
+    await buildIfStale()
     dir = mkdtempSync(join(tmpdir(), 'lwchain-sim-'))
     dev = start(['dev', '--json', '--data-dir', join(dir, 'data'), '--http-port', '0', '--rpc-port', '0', '--bootstrap-port', '0', '--server-port', '0'])
     ready = JSON.parse(await dev.line()) as Ready

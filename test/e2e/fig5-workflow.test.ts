@@ -36,8 +36,8 @@ describe('Fig. 5: provision, bootstrap, register, read, report, verify', () => {
   let dev: Running | undefined
   let sim: Running | undefined
 
-  beforeAll(() => {
-    buildIfStale()
+  beforeAll(async () => {
+    await buildIfStale()
     dir = mkdtempSync(join(tmpdir(), 'lwchain-fig5-'))
   }, 180_000)
 
