@@ -10,6 +10,7 @@ import { runDeploy } from '../../src/commands/deploy/run.js'
 import { runServeServer, type RunningServer } from '../../src/commands/serve/server.js'
 import type { ChainCommandOptions } from '../../src/commands/lib/context.js'
 import { runUserAdd } from '../../src/commands/user/add.js'
+import { runUserUpdate } from '../../src/commands/user/update.js'
 import { silentLogger } from '../../src/logger.js'
 import { createDevice, type Device } from '../../src/simulator/index.js'
 import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
@@ -328,6 +329,17 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await page.reload()
     await page.getByRole('heading', { name: 'Sign in to lwchain' }).waitFor()
     expect(await page.evaluate(() => sessionStorage.getItem('lwchain.token'))).toBeNull()
+    await page.close()
+  })
+
+  it('a session the API stops accepting (account changed on chain) is signed out on its next call', async () => {
+    const page = await signIn('user')
+    const before = server.view!.userByUsername('alice')!.version
+    await runUserUpdate(o, { username: 'alice', role: 'application' })
+    await until(() => (server.view!.userByUsername('alice')?.version ?? before) > before)
+    await page.getByRole('link', { name: 'Anomalies' }).click()
+    await page.getByRole('heading', { name: 'Sign in to lwchain' }).waitFor()
+    expect(await page.getByText('Your session ended').count()).toBe(1)
     await page.close()
   })
 })

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { setUnauthorizedHandler } from './api.js'
+import { api, setUnauthorizedHandler } from './api.js'
 import { connectEvents, disconnectEvents } from './events.js'
 import { AdminDevicesPage } from './pages/AdminDevices.js'
 import { AnomaliesPage } from './pages/Anomalies.js'
@@ -48,7 +48,8 @@ export function App() {
     if (!session) return
     setUnauthorizedHandler(() => logout('Your session ended; please sign in again.'))
     const timer = setTimeout(() => logout('Your session expired; please sign in again.'), Math.max(0, session.expiresAt - Date.now()))
-    connectEvents(session.token, setLive)
+    // A stream refused for good usually means the token was: any API call then says so (401 → sign out).
+    connectEvents(session.token, setLive, () => void api('GET', '/clients', { token: session.token }).catch(() => {}))
     return () => {
       clearTimeout(timer)
       setUnauthorizedHandler(undefined)

@@ -17,9 +17,14 @@ type Listener = (e: ApiEvent) => void
 const listeners = new Set<Listener>()
 let source: EventSource | undefined
 let statusListener: ((open: boolean) => void) | undefined
+let retry: ReturnType<typeof setTimeout> | undefined
 
-/** Opens the stream for this token (closing any previous one). */
-export function connectEvents(token: string, onStatus?: (open: boolean) => void): void {
+/**
+ * Opens the stream for this token (closing any previous one). EventSource retries dropped
+ * connections itself but gives up for good on an HTTP error (a refused token): then `onClosed`
+ * runs (the app checks the session), and the stream is reopened 5 s later.
+ */
+export function connectEvents(token: string, onStatus?: (open: boolean) => void, onClosed?: () => void): void {
   disconnectEvents()
   statusListener = onStatus
   const es = new EventSource(`/api/events?token=${encodeURIComponent(token)}`)
@@ -36,11 +41,20 @@ export function connectEvents(token: string, onStatus?: (open: boolean) => void)
   for (const t of EVENT_TYPES) es.addEventListener(t, dispatch(t) as EventListener)
   es.onmessage = dispatch('message')
   es.onopen = () => statusListener?.(true)
-  es.onerror = () => statusListener?.(false)
+  es.onerror = () => {
+    statusListener?.(false)
+    if (es.readyState === EventSource.CLOSED && source === es) {
+      onClosed?.()
+      retry = setTimeout(() => {
+        if (source === es) connectEvents(token, onStatus, onClosed)
+      }, 5_000)
+    }
+  }
 }
 
 /** Closes the stream (on logout). */
 export function disconnectEvents(): void {
+  clearTimeout(retry)
   source?.close()
   source = undefined
   statusListener?.(false)
