@@ -17,17 +17,20 @@ async function registrations(api: string): Promise<number> {
   return ((await res.json()) as { registrations: number }).registrations
 }
 
-/** The endpoints the REST API lists for the admin, or undefined while the API has no login route. */
-async function listedByApi(ready: Ready): Promise<string[] | undefined> {
+/** The endpoints the REST API lists for the admin (registered first, then provisioned ones). */
+async function listedByApi(ready: Ready): Promise<{ endpoint: string; status: string }[]> {
   const login = await fetch(`${ready.api}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ready.admin) })
-  if (login.status === 404) return undefined
   expect(login.status).toBe(200)
   const { token } = (await login.json()) as { token: string }
   const res = await fetch(`${ready.api}/clients`, { headers: { authorization: `Bearer ${token}` } })
   expect(res.status).toBe(200)
-  const body = (await res.json()) as { endpoint: string }[] | { items: { endpoint: string }[] }
-  return (Array.isArray(body) ? body : body.items).map((c) => c.endpoint).sort()
+  return ((await res.json()) as { items: { endpoint: string; status: string }[] }).items.map((c) => ({ endpoint: c.endpoint, status: c.status }))
 }
+
+const BOTH_REGISTERED = [
+  { endpoint: 'demo-1', status: 'registered' },
+  { endpoint: 'demo-2', status: 'registered' },
+]
 
 describe('lwchain dev', () => {
   let dir: string
@@ -57,8 +60,10 @@ describe('lwchain dev', () => {
 
     // Both demo devices bootstrap over DTLS and register with the server.
     await eventually(async () => ((await registrations(ready.api)) === 2 ? true : undefined))
-    const listed = await listedByApi(ready)
-    if (listed) expect(listed).toEqual(['demo-1', 'demo-2'])
+    // The admin login of the ready line works against the REST API, which lists both devices.
+    expect(await listedByApi(ready)).toEqual(BOTH_REGISTERED)
+    // The web console is served on the API's port.
+    expect((await fetch(ready.api.replace(/\/api$/, '/'))).headers.get('content-type')).toMatch(/text\/html/)
 
     const adminFile = join(dataDir, 'config', 'admin.json')
     expect(statSync(adminFile).mode & 0o777).toBe(0o600)
@@ -82,8 +87,7 @@ describe('lwchain dev', () => {
     expect(log).toContain('"provisioned":0')
     const profileAgain = JSON.parse(readFileSync(join(dataDir, 'config', 'profile.json'), 'utf8')) as typeof profile
     expect(profileAgain.deployment.contracts.clientStore).toBe(profile.deployment.contracts.clientStore)
-    const listedAgain = await listedByApi(again)
-    if (listedAgain) expect(listedAgain).toEqual(['demo-1', 'demo-2'])
+    expect(await listedByApi(again)).toEqual(BOTH_REGISTERED)
     expect(await dev.stop()).toBe(0)
     dev = undefined
   }, 120_000)
