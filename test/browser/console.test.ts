@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { hexToBytes, type Hex } from 'viem'
-import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runClientAdd } from '../../src/commands/client/add.js'
 import { runDeploy } from '../../src/commands/deploy/run.js'
@@ -14,6 +13,7 @@ import { runUserUpdate } from '../../src/commands/user/update.js'
 import { silentLogger } from '../../src/logger.js'
 import { createDevice, type Device } from '../../src/simulator/index.js'
 import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { ensureConsoleBuilt } from './buildConsole.js'
 import { CHROMIUM_PATH, hasChromium, launchChromium, type TestBrowser } from './chromium.js'
 
 // Code passed to page.evaluate runs in the browser (this file is type-checked without the DOM lib).
@@ -47,8 +47,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'lwchain-console-'))
     mkdirSync(ARTIFACTS, { recursive: true })
     // The console as the package build makes it (`npm run build:web`: vite, web/ → dist/web/), where
-    // `serve server` finds it; built here too so the test always drives the current source.
-    const built = build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' })
+    // `serve server` finds it; rebuilt when web/ changed since, so the test drives the current source.
+    const built = ensureConsoleBuilt()
     anvil = await startAnvil()
     o = { configDir: join(dir, 'cfg'), rpc: anvil.rpcUrl }
     await runDeploy(o)
