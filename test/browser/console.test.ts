@@ -115,7 +115,13 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await creds.waitFor({ timeout: 30_000 })
     const text = await creds.textContent()
     expect(text).toMatch(/Server PSK key \(hex\)[0-9a-f]{32,}/)
-    expect(await creds.getByRole('button', { name: /^Copy/ }).count()).toBeGreaterThanOrEqual(4)
+    expect(await creds.getByRole('button', { name: /^Copy/ }).count()).toBe(6)
+    // The copy button puts the key on the clipboard.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: http })
+    const key = /Server PSK key \(hex\)([0-9a-f]+)/.exec(text!)![1]
+    await creds.getByRole('button', { name: 'Copy Server PSK key (hex)' }).click()
+    await creds.getByText('Copied').waitFor()
+    expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(key)
     const row = page.locator('tr[data-endpoint="console-dev-1"]')
     await row.waitFor()
     expect(await row.textContent()).toContain('Provisioned, not registered')

@@ -155,7 +155,7 @@ export function AnomaliesPage({ session }: { session: Session }) {
             <tr>
               <th scope="col">Time</th>
               <th scope="col">Device</th>
-              <th scope="col">Level</th>
+              <th scope="col" class="num">Level</th>
               <th scope="col">Data</th>
               <th scope="col">On chain</th>
               <th scope="col">Id</th>

@@ -100,7 +100,7 @@ export function DevicesPage({ session }: { session: Session }) {
               <th scope="col">Endpoint</th>
               <th scope="col">Registered</th>
               <th scope="col">Last update</th>
-              <th scope="col">Temperature</th>
+              <th scope="col" class="num">Temperature</th>
               <th scope="col">Read at</th>
               {canRead && (
                 <th scope="col">

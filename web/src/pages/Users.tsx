@@ -145,7 +145,7 @@ export function UsersPage({ session }: { session: Session }) {
             <tr>
               <th scope="col">Username</th>
               <th scope="col">Role</th>
-              <th scope="col">Version</th>
+              <th scope="col" class="num">Version</th>
               <th scope="col">
                 <span class="sr-only">Actions</span>
               </th>
