@@ -56,7 +56,9 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
 
   const close = (c: SseClient): void => {
     clients.delete(c)
-    if (!c.raw.writableEnded) c.raw.end()
+    // A client that does not read would never let end() flush: cut it off.
+    if (c.blocked) c.raw.destroy()
+    else if (!c.raw.writableEnded) c.raw.end()
   }
   const write = (c: SseClient, chunk: string): void => {
     if (c.blocked) {
