@@ -267,7 +267,7 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--clients <file>', 'with --store memory: seed from a JSON array of `client add --json` records')
     .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
     .option('--rules <file>', 'threshold rules (JSON {"rules":[{"path":"/3303/0/5700","thresholds":[40,45,50]}]}): observe on every device, post anomalies')
-    .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')

@@ -43,6 +43,7 @@ describe('threshold rules', () => {
       { path: '/3303/0/5700', thresholds: [30], hysteresis: 0.5, endpoints: ['x'], pmin: 1 },
     ])
     expect(parseThresholdFlag('/3303/0/5700=40,45,50')).toEqual(rule)
+    expect(parseThresholdFlag('default')).toEqual(rule)
   })
 
   it('refuses malformed rules with a typed error', () => {

@@ -78,8 +78,9 @@ function parseRule(r: unknown, where: string): ThresholdRule {
   return rule
 }
 
-/** Parses a `--threshold PATH=40,45,50` flag. */
+/** Parses a `--threshold PATH=40,45,50` flag (`default`: the reference's /3303/0/5700=40,45,50). */
 export function parseThresholdFlag(text: string): ThresholdRule {
+  if (text === 'default') return { ...DEFAULT_THRESHOLD_RULE, thresholds: [...DEFAULT_THRESHOLD_RULE.thresholds] }
   const eq = text.indexOf('=')
   if (eq < 0) throw new InvalidRulesError(`"${text}" is not PATH=T1,T2,...`)
   const thresholds = text.slice(eq + 1).split(',').map((s) => Number(s.trim()))
