@@ -41,6 +41,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
   let browser: TestBrowser
   let device: Device
   let o: ChainCommandOptions & { configDir: string }
+  /** Every URL the browser asked for. */
+  const requested: string[] = []
 
   beforeAll(async () => {
     delete process.env.LWCHAIN_PRIVATE_KEY
@@ -80,6 +82,7 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await device.start()
     await until(() => server.daemon.registrations.byEndpoint('sensor-1') !== undefined)
     browser = await launchChromium()
+    browser.context.on('request', (r) => requested.push(r.url()))
   }, 120_000)
 
   afterAll(async () => {
@@ -171,6 +174,9 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
       await second.stop()
     }
     await page.locator('tr[data-endpoint="sensor-2"]').waitFor({ state: 'detached' })
+    // The stream carried all that with the token in a header: never in a URL, where logs keep it.
+    expect(requested.some((u) => u.endsWith('/api/events'))).toBe(true)
+    expect(requested.filter((u) => /token=/i.test(u))).toEqual([])
     await fetch(`${http}/api/clients/sensor-1/3303/0/5700/observe`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
     await page.close()
   })

@@ -38,6 +38,7 @@ export function App() {
   const logout = (why?: string): void => {
     clearSession()
     disconnectEvents()
+    setLive(false)
     setSession(undefined)
     setNotice(why)
     navigate('/login', { replace: true })
@@ -48,7 +49,7 @@ export function App() {
     if (!session) return
     setUnauthorizedHandler(() => logout('Your session ended; please sign in again.'))
     const timer = setTimeout(() => logout('Your session expired; please sign in again.'), Math.max(0, session.expiresAt - Date.now()))
-    // A stream refused for good usually means the token was: any API call then says so (401 → sign out).
+    // A refused stream usually means a refused token: any API call then says so (401 signs out).
     connectEvents(session.token, setLive, () => void api('GET', '/clients', { token: session.token }).catch(() => {}))
     return () => {
       clearTimeout(timer)

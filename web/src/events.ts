@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks'
 
-// One EventSource on /api/events for the whole app; pages subscribe to the event types they
-// show. EventSource cannot send headers, so the token rides in the query string (as the API expects).
+// One stream of /api/events for the whole app; pages subscribe to the event types they show.
+// Read with fetch rather than EventSource: EventSource cannot send an Authorization header, and a
+// token in the URL (?token=) ends up in request logs and proxies; fetch sends it as a header.
 
 /** Event types the API streams. */
 export const EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'anomaly', 'anomaly-anchored'] as const
@@ -15,50 +16,44 @@ export interface ApiEvent {
 
 type Listener = (e: ApiEvent) => void
 const listeners = new Set<Listener>()
-let source: EventSource | undefined
-let statusListener: ((open: boolean) => void) | undefined
-let retry: ReturnType<typeof setTimeout> | undefined
+let current: AbortController | undefined
+
+/** Delay before reconnecting after the stream ended or failed (the server may change it with `retry:`). */
+let retryMs = 2_000
+/** Delay after the API refused the token: the app checks the session meanwhile. */
+const REFUSED_RETRY_MS = 5_000
 
 /**
- * Opens the stream for this token (closing any previous one). EventSource retries dropped
- * connections itself but gives up for good on an HTTP error (a refused token): then `onClosed`
- * runs (the app checks the session), and the stream is reopened 5 s later.
+ * Opens the stream for this token (closing any previous one) and keeps it open, reconnecting
+ * when it drops. On 401/403 `onRefused` runs (the app checks the session; a 401 signs out).
  */
-export function connectEvents(token: string, onStatus?: (open: boolean) => void, onClosed?: () => void): void {
+export function connectEvents(token: string, onStatus?: (open: boolean) => void, onRefused?: () => void): void {
   disconnectEvents()
-  statusListener = onStatus
-  const es = new EventSource(`/api/events?token=${encodeURIComponent(token)}`)
-  source = es
-  const dispatch = (type: ApiEvent['type']) => (m: MessageEvent) => {
-    let data: unknown = m.data
-    try {
-      data = JSON.parse(m.data as string)
-    } catch {
-      // keep the raw text
+  const ctl = new AbortController()
+  current = ctl
+  void (async () => {
+    while (!ctl.signal.aborted) {
+      let wait = retryMs
+      try {
+        const outcome = await readStream(token, ctl.signal, () => onStatus?.(true))
+        if (outcome === 'refused') {
+          onRefused?.()
+          wait = REFUSED_RETRY_MS
+        }
+      } catch {
+        // network error or abort: retry below unless aborted
+      }
+      if (ctl.signal.aborted) break
+      onStatus?.(false)
+      await sleep(wait, ctl.signal)
     }
-    for (const l of listeners) l({ type, data })
-  }
-  for (const t of EVENT_TYPES) es.addEventListener(t, dispatch(t) as EventListener)
-  es.onmessage = dispatch('message')
-  es.onopen = () => statusListener?.(true)
-  es.onerror = () => {
-    statusListener?.(false)
-    if (es.readyState === EventSource.CLOSED && source === es) {
-      onClosed?.()
-      retry = setTimeout(() => {
-        if (source === es) connectEvents(token, onStatus, onClosed)
-      }, 5_000)
-    }
-  }
+  })()
 }
 
 /** Closes the stream (on logout). */
 export function disconnectEvents(): void {
-  clearTimeout(retry)
-  source?.close()
-  source = undefined
-  statusListener?.(false)
-  statusListener = undefined
+  current?.abort()
+  current = undefined
 }
 
 /** Calls `fn` for every event while the component is mounted. */
@@ -72,4 +67,59 @@ export function useEvents(fn: Listener): void {
       listeners.delete(l)
     }
   }, [])
+}
+
+/** Reads one connection until it ends; 'refused' when the API would not open it for this token. */
+async function readStream(token: string, signal: AbortSignal, opened: () => void): Promise<'ended' | 'refused'> {
+  const res = await fetch('/api/events', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, cache: 'no-store', signal })
+  if (res.status === 401 || res.status === 403) return 'refused'
+  if (!res.ok || !res.body) return 'ended'
+  opened()
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ''
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) return 'ended'
+    buffer += value
+    // Events end with a blank line (CRLF, LF or CR line ends are all allowed).
+    for (let m = /\r\n\r\n|\n\n|\r\r/.exec(buffer); m; m = /\r\n\r\n|\n\n|\r\r/.exec(buffer)) {
+      dispatch(buffer.slice(0, m.index))
+      buffer = buffer.slice(m.index + m[0].length)
+    }
+  }
+}
+
+/** Parses one event block (`event:`, `data:`, `retry:`, `:` comments) and hands it to the listeners. */
+function dispatch(block: string): void {
+  let type = 'message'
+  const data: string[] = []
+  for (const line of block.split(/\r\n|\n|\r/)) {
+    if (line === '' || line.startsWith(':')) continue
+    const colon = line.indexOf(':')
+    const field = colon < 0 ? line : line.slice(0, colon)
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+    if (field === 'event') type = value
+    else if (field === 'data') data.push(value)
+    else if (field === 'retry' && /^\d+$/.test(value)) retryMs = Number(value)
+  }
+  if (data.length === 0) return
+  const text = data.join('\n')
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // keep the raw text
+  }
+  const e: ApiEvent = { type: (EVENT_TYPES as readonly string[]).includes(type) ? (type as EventType) : 'message', data: parsed }
+  for (const l of listeners) l(e)
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(t)
+      resolve()
+    }, { once: true })
+  })
 }
