@@ -1,0 +1,100 @@
+// Fig. 10: gas and time of one client add and one client remove as the registry grows, and the
+// batch import throughput (10,000 devices through `client import`).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPublicClient, http, type Hash } from 'viem'
+import { startEmbeddedChain } from '../src/chain/anvil.js'
+import { runClientAdd } from '../src/commands/client/add.js'
+import { runClientImport } from '../src/commands/client/import.js'
+import { runClientRemove } from '../src/commands/client/remove.js'
+import { runDeploy } from '../src/commands/deploy/run.js'
+import { freePort } from '../test/e2e/system.js'
+import { load1, summarize, type Summary } from './lib/stats.js'
+
+export interface ProvisioningRow {
+  /** Clients already in the registry when the add is sent. */
+  existing: number
+  addGas: Summary
+  removeGas: Summary
+  /** Whole `client add` / `client remove` command until mined (anvil automine), ms. */
+  addMs: Summary
+  removeMs: Summary
+  load: number
+}
+
+export interface ImportRun {
+  clients: number
+  seconds: number
+  transactions: number
+}
+
+/** The paper's reference contract (Fig. 10 / Section V): gas per add at 1, 100 and 500 clients. */
+export const PAPER_GAS = { 1: 203_000, 100: 428_000, 500: 1_410_000 } as const
+
+async function importN(cmd: { configDir: string; rpc: string }, dir: string, prefix: string, n: number, batchSize?: number): Promise<ImportRun> {
+  const file = join(dir, `${prefix}.csv`)
+  writeFileSync(file, 'endpoint\n' + Array.from({ length: n }, (_, i) => `${prefix}-${i}`).join('\n') + '\n')
+  const t0 = performance.now()
+  const report = await runClientImport(cmd, { file, batchSize })
+  const seconds = (performance.now() - t0) / 1000
+  if (report.landed !== n) throw new Error(`only ${report.landed} of ${n} clients landed`)
+  return { clients: n, seconds: Math.round(seconds * 100) / 100, transactions: report.batches }
+}
+
+async function withChain<T>(fn: (cmd: { configDir: string; rpc: string }, dir: string) => Promise<T>): Promise<T> {
+  delete process.env.LWCHAIN_PRIVATE_KEY
+  const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-prov-'))
+  const chain = await startEmbeddedChain({ port: await freePort(), dataDir: join(dir, 'chain') })
+  try {
+    const cmd = { configDir: join(dir, 'cfg'), rpc: chain.rpcUrl }
+    await runDeploy(cmd)
+    return await fn(cmd, dir)
+  } finally {
+    await chain.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Grows one registry through `sizes` (by import) and at each size times `runs` add+remove pairs. */
+export async function runProvisioningBench(o: { sizes: number[]; runs: number; log?: (m: string) => void }): Promise<ProvisioningRow[]> {
+  const log = o.log ?? (() => {})
+  return withChain(async (cmd, dir) => {
+    const pc = createPublicClient({ transport: http(cmd.rpc) })
+    const gasOf = async (hash: Hash) => Number((await pc.getTransactionReceipt({ hash })).gasUsed)
+    const rows: ProvisioningRow[] = []
+    let existing = 0
+    for (const size of o.sizes) {
+      if (size > existing) {
+        const r = await importN(cmd, dir, `grow-${size}`, size - existing)
+        existing = size
+        log(`  fig10: registry at ${existing} (${r.seconds} s to import ${r.clients})`)
+      }
+      const addGas: number[] = [], removeGas: number[] = [], addMs: number[] = [], removeMs: number[] = []
+      for (let i = 0; i < o.runs; i++) {
+        const ep = `probe-${size}-${i}`
+        let t = performance.now()
+        const { result } = await runClientAdd(cmd, { endpoint: ep })
+        addMs.push(performance.now() - t)
+        addGas.push(await gasOf(result.txHash))
+        t = performance.now()
+        const removed = await runClientRemove(cmd, ep)
+        removeMs.push(performance.now() - t)
+        removeGas.push(await gasOf(removed.txHash))
+      }
+      rows.push({ existing, addGas: summarize(addGas), removeGas: summarize(removeGas), addMs: summarize(addMs), removeMs: summarize(removeMs), load: load1() })
+      log(`  fig10: at ${existing}: add ${rows.at(-1)!.addGas.median} gas, remove ${rows.at(-1)!.removeGas.median} gas`)
+    }
+    return rows
+  })
+}
+
+/** Imports `clients` devices into a fresh registry `runs` times (each on its own chain). */
+export async function runImportThroughput(o: { clients: number; runs: number; log?: (m: string) => void }): Promise<ImportRun[]> {
+  const out: ImportRun[] = []
+  for (let i = 0; i < o.runs; i++) {
+    out.push(await withChain((cmd, dir) => importN(cmd, dir, 'imp', o.clients)))
+    o.log?.(`  fig10: import of ${o.clients}: ${out.at(-1)!.seconds} s`)
+  }
+  return out
+}
