@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -6,7 +7,7 @@ import { loadOrCreateJwtKey } from '../../api/auth/jwtKey.js'
 import { registerApi, type MountedApi } from '../../api/index.js'
 import type { UserDirectory } from '../../api/plugin-auth.js'
 import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
-import { loadProfile, resolveConfigDir, type Deployment } from '../../chain/profile.js'
+import { loadProfile, type Deployment } from '../../chain/profile.js'
 import { loadSignerKey } from '../../chain/signerKey.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { openProfileView } from '../../chain/view/openProfileView.js'
@@ -127,7 +128,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   const logger = o.logger
 
   const rules = loadThresholdRules(o)
-  const configDir = resolveConfigDir(o.configDir)
+  let configDir = ''
   let view: ChainView | undefined
   let users: UserDirectory = NO_USERS
   let chain: { conn: ChainConnection; deployment: Deployment } | undefined
@@ -144,6 +145,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     })
     view = opened.view
     chain = { conn: opened.conn, deployment: opened.deployment }
+    configDir = opened.configDir
     await view.start()
     // Logins are checked against the view (a snapshot with --store memory).
     users = view
@@ -156,7 +158,8 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   }
 
   const liveView = view
-  const jwtKey = loadOrCreateJwtKey(configDir)
+  // Without a deployment there are no accounts to log in: a throw-away key, nothing written to the config dir.
+  const jwtKey = chain ? loadOrCreateJwtKey(configDir) : new Uint8Array(randomBytes(32))
 
   let ledger: AnomalyLedger | undefined
   let ledgerConn: ChainConnection | undefined
