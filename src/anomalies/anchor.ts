@@ -42,6 +42,8 @@ export interface AnchorLoop {
   stop(): Promise<void>
   /** Queues an accepted id; starts a round early once a full batch is waiting. */
   enqueue(id: string): void
+  /** Puts ids back at the front of the queue (their batch is no longer on chain). */
+  requeue(ids: string[]): void
   /** Runs a round now (tests, shutdown flush); rejects when it fails. */
   runOnce(): Promise<void>
   stats(): { pending: number; inflight: number; sentBatches: number; lastError?: string }
@@ -74,6 +76,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   const builtBy = new Map<string, BuiltBatch>()
   // Whether AnomalyStore's code was seen at the address (checked once, and again after a batch without its event).
   let storeChecked = false
+  let signing = 0
 
   const getReceipt = async (hash: Hash): Promise<TransactionReceipt | undefined> => {
     try {
@@ -109,8 +112,8 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
       await drop(b, 'the transaction emitted no BatchAnchored event')
       throw new AnomalyStoreMissingError(o.anomalyStore)
     }
-    const at: Anchoring = { batchId: event.batchId.toString(), txHash: b.txHash, block: receipt.blockNumber.toString() }
-    await o.outbox.appendJournal({ t: 'confirmed', txHash: b.txHash, batchId: at.batchId, block: at.block })
+    const at: Anchoring = { batchId: event.batchId.toString(), txHash: b.txHash, block: receipt.blockNumber.toString(), blockHash: receipt.blockHash }
+    await o.outbox.appendJournal({ t: 'confirmed', ...at })
     o.outbox.removeRawTx(b.txHash)
     settle(b)
     const built = builtBy.get(b.txHash)
@@ -168,17 +171,25 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
       ids.push(id)
       records.push(r)
     }
-    if (ids.length === 0) {
-      pending.shift(taken)
-      return false
-    }
-    const built = buildBatch(records)
-    const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded })
-    const sent: SentBatch = { t: 'sent', txHash: signed.txHash, nonce: signed.nonce, raw: signed.raw, root: built.root, ids }
-    o.outbox.saveRawTx(sent.txHash, sent.raw)
-    await o.outbox.appendJournal(sent)
-    // Journaled: from here the ids belong to the in-flight batch, whatever happens next.
+    // Off the queue before any await: requeue() may put ids at the front meanwhile. They are
+    // counted as `signing` until journaled, so the depth never under-reports.
     pending.shift(taken)
+    if (ids.length === 0) return false
+    signing = ids.length
+    const built = buildBatch(records)
+    let sent: SentBatch
+    try {
+      const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded })
+      sent = { t: 'sent', txHash: signed.txHash, nonce: signed.nonce, raw: signed.raw, root: built.root, ids }
+      o.outbox.saveRawTx(sent.txHash, sent.raw)
+      await o.outbox.appendJournal(sent)
+    } catch (err) {
+      pending.unshift(ids)
+      throw err
+    } finally {
+      signing = 0
+    }
+    // Journaled: from here the ids belong to the in-flight batch, whatever happens next.
     inflight.push(sent)
     builtBy.set(sent.txHash, built)
     sentBatches++
@@ -244,7 +255,11 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
       if (pending.length >= maxBatch && failures === 0) wake?.()
     },
     runOnce,
-    stats: () => ({ pending: pending.length, inflight: inflight.reduce((n, b) => n + b.ids.length, 0), sentBatches, lastError }),
+    requeue(ids) {
+      pending.unshift(ids)
+      wake?.()
+    },
+    stats: () => ({ pending: pending.length + signing, inflight: inflight.reduce((n, b) => n + b.ids.length, 0), sentBatches, lastError }),
   }
 }
 

@@ -8,10 +8,12 @@ export interface BatchSyncOptions {
   publicClient: PublicClient
   anomalyStore: Address
   deployBlock: bigint
-  /** Called with new batches in chain order. */
-  onBatches: (events: BatchEvent[]) => void
+  /** Called for every block range read (events in chain order, possibly none). */
+  onBatches: (events: BatchEvent[], fromBlock: bigint, toBlock: bigint) => void
   /** Called before a full reload (the chain was rewound, reorganised or replaced). */
   onReset: () => void
+  /** Called after a full reload (including the first load) has applied everything up to `head`. */
+  onReloaded?: (head: bigint) => Promise<void> | void
   /** Where a previous run stopped (from a snapshot): its block hash is checked before resuming. */
   initialCursor?: { block: bigint; hash: Hex }
   /** Default 1,000 ms. */
@@ -29,6 +31,8 @@ export interface BatchSync {
   /** One sync round now; rejects on RPC failure. Concurrent calls share the round in flight. */
   syncNow(): Promise<void>
   lag(): ViewLag
+  /** Makes the next round a full reload (a batch known from its receipt is missing from the logs). */
+  reload(): void
   /** The last block applied and its hash (undefined before the first sync or mid-range). */
   cursor(): { block: bigint; hash: Hex } | undefined
 }
@@ -48,23 +52,29 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<void> | undefined
 
-  const fetchRange = (fromBlock: bigint, toBlock: bigint, headHash: Hex) =>
-    fetchBatchEvents(o.publicClient, {
+  let chunkFrom = 0n
+  let forceReload = false
+  const fetchRange = (fromBlock: bigint, toBlock: bigint, headHash: Hex) => {
+    chunkFrom = fromBlock
+    return fetchBatchEvents(o.publicClient, {
       anomalyStore: o.anomalyStore,
       fromBlock,
       toBlock,
       chunkSize: o.chunkSize,
       onChunk: (events, to) => {
-        if (events.length > 0) o.onBatches(events)
+        o.onBatches(events, chunkFrom, to)
+        chunkFrom = to + 1n
         cursor = { block: to, hash: to === toBlock ? headHash : undefined }
       },
     })
+  }
 
   const round = async (): Promise<void> => {
     const head = await o.publicClient.getBlock({ blockTag: 'latest' })
     if (head.number === null || head.hash === null) return
     lastSeenHead = head.number
-    let reload = cursor === undefined || head.number < cursor.block
+    let reload = forceReload || cursor === undefined || head.number < cursor.block
+    forceReload = false
     if (!reload && cursor) {
       if (head.number === cursor.block && head.hash === cursor.hash) return
       const atCursor = await o.publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
@@ -78,6 +88,7 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
       cursor = undefined
       await fetchRange(o.deployBlock, head.number, head.hash)
       cursor = { block: head.number, hash: head.hash }
+      await o.onReloaded?.(head.number)
       return
     }
     if (head.number > cursor!.block) await fetchRange(cursor!.block + 1n, head.number, head.hash)
@@ -128,6 +139,9 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
       await inFlight?.catch(() => undefined)
     },
     syncNow,
+    reload() {
+      forceReload = true
+    },
     cursor: () => (cursor?.hash ? { block: cursor.block, hash: cursor.hash } : undefined),
     lag() {
       const behind = lastSeenHead !== undefined && cursor ? Number(lastSeenHead - cursor.block) : 0

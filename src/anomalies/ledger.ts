@@ -97,6 +97,8 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   let unlock: (() => void) | undefined
   let snapshotTimer: NodeJS.Timeout | undefined
   let indexChanged = false
+  /** Our batches indexed from their receipts and not yet seen in the logs: txHash → block. */
+  const aheadOfLogs = new Map<string, bigint>()
   const deployBlock = BigInt(o.deployBlock ?? 0)
   const snapshotPath = join(o.dataDir, 'anomaly-index.json')
 
@@ -127,6 +129,32 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       indexChanged = false
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot persist the anomaly index snapshot')
+    }
+  }
+
+  /**
+   * After a full reload of the chain index: ids the journal calls anchored but the chain's events
+   * do not hold are re-queued, only when their block provably left the chain (beyond the head, or
+   * another hash at that height): a rewound or replaced chain loses nothing, a flaky log query
+   * duplicates nothing.
+   */
+  const reconcile = async (head: bigint): Promise<void> => {
+    const missing = new Map<string, { at: Anchoring; ids: string[] }>()
+    for (const [id, at] of journalAnchored) {
+      if (index.isAnchored(id) || !at.blockHash) continue
+      const g = missing.get(at.txHash) ?? { at, ids: [] }
+      g.ids.push(id)
+      missing.set(at.txHash, g)
+    }
+    for (const { at, ids } of missing.values()) {
+      const number = BigInt(at.block)
+      const block = number > head ? undefined : await o.conn.publicClient.getBlock({ blockNumber: number }).catch(() => null)
+      if (block === null) continue // cannot tell now; the next reload asks again
+      if (block && block.hash === at.blockHash) continue
+      await outbox!.appendJournal({ t: 'lost', txHash: at.txHash })
+      for (const id of ids) journalAnchored.delete(id)
+      loop?.requeue(ids)
+      log.warn({ batchId: at.batchId, block: at.block, ids: ids.length }, 'an anchored batch is no longer on the chain; its records are queued again')
     }
   }
 
@@ -173,13 +201,26 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         pollIntervalMs: o.pollIntervalMs,
         rpcUrl: o.conn.rpcUrl,
         logger: log,
-        onBatches: (events) => {
-          for (const ev of events) if (index.applyBatch(ev).length > 0) indexChanged = true
+        onBatches: (events, from, to) => {
+          for (const ev of events) {
+            aheadOfLogs.delete(ev.txHash)
+            if (index.applyBatch(ev).length > 0) indexChanged = true
+          }
+          // Our batches are indexed from their receipts, ahead of the logs; one whose block the
+          // logs have now covered without it was reorganised or rewound away: reload and reconcile.
+          for (const [tx, block] of aheadOfLogs) {
+            if (block < from || block > to) continue
+            aheadOfLogs.delete(tx)
+            log.warn({ txHash: tx, block: block.toString() }, 'an anchored batch is missing from the logs of its block; reloading the index')
+            sync?.reload()
+          }
         },
         onReset: () => {
+          aheadOfLogs.clear()
           index.resetChain()
           indexChanged = true
         },
+        onReloaded: reconcile,
       })
       await sync.start()
       snapshotTimer = setInterval(persistIndex, o.snapshotIntervalMs ?? 30_000)
@@ -198,6 +239,8 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
           for (const id of ids) journalAnchored.set(id, at)
           // Only trust our own tree when the event carries exactly what we encoded.
           if (event) index.applyBatch(event, built && built.root === event.root && built.encoded === event.records ? built : undefined)
+          const synced = sync?.cursor()
+          if (!synced || synced.block < BigInt(at.block)) aheadOfLogs.set(at.txHash, BigInt(at.block))
           indexChanged = true
           emit({ type: 'anchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
         },

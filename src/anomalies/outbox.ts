@@ -24,7 +24,15 @@ export interface ConfirmedBatch {
   txHash: Hash
   batchId: string
   block: string
+  /** Hash of that block, to prove later that the chain still holds it. */
+  blockHash?: Hex
   ids?: string[]
+}
+
+/** A confirmed batch whose block is no longer on the chain (rewound or replaced): its ids are pending again. */
+export interface LostBatch {
+  t: 'lost'
+  txHash: Hash
 }
 
 /** A sent batch that can never land (its nonce was used by another transaction); its ids are pending again. */
@@ -34,13 +42,14 @@ export interface DroppedBatch {
   reason: string
 }
 
-export type JournalEntry = SentBatch | ConfirmedBatch | DroppedBatch
+export type JournalEntry = SentBatch | ConfirmedBatch | DroppedBatch | LostBatch
 
 /** Where an id was anchored, per the journal. */
 export interface Anchoring {
   batchId: string
   txHash: Hash
   block: string
+  blockHash?: Hex
 }
 
 /** What the outbox holds after a (re)start. */
@@ -140,9 +149,10 @@ export function replayJournal(entries: JournalEntry[]): { inflight: SentBatch[];
     if (e.t === 'sent') sent.set(e.txHash, e)
     else if (e.t === 'confirmed') {
       const ids = e.ids ?? sent.get(e.txHash)?.ids ?? []
-      for (const id of ids) if (!anchored.has(id)) anchored.set(id, { batchId: e.batchId, txHash: e.txHash, block: e.block })
+      for (const id of ids) if (!anchored.has(id)) anchored.set(id, { batchId: e.batchId, txHash: e.txHash, block: e.block, blockHash: e.blockHash })
       sent.delete(e.txHash)
     } else if (e.t === 'dropped') sent.delete(e.txHash)
+    else if (e.t === 'lost') for (const [id, a] of anchored) if (a.txHash === e.txHash) anchored.delete(id)
   }
   return { inflight: [...sent.values()], anchored }
 }
@@ -151,7 +161,7 @@ function compacted(state: { inflight: SentBatch[]; anchored: Map<string, Anchori
   const byTx = new Map<string, ConfirmedBatch>()
   for (const [id, a] of state.anchored) {
     let c = byTx.get(a.txHash)
-    if (!c) byTx.set(a.txHash, (c = { t: 'confirmed', txHash: a.txHash, batchId: a.batchId, block: a.block, ids: [] }))
+    if (!c) byTx.set(a.txHash, (c = { t: 'confirmed', txHash: a.txHash, batchId: a.batchId, block: a.block, blockHash: a.blockHash, ids: [] }))
     c.ids!.push(id)
   }
   return [...byTx.values(), ...state.inflight.map(({ raw: _raw, ...rest }) => rest)]
