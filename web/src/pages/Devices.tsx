@@ -50,7 +50,7 @@ export function DevicesPage({ session }: { session: Session }) {
     const d = (e.data ?? {}) as { endpoint?: string; path?: string; registration?: { endpoint?: string } }
     const ep = d.endpoint ?? d.registration?.endpoint
     if (e.type === 'registration' || e.type === 'update' || e.type === 'deregistration') {
-      if (ep) setStatus(`${ep}: ${e.type}`)
+      if (ep) setStatus(`${ep} ${e.type === 'registration' ? 'registered' : e.type === 'update' ? 'updated its registration' : 'de-registered'}`)
       void load()
     } else if (e.type === 'notification' && ep) {
       const v = resourceValue(d, TEMPERATURE_PATH)
@@ -101,7 +101,7 @@ export function DevicesPage({ session }: { session: Session }) {
               <th scope="col">Registered</th>
               <th scope="col">Last update</th>
               <th scope="col" class="num">Temperature</th>
-              <th scope="col">Read at</th>
+              <th scope="col">Temperature at</th>
               {canRead && (
                 <th scope="col">
                   <span class="sr-only">Actions</span>
