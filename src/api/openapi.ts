@@ -19,6 +19,8 @@ export function registerOpenApi(app: FastifyInstance, o: { version?: string } = 
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
+    // The document is the API's: the web console's asset routes outside /api stay out of it.
+    transform: ({ schema, url }) => ({ schema: url === '/api' || url.startsWith('/api/') ? schema : { ...schema, hide: true }, url }),
   })
 }
 

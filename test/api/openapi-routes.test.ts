@@ -7,7 +7,7 @@ const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').re
 describe('GET /api/openapi.json', () => {
   let sys: ApiSystem
   beforeAll(async () => {
-    sys = await givenApiSystem()
+    sys = await givenApiSystem({ console: true })
   })
   afterAll(async () => {
     await sys?.stop()
@@ -26,6 +26,7 @@ describe('GET /api/openapi.json', () => {
     for (const path of ['/api/health', '/api/login', '/api/clients', '/api/events', '/api/metrics', '/api/anomalies', '/api/openapi.json']) {
       expect(doc.paths, path).toHaveProperty([path])
     }
+    expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/api/'))).toEqual([])
     expect(doc.paths['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}']).toHaveProperty('post')
     expect(doc.paths['/api/clients/{endpoint}/{objectId}/discover']).toHaveProperty('get')
     expect(doc.paths['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}/observe']).toHaveProperty('delete')
