@@ -56,8 +56,8 @@ export interface ServeServerOptions {
   anomalyDir?: string
   /** Anomaly ledger timers (tests use short ones). */
   ledger?: { batchIntervalMs?: number; pollIntervalMs?: number }
-  /** Timeout of device requests made through the REST API. */
-  requestTimeoutMs?: number
+  /** Timeout of device requests made through the REST API, ms (`--request-timeout-ms`); default the CoAP timers'. */
+  requestTimeoutMs?: number | string
   /** Serve /api/metrics without a token. */
   publicMetrics?: boolean
   /** Serve the web console at / (default true from the command line). */
@@ -128,6 +128,10 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   const logger = o.logger
 
   const rules = loadThresholdRules(o)
+  const requestTimeoutMs = o.requestTimeoutMs === undefined ? undefined : Number(o.requestTimeoutMs)
+  if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
+    throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
+  }
   let configDir = ''
   let view: ChainView | undefined
   let users: UserDirectory = NO_USERS
@@ -197,7 +201,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         ...(view && { view }),
         ...(ledger && { ledger }),
         ...(liveView && ledgerConn && { admin: { conn: ledgerConn, configDir } }),
-        ...(o.requestTimeoutMs !== undefined && { requestTimeoutMs: o.requestTimeoutMs }),
+        ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
         ...(o.publicMetrics && { publicMetrics: true }),
         ...(o.console && { console: true }),
       })
@@ -272,6 +276,7 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--rules <file>', 'threshold rules (JSON {"rules":[{"path":"/3303/0/5700","thresholds":[40,45,50]}]}): observe on every device, post anomalies')
     .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
+    .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')
     .addHelpText(
