@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { codecFor, flattenNode } from '../../src/lwm2m/codec/index.js'
+import { loadDefaultModels } from '../../src/lwm2m/models/registry.js'
+import { parsePath } from '../../src/lwm2m/path.js'
 import type { Device } from '../../src/simulator/device.js'
 import { givenApiSystem, ROLES, type ApiSystem, type RoleName } from './devices-helpers.js'
 
@@ -40,8 +43,21 @@ describe('REST device operations on a real server and device', () => {
       expect(body.format).toBe(format)
       expect(body.values['/3/0/0']).toEqual(expect.any(String))
     }
-    const text = await sys.call('GET', '/api/clients/api-dev-1/3303/0/5701', { role: 'admin', headers: { accept: 'text/plain' } })
+    const text = await sys.call('GET', '/api/clients/api-dev-1/3303/0/5701?format=text', { role: 'admin' })
     expect(await jsonOf(text)).toMatchObject({ format: 'text', values: { '/3303/0/5701': 'Cel' } })
+  })
+
+  it('answers the bytes of an LwM2M media type named in Accept', async () => {
+    const text = await sys.call('GET', '/api/clients/api-dev-1/3303/0/5701', { role: 'admin', headers: { accept: 'text/plain' } })
+    expect(text.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(await text.text()).toBe('Cel')
+    const tlv = await sys.call('GET', '/api/clients/api-dev-1/3303/0', { role: 'admin', headers: { accept: 'application/vnd.oma.lwm2m+tlv' } })
+    expect(tlv.headers.get('content-type')).toBe('application/vnd.oma.lwm2m+tlv')
+    const node = codecFor(11542).decode(new Uint8Array(await tlv.arrayBuffer()), parsePath('/3303/0'), loadDefaultModels())
+    expect(flattenNode(node, parsePath('/3303/0'))['/3303/0/5701']).toBe('Cel')
+    const senml = await sys.call('GET', '/api/clients/api-dev-1/3303/0/5700', { role: 'admin', headers: { accept: 'application/senml+json' } })
+    expect(senml.headers.get('content-type')).toMatch(/^application\/senml\+json/)
+    expect(JSON.parse(await senml.text())).toEqual([{ bn: '/3303/0/5700', v: 21.5 }])
   })
 
   it('writes a resource from path → value JSON and reads it back', async () => {

@@ -5,11 +5,11 @@
  * form as `lwchain decode --json`; the content format asked of the device is negotiated with
  * `?format=` or `Accept`.
  */
-import type { FastifyInstance, FastifyRequest, preHandlerHookHandler, RouteShorthandOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler, RouteShorthandOptions } from 'fastify'
 import type { ClientView } from '../../chain/view/types.js'
 import type { ServerDaemon } from '../../daemons/server.js'
 import { FORMAT_NAMES, type FormatName } from '../../lwm2m/content-format.js'
-import { flattenNode, unflatten } from '../../lwm2m/codec/index.js'
+import { codecFor, flattenNode, unflatten } from '../../lwm2m/codec/index.js'
 import { formatLinks, type NotificationAttributes } from '../../lwm2m/link.js'
 import type { ModelRegistry } from '../../lwm2m/model.js'
 import { formatPath, pathLevel, toPath, type LwM2mPath } from '../../lwm2m/path.js'
@@ -108,6 +108,15 @@ export function negotiateFormat(query: { format?: string }, accept: string | und
   return undefined
 }
 
+/** The LwM2M media type an Accept header asks for first (the answer is then that format's bytes), if any. */
+export function acceptedMedia(accept: string | undefined): { mime: string; format: number } | undefined {
+  for (const part of (accept ?? '').split(',')) {
+    const mime = part.split(';')[0]!.trim().toLowerCase()
+    if (mime in FORMAT_BY_MIME) return { mime, format: FORMAT_BY_MIME[mime]! }
+  }
+  return undefined
+}
+
 /** A registration as the API lists it. */
 export function registrationJson(reg: Registration): Record<string, unknown> {
   return {
@@ -177,7 +186,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
     suffix: string,
     depths: readonly number[],
     schema: Record<string, unknown>,
-    handler: (req: FastifyRequest, p: Params, path: LwM2mPath) => Promise<unknown>,
+    handler: (req: FastifyRequest, p: Params, path: LwM2mPath, reply: FastifyReply) => Promise<unknown>,
     extra: RouteShorthandOptions = {},
   ) => {
     for (const t of templates(suffix, depths)) {
@@ -191,7 +200,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
           const p = req.params as Params
           const path = pathOf(p)
           registered(p.endpoint)
-          const out = await handler(req, p, path)
+          const out = await handler(req, p, path, reply)
           if (method === 'POST' && (out as { location?: string }).location !== undefined) reply.code(201)
           return out
         },
@@ -239,11 +248,28 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
     },
   )
 
-  route('GET', '', [1, 2, 3, 4], { summary: 'Read', querystring: formatQuery, response: { 200: contentSchema } }, async (req, p, path) => {
-    const format = negotiateFormat(req.query as { format?: string }, req.headers.accept)
-    const res = await send(p.endpoint, { kind: 'read', path, ...(format !== undefined && { format }) }, `read ${formatPath(path)}`)
-    return content(p.endpoint, path, res)
-  })
+  route(
+    'GET',
+    '',
+    [1, 2, 3, 4],
+    {
+      summary: 'Read: flat JSON (format asked of the device: ?format=), or the bytes of an LwM2M media type named in Accept',
+      querystring: formatQuery,
+      response: { 200: contentSchema },
+    },
+    async (req, p, path, reply) => {
+      const query = req.query as { format?: string }
+      const format = negotiateFormat(query, req.headers.accept)
+      const res = await send(p.endpoint, { kind: 'read', path, ...(format !== undefined && { format }) }, `read ${formatPath(path)}`)
+      const media = query.format === undefined ? acceptedMedia(req.headers.accept) : undefined
+      if (media && res.node) {
+        // The device's answer re-encoded as asked (it answered in `format` already unless it chose another).
+        reply.type(media.mime)
+        return Buffer.from(codecFor(media.format).encode(res.node, path, models))
+      }
+      return content(p.endpoint, path, res)
+    },
+  )
 
   route(
     'PUT',
