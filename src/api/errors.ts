@@ -118,8 +118,7 @@ export function apiErrorHandler(this: unknown, err: FastifyError, request: Fasti
   void sendApiError(reply, status, body.error, body.message)
 }
 
-/** Installs apiErrorHandler and a JSON 404 for unknown routes on an instance. */
+/** Installs apiErrorHandler on an instance (createHttpApp already answers unknown routes with a JSON 404). */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(apiErrorHandler)
-  app.setNotFoundHandler((request, reply) => sendApiError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`))
 }

@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream'
+import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../logger.js'
-import { createHttpApp, healthReport } from './http.js'
+import { createHttpApp, healthReport, requestLogFields } from './http.js'
 
 const lag = (healthy: boolean) => ({ behindBlocks: 0, lastSyncedBlock: 7, lastSeenHead: 9, sinceMs: healthy ? 10 : Infinity, healthy, ...(!healthy && { lastError: 'fetch failed' }) })
 
@@ -19,5 +21,29 @@ describe('/api/health', () => {
     } finally {
       await app.close()
     }
+  })
+})
+
+describe('request logging', () => {
+  it('masks a token given in the query (EventSource) in request lines', async () => {
+    const lines: string[] = []
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk))
+        cb()
+      },
+    })
+    const app = createHttpApp({ logger: pino({ level: 'info' }, sink), health: () => healthReport(0, undefined) })
+    try {
+      await app.inject({ method: 'GET', url: '/api/nowhere?endpoint=a&token=SECRET-TOKEN-1' })
+      expect(lines.join('')).not.toContain('SECRET-TOKEN-1')
+      expect(lines.join('')).toContain('/api/nowhere?endpoint=a&token=***')
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('masks credentials named in any query position', () => {
+    expect(requestLogFields({ method: 'GET', url: '/a?token=x&password=y&key=z&b=1' }).url).toBe('/a?token=***&password=***&key=***&b=1')
   })
 })

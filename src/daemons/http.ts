@@ -38,8 +38,16 @@ const healthSchema = {
  * `app.after()`, so the collector sees them) before `listenHttp`.
  */
 export function createHttpApp(o: HttpAppOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: o.logger.child({ component: 'http' }) }) as unknown as FastifyInstance
+  const app = Fastify({
+    loggerInstance: o.logger.child({ component: 'http' }),
+    // EventSource sends its token as ?token=: request lines must not carry it.
+    childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: requestLogFields } }),
+  }) as unknown as FastifyInstance
   registerOpenApi(app)
+  // JSON 404 in the API's error shape; fastify's own would log the raw URL (and a ?token= with it).
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).type('application/json').send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  )
   // In a plugin, so that it loads after the OpenAPI collector and appears in the document.
   void app.register(async (scope) => {
     // Health is polled often: keep its request lines out of info logs.
@@ -51,6 +59,12 @@ export function createHttpApp(o: HttpAppOptions): FastifyInstance {
     })
   })
   return app
+}
+
+/** What a request line logs: method, URL with credentials in the query masked, host, peer. */
+export function requestLogFields(req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remoteAddress?: string } }): Record<string, unknown> {
+  const url = (req.url ?? '').replace(/([?&](?:token|access_token|password|key)=)[^&#]*/gi, '$1***')
+  return { method: req.method, url, host: req.host ?? req.hostname, remoteAddress: req.ip ?? req.socket?.remoteAddress }
 }
 
 /** Listens (default 127.0.0.1, port 0) and returns the base URL, e.g. `http://127.0.0.1:8080`. */
