@@ -1,6 +1,6 @@
 import type { Address, Hex, PublicClient } from 'viem'
 import { fetchBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
-import { toChainError } from '../chain/toChainError.js'
+import { createPollLoop } from '../chain/pollLoop.js'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
 
@@ -42,15 +42,8 @@ export interface BatchSync {
  * cursor, and passes the cursor back as `initialCursor` on the next start.
  */
 export function createBatchSync(o: BatchSyncOptions): BatchSync {
-  const pollMs = o.pollIntervalMs ?? 1_000
   let cursor: { block: bigint; hash?: Hex } | undefined = o.initialCursor
   let lastSeenHead: bigint | undefined
-  let lastError: string | undefined
-  let lastSuccessAt: number | undefined
-  let healthy = false
-  let running = false
-  let timer: NodeJS.Timeout | undefined
-  let inFlight: Promise<void> | undefined
 
   let chunkFrom = 0n
   let forceReload = false
@@ -95,64 +88,26 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
     cursor = { block: head.number, hash: head.hash }
   }
 
-  const syncNow = (): Promise<void> => {
-    inFlight ??= (async () => {
-      try {
-        await round()
-        if (!healthy && lastError) o.logger?.info('anomaly index back in sync')
-        healthy = true
-        lastError = undefined
-        lastSuccessAt = Date.now()
-      } catch (err) {
-        const e = toChainError(err, { rpcUrl: o.rpcUrl })
-        if (healthy || lastError !== e.shortMessage) o.logger?.warn({ code: e.code }, `anomaly index sync failed: ${e.shortMessage}`)
-        healthy = false
-        lastError = e.shortMessage
-        throw e
-      } finally {
-        inFlight = undefined
-      }
-    })()
-    return inFlight
-  }
-
-  const schedule = (): void => {
-    if (!running) return
-    timer = setTimeout(() => {
-      syncNow()
-        .catch(() => undefined)
-        .finally(schedule)
-    }, pollMs)
-    timer.unref?.()
-  }
+  const loop = createPollLoop({
+    round,
+    pollIntervalMs: o.pollIntervalMs ?? 1_000,
+    label: 'anomaly index',
+    rpcUrl: o.rpcUrl,
+    logger: o.logger,
+  })
 
   return {
     async start() {
-      if (running) return
-      await syncNow().catch(() => undefined)
-      running = true
-      schedule()
+      if (loop.running()) return
+      await loop.syncNow().catch(() => undefined)
+      loop.start()
     },
-    async stop() {
-      running = false
-      if (timer) clearTimeout(timer)
-      await inFlight?.catch(() => undefined)
-    },
-    syncNow,
+    stop: () => loop.stop(),
+    syncNow: () => loop.syncNow(),
     reload() {
       forceReload = true
     },
     cursor: () => (cursor?.hash ? { block: cursor.block, hash: cursor.hash } : undefined),
-    lag() {
-      const behind = lastSeenHead !== undefined && cursor ? Number(lastSeenHead - cursor.block) : 0
-      return {
-        behindBlocks: Math.max(0, behind),
-        lastSyncedBlock: cursor ? Number(cursor.block) : undefined,
-        lastSeenHead: lastSeenHead !== undefined ? Number(lastSeenHead) : undefined,
-        lastError,
-        sinceMs: lastSuccessAt === undefined ? Infinity : Date.now() - lastSuccessAt,
-        healthy,
-      }
-    },
+    lag: () => loop.lag(lastSeenHead, cursor?.block),
   }
 }

@@ -4,7 +4,7 @@ import { emailHash as hashEmail } from '../hashes.js'
 import { openValue } from '../records/sealValue.js'
 import { WrongChainError } from '../errors.js'
 import { LwchainError } from '../../errors/base.js'
-import { toChainError } from '../toChainError.js'
+import { createPollLoop } from '../pollLoop.js'
 import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursorFile.js'
 import type { StoreEvent } from './events.js'
 import { fetchStoreEvents } from './fetchStoreEvents.js'
@@ -64,7 +64,6 @@ export interface ChainView {
 export function createChainView(options: CreateChainViewOptions): ChainView {
   const { publicClient, addresses, logger } = options
   const deployBlock = BigInt(options.deployBlock)
-  const pollMs = options.pollIntervalMs ?? 1_000
   const unseal = options.sealingPrivateKey ? makeUnsealer(options.sealingPrivateKey, logger) : undefined
   const listeners = new Set<(c: ViewChange) => void>()
 
@@ -72,13 +71,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
   // hash is unknown after a partial multi-chunk round; the next round looks it up.
   let cursor: { block: bigint; hash?: Hex } | undefined
   let lastSeenHead: bigint | undefined
-  let lastError: string | undefined
-  let lastSuccessAt: number | undefined
-  let healthy = false
   let chainId: number | undefined
-  let timer: NodeJS.Timeout | undefined
-  let running = false
-  let inFlight: Promise<void> | undefined
   let dirty = false
   const waiters: { block: bigint; resolve: () => void }[] = []
 
@@ -208,42 +201,22 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     cursor = { block: head.number, hash: head.hash }
   }
 
-  const syncNow = (): Promise<void> => {
-    inFlight ??= (async () => {
-      try {
-        await syncRound()
-        if (!healthy && lastError) logger?.info('chain view back in sync')
-        healthy = true
-        lastError = undefined
-        lastSuccessAt = Date.now()
-        releaseWaiters()
-        persist()
-      } catch (err) {
-        const e = toChainError(err, { rpcUrl: options.rpcUrl })
-        if (healthy || lastError !== e.shortMessage) logger?.warn({ code: e.code }, `chain view sync failed: ${e.shortMessage}`)
-        healthy = false
-        lastError = e.shortMessage
-        throw e
-      } finally {
-        inFlight = undefined
-      }
-    })()
-    return inFlight
-  }
-
-  const schedule = (): void => {
-    if (!running) return
-    timer = setTimeout(() => {
-      syncNow()
-        .catch(() => undefined)
-        .finally(schedule)
-    }, pollMs)
-    timer.unref?.()
-  }
+  const loop = createPollLoop({
+    round: syncRound,
+    pollIntervalMs: options.pollIntervalMs ?? 1_000,
+    label: 'chain view',
+    rpcUrl: options.rpcUrl,
+    logger,
+    onSuccess: () => {
+      releaseWaiters()
+      persist()
+    },
+  })
+  const syncNow = (): Promise<void> => loop.syncNow()
 
   return {
     async start() {
-      if (running) return
+      if (loop.running()) return
       const resumed = loadSnapshot()
       try {
         await syncNow()
@@ -251,13 +224,10 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
         if (!resumed) throw err
         // Keep serving the snapshot; the poller retries.
       }
-      running = true
-      schedule()
+      loop.start()
     },
     async stop() {
-      running = false
-      if (timer) clearTimeout(timer)
-      await inFlight?.catch(() => undefined)
+      await loop.stop()
       persist()
       for (const w of waiters.splice(0)) w.resolve()
     },
@@ -296,17 +266,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     userByEmail: (email) => state.userByEmailHash(hashEmail(email)),
     clients: () => state.clients(),
     users: () => state.users(),
-    lag() {
-      const behind = lastSeenHead !== undefined && cursor ? Number(lastSeenHead - cursor.block) : 0
-      return {
-        behindBlocks: Math.max(0, behind),
-        lastSyncedBlock: cursor ? Number(cursor.block) : undefined,
-        lastSeenHead: lastSeenHead !== undefined ? Number(lastSeenHead) : undefined,
-        lastError,
-        sinceMs: lastSuccessAt === undefined ? Infinity : Date.now() - lastSuccessAt,
-        healthy,
-      }
-    },
+    lag: () => loop.lag(lastSeenHead, cursor?.block),
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

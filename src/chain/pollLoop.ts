@@ -1,0 +1,108 @@
+import type { Logger } from '../logger.js'
+import { toChainError } from './toChainError.js'
+import type { ViewLag } from './view/types.js'
+
+export interface PollLoopOptions {
+  /** One sync round; a rejection marks the loop unhealthy until a round succeeds. */
+  round: () => Promise<void>
+  pollIntervalMs: number
+  /** Names the follower in log lines ("<label> back in sync", "<label> sync failed: ..."). */
+  label: string
+  /** Used only to redact messages. */
+  rpcUrl?: string
+  logger?: Logger
+  /** Runs inside the round after a success (e.g. release waiters, persist a cursor). */
+  onSuccess?: () => void
+}
+
+export interface PollHealth {
+  healthy: boolean
+  lastError?: string
+  lastSuccessAt?: number
+}
+
+/** A chain follower's polling: one round in flight, health tracking, unref'd timers. */
+export interface PollLoop {
+  /** One round now; rejects with a typed chain error. Concurrent calls share the round in flight. */
+  syncNow(): Promise<void>
+  /** Starts polling (a round every pollIntervalMs after the previous one ends); no-op if running. */
+  start(): void
+  /** Stops polling and waits for the round in flight, if any. */
+  stop(): Promise<void>
+  running(): boolean
+  health(): PollHealth
+  /** The follower's lag, given the head it saw last and the block it has applied up to. */
+  lag(lastSeenHead: bigint | undefined, syncedBlock: bigint | undefined): ViewLag
+}
+
+/**
+ * Creates the loop shared by the chain view and the anomaly batch follower. A failure is logged
+ * once per distinct message, and recovery once, so an outage does not flood the log.
+ */
+export function createPollLoop(o: PollLoopOptions): PollLoop {
+  let lastError: string | undefined
+  let lastSuccessAt: number | undefined
+  let healthy = false
+  let running = false
+  let timer: NodeJS.Timeout | undefined
+  let inFlight: Promise<void> | undefined
+
+  const syncNow = (): Promise<void> => {
+    inFlight ??= (async () => {
+      try {
+        await o.round()
+        if (!healthy && lastError) o.logger?.info(`${o.label} back in sync`)
+        healthy = true
+        lastError = undefined
+        lastSuccessAt = Date.now()
+        o.onSuccess?.()
+      } catch (err) {
+        const e = toChainError(err, { rpcUrl: o.rpcUrl })
+        if (healthy || lastError !== e.shortMessage) o.logger?.warn({ code: e.code }, `${o.label} sync failed: ${e.shortMessage}`)
+        healthy = false
+        lastError = e.shortMessage
+        throw e
+      } finally {
+        inFlight = undefined
+      }
+    })()
+    return inFlight
+  }
+
+  const schedule = (): void => {
+    if (!running) return
+    timer = setTimeout(() => {
+      syncNow()
+        .catch(() => undefined)
+        .finally(schedule)
+    }, o.pollIntervalMs)
+    timer.unref?.()
+  }
+
+  return {
+    syncNow,
+    start() {
+      if (running) return
+      running = true
+      schedule()
+    },
+    async stop() {
+      running = false
+      if (timer) clearTimeout(timer)
+      await inFlight?.catch(() => undefined)
+    },
+    running: () => running,
+    health: () => ({ healthy, lastError, lastSuccessAt }),
+    lag(lastSeenHead, syncedBlock) {
+      const behind = lastSeenHead !== undefined && syncedBlock !== undefined ? Number(lastSeenHead - syncedBlock) : 0
+      return {
+        behindBlocks: Math.max(0, behind),
+        lastSyncedBlock: syncedBlock !== undefined ? Number(syncedBlock) : undefined,
+        lastSeenHead: lastSeenHead !== undefined ? Number(lastSeenHead) : undefined,
+        lastError,
+        sinceMs: lastSuccessAt === undefined ? Infinity : Date.now() - lastSuccessAt,
+        healthy,
+      }
+    },
+  }
+}
