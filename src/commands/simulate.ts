@@ -37,13 +37,18 @@ export function registerSimulateCommand(program: Command): void {
         const logger = createLogger(g.logLevel)
         const verbose = (state: string): boolean => state === 'registered' || state === 'failed' || state === 'bootstrapped'
         const stopped = untilSignal()
+        // Text mode prints a state once per change of what people watch (a retried failure is not news).
+        const last = new Map<string, string>()
         const { fleet, specs, provisioned } = await runSimulate(
           { configDir: g.configDir, rpc: g.rpc, privateKeyFile: g.privateKeyFile, logger },
           {
             ...opts,
             onState: (endpoint, state) => {
               if (g.json) printJson({ endpoint, state, at: new Date().toISOString() })
-              else if (verbose(state) && specs.length <= 50) console.error(`${endpoint}: ${state}`)
+              else if (verbose(state) && specs.length <= 50 && last.get(endpoint) !== state) {
+                console.error(`${endpoint}: ${state}`)
+                last.set(endpoint, state)
+              }
             },
           },
         ).catch((err: unknown) => {

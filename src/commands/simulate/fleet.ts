@@ -20,7 +20,7 @@ export interface FleetOptions {
   driftMs?: number
   /** Devices starting at once (each start is a DTLS handshake or two); default 16. */
   concurrency?: number
-  /** A failed device is started again after this long; default 10 000 ms. */
+  /** A failed device is started again after this long (doubling per failure, at most 5 min); default 10 000 ms. */
   retryMs?: number
   lifetime?: number
   timers?: DeviceTimers
@@ -83,17 +83,22 @@ export function createFleet(o: FleetOptions): Fleet {
     device.on('request', () => requests.set(spec.endpoint, (requests.get(spec.endpoint) ?? 0) + 1))
     device.on('state', (state) => {
       o.onState?.(spec.endpoint, state)
+      if (state === 'registered') failures.delete(spec.endpoint)
       if (state === 'failed' && !stopping) scheduleRetry(spec.endpoint, device)
     })
     devices.set(spec.endpoint, device)
   }
 
+  const failures = new Map<string, number>()
   const scheduleRetry = (endpoint: string, device: Device): void => {
+    // Backoff per device: a revoked device (refused at bootstrap) should not flood the servers.
+    const n = failures.get(endpoint) ?? 0
+    failures.set(endpoint, n + 1)
     const t = setTimeout(() => {
       retries.delete(t)
       if (stopping) return
       device.start().catch((err: unknown) => o.logger.debug({ endpoint, err: (err as Error).message }, 'device start failed again'))
-    }, retryMs)
+    }, Math.min(retryMs * 2 ** n, 300_000))
     t.unref?.()
     retries.add(t)
   }
