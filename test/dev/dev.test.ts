@@ -89,6 +89,15 @@ describe('lwchain dev', () => {
     expect(profileAgain.deployment.contracts.clientStore).toBe(profile.deployment.contracts.clientStore)
     expect(await listedByApi(again)).toEqual(BOTH_REGISTERED)
     expect(await dev.stop()).toBe(0)
+
+    // Third start on another server port (as when a default port is taken): the demo records are
+    // moved to it on chain, and the devices bootstrap to the new server.
+    dev = start(['dev', '--demo', '2', '--json', '--data-dir', dataDir, '--http-port', '0', '--server-port', '0'])
+    const moved = JSON.parse(await dev.line()) as Ready
+    expect(moved.server).not.toBe(ready.server)
+    await eventually(async () => ((await registrations(moved.api)) === 2 ? true : undefined))
+    expect(dev.stderr()).toContain('moved to this run')
+    expect(await dev.stop()).toBe(0)
     dev = undefined
   }, 120_000)
 
