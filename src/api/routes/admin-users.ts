@@ -1,14 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { UserNotFoundError } from '../../chain/errors.js'
-import { emailHash } from '../../chain/hashes.js'
-import { userEmailContext, userPasswordContext } from '../../chain/records/sealContexts.js'
-import { sealValue } from '../../chain/records/sealValue.js'
 import { parseRole, roleToName, sealUserRecord, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
 import { addUser } from '../../chain/users/addUser.js'
+import { changeUser } from '../../chain/users/changeUser.js'
 import { generatePassword, hashPassword } from '../../chain/users/password.js'
-import { readUserRecord } from '../../chain/users/readUserRecord.js'
 import { removeUser } from '../../chain/users/removeUser.js'
-import { updateUser } from '../../chain/users/updateUser.js'
 import { UsageError } from '../../errors/base.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
@@ -136,28 +132,18 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       if (body.email === undefined && body.role === undefined && body.password === undefined) throw new UsageError('nothing to update: give email, role and/or password')
       const email = body.email !== undefined ? validateEmail(body.email) : undefined
       const role = body.role !== undefined ? parseRole(body.role) : undefined
-      const current = await readUserRecord(deps.conn.publicClient, { userStore, username, deployBlock: BigInt(deployment.deployBlock), rpcUrl: deps.conn.rpcUrl })
-      if (!current) throw new UserNotFoundError(username)
-      // Unchanged sealed fields are kept as they are, as `user update` does.
-      const record = { ...current.record }
-      const changed: string[] = []
-      if (email !== undefined) {
-        record.emailHash = emailHash(email)
-        record.emailSealed = sealValue(deployment.sealingPublicKey, email, userEmailContext(username))
-        changed.push('email')
-      }
-      if (role !== undefined) {
-        record.role = role
-        changed.push('role')
-      }
-      if (body.password !== undefined) {
-        record.passwordSealed = sealValue(deployment.sealingPublicKey, await hashPassword(body.password), userPasswordContext(username))
-        changed.push('password')
-      }
-      const { txHash, block } = await updateUser(deps.conn, { userStore, record })
+      const { record, changed, version, txHash, block } = await changeUser(deps.conn, {
+        userStore,
+        deployBlock: BigInt(deployment.deployBlock),
+        sealingPublicKey: deployment.sealingPublicKey,
+        username,
+        email,
+        role,
+        password: body.password,
+      })
       await visible(block)
       request.log.info({ username, changed, by: request.auth?.username, txHash }, 'user updated')
-      return { username, role: roleToName(record.role), changed, version: current.version + 1, txHash }
+      return { username, role: roleToName(record.role), changed, version, txHash }
     },
   )
 

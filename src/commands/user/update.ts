@@ -1,12 +1,6 @@
 import type { Hash } from 'viem'
-import { UserNotFoundError } from '../../chain/errors.js'
-import { emailHash } from '../../chain/hashes.js'
-import { userEmailContext, userPasswordContext } from '../../chain/records/sealContexts.js'
-import { sealValue } from '../../chain/records/sealValue.js'
 import { parseRole, roleToName, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
-import { readUserRecord } from '../../chain/users/readUserRecord.js'
-import { hashPassword } from '../../chain/users/password.js'
-import { updateUser } from '../../chain/users/updateUser.js'
+import { changeUser } from '../../chain/users/changeUser.js'
 import { UsageError } from '../../errors/base.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 
@@ -29,28 +23,14 @@ export async function runUserUpdate(
   const email = input.email !== undefined ? validateEmail(input.email) : undefined
   const role = input.role !== undefined ? parseRole(input.role) : undefined
   const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
-  const current = await readUserRecord(conn.publicClient, {
+  const { record, changed, version, txHash } = await changeUser(conn, {
     userStore: deployment.contracts.userStore,
-    username,
     deployBlock: BigInt(deployment.deployBlock),
-    rpcUrl: conn.rpcUrl,
+    sealingPublicKey: deployment.sealingPublicKey,
+    username,
+    email,
+    role,
+    password: input.password,
   })
-  if (!current) throw new UserNotFoundError(username)
-  const record = { ...current.record }
-  const changed: string[] = []
-  if (email !== undefined) {
-    record.emailHash = emailHash(email)
-    record.emailSealed = sealValue(deployment.sealingPublicKey, email, userEmailContext(username))
-    changed.push('email')
-  }
-  if (role !== undefined) {
-    record.role = role
-    changed.push('role')
-  }
-  if (input.password !== undefined) {
-    record.passwordSealed = sealValue(deployment.sealingPublicKey, await hashPassword(input.password), userPasswordContext(username))
-    changed.push('password')
-  }
-  const { txHash } = await updateUser(conn, { userStore: deployment.contracts.userStore, record })
-  return { username, role: roleToName(record.role), changed, version: current.version + 1, txHash }
+  return { username, role: roleToName(record.role), changed, version, txHash }
 }
