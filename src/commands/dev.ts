@@ -31,7 +31,8 @@ export function registerDevCommand(program: Command): void {
       'after',
       [
         '',
-        'The config dir is <data-dir>/config: point other commands at it with --config-dir or',
+        'The config dir is <data-dir>/config (or an explicit --config-dir; LWCHAIN_CONFIG_DIR is not used here):',
+        'point other commands at it with --config-dir or',
         'LWCHAIN_CONFIG_DIR. The admin password is generated on first run and kept in',
         '<data-dir>/config/admin.json (mode 0600) so that every start can print it.',
         'With --json (or without a terminal) stdout gets one ready line',
@@ -48,6 +49,9 @@ export function registerDevCommand(program: Command): void {
       action(async (opts: DevCliOptions, cmd: Command) => {
         const g = globalOptions(cmd)
         const dashboard = !g.json && Boolean(process.stdout.isTTY)
+        // Only an explicit --config-dir moves dev's config dir: a LWCHAIN_CONFIG_DIR exported for another
+        // network must not get the embedded chain's profile written into it.
+        const explicitConfigDir = (cmd.optsWithGlobals() as { configDir?: string }).configDir
         const explicitLevel = (cmd.optsWithGlobals() as { logLevel?: string }).logLevel ?? process.env.LWCHAIN_LOG_LEVEL
         const level = (explicitLevel ?? 'info') as LogLevel
         const stopped = untilSignal()
@@ -55,7 +59,7 @@ export function registerDevCommand(program: Command): void {
         const logger = dashboard ? fileLogger(level, dataDir) : createLogger(level)
         let dev
         try {
-          dev = await runDev({ ...opts, driftMs: opts.driftMs === undefined ? undefined : Number(opts.driftMs), logger })
+          dev = await runDev({ ...opts, configDir: explicitConfigDir, driftMs: opts.driftMs === undefined ? undefined : Number(opts.driftMs), logger })
         } catch (err) {
           stopped.cancel()
           throw err

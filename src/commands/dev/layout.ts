@@ -17,12 +17,12 @@ export interface DevLayout {
 /** Default data dir of `lwchain dev`. */
 export const DEFAULT_DEV_DATA_DIR = '.lwchain'
 
-/** The layout of a dev data dir (creates the directories, 0700). */
-export function devLayout(dataDir = DEFAULT_DEV_DATA_DIR): DevLayout {
+/** The layout of a dev data dir (creates the directories, 0700); the config dir may live elsewhere. */
+export function devLayout(dataDir = DEFAULT_DEV_DATA_DIR, configDir?: string): DevLayout {
   const dir = resolve(dataDir)
   const layout = {
     dataDir: dir,
-    configDir: join(dir, 'config'),
+    configDir: configDir ? resolve(configDir) : join(dir, 'config'),
     chainDir: join(dir, 'chain'),
     stateFile: join(dir, 'dev.json'),
     logFile: join(dir, 'dev.log'),

@@ -2,7 +2,7 @@ import { startEmbeddedChain, type EmbeddedChain } from '../../chain/anvil.js'
 import { connectChain } from '../../chain/connectChain.js'
 import { loadProfile, saveProfile } from '../../chain/profile.js'
 import type { ClientView } from '../../chain/view/types.js'
-import { UsageError } from '../../errors/base.js'
+import { LwchainError, UsageError } from '../../errors/base.js'
 import type { Logger } from '../../logger.js'
 import type { DeviceState, DeviceTimers } from '../../simulator/index.js'
 import { parsePort } from '../chain/start.js'
@@ -24,6 +24,8 @@ export interface DevOptions {
   demo?: string | number
   /** Everything lives here; default ./.lwchain. */
   dataDir?: string
+  /** The config dir (profile, sealing key, admin.json); default <dataDir>/config. */
+  configDir?: string
   /** Explicit ports (0: a free one); omitted ones use the last run's, then DESIGN's defaults, else free ones. */
   httpPort?: string | number
   rpcPort?: string | number
@@ -71,6 +73,16 @@ export interface RunningDev {
   stop(): Promise<void>
 }
 
+/** The config dir belongs to another network's deployment; dev will not overwrite it. */
+export class DevProfileConflictError extends LwchainError {
+  override name = 'DevProfileConflictError'
+  constructor(configDir: string, profileChainId: number, chainId: number) {
+    super(`${configDir} holds a deployment on chain ${profileChainId}, not the embedded chain's ${chainId}: give dev its own --data-dir or --config-dir`, {
+      code: 'LWC_DEV_PROFILE_CONFLICT',
+    })
+  }
+}
+
 /** Demo endpoint names. */
 export function demoEndpoints(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `demo-${i + 1}`)
@@ -90,7 +102,7 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
     server: o.serverPort === undefined ? undefined : parsePort(o.serverPort, 0),
     http: o.httpPort === undefined ? undefined : parsePort(o.httpPort, 0),
   }
-  const layout = devLayout(o.dataDir)
+  const layout = devLayout(o.dataDir, o.configDir)
   const previous = readDevPorts(layout)
   const logger = o.logger
   const candidates = (k: keyof DevPorts): number[] =>
@@ -154,7 +166,11 @@ async function deployIfNeeded(o: ChainCommandOptions & { configDir: string }): P
   const profile = loadProfile(o.configDir)
   if (profile.deployment) {
     const conn = await connectChain({ rpcUrl: o.rpc! })
-    const code = conn.chainId === profile.deployment.chainId ? await conn.publicClient.getCode({ address: profile.deployment.contracts.clientStore }) : undefined
+    // A profile of another network is never replaced by the embedded chain's deployment.
+    if (conn.chainId !== profile.deployment.chainId) {
+      throw new DevProfileConflictError(o.configDir, profile.deployment.chainId, conn.chainId)
+    }
+    const code = await conn.publicClient.getCode({ address: profile.deployment.contracts.clientStore })
     if (code && code !== '0x') return false
   }
   await runDeploy(o, { force: true })
