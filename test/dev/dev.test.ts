@@ -65,6 +65,12 @@ describe('lwchain dev', () => {
     // The web console is served on the API's port.
     expect((await fetch(ready.api.replace(/\/api$/, '/'))).headers.get('content-type')).toMatch(/text\/html/)
 
+    // A second dev on the same data dir would share the chain state file: refused.
+    const twin = start(['dev', '--json', '--data-dir', dataDir, '--http-port', '0', '--rpc-port', '0', '--bootstrap-port', '0', '--server-port', '0'])
+    expect(await twin.exited).toBe(1)
+    expect(twin.lines).toEqual([])
+    expect(twin.stderr()).toMatch(/^error: lwchain dev already runs on .* \(pid \d+\)/)
+
     const adminFile = join(dataDir, 'config', 'admin.json')
     expect(statSync(adminFile).mode & 0o777).toBe(0o600)
     const profile = JSON.parse(readFileSync(join(dataDir, 'config', 'profile.json'), 'utf8')) as { deployment: { contracts: { clientStore: string } } }

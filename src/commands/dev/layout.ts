@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { LwchainError } from '../../errors/base.js'
 
 /** Where `lwchain dev` keeps everything: one self-contained directory (default ./.lwchain). */
 export interface DevLayout {
@@ -56,4 +57,44 @@ export function readDevPorts(layout: DevLayout): Partial<DevPorts> {
 /** Remembers the ports of this run. */
 export function writeDevPorts(layout: DevLayout, ports: DevPorts): void {
   writeFileSync(layout.stateFile, JSON.stringify({ ports }, null, 2) + '\n')
+}
+
+/** Another `lwchain dev` runs on this data dir (two would share one chain state file). */
+export class DevAlreadyRunningError extends LwchainError {
+  override name = 'DevAlreadyRunningError'
+  constructor(dataDir: string, pid: number) {
+    super(`lwchain dev already runs on ${dataDir} (pid ${pid}); stop it first or give this one another --data-dir`, { code: 'LWC_DEV_RUNNING' })
+  }
+}
+
+/** Claims the data dir for this process (dev.pid); returns the release. A pid file of a dead process is taken over. */
+export function lockDevDataDir(layout: DevLayout): () => void {
+  const file = join(layout.dataDir, 'dev.pid')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' })
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file)
+        } catch {
+          // already gone
+        }
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const pid = Number(readFileSync(file, 'utf8').trim())
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new DevAlreadyRunningError(layout.dataDir, pid)
+      unlinkSync(file)
+    }
+  }
+  throw new DevAlreadyRunningError(layout.dataDir, 0)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }

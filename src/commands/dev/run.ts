@@ -16,7 +16,7 @@ import type { SimDeviceSpec } from '../simulate/credentials.js'
 import { createFleet, type Fleet } from '../simulate/fleet.js'
 import { provisionSimDevices } from '../simulate/provision.js'
 import { ensureDevAdmin, type DevAdmin } from './admin.js'
-import { DEFAULT_DEV_PORTS, devLayout, readDevPorts, writeDevPorts, type DevLayout, type DevPorts } from './layout.js'
+import { DEFAULT_DEV_PORTS, devLayout, lockDevDataDir, readDevPorts, writeDevPorts, type DevLayout, type DevPorts } from './layout.js'
 
 /** Options of `lwchain dev` (strings as commander gives them). */
 export interface DevOptions {
@@ -103,12 +103,14 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
     http: o.httpPort === undefined ? undefined : parsePort(o.httpPort, 0),
   }
   const layout = devLayout(o.dataDir, o.configDir)
+  const release = lockDevDataDir(layout)
   const previous = readDevPorts(layout)
   const logger = o.logger
   const candidates = (k: keyof DevPorts): number[] =>
     explicit[k] !== undefined ? [explicit[k]!] : [...new Set([previous[k] ?? DEFAULT_DEV_PORTS[k], DEFAULT_DEV_PORTS[k], 0])]
 
-  const stack: (() => Promise<void>)[] = []
+  // Released last, after the chain has saved its state.
+  const stack: (() => Promise<void>)[] = [async () => release()]
   const unwind = async (): Promise<void> => {
     for (const stop of stack.reverse()) await stop().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'stop failed'))
   }
