@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runImportThroughput, runProvisioningBench } from './provisioning.js'
-import { runRegistrationBench } from './registration.js'
+import { runImportThroughput, runProvisioningBench, type ProvisioningRow } from './provisioning.js'
+import { runRegistrationBench, type RegistrationRow } from './registration.js'
 import { type AnomaliesOut, type BenchData, headline, writeReport } from './report.js'
 import { runRevocationBench, runScaleBench, type ScaleRow } from './scale.js'
 import { runUsersBench } from './users.js'
@@ -18,10 +18,10 @@ const log = (m: string) => console.log(m)
 
 /** Sizes and run counts: the quick run keeps every figure but shrinks them to fit 5 minutes on 2 cores. */
 const PLAN = quick
-  ? { regSizes: [10, 100, 1000], regRuns: 9, provSizes: [1, 100, 1000], provRuns: 5, importRuns: 3, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 5 }
+  ? { regSizes: [10, 100, 1000, 10_000], regRuns: 9, provSizes: [1, 100, 1000, 10_000], provRuns: 5, importRuns: 3, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 5 }
   : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 5, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 10 }
 /** Per-part wall-clock bound, seconds. */
-const LIMIT = quick ? { registration: 60, provisioning: 80, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 600, users: 300, anomalies: 900, scale: 1200 }
+const LIMIT = quick ? { registration: 90, provisioning: 50, import: 60, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 400, import: 200, users: 300, anomalies: 900, scale: 1200 }
 
 async function bounded<T>(name: string, seconds: number, fn: () => Promise<T>, errors: Record<string, string>): Promise<T | undefined> {
   const t0 = performance.now()
@@ -93,11 +93,13 @@ async function main(): Promise<void> {
   log(`lwchain bench (${quick ? 'quick' : 'full'}) on ${m.cpu}, ${m.cores} cores, node ${m.node}, load ${m.loadAverage}`)
   const errors: Record<string, string> = {}
   const d: BenchData = { quick, startedAt, durationS: 0, machine: m, errors }
-  d.registration = await bounded('fig9 registration', LIMIT.registration, () => runRegistrationBench({ sizes: PLAN.regSizes, runs: PLAN.regRuns, log }), errors)
-  d.provisioning = await bounded('fig10 provisioning', LIMIT.provisioning, async () => ({
-    rows: await runProvisioningBench({ sizes: PLAN.provSizes, runs: PLAN.provRuns, log }),
-    imports: await runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, log }),
-  }), errors)
+  const regRows: RegistrationRow[] = []
+  await bounded('fig9 registration', LIMIT.registration, () => runRegistrationBench({ sizes: PLAN.regSizes, runs: PLAN.regRuns, log, rows: regRows }), errors)
+  d.registration = regRows.length ? regRows : undefined
+  const provRows: ProvisioningRow[] = []
+  await bounded('fig10 add/remove', LIMIT.provisioning, () => runProvisioningBench({ sizes: PLAN.provSizes, runs: PLAN.provRuns, log, rows: provRows }), errors)
+  const imports = (await bounded('fig10 import', LIMIT.import, () => runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, log }), errors)) ?? []
+  d.provisioning = provRows.length || imports.length ? { rows: provRows, imports } : undefined
   d.users = await bounded('fig11/12 users', LIMIT.users, () => runUsersBench({ sizes: PLAN.userSizes, runs: PLAN.userRuns, log }), errors)
   d.anomalies = await bounded('fig13/14 anomalies', LIMIT.anomalies, () => runAnomalies(LIMIT.anomalies - 5), errors)
   d.scale = await bounded('scale', LIMIT.scale, async () => {

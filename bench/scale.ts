@@ -17,7 +17,7 @@ import { silentLogger } from '../src/logger.js'
 import { createDevice, type Device } from '../src/simulator/device.js'
 import { DEVICE_TIMERS, eventually, freePort } from '../test/e2e/system.js'
 import { scaleKey, type MemReport } from './scale-server.js'
-import { load1, summarize, type Summary } from './lib/stats.js'
+import { load1, stopWithin, summarize, type Summary } from './lib/stats.js'
 
 export interface ScaleRow {
   transport: 'dtls' | 'udp'
@@ -148,12 +148,12 @@ export async function runRevocationBench(o: { runs: number; log?: (m: string) =>
         o.log?.(`  revocation ${i + 1}/${o.runs}: ${(t1 - mined).toFixed(0)} ms after mined`)
       }
     } finally {
-      await srv.stop()
-      await bs.stop()
+      await stopWithin('serve server', () => srv.stop())
+      await stopWithin('serve bootstrap', () => bs.stop())
     }
     return { afterMinedMs: summarize(afterMined), afterCommandMs: summarize(afterCommand), pollIntervalMs: 1000 }
   } finally {
-    await chain.stop()
+    await stopWithin('anvil', () => chain.stop())
     rmSync(dir, { recursive: true, force: true })
   }
 }

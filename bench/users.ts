@@ -12,7 +12,7 @@ import { runUserAdd } from '../src/commands/user/add.js'
 import { runUserUpdate } from '../src/commands/user/update.js'
 import { silentLogger } from '../src/logger.js'
 import { eventually, freePort } from '../test/e2e/system.js'
-import { load1, summarize, type Summary } from './lib/stats.js'
+import { load1, stopWithin, summarize, type Summary } from './lib/stats.js'
 
 export interface UsersRow {
   users: number
@@ -93,7 +93,7 @@ export async function runUsersBench(o: { sizes: number[]; runs: number; log?: (m
         log(`  fig11/12: ${count} users: login ${rows.at(-1)!.loginMs.median} ms, add ${rows.at(-1)!.addMs.median} ms`)
       }
     } finally {
-      await srv.stop()
+      await stopWithin('serve server', () => srv.stop())
     }
     const verifier = await hashPassword(password)
     const verify: number[] = [], hash: number[] = []
@@ -107,7 +107,7 @@ export async function runUsersBench(o: { sizes: number[]; runs: number; log?: (m
     }
     return { rows, scryptVerifyMs: summarize(verify), scryptHashMs: summarize(hash) }
   } finally {
-    await chain.stop()
+    await stopWithin('anvil', () => chain.stop())
     rmSync(dir, { recursive: true, force: true })
   }
 }

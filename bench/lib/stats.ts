@@ -46,3 +46,12 @@ export function machine(): Record<string, string | number> {
 
 /** Current 1-minute load average (noted next to each figure: the machine is shared). */
 export const load1 = (): number => r(loadavg()[0])
+
+/** Awaits a stop() but gives up after `ms` (logged): a hung shutdown must not stall the benchmark. */
+export async function stopWithin(what: string, stop: () => Promise<unknown>, ms = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const gaveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))
+  const r = await Promise.race([stop().catch(() => undefined), gaveUp])
+  clearTimeout(timer)
+  if (r === 'timeout') console.log(`  warning: ${what} did not stop within ${ms} ms; left behind`)
+}
