@@ -79,8 +79,19 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Pr
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId))
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime))
 
-  const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
+  // Its own process group: a terminal's Ctrl-C then reaches lwchain alone, which stops the chain
+  // last, after the daemons that read it. The exit hook makes sure it never outlives lwchain.
+  const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const killOnExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+  }
+  process.once('exit', killOnExit)
+  const exited = new Promise<number | null>((res) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit)
+      res(code)
+    }),
+  )
   const port = await waitForListening(child, options.logger)
   const rpcUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   options.logger?.info({ rpcUrl, statePath }, 'embedded chain listening')

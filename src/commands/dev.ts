@@ -8,7 +8,7 @@ import { runDev, type DevOptions } from './dev/run.js'
 import { createDevSampler } from './dev/stats.js'
 import { globalOptions } from './globals.js'
 import { printJson } from './lib/output.js'
-import { untilSignal } from './simulate/untilSignal.js'
+import { untilSignal } from './lib/untilSignal.js'
 
 type DevCliOptions = Omit<DevOptions, 'logger' | 'onDeviceState' | 'deviceTimers' | 'pollIntervalMs'> & { driftMs?: string }
 

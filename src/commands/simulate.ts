@@ -4,7 +4,7 @@ import { action } from './action.js'
 import { globalOptions } from './globals.js'
 import { printJson } from './lib/output.js'
 import { runSimulate, type SimulateOptions } from './simulate/run.js'
-import { untilSignal } from './simulate/untilSignal.js'
+import { untilSignal } from './lib/untilSignal.js'
 
 /** Registers `lwchain simulate`. */
 export function registerSimulateCommand(program: Command): void {

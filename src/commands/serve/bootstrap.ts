@@ -13,6 +13,7 @@ import { parsePort } from '../chain/start.js'
 import { parseImportFile } from '../client/parseImportFile.js'
 import { globalOptions } from '../globals.js'
 import { positiveInt } from '../lib/commandOptions.js'
+import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
 
 /** Options of `lwchain serve bootstrap` (and of runServeBootstrap, its testable body). */
@@ -138,21 +139,10 @@ export function registerServeBootstrapCommand(serve: Command): void {
         const running = await runServeBootstrap({ ...opts, configDir: g.configDir, rpc: g.rpc, logger })
         if (g.json) printJson({ bootstrap: running.url })
         else console.log(`bootstrap server listening at ${running.url} (store: ${running.store}); Ctrl-C stops it`)
-        await new Promise<void>((resolve) => {
-          let stopping = false
-          const stop = (): void => {
-            if (stopping) return
-            stopping = true
-            process.off('SIGINT', stop)
-            process.off('SIGTERM', stop)
-            running.stop().then(resolve, (err: unknown) => {
-              logger.error({ err }, 'bootstrap server did not stop cleanly')
-              process.exitCode = 1
-              resolve()
-            })
-          }
-          process.once('SIGINT', stop)
-          process.once('SIGTERM', stop)
+        await untilSignal()
+        await running.stop().catch((err: unknown) => {
+          logger.error({ err }, 'bootstrap server did not stop cleanly')
+          process.exitCode = 1
         })
       }),
     )

@@ -22,6 +22,7 @@ import { peerKey, type PeerAddress } from '../../transport/types.js'
 import { action } from '../action.js'
 import { parsePort } from '../chain/start.js'
 import { globalOptions } from '../globals.js'
+import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
 import { readClientsFile } from './bootstrap.js'
 
@@ -303,21 +304,10 @@ export function registerServeServerCommand(serve: Command): void {
         const running = await runServeServer({ ...opts, configDir: g.configDir, rpc: g.rpc, privateKeyFile: g.privateKeyFile, logger })
         if (g.json) printJson({ server: running.url, api: running.api })
         else console.log(`LwM2M server listening at ${running.url}, API at ${running.api} (store: ${running.store}); Ctrl-C stops it`)
-        await new Promise<void>((resolve) => {
-          let stopping = false
-          const stop = (): void => {
-            if (stopping) return
-            stopping = true
-            process.off('SIGINT', stop)
-            process.off('SIGTERM', stop)
-            running.stop().then(resolve, (err: unknown) => {
-              logger.error({ err }, 'LwM2M server did not stop cleanly')
-              process.exitCode = 1
-              resolve()
-            })
-          }
-          process.once('SIGINT', stop)
-          process.once('SIGTERM', stop)
+        await untilSignal()
+        await running.stop().catch((err: unknown) => {
+          logger.error({ err }, 'LwM2M server did not stop cleanly')
+          process.exitCode = 1
         })
       }),
     )
