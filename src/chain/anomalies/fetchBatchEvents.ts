@@ -1,5 +1,6 @@
 import { parseEventLogs, type Address, type Hash, type Hex, type PublicClient } from 'viem'
 import { anomalyStoreAbi } from '../generated/contracts.js'
+import { getLogsInChunks } from '../getLogsInChunks.js'
 
 /** One BatchAnchored event, records still ABI-encoded. */
 export interface BatchEvent {
@@ -30,36 +31,27 @@ export interface FetchBatchEventsParameters {
 
 const BATCH_ANCHORED = anomalyStoreAbi.find((x) => x.type === 'event' && x.name === 'BatchAnchored')!
 
-/**
- * Fetches AnomalyStore's BatchAnchored events in a block range, chunk by chunk, in chain order.
- * Batch events are large and RPC clients cap response sizes (viem at 10 MB, public nodes lower),
- * so when a request over several blocks fails the chunk is halved, and stays halved for the rest
- * of the range; a failure on a single block is the caller's (e.g. the RPC is down).
- */
+/** Fetches AnomalyStore's BatchAnchored events in a block range, chunk by chunk, in chain order. */
 export async function fetchBatchEvents(client: PublicClient, p: FetchBatchEventsParameters): Promise<BatchEvent[]> {
-  let span = p.chunkSize ?? 5_000n
   const all: BatchEvent[] = []
-  for (let from = p.fromBlock; from <= p.toBlock; ) {
-    const to = from + span - 1n < p.toBlock ? from + span - 1n : p.toBlock
-    let logs: unknown
-    try {
-      logs = await client.getLogs({
+  await getLogsInChunks({
+    fromBlock: p.fromBlock,
+    toBlock: p.toBlock,
+    chunkSize: p.chunkSize,
+    fetch: (fromBlock, toBlock) =>
+      client.getLogs({
         address: p.anomalyStore,
         event: BATCH_ANCHORED as never,
         args: p.poster ? ({ poster: p.poster } as never) : undefined,
-        fromBlock: from,
-        toBlock: to,
-      })
-    } catch (err) {
-      if (to === from) throw err
-      span = (to - from + 1n) / 2n
-      continue
-    }
-    const events = decodeBatchEvents(logs as never)
-    p.onChunk?.(events, to)
-    all.push(...events)
-    from = to + 1n
-  }
+        fromBlock,
+        toBlock,
+      }) as Promise<unknown[]>,
+    onChunk: (logs, to) => {
+      const events = decodeBatchEvents(logs as never)
+      p.onChunk?.(events, to)
+      all.push(...events)
+    },
+  })
   return all
 }
 

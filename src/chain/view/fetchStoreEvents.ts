@@ -1,6 +1,7 @@
 import { parseEventLogs, type Address, type Hex, type Log, type PublicClient } from 'viem'
 import { clientStoreAbi, userStoreAbi } from '../generated/contracts.js'
 import type { StoreEvent } from './events.js'
+import { getLogsInChunks } from '../getLogsInChunks.js'
 
 const STORE_ABI = [...clientStoreAbi, ...userStoreAbi]
 const TYPES = new Set(['ClientAdded', 'ClientUpdated', 'ClientRemoved', 'UserAdded', 'UserUpdated', 'UserRemoved'])
@@ -18,15 +19,18 @@ export interface FetchStoreEventsParameters {
 
 /** Fetches and decodes ClientStore and UserStore events in a block range, chunk by chunk. */
 export async function fetchStoreEvents(client: PublicClient, p: FetchStoreEventsParameters): Promise<StoreEvent[]> {
-  const chunk = p.chunkSize ?? 5_000n
   const all: StoreEvent[] = []
-  for (let from = p.fromBlock; from <= p.toBlock; from += chunk) {
-    const to = from + chunk - 1n < p.toBlock ? from + chunk - 1n : p.toBlock
-    const logs = await client.getLogs({ address: [p.clientStore, p.userStore], fromBlock: from, toBlock: to })
-    const events = decodeStoreEvents(logs)
-    p.onChunk?.(events, to)
-    all.push(...events)
-  }
+  await getLogsInChunks({
+    fromBlock: p.fromBlock,
+    toBlock: p.toBlock,
+    chunkSize: p.chunkSize,
+    fetch: (fromBlock, toBlock) => client.getLogs({ address: [p.clientStore, p.userStore], fromBlock, toBlock }),
+    onChunk: (logs, to) => {
+      const events = decodeStoreEvents(logs)
+      p.onChunk?.(events, to)
+      all.push(...events)
+    },
+  })
   return all
 }
 
