@@ -2,6 +2,7 @@
 // scale figures, side by side with the in-memory baseline; writes bench/results.{md,json} and
 // bench/plots/*.svg. Each part is bounded; a part that fails or overruns is reported, not fatal.
 import { spawn } from 'node:child_process'
+import { Worker } from 'node:worker_threads'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,7 +22,7 @@ const PLAN = quick
   ? { regSizes: [10, 100, 1000, 10_000], regRuns: 9, provSizes: [1, 100, 1000, 10_000], provRuns: 5, importRuns: 3, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 5 }
   : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 5, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 10 }
 /** Per-part wall-clock bound, seconds. */
-const LIMIT = quick ? { registration: 90, provisioning: 50, import: 60, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 400, import: 200, users: 300, anomalies: 900, scale: 1200 }
+const LIMIT = quick ? { registration: 90, provisioning: 50, import: 140, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 400, import: 500, users: 300, anomalies: 900, scale: 1200 }
 
 async function bounded<T>(name: string, seconds: number, fn: () => Promise<T>, errors: Record<string, string>): Promise<T | undefined> {
   const t0 = performance.now()
@@ -86,6 +87,31 @@ function notes(d: BenchData): Record<string, string> {
   return out
 }
 
+/** Writes the report with what is measured so far (a later stall still leaves the earlier figures). */
+function save(d: BenchData, t0: number): void {
+  d.durationS = Math.round((performance.now() - t0) / 1000)
+  writeReport(benchDir, d, notes(d))
+}
+
+/**
+ * Last resort against a part that blocks the event loop (timers then never fire): a worker thread
+ * stops this process's children (anvil, servers) and then the process itself after `seconds`.
+ */
+function startWatchdog(seconds: number): void {
+  const code = `
+    const { readFileSync, readdirSync } = require('node:fs')
+    setTimeout(() => {
+      const pid = ${process.pid}
+      let kids = []
+      try { for (const t of readdirSync('/proc/' + pid + '/task')) kids.push(...readFileSync('/proc/' + pid + '/task/' + t + '/children', 'utf8').trim().split(/\\s+/).filter(Boolean)) } catch {}
+      console.error('bench: watchdog: still running after ${seconds} s; stopping ' + kids.length + ' child processes and exiting (the report holds the parts finished so far)')
+      for (const k of kids) { try { process.kill(-Number(k), 'SIGKILL') } catch {} try { process.kill(Number(k), 'SIGKILL') } catch {} }
+      process.kill(pid, 'SIGKILL')
+    }, ${seconds * 1000})
+  `
+  new Worker(code, { eval: true }).unref()
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString()
   const t0 = performance.now()
@@ -93,22 +119,26 @@ async function main(): Promise<void> {
   log(`lwchain bench (${quick ? 'quick' : 'full'}) on ${m.cpu}, ${m.cores} cores, node ${m.node}, load ${m.loadAverage}`)
   const errors: Record<string, string> = {}
   const d: BenchData = { quick, startedAt, durationS: 0, machine: m, errors }
+  startWatchdog(quick ? 280 : 2400)
   const regRows: RegistrationRow[] = []
   await bounded('fig9 registration', LIMIT.registration, () => runRegistrationBench({ sizes: PLAN.regSizes, runs: PLAN.regRuns, log, rows: regRows }), errors)
   d.registration = regRows.length ? regRows : undefined
   const provRows: ProvisioningRow[] = []
   await bounded('fig10 add/remove', LIMIT.provisioning, () => runProvisioningBench({ sizes: PLAN.provSizes, runs: PLAN.provRuns, log, rows: provRows }), errors)
-  const imports = (await bounded('fig10 import', LIMIT.import, () => runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, log }), errors)) ?? []
+  const imports = (await bounded('fig10 import', LIMIT.import, () => runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, timeoutS: quick ? 40 : 90, log }), errors)) ?? []
+  if (imports.length < PLAN.importRuns) errors['fig10 import'] ??= `${PLAN.importRuns - imports.length} of ${PLAN.importRuns} import runs failed or stalled (killed)`
   d.provisioning = provRows.length || imports.length ? { rows: provRows, imports } : undefined
+  save(d, t0)
   d.users = await bounded('fig11/12 users', LIMIT.users, () => runUsersBench({ sizes: PLAN.userSizes, runs: PLAN.userRuns, log }), errors)
+  save(d, t0)
   d.anomalies = await bounded('fig13/14 anomalies', LIMIT.anomalies, () => runAnomalies(LIMIT.anomalies - 5), errors)
+  save(d, t0)
   d.scale = await bounded('scale', LIMIT.scale, async () => {
     const rows: ScaleRow[] = []
     for (const transport of ['udp', 'dtls'] as const) rows.push(await runScaleBench({ transport, devices: PLAN.scaleDevices, concurrency: PLAN.scaleConcurrency, log }))
     return { rows, revocation: await runRevocationBench({ runs: PLAN.revocationRuns, log }) }
   }, errors)
-  d.durationS = Math.round((performance.now() - t0) / 1000)
-  writeReport(benchDir, d, notes(d))
+  save(d, t0)
   const h = headline(d)
   log(`\nwritten: bench/results.md, bench/results.json, bench/plots/*.svg in ${d.durationS} s`)
   log(JSON.stringify(h, null, 1))
