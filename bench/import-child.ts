@@ -1,8 +1,31 @@
 // Child process of bench/run.ts: one `client import` of N devices into a fresh chain, printed as JSON
-// on stdout. In its own process so that a stalled import cannot stall the whole benchmark.
+// on stdout. In its own process so that a stalled import cannot stall the whole benchmark; the
+// anvil pid goes out first, so the parent can stop it too if it has to kill this process.
 //   tsx bench/import-child.ts <clients>
-import { runImportBench } from './chain-import.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startEmbeddedChain } from '../src/chain/anvil.js'
+import { runClientImport } from '../src/commands/client/import.js'
+import { runDeploy } from '../src/commands/deploy/run.js'
 
-const [r] = await runImportBench({ clients: Number(process.argv[2] ?? 10_000), batchSizes: [50] })
-process.stdout.write(JSON.stringify({ clients: r.clients, seconds: r.totalMs / 1000, transactions: r.transactions }) + '\n')
+const clients = Number(process.argv[2] ?? 10_000)
+delete process.env.LWCHAIN_PRIVATE_KEY
+const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-import-'))
+const chain = await startEmbeddedChain({ port: 0 })
+process.stdout.write(JSON.stringify({ anvilPid: chain.pid }) + '\n')
+try {
+  const o = { configDir: join(dir, 'cfg'), rpc: chain.rpcUrl }
+  await runDeploy(o)
+  const file = join(dir, 'clients.csv')
+  writeFileSync(file, 'endpoint\n' + Array.from({ length: clients }, (_, i) => `bench-${i}`).join('\n') + '\n')
+  const t0 = performance.now()
+  const report = await runClientImport(o, { file })
+  const seconds = Math.round(performance.now() - t0) / 1000
+  if (report.landed !== clients) throw new Error(`only ${report.landed} of ${clients} clients landed`)
+  process.stdout.write(JSON.stringify({ clients, seconds, transactions: report.batches }) + '\n')
+} finally {
+  await chain.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
 process.exit(0)

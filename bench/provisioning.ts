@@ -104,7 +104,11 @@ export async function runImportThroughput(o: { clients: number; runs: number; ti
       let text = ''
       child.stdout.on('data', (b: Buffer) => (text += b.toString()))
       // Its own process group: a kill takes its anvil along.
-      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), (o.timeoutS ?? 60) * 1000)
+      const timer = setTimeout(() => {
+        const m = /\{"anvilPid":(\d+)\}/.exec(text)
+        if (m) process.kill(Number(m[1]), 'SIGKILL') // its chain: started by this child, not in its group
+        process.kill(-child.pid!, 'SIGKILL')
+      }, (o.timeoutS ?? 60) * 1000)
       child.on('exit', (code, signal) => {
         clearTimeout(timer)
         const line = text.trim().split('\n').pop() ?? ''
