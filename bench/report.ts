@@ -215,7 +215,7 @@ function markdown(d: BenchData, h: ReturnType<typeof headline>, notes: Record<st
   if (d.provisioning) {
     section(
       'Fig. 10 — client add / remove as the registry grows; batch import',
-      'One embedded chain; the registry is grown to each size with `client import`; at each size, `client add` (new endpoint) then `client remove` of it, repeated; gas from the receipts, time = the whole command until the receipt (anvil automine). Import: `client import` of a CSV of 10,000 endpoints (keys generated, sealed, default 50 per transaction, 4 in flight) into a fresh registry, each run on its own chain.',
+      'One embedded chain; the registry is grown to each size with addClients batches of 100 (what `client import` sends; see the note); at each size, `client add` (new endpoint) then `client remove` of it, repeated; gas from the receipts, time = the whole command until the receipt (anvil automine). Import: `client import` of a CSV of 10,000 endpoints (keys generated, sealed, default 50 per transaction, 4 in flight) into a fresh registry, each run on its own chain.',
       ['fig10-gas.svg', 'fig10-time.svg'],
       [
         '| existing clients | add gas | remove gas | add ms | remove ms | load |',

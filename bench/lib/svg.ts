@@ -35,8 +35,8 @@ export function renderChart(spec: ChartSpec): string {
   const W = 640, H = 380, L = 70, R = 150, T = 40, B = 55
   const pw = W - L - R, ph = H - T - B
   const all = spec.series.flatMap((s) => s.values).concat(spec.target ? [spec.target.value] : []).filter((v) => Number.isFinite(v))
-  const logY = spec.logY === true && all.every((v) => v > 0)
-  const lo = logY ? 10 ** Math.floor(Math.log10(Math.min(...all))) : 0
+  const logY = spec.logY === true && all.some((v) => v > 0)
+  const lo = logY ? 10 ** Math.floor(Math.log10(Math.min(...all.filter((v) => v > 0)))) : 0
   const hi = logY ? 10 ** Math.ceil(Math.log10(Math.max(...all) * 1.0001)) : niceMax(Math.max(...all) * 1.1)
   const y = (v: number) => T + ph - (logY ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) : (v - lo) / (hi - lo)) * ph
   const n = spec.x.length
@@ -64,7 +64,7 @@ export function renderChart(spec: ChartSpec): string {
     if (spec.kind === 'bar') {
       const bw = (band * 0.8) / k
       s.values.forEach((v, i) => {
-        if (!Number.isFinite(v)) return
+        if (!Number.isFinite(v) || (logY && v <= 0)) return
         const x0 = L + band * i + band * 0.1 + bw * si
         out.push(`<rect x="${x0.toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(T + ph - y(v)).toFixed(1)}" fill="${color}"><title>${esc(s.name)}: ${v}</title></rect>`)
       })
@@ -78,7 +78,7 @@ export function renderChart(spec: ChartSpec): string {
   if (spec.target && Number.isFinite(spec.target.value)) {
     const ty = y(spec.target.value)
     out.push(`<line x1="${L}" x2="${L + pw}" y1="${ty}" y2="${ty}" stroke="#555" stroke-dasharray="6 4"/>`)
-    out.push(`<text x="${L + pw + 12}" y="${ty + 4}" fill="#555">${esc(spec.target.label)}</text>`)
+    out.push(`<text x="${L + pw - 4}" y="${ty - 5}" text-anchor="end" fill="#555">${esc(spec.target.label)}</text>`)
   }
   out.push('</svg>')
   return out.join('\n') + '\n'
