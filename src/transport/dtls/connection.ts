@@ -9,6 +9,7 @@ import { parsePskClientKeyExchange } from './hello.js'
 import { clientFinishedValid, deriveKeys, serverFinished, serverHelloFlight } from './server-handshake.js'
 import { ContentType, DTLS_1_2, MAX_SEQ, serializeRecord, type DtlsRecord } from './record.js'
 import { ReplayWindow } from './replay-window.js'
+import { ownCopy } from './own-copy.js'
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionContext {
@@ -277,12 +278,12 @@ export class Connection {
       seq: 0,
       fragment: write.encrypt(ContentType.handshake, DTLS_1_2, 1, 0, finished),
     })
-    const lastFlight = Buffer.concat([ccs, fin])
+    const lastFlight = ownCopy(Buffer.concat([ccs, fin]))
     const old = this.session
     if (old) this.endSession('replaced')
     this.session = {
       identity: hs.identity!,
-      clientRandom: hs.hello.random,
+      clientRandom: ownCopy(hs.hello.random),
       read: hs.read!,
       write,
       replay: hs.replay1,

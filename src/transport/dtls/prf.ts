@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto'
+import { ownCopy } from './own-copy.js'
 
 /** The TLS 1.2 PRF with SHA-256: P_SHA256(secret, label + seed) (RFC 5246 5). */
 export function prf(secret: Uint8Array, label: string, seed: Uint8Array, length: number): Buffer {
@@ -35,9 +36,9 @@ export function extendedMasterSecret(premaster: Uint8Array, sessionHash: Uint8Ar
   return prf(premaster, 'extended master secret', sessionHash, 48)
 }
 
-/** The key block (RFC 5246 6.3). */
+/** The key block (RFC 5246 6.3), in a buffer of its own: the session's ciphers keep views of it. */
 export function keyBlock(master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, length: number): Buffer {
-  return prf(master, 'key expansion', Buffer.concat([serverRandom, clientRandom]), length)
+  return ownCopy(prf(master, 'key expansion', Buffer.concat([serverRandom, clientRandom]), length))
 }
 
 /** Finished verify_data (RFC 5246 7.4.9). */
