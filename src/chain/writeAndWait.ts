@@ -13,29 +13,44 @@ export interface ContractWrite {
   errorContext?: ChainErrorContext
 }
 
-/**
- * Sends a contract write without waiting for its receipt. The account's nonce manager hands out
- * nonces locally, so many of these may be in flight at once. Reverts (found by the gas estimate)
- * come back as typed LwchainErrors before anything is sent.
- */
-export async function submitWrite(conn: ChainConnection, w: ContractWrite): Promise<Hash> {
+/** Estimates a write's gas; a revert comes back as a typed LwchainError before anything is sent. */
+export async function estimateWrite(conn: ChainConnection, w: ContractWrite): Promise<bigint> {
   if (!conn.walletClient || !conn.account) throw new SignerRequiredError()
-  const call = { address: w.address, abi: w.abi, functionName: w.functionName, args: w.args, account: conn.account }
-  let gas: bigint
   try {
-    // Estimate before a nonce is taken: viem's nonce manager hands out the nonce before its own
-    // estimate, so a revert there would leave a nonce gap that stalls every later send.
-    gas = await conn.publicClient.estimateContractGas(call as never)
+    return await conn.publicClient.estimateContractGas({ ...callOf(w), account: conn.account } as never)
   } catch (err) {
     throw toChainError(err, { rpcUrl: conn.rpcUrl, ...w.errorContext })
   }
+}
+
+/**
+ * Sends a contract write without waiting for its receipt. The account's nonce manager hands out
+ * nonces locally, so many of these may be in flight at once, unless the caller gives `nonce`
+ * (and then owns the ordering). Reverts (found by the gas estimate, unless `gas` is given) come
+ * back as typed LwchainErrors before anything is sent.
+ */
+export async function submitWrite(conn: ChainConnection, w: ContractWrite, o: { gas?: bigint; nonce?: number } = {}): Promise<Hash> {
+  if (!conn.walletClient || !conn.account) throw new SignerRequiredError()
+  // Estimate before a nonce is taken: viem's nonce manager hands out the nonce before its own
+  // estimate, so a revert there would leave a nonce gap that stalls every later send.
+  const gas = o.gas ?? (await estimateWrite(conn, w))
   try {
-    return await conn.walletClient.writeContract({ ...call, chain: conn.chain, gas: (gas * 12n) / 10n } as never)
+    return await conn.walletClient.writeContract({
+      ...callOf(w),
+      account: conn.account,
+      chain: conn.chain,
+      gas: (gas * 12n) / 10n,
+      ...(o.nonce !== undefined && { nonce: o.nonce }),
+    } as never)
   } catch (err) {
     // The send failed after a nonce was taken; let the manager re-read it from the chain.
     conn.account.nonceManager?.reset({ address: conn.account.address, chainId: conn.chainId })
     throw toChainError(err, { rpcUrl: conn.rpcUrl, ...w.errorContext })
   }
+}
+
+function callOf(w: ContractWrite) {
+  return { address: w.address, abi: w.abi, functionName: w.functionName, args: w.args }
 }
 
 /** Waits for a transaction's receipt; a reverted transaction becomes a ChainCallError. */

@@ -4,7 +4,7 @@ import type { ChainConnection } from '../connectChain.js'
 import { clientStoreAbi } from '../generated/contracts.js'
 import type { OnChainClientRecord } from '../records/clientRecord.js'
 import { toChainError } from '../toChainError.js'
-import { submitWrite, waitForWrite } from '../writeAndWait.js'
+import { estimateWrite, submitWrite, waitForWrite, type ContractWrite } from '../writeAndWait.js'
 
 export interface AddClientsParameters {
   clientStore: Address
@@ -39,6 +39,7 @@ export async function addClients(conn: ChainConnection, p: AddClientsParameters)
 
   const results: BatchResult[] = new Array(batches.length)
   const pending: Promise<void>[] = []
+  const send = createOrderedSender(conn)
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < batches.length) {
@@ -48,14 +49,17 @@ export async function addClients(conn: ChainConnection, p: AddClientsParameters)
         results[index] = r
         p.onBatch?.(r)
       }
+      const write = {
+        address: p.clientStore,
+        abi: clientStoreAbi,
+        functionName: 'addClients',
+        args: [b.records],
+        errorContext: b.records.length === 1 ? { endpoint: b.records[0].endpoint } : {},
+      }
       try {
-        const txHash = await submitWrite(conn, {
-          address: p.clientStore,
-          abi: clientStoreAbi,
-          functionName: 'addClients',
-          args: [b.records],
-          errorContext: b.records.length === 1 ? { endpoint: b.records[0].endpoint } : {},
-        })
+        // Estimates run concurrently; the sends themselves go out one at a time, in nonce order.
+        const gas = await estimateWrite(conn, write)
+        const txHash = await send(write, gas)
         // Do not wait here: the next batch goes out while this one is mined.
         pending.push(
           waitForWrite(conn, txHash).then(
@@ -70,5 +74,27 @@ export async function addClients(conn: ChainConnection, p: AddClientsParameters)
   }
   await Promise.all(Array.from({ length: Math.min(p.concurrency ?? 4, batches.length) }, worker))
   await Promise.all(pending)
+  conn.account?.nonceManager?.reset({ address: conn.account.address, chainId: conn.chainId })
   return results
+}
+
+/**
+ * Sends writes one at a time with nonces counted here from the pending count, so batch nonces
+ * follow send order and never depend on viem's nonce manager, which adds a local delta to a
+ * pending count it re-reads while our own sends are in flight (a skipped nonce would leave every
+ * later batch waiting in the pool). A send that fails leaves its nonce to the next one.
+ */
+function createOrderedSender(conn: ChainConnection): (w: ContractWrite, gas: bigint) => Promise<Hash> {
+  let nonce: number | undefined
+  let queue: Promise<unknown> = Promise.resolve()
+  return (w, gas) => {
+    const run = queue.then(async () => {
+      nonce ??= await conn.publicClient.getTransactionCount({ address: conn.account!.address, blockTag: 'pending' })
+      const hash = await submitWrite(conn, w, { gas, nonce })
+      nonce++
+      return hash
+    })
+    queue = run.catch(() => undefined)
+    return run
+  }
 }
