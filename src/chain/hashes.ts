@@ -1,4 +1,6 @@
 import { encodeAbiParameters, keccak256, toBytes, type Hex } from 'viem'
+import type { OnChainClientRecord } from './records/clientRecord.js'
+import type { OnChainUserRecord } from './records/userRecord.js'
 
 /**
  * The hashes the contracts use as keys, computed the same way on both sides of the RPC:
@@ -24,26 +26,6 @@ export function usernameHash(username: string): Hex {
 /** keccak256(bytes(lowercase(trim(email)))): UserStore's e-mail lookup key. */
 export function emailHash(email: string): Hex {
   return keccak256(toBytes(email.trim().toLowerCase()))
-}
-
-/** A ClientStore record as the contract takes it (hex for bytes fields). */
-export interface ClientRecordInput {
-  endpoint: string
-  bootstrapUri: string
-  bootstrapIdentity: string
-  bootstrapKeySealed: Hex
-  serverUri: string
-  serverIdentity: string
-  serverKeySealed: Hex
-}
-
-/** A UserStore record as the contract takes it. */
-export interface UserRecordInput {
-  username: string
-  role: number
-  emailHash: Hex
-  emailSealed: Hex
-  passwordSealed: Hex
 }
 
 const CLIENT_RECORD_TUPLE = [
@@ -78,12 +60,12 @@ const USER_RECORD_TUPLE = [
  * The commitment ClientStore keeps and `getClient` returns: the first 20 bytes of
  * keccak256(abi.encode(record)), zero-padded to 32 (truncated so a whole entry fits one slot).
  */
-export function clientCommitment(record: ClientRecordInput): Hex {
+export function clientCommitment(record: OnChainClientRecord): Hex {
   return truncateCommitment(keccak256(encodeAbiParameters(CLIENT_RECORD_TUPLE, [record])))
 }
 
 /** The commitment UserStore keeps and `getUser` returns (same rule as `clientCommitment`). */
-export function userCommitment(record: UserRecordInput): Hex {
+export function userCommitment(record: OnChainUserRecord): Hex {
   return truncateCommitment(keccak256(encodeAbiParameters(USER_RECORD_TUPLE, [record])))
 }
 

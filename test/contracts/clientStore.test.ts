@@ -2,7 +2,8 @@ import { decodeEventLog, keccak256, parseEventLogs, toBytes } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientStoreAbi } from '../../src/chain/generated/contracts.js'
 import { clientCommitment, endpointHash, identityHash } from '../../src/chain/hashes.js'
-import { clientRecord, givenDeployedStores, mined, revertOf, type ClientRecordArgs, type ContractFixture } from './fixtures.js'
+import { clientRecord, givenDeployedStores, mined, revertOf, type ContractFixture } from './fixtures.js'
+import type { OnChainClientRecord } from '../../src/chain/records/clientRecord.js'
 
 let f: ContractFixture
 let n = 0
@@ -15,10 +16,10 @@ afterAll(async () => {
 
 const WRITER_ROLE = keccak256(toBytes('WRITER_ROLE'))
 
-const fresh = (over: Partial<ClientRecordArgs> = {}) => clientRecord(f.sealing.publicKey, ++n, over)
+const fresh = (over: Partial<OnChainClientRecord> = {}) => clientRecord(f.sealing.publicKey, ++n, over)
 const store = () => ({ address: f.contracts.clientStore, abi: clientStoreAbi }) as const
-const add = (r: ClientRecordArgs) => mined(f, f.deployer.writeContract({ ...store(), functionName: 'addClient', args: [r] }))
-const update = (r: ClientRecordArgs) => mined(f, f.deployer.writeContract({ ...store(), functionName: 'updateClient', args: [r] }))
+const add = (r: OnChainClientRecord) => mined(f, f.deployer.writeContract({ ...store(), functionName: 'addClient', args: [r] }))
+const update = (r: OnChainClientRecord) => mined(f, f.deployer.writeContract({ ...store(), functionName: 'updateClient', args: [r] }))
 const remove = (endpoint: string) => mined(f, f.deployer.writeContract({ ...store(), functionName: 'removeClient', args: [endpoint] }))
 const read = <F extends 'getClient' | 'endpointOfIdentity' | 'isCurrent' | 'clientCount' | 'listClients' | 'sealingPublicKey' | 'hasRole'>(
   functionName: F,
@@ -98,7 +99,7 @@ describe('ClientStore', () => {
   })
 
   it('rejects malformed records with InvalidRecord', async () => {
-    const cases: [Partial<ClientRecordArgs>, string][] = [
+    const cases: [Partial<OnChainClientRecord>, string][] = [
       [{ endpoint: '' }, 'empty endpoint'],
       [{ endpoint: 'x'.repeat(256) }, 'endpoint longer than 255 bytes'],
       [{ bootstrapIdentity: '' }, 'empty bootstrap identity'],

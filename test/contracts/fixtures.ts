@@ -15,6 +15,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { deployContracts, type DeployedContracts } from '../../src/chain/deployContracts.js'
 import { generateSealingKeyPair, seal, type SealingKeyPair } from '../../src/chain/sealing.js'
+import type { OnChainClientRecord } from '../../src/chain/records/clientRecord.js'
 import { DEPLOYER_KEY, STRANGER_KEY, startAnvil, type TestAnvil } from '../helpers/anvil.js'
 
 /** Everything a contract test needs: a fresh anvil with the three stores deployed. */
@@ -43,7 +44,7 @@ export async function givenDeployedStores(anvilArgs: string[] = []): Promise<Con
 const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`
 
 /** A realistic client record (IMEI-style endpoint, loopback URIs, 16-byte PSKs sealed: 77 bytes). */
-export function clientRecord(sealingPublicKey: Uint8Array, n: number, over: Partial<ClientRecordArgs> = {}) {
+export function clientRecord(sealingPublicKey: Uint8Array, n: number, over: Partial<OnChainClientRecord> = {}) {
   const endpoint = over.endpoint ?? `urn:imei:35${String(n).padStart(13, '0')}`
   const psk = new Uint8Array(16).fill(n % 251)
   return {
@@ -56,17 +57,6 @@ export function clientRecord(sealingPublicKey: Uint8Array, n: number, over: Part
     serverKeySealed: hex(seal(sealingPublicKey, psk, `lwchain:client:server-psk:${endpoint}`)),
     ...over,
   }
-}
-
-/** Fields of a ClientStore record. */
-export interface ClientRecordArgs {
-  endpoint: string
-  bootstrapUri: string
-  bootstrapIdentity: string
-  bootstrapKeySealed: Hex
-  serverUri: string
-  serverIdentity: string
-  serverKeySealed: Hex
 }
 
 /** The custom error a contract call reverted with (name and decoded arguments). */
