@@ -10,16 +10,10 @@ import { runClientRemove } from './client/remove.js'
 import { runClientShow } from './client/show.js'
 import { chainOptions, positiveInt } from './lib/commandOptions.js'
 import { printJson, renderFields, renderTable, toJson } from './lib/output.js'
+import type { ClientInput } from '../chain/records/clientRecord.js'
 
-interface AddOpts {
-  bootstrapUri?: string
-  serverUri?: string
-  bsIdentity?: string
-  bsKey?: string
-  serverIdentity?: string
-  serverKey?: string
-  printableKeys?: boolean
-}
+/** `client add` options: a ClientInput without the endpoint, which is the argument. */
+type AddOpts = Omit<ClientInput, 'endpoint'>
 
 /** Registers the `client` command group. */
 export function registerClientCommands(program: Command): void {
