@@ -1,20 +1,15 @@
 import type { Command } from 'commander'
-import { buildClientSpec } from '../../chain/records/clientRecord.js'
-import { openProfileView } from '../../chain/view/openProfileView.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { createBootstrapDaemon, type BootstrapDaemon } from '../../daemons/bootstrap.js'
-import { chainSecurityStore } from '../../daemons/stores/chainSecurityStore.js'
-import { LwchainError, UsageError } from '../../errors/base.js'
 import { createLogger, type Logger } from '../../logger.js'
-import { createInMemorySecurityStore, type ClientSecurity, type SecurityStore } from '../../lwm2m/security-store.js'
 import { peerKey, type PeerAddress } from '../../transport/types.js'
 import { action } from '../action.js'
 import { parsePort } from '../chain/start.js'
-import { parseImportFile } from '../client/parseImportFile.js'
 import { globalOptions } from '../globals.js'
 import { positiveInt } from '../lib/commandOptions.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
+import { openSecurityStore } from './securityStore.js'
 
 /** Options of `lwchain serve bootstrap` (and of runServeBootstrap, its testable body). */
 export interface ServeBootstrapOptions {
@@ -52,35 +47,11 @@ export interface RunningBootstrap {
 
 /** Loads the profile, builds the SecurityStore (chain view or memory), starts the bootstrap daemon. */
 export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<RunningBootstrap> {
-  const store = o.store ?? 'chain'
-  if (store !== 'chain' && store !== 'memory') throw new UsageError(`--store must be chain or memory, not "${store}"`)
-  if (o.clients !== undefined && store !== 'memory') throw new UsageError('--clients needs --store memory')
   const port = parsePort(o.port, 5784)
   const serverLifetime = positiveInt(o.lifetime === undefined ? undefined : String(o.lifetime), '--lifetime', 300)
   const sessionTimeoutS = positiveInt(o.sessionTimeout === undefined ? undefined : String(o.sessionTimeout), '--session-timeout', 60)
   const logger = o.logger
-
-  let view: ChainView | undefined
-  let security: SecurityStore
-  if (store === 'memory' && o.clients !== undefined) {
-    security = createInMemorySecurityStore(readClientsFile(o.clients))
-  } else {
-    const opened = await openProfileView({
-      configDir: o.configDir,
-      rpc: o.rpc,
-      cursorName: 'bootstrap-view.json',
-      pollIntervalMs: o.pollIntervalMs,
-      logger: logger.child({ layer: 'chain-view' }),
-    })
-    view = opened.view
-    await view.start()
-    if (store === 'memory') {
-      // One sync, then the chain is no longer consulted: the side-by-side baseline.
-      security = createInMemorySecurityStore(view.clients().map(toSecurity))
-      await view.stop()
-      view = undefined
-    } else security = chainSecurityStore(view)
-  }
+  const { store, security, liveView: view } = await openSecurityStore({ ...o, cursorName: 'bootstrap-view.json' })
 
   const daemon = createBootstrapDaemon({
     security,
@@ -146,26 +117,4 @@ export function registerServeBootstrapCommand(serve: Command): void {
         })
       }),
     )
-}
-
-/** Reads a `--clients` file: every record must carry both identities and both keys (hex). */
-export function readClientsFile(path: string): ClientSecurity[] {
-  const rows = parseImportFile(path)
-  return rows.map((row) => {
-    const input = row.input
-    if (row.error || !input) throw new UsageError(`${path}: record ${row.row}: ${row.error ?? 'unreadable'}`)
-    const missing = (['bsIdentity', 'bsKey', 'serverIdentity', 'serverKey'] as const).filter((k) => !input[k])
-    if (missing.length > 0) throw new UsageError(`${path}: record ${row.row} (${input.endpoint}) lacks ${missing.join(', ')}`)
-    try {
-      const { spec } = buildClientSpec(input)
-      return { endpoint: spec.endpoint, version: 1, bootstrap: spec.bootstrap, server: spec.server }
-    } catch (err) {
-      if (err instanceof LwchainError) throw new UsageError(`${path}: record ${row.row}: ${err.shortMessage}`, { cause: err })
-      throw err
-    }
-  })
-}
-
-function toSecurity(c: { endpoint: string; version: number; bootstrap: ClientSecurity['bootstrap']; server: ClientSecurity['server'] }): ClientSecurity {
-  return { endpoint: c.endpoint, version: c.version, bootstrap: c.bootstrap, server: c.server }
 }

@@ -10,21 +10,18 @@ import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
 import { loadProfile, type Deployment } from '../../chain/profile.js'
 import { loadSignerKey } from '../../chain/signerKey.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
-import { openProfileView } from '../../chain/view/openProfileView.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
 import { startThresholdRules, type ThresholdRules } from '../../daemons/thresholdRules.js'
 import { parseThresholdFlag, parseThresholdRules, InvalidRulesError, type ThresholdRule } from '../../lwm2m/server/thresholds.js'
-import { chainSecurityStore } from '../../daemons/stores/chainSecurityStore.js'
 import { UsageError } from '../../errors/base.js'
 import { createLogger, type Logger } from '../../logger.js'
-import { createInMemorySecurityStore, type ClientSecurity, type SecurityStore } from '../../lwm2m/security-store.js'
 import { peerKey, type PeerAddress } from '../../transport/types.js'
 import { action } from '../action.js'
 import { parsePort } from '../chain/start.js'
 import { globalOptions } from '../globals.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
-import { readClientsFile } from './bootstrap.js'
+import { openSecurityStore } from './securityStore.js'
 
 /** Options of `lwchain serve server` (and of runServeServer, its testable body). */
 export interface ServeServerOptions {
@@ -121,9 +118,6 @@ async function ledgerConnection(o: ServeServerOptions, rpcUrl: string, deploymen
 
 /** Loads the profile, builds the SecurityStore (chain view or memory), starts the LwM2M server daemon. */
 export async function runServeServer(o: ServeServerOptions): Promise<RunningServer> {
-  const store = o.store ?? 'chain'
-  if (store !== 'chain' && store !== 'memory') throw new UsageError(`--store must be chain or memory, not "${store}"`)
-  if (o.clients !== undefined && store !== 'memory') throw new UsageError('--clients needs --store memory')
   const port = parsePort(o.port, 5684)
   const httpPort = parsePort(o.httpPort, 8080)
   const logger = o.logger
@@ -133,36 +127,14 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
     throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
   }
-  let configDir = ''
-  let view: ChainView | undefined
-  let users: UserDirectory = NO_USERS
-  let chain: { conn: ChainConnection; deployment: Deployment } | undefined
-  let security: SecurityStore
-  if (store === 'memory' && o.clients !== undefined) {
-    security = createInMemorySecurityStore(readClientsFile(o.clients))
-  } else {
-    const opened = await openProfileView({
-      configDir: o.configDir,
-      rpc: o.rpc,
-      cursorName: o.cursorName ?? 'server-view.json',
-      pollIntervalMs: o.pollIntervalMs,
-      logger: logger.child({ layer: 'chain-view' }),
-    })
-    view = opened.view
-    chain = { conn: opened.conn, deployment: opened.deployment }
-    configDir = opened.configDir
-    await view.start()
-    // Logins are checked against the view (a snapshot with --store memory).
-    users = view
-    if (store === 'memory') {
-      // One sync, then the chain is no longer consulted: the side-by-side baseline.
-      security = createInMemorySecurityStore(view.clients().map(toSecurity))
-      await view.stop()
-      view = undefined
-    } else security = chainSecurityStore(view)
-  }
-
-  const liveView = view
+  const { store, security, liveView, profile } = await openSecurityStore({
+    ...o,
+    cursorName: o.cursorName ?? 'server-view.json',
+  })
+  const configDir = profile?.configDir ?? ''
+  // Logins are checked against the view (a snapshot with --store memory).
+  const users: UserDirectory = profile?.view ?? NO_USERS
+  const chain = profile && { conn: profile.conn, deployment: profile.deployment }
   // Without a deployment there are no accounts to log in: a throw-away key, nothing written to the config dir.
   const jwtKey = chain ? loadOrCreateJwtKey(configDir) : new Uint8Array(randomBytes(32))
 
@@ -199,7 +171,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         logger,
         jwtKey,
         users,
-        ...(view && { view }),
+        ...(liveView && { view: liveView }),
         ...(ledger && { ledger }),
         ...(liveView && ledgerConn && { admin: { conn: ledgerConn, configDir } }),
         ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
@@ -313,6 +285,3 @@ export function registerServeServerCommand(serve: Command): void {
     )
 }
 
-function toSecurity(c: ClientSecurity): ClientSecurity {
-  return { endpoint: c.endpoint, version: c.version, bootstrap: c.bootstrap, server: c.server }
-}

@@ -7,28 +7,29 @@ export function chainSecurityStore(view: ChainView): SecurityStore {
   return {
     byEndpoint(endpoint) {
       const client = view.clientByEndpoint(endpoint)
-      return client && toSecurity(client)
+      return client && clientSecurityOf(client)
     },
     byIdentity(identity, role) {
       const found = view.pskFor(identity, role)
       const client = found && view.clientByEndpoint(found.endpoint)
-      return client && found ? { client: toSecurity(client), key: found.key } : undefined
+      return client && found ? { client: clientSecurityOf(client), key: found.key } : undefined
     },
     subscribe(listener: (change: SecurityChange) => void) {
       return view.subscribe((change) => {
-        if (change.kind === 'client-added') listener({ kind: 'added', client: toSecurity(change.client) })
+        if (change.kind === 'client-added') listener({ kind: 'added', client: clientSecurityOf(change.client) })
         else if (change.kind === 'client-updated') {
           listener({
             kind: 'updated',
-            client: toSecurity(change.client),
-            previous: change.previous && toSecurity(change.previous),
+            client: clientSecurityOf(change.client),
+            previous: change.previous && clientSecurityOf(change.previous),
           })
-        } else if (change.kind === 'client-removed') listener({ kind: 'removed', previous: toSecurity(change.previous) })
+        } else if (change.kind === 'client-removed') listener({ kind: 'removed', previous: clientSecurityOf(change.previous) })
       })
     },
   }
 }
 
-function toSecurity(client: ClientView): ClientSecurity {
+/** The credentials part of a ChainView client, as the daemons use it. */
+export function clientSecurityOf(client: ClientView): ClientSecurity {
   return { endpoint: client.endpoint, version: client.version, bootstrap: client.bootstrap, server: client.server }
 }
