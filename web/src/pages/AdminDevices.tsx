@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { api, describeError } from '../api.js'
+import { api } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
 import { formatTime } from '../format.js'
 import { listOf } from '../lists.js'
+import { useManagedList } from '../managedList.js'
 import type { Session } from '../session.js'
 
 interface DeviceRecord {
@@ -22,14 +23,10 @@ interface Credentials {
 
 /** Admin: devices on chain — list, add (credentials shown once), remove, move to another server. */
 export function AdminDevicesPage({ session }: { session: Session }) {
-  const [devices, setDevices] = useState<DeviceRecord[]>()
-  const [error, setError] = useState<string>()
-  const [ok, setOk] = useState<string>()
   const [created, setCreated] = useState<Credentials>()
   const [endpoint, setEndpoint] = useState('')
   const [serverUri, setServerUri] = useState('')
   const [bootstrapUri, setBootstrapUri] = useState('')
-  const [busy, setBusy] = useState(false)
   const [confirming, setConfirming] = useState<string>()
   const [moving, setMoving] = useState<string>()
   const [moveUri, setMoveUri] = useState('')
@@ -37,31 +34,10 @@ export function AdminDevicesPage({ session }: { session: Session }) {
   const moveInput = useRef<HTMLInputElement>(null)
   useEffect(() => moveInput.current?.focus(), [moving])
 
-  const load = async (): Promise<void> => {
-    try {
-      // Registered devices first, then those provisioned on chain that are not registered.
-      setDevices(listOf<DeviceRecord>(await api('GET', '/clients', { token }), 'clients'))
-    } catch (err) {
-      setError(describeError(err))
-    }
-  }
-  useEffect(() => {
-    void load()
-  }, [])
-
-  const run = async (what: () => Promise<string>): Promise<void> => {
-    setBusy(true)
-    setError(undefined)
-    setOk(undefined)
-    try {
-      setOk(await what())
-      await load()
-    } catch (err) {
-      setError(describeError(err))
-    } finally {
-      setBusy(false)
-    }
-  }
+  // Registered devices first, then those provisioned on chain that are not registered.
+  const { items: devices, error, ok, busy, run } = useManagedList<DeviceRecord>(async () =>
+    listOf<DeviceRecord>(await api('GET', '/clients', { token }), 'clients'),
+  )
 
   const add = (e: Event): void => {
     e.preventDefault()

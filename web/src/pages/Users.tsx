@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'preact/hooks'
-import { api, describeError } from '../api.js'
+import { useState } from 'preact/hooks'
+import { api } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
 import { listOf } from '../lists.js'
+import { useManagedList } from '../managedList.js'
 import type { Session } from '../session.js'
 
 interface User {
@@ -17,10 +18,6 @@ const ROLES = ['admin', 'user', 'application'] as const
 
 /** Admin: accounts — list, add (a generated password is shown once), update role and e-mail, remove. */
 export function UsersPage({ session }: { session: Session }) {
-  const [users, setUsers] = useState<User[]>()
-  const [error, setError] = useState<string>()
-  const [ok, setOk] = useState<string>()
-  const [busy, setBusy] = useState(false)
   const [form, setForm] = useState({ username: '', email: '', role: 'user', password: '' })
   const [generated, setGenerated] = useState<{ username: string; password: string }>()
   const [editing, setEditing] = useState<string>()
@@ -28,30 +25,9 @@ export function UsersPage({ session }: { session: Session }) {
   const [confirming, setConfirming] = useState<string>()
   const token = session.token
 
-  const load = async (): Promise<void> => {
-    try {
-      setUsers(listOf<User>(await api('GET', '/admin/users', { token }), 'users'))
-    } catch (err) {
-      setError(describeError(err))
-    }
-  }
-  useEffect(() => {
-    void load()
-  }, [])
-
-  const run = async (what: () => Promise<string>): Promise<void> => {
-    setBusy(true)
-    setError(undefined)
-    setOk(undefined)
-    try {
-      setOk(await what())
-      await load()
-    } catch (err) {
-      setError(describeError(err))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { items: users, error, ok, busy, run } = useManagedList<User>(async () =>
+    listOf<User>(await api('GET', '/admin/users', { token }), 'users'),
+  )
 
   const add = (e: Event): void => {
     e.preventDefault()
