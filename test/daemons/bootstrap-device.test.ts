@@ -4,14 +4,13 @@
  * lifetime), in TLV for a 1.0 device and SenML when it asks with pct.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
-import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
-import { silentLogger } from '../../src/logger.js'
-import { createInMemorySecurityStore, type InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
+import type { BootstrapDaemon } from '../../src/daemons/bootstrap.js'
+import type { ServerDaemon } from '../../src/daemons/server.js'
+import type { InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
+import { givenDaemonPair, type DaemonPair } from '../helpers/daemonPair.js'
 import { createDevice, type Device, type DeviceRequestEvent } from '../../src/simulator/device.js'
 import { FAST_TIMERS } from './bootstrap-helpers.js'
 
-const enc = (s: string) => new TextEncoder().encode(s)
 const DEVICE_TIMERS = { ackTimeoutMs: 300, maxRetransmit: 2, handshakeTimeoutMs: 3_000, bootstrapTimeoutMs: 10_000, retryAttempts: 1, retryDelayMs: 100 }
 
 describe('a simulated device bootstraps, then registers where it was told', () => {
@@ -20,27 +19,17 @@ describe('a simulated device bootstraps, then registers where it was told', () =
   let server: ServerDaemon
   let bsUri: string
   let srvUri: string
+  let provision: DaemonPair['provision']
   const devices: Device[] = []
 
   beforeAll(async () => {
-    store = createInMemorySecurityStore()
-    bootstrap = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0, serverLifetime: 77, coapTimers: FAST_TIMERS } })
-    server = createServerDaemon({ security: store, logger: silentLogger(), config: { port: 0, coapTimers: FAST_TIMERS } })
-    bsUri = `coaps://127.0.0.1:${(await bootstrap.start()).address.port}`
-    srvUri = `coaps://127.0.0.1:${(await server.start()).address.port}`
+    ;({ store, bootstrap, server, bsUri, srvUri, provision } = await givenDaemonPair({ serverLifetime: 77, coapTimers: FAST_TIMERS }))
   })
   afterAll(async () => {
     for (const d of devices) await d.stop().catch(() => {})
     await bootstrap?.stop()
     await server?.stop()
   })
-
-  const provision = (endpoint: string) =>
-    store.put({
-      endpoint,
-      bootstrap: { uri: bsUri, identity: `bs-${endpoint}`, key: enc(`bs-key-${endpoint}`) },
-      server: { uri: srvUri, identity: `srv-${endpoint}`, key: enc(`srv-key-${endpoint}`) },
-    })
 
   const device = (endpoint: string, extra: { lwm2mVersion?: '1.0' | '1.1'; preferredContentFormat?: number; identity?: string; key?: Uint8Array } = {}) => {
     const c = store.byEndpoint(endpoint)!

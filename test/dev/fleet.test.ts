@@ -6,10 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFleet, type Fleet, type SimFormat } from '../../src/commands/simulate/fleet.js'
 import type { SimDeviceSpec } from '../../src/commands/simulate/credentials.js'
-import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
-import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
+import type { BootstrapDaemon } from '../../src/daemons/bootstrap.js'
+import type { ServerDaemon } from '../../src/daemons/server.js'
 import { silentLogger } from '../../src/logger.js'
-import { createInMemorySecurityStore, type InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
+import type { InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
+import { givenDaemonPair, type DaemonPair } from '../helpers/daemonPair.js'
 
 const enc = (s: string) => new TextEncoder().encode(s)
 const COAP = { ackTimeoutMs: 200, maxRetransmit: 2, responseTimeoutMs: 2_000 }
@@ -23,21 +24,14 @@ describe('a simulated fleet', () => {
   let srvUri: string
   const fleets: Fleet[] = []
 
+  let provisionPair: DaemonPair['provision']
   const provision = (ep: string): SimDeviceSpec => {
-    store.put({
-      endpoint: ep,
-      bootstrap: { uri: bsUri, identity: `bs-${ep}`, key: enc(`bs-key-${ep}`) },
-      server: { uri: srvUri, identity: `srv-${ep}`, key: enc(`srv-key-${ep}`) },
-    })
-    return { endpoint: ep, bootstrap: { uri: bsUri, identity: `bs-${ep}`, key: enc(`bs-key-${ep}`) } }
+    const c = provisionPair(ep)
+    return { endpoint: ep, bootstrap: { uri: c.bootstrap.uri, identity: c.bootstrap.identity, key: c.bootstrap.key! } }
   }
 
   beforeAll(async () => {
-    store = createInMemorySecurityStore()
-    bootstrap = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0, serverLifetime: 90, coapTimers: COAP } })
-    server = createServerDaemon({ security: store, logger: silentLogger(), config: { port: 0, coapTimers: COAP } })
-    bsUri = `coaps://127.0.0.1:${(await bootstrap.start()).address.port}`
-    srvUri = `coaps://127.0.0.1:${(await server.start()).address.port}`
+    ;({ store, bootstrap, server, bsUri, srvUri, provision: provisionPair } = await givenDaemonPair({ serverLifetime: 90, coapTimers: COAP }))
   })
   afterAll(async () => {
     await Promise.allSettled(fleets.map((f) => f.stop()))

@@ -3,11 +3,11 @@
  * it asks for a Bootstrap-Pack first and offers LwM2M 1.2 first, and still ends up registered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
-import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
-import { silentLogger } from '../../src/logger.js'
+import type { BootstrapDaemon } from '../../src/daemons/bootstrap.js'
+import type { ServerDaemon } from '../../src/daemons/server.js'
 import { ContentFormat } from '../../src/lwm2m/content-format.js'
-import { createInMemorySecurityStore, type InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
+import type { InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
+import { givenDaemonPair, type DaemonPair } from '../helpers/daemonPair.js'
 import { createDevice, type Device } from '../../src/simulator/device.js'
 import { FAST, models } from './fakes.js'
 
@@ -20,14 +20,11 @@ describe('the device with the bootstrap and server daemons', () => {
   let server: ServerDaemon
   let bsUri: string
   let srvUri: string
+  let provision: DaemonPair['provision']
   const devices: Device[] = []
 
   beforeAll(async () => {
-    store = createInMemorySecurityStore()
-    bootstrap = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0, serverLifetime: 90, coapTimers: COAP } })
-    server = createServerDaemon({ security: store, logger: silentLogger(), config: { port: 0, coapTimers: COAP } })
-    bsUri = `coaps://127.0.0.1:${(await bootstrap.start()).address.port}`
-    srvUri = `coaps://127.0.0.1:${(await server.start()).address.port}`
+    ;({ store, bootstrap, server, bsUri, srvUri, provision } = await givenDaemonPair({ serverLifetime: 90, coapTimers: COAP }))
   })
   afterAll(async () => {
     await Promise.allSettled(devices.map((d) => d.stop()))
@@ -37,11 +34,7 @@ describe('the device with the bootstrap and server daemons', () => {
 
   it('falls back from Bootstrap-Pack and from LwM2M 1.2, then is managed through its session', async () => {
     const ep = 'daemon-dev-1'
-    store.put({
-      endpoint: ep,
-      bootstrap: { uri: bsUri, identity: `bs-${ep}`, key: enc(`bs-key-${ep}`) },
-      server: { uri: srvUri, identity: `srv-${ep}`, key: enc(`srv-key-${ep}`) },
-    })
+    provision(ep)
     const d = createDevice({
       endpoint: ep,
       bootstrap: { uri: bsUri, identity: `bs-${ep}`, key: enc(`bs-key-${ep}`) },
