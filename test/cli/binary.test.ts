@@ -1,73 +1,28 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const BIN = join(process.cwd(), 'bin', 'lwchain.js')
-
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-  }
-  return newest
-}
-
-function isBuildFresh(): boolean {
-  const out = join(process.cwd(), 'dist', 'cli.js')
-  return existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(process.cwd(), 'src'))
-}
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the built binary to completion. */
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LWCHAIN_PRIVATE_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c) => (stdout += c))
-    child.stderr.on('data', (c) => (stderr += c))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+import { buildIfStale, run, start, type Running } from '../helpers/binary.js'
 
 /** Starts `lwchain chain start --json` and resolves with the process and its RPC URL. */
-function startChain(dataDir: string): Promise<{ child: ChildProcess; rpc: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'chain', 'start', '--port', '0', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const lines = createInterface({ input: child.stdout! })
-    lines.once('line', (line) => resolve({ child, rpc: (JSON.parse(line) as { rpc: string }).rpc }))
-    child.once('exit', (code) => reject(new Error(`chain start exited with ${code}`)))
-  })
-}
-
-function stopChain(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code))
-    child.kill('SIGTERM')
-  })
+async function startChain(dataDir: string): Promise<{ running: Running; rpc: string }> {
+  const running = start(['chain', 'start', '--port', '0', '--data-dir', dataDir, '--json'])
+  return { running, rpc: (JSON.parse(await running.line()) as { rpc: string }).rpc }
 }
 
 describe('the lwchain binary', () => {
   let dir: string
-  let chain: { child: ChildProcess; rpc: string } | undefined
+  let chain: { running: Running; rpc: string } | undefined
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // `npm test` builds first; build here only when dist is missing or older than src, because
     // tsup cleans dist/ and would pull it from under other test files spawning the binary.
-    if (!isBuildFresh()) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' })
+    await buildIfStale()
     dir = mkdtempSync(join(tmpdir(), 'lwchain-bin-'))
   }, 180_000)
 
   afterAll(async () => {
-    if (chain && chain.child.exitCode === null) await stopChain(chain.child)
+    await chain?.running.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -86,7 +41,7 @@ describe('the lwchain binary', () => {
     expect(Object.keys(added).sort()).toEqual(['bootstrap', 'endpoint', 'server', 'txHash'])
     expect(added.bootstrap.key).toMatch(/^[0-9a-f]{32}$/)
 
-    expect(await stopChain(chain.child)).toBe(0)
+    expect(await chain.running.stop()).toBe(0)
     expect(existsSync(join(dataDir, 'anvil-state.json'))).toBe(true)
 
     chain = await startChain(dataDir)

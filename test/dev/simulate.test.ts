@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildIfStale, eventually, run, start, type Running } from './binary.js'
+import { buildIfStale, eventually, run, start, type Running } from '../helpers/binary.js'
 
 interface Ready {
   api: string
