@@ -11,7 +11,7 @@ import { runClientAdd } from '../src/commands/client/add.js'
 import { runClientImport } from '../src/commands/client/import.js'
 import { runClientRemove } from '../src/commands/client/remove.js'
 import { runDeploy } from '../src/commands/deploy/run.js'
-import { freePort } from '../test/e2e/system.js'
+import { freeTcpPort } from '../test/helpers/ports.js'
 import { provisionDirect } from './lib/provision.js'
 import { load1, stopWithin, summarize, type Summary } from './lib/stats.js'
 
@@ -48,7 +48,7 @@ async function importN(cmd: { configDir: string; rpc: string }, dir: string, pre
 async function withChain<T>(fn: (cmd: { configDir: string; rpc: string }, dir: string) => Promise<T>): Promise<T> {
   delete process.env.LWCHAIN_PRIVATE_KEY
   const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-prov-'))
-  const chain = await startEmbeddedChain({ port: await freePort(), dataDir: join(dir, 'chain') })
+  const chain = await startEmbeddedChain({ port: await freeTcpPort(), dataDir: join(dir, 'chain') })
   try {
     const cmd = { configDir: join(dir, 'cfg'), rpc: chain.rpcUrl }
     await runDeploy(cmd)

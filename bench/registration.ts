@@ -11,7 +11,8 @@ import { runServeBootstrap, type RunningBootstrap } from '../src/commands/serve/
 import { runServeServer, type RunningServer } from '../src/commands/serve/server.js'
 import { silentLogger } from '../src/logger.js'
 import { createDevice } from '../src/simulator/device.js'
-import { DEVICE_TIMERS, freePort } from '../test/e2e/system.js'
+import { DEVICE_TIMERS } from '../test/e2e/system.js'
+import { freeTcpPort } from '../test/helpers/ports.js'
 import { provisionDirect, type Provisioned } from './lib/provision.js'
 import { load1, stopWithin, summarize, type Summary } from './lib/stats.js'
 
@@ -52,7 +53,7 @@ export async function runRegistrationBench(o: { sizes: number[]; runs: number; l
   delete process.env.LWCHAIN_PRIVATE_KEY
   const log = o.log ?? (() => {})
   const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-reg-'))
-  const chain = await startEmbeddedChain({ port: await freePort(), dataDir: join(dir, 'chain') })
+  const chain = await startEmbeddedChain({ port: await freeTcpPort(), dataDir: join(dir, 'chain') })
   const cmd = { configDir: join(dir, 'cfg'), rpc: chain.rpcUrl }
   const logger = silentLogger()
   const stores: Store[] = ['chain', 'memory']

@@ -15,7 +15,8 @@ import { runServeBootstrap } from '../src/commands/serve/bootstrap.js'
 import { runServeServer } from '../src/commands/serve/server.js'
 import { silentLogger } from '../src/logger.js'
 import { createDevice, type Device } from '../src/simulator/device.js'
-import { DEVICE_TIMERS, eventually, freePort } from '../test/e2e/system.js'
+import { DEVICE_TIMERS, eventually } from '../test/e2e/system.js'
+import { freeTcpPort } from '../test/helpers/ports.js'
 import { scaleKey, type MemReport } from './scale-server.js'
 import { load1, stopWithin, summarize, type Summary } from './lib/stats.js'
 
@@ -110,7 +111,7 @@ export async function runScaleBench(o: { transport: 'dtls' | 'udp'; devices: num
 export async function runRevocationBench(o: { runs: number; log?: (m: string) => void }): Promise<{ afterMinedMs: Summary; afterCommandMs: Summary; pollIntervalMs: number }> {
   delete process.env.LWCHAIN_PRIVATE_KEY
   const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-revoke-'))
-  const chain = await startEmbeddedChain({ port: await freePort(), dataDir: join(dir, 'chain') })
+  const chain = await startEmbeddedChain({ port: await freeTcpPort(), dataDir: join(dir, 'chain') })
   const cmd = { configDir: join(dir, 'cfg'), rpc: chain.rpcUrl }
   const logger = silentLogger()
   try {

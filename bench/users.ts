@@ -11,7 +11,8 @@ import { runServeServer } from '../src/commands/serve/server.js'
 import { runUserAdd } from '../src/commands/user/add.js'
 import { runUserUpdate } from '../src/commands/user/update.js'
 import { silentLogger } from '../src/logger.js'
-import { eventually, freePort } from '../test/e2e/system.js'
+import { eventually } from '../test/e2e/system.js'
+import { freeTcpPort } from '../test/helpers/ports.js'
 import { load1, stopWithin, summarize, type Summary } from './lib/stats.js'
 
 export interface UsersRow {
@@ -42,7 +43,7 @@ export async function runUsersBench(o: { sizes: number[]; runs: number; log?: (m
   delete process.env.LWCHAIN_PRIVATE_KEY
   const log = o.log ?? (() => {})
   const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-users-'))
-  const chain = await startEmbeddedChain({ port: await freePort(), dataDir: join(dir, 'chain') })
+  const chain = await startEmbeddedChain({ port: await freeTcpPort(), dataDir: join(dir, 'chain') })
   const cmd = { configDir: join(dir, 'cfg'), rpc: chain.rpcUrl }
   const pc = createPublicClient({ transport: http(chain.rpcUrl) })
   const gasOf = async (hash: Hash) => Number((await pc.getTransactionReceipt({ hash })).gasUsed)

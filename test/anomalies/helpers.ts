@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PublicClient } from 'viem'
@@ -9,7 +8,8 @@ import { decodeRecords } from '../../src/anomalies/merkle.js'
 import type { AnomalyRecord } from '../../src/anomalies/record.js'
 import { silentLogger } from '../../src/logger.js'
 import { givenDeployment, type GivenDeployment } from '../chain/givenDeployment.js'
-import { anvilBinary, startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { anvilBinary, startAnvil, waitForRpc, type TestAnvil } from '../helpers/anvil.js'
+import { freeTcpPort } from '../helpers/ports.js'
 
 /** A test anvil with the stores deployed and a scratch data dir. */
 export interface LedgerChain {
@@ -56,7 +56,7 @@ export interface StatefulAnvil {
 
 /** Starts anvil on a free port with `--state <stateFile>`. */
 export async function startStatefulAnvil(stateFile: string): Promise<StatefulAnvil> {
-  const port = await freePort()
+  const port = await freeTcpPort()
   let child: ChildProcess | undefined
   const start = async (): Promise<void> => {
     child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', String(port), '--state', stateFile], { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -72,35 +72,6 @@ export async function startStatefulAnvil(stateFile: string): Promise<StatefulAnv
   }
   await start()
   return { rpcUrl: `http://127.0.0.1:${port}`, port, stop, restart: start }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => res(port))
-    })
-  })
-}
-
-async function waitForRpc(rpcUrl: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      const r = await fetch(rpcUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      })
-      if (r.ok) return
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`anvil at ${rpcUrl} did not come up`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 /** Polls `check` until it holds (or fails after `timeoutMs`, a generous bound, not a performance claim). */

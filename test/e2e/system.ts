@@ -5,7 +5,6 @@
  * client commands, and simulated devices.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hexToBytes, type Hex } from 'viem'
@@ -16,6 +15,7 @@ import { runServeBootstrap, type RunningBootstrap } from '../../src/commands/ser
 import { runServeServer, type RunningServer } from '../../src/commands/serve/server.js'
 import { silentLogger, type Logger } from '../../src/logger.js'
 import { createDevice, type Device, type DeviceOptions } from '../../src/simulator/device.js'
+import { freeTcpPort } from '../helpers/ports.js'
 
 /** Short device timers: a lost datagram or a refused step is retried quickly. */
 export const DEVICE_TIMERS: NonNullable<DeviceOptions['timers']> = {
@@ -30,18 +30,6 @@ export const DEVICE_TIMERS: NonNullable<DeviceOptions['timers']> = {
 }
 
 const COAP_TIMERS = { ackTimeoutMs: 500, maxRetransmit: 3, responseTimeoutMs: 5_000 }
-
-/** A free TCP port on loopback (for a chain that must come back on the same URL). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 export interface System {
   dir: string
@@ -73,7 +61,7 @@ export async function givenSystem(o: { store?: 'chain' | 'memory'; logger?: Logg
   const dir = mkdtempSync(join(tmpdir(), 'lwchain-e2e-'))
   const configDir = join(dir, 'cfg')
   const dataDir = join(dir, 'chain')
-  const port = await freePort()
+  const port = await freeTcpPort()
   let chain = await startEmbeddedChain({ port, dataDir, stateIntervalSeconds: 1 })
   const cmd = { configDir, rpc: chain.rpcUrl }
   await runDeploy(cmd)

@@ -105,7 +105,8 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
   })
 }
 
-async function waitForRpc(rpcUrl: string, timeoutMs: number): Promise<void> {
+/** Resolves once the node at `rpcUrl` answers eth_chainId; throws after `timeoutMs`. */
+export async function waitForRpc(rpcUrl: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {

@@ -4,30 +4,13 @@
  * implementation that is not ours.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import dgram from 'node:dgram'
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDevice, type Device } from '../../src/simulator/device.js'
 import { models } from './fakes.js'
+import { freeUdpPortPair } from '../helpers/ports.js'
 
 const KEY = 'Rd-Interop-PSK-42'
-
-/** A port P with P and P+1 free for UDP (libcoap listens for DTLS on P+1). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const a = dgram.createSocket('udp4')
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', r))
-    const port = a.address().port
-    const b = dgram.createSocket('udp4')
-    const ok = await new Promise<boolean>((r) => {
-      b.once('error', () => r(false))
-      b.bind(port + 1, '127.0.0.1', () => r(true))
-    })
-    await new Promise<void>((r) => a.close(() => r()))
-    if (ok) await new Promise<void>((r) => b.close(() => r()))
-    if (ok && port < 65000) return port
-  }
-}
 
 describe.skipIf(!existsSync('/usr/bin/coap-rd-openssl'))('the device with libcoap coap-rd-openssl', () => {
   let rd: ChildProcess
@@ -35,7 +18,7 @@ describe.skipIf(!existsSync('/usr/bin/coap-rd-openssl'))('the device with libcoa
   let device: Device
 
   beforeAll(async () => {
-    port = await freePortPair()
+    port = await freeUdpPortPair()
     // No identity hint: node-dtls-client 1.1.1 cannot take a ServerKeyExchange.
     rd = spawn('coap-rd-openssl', ['-A', '127.0.0.1', '-p', String(port), '-k', KEY, '-h', '', '-v', '0'], { stdio: 'ignore' })
     await new Promise((r) => setTimeout(r, 300))

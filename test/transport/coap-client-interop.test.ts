@@ -3,7 +3,6 @@
  * Observe against a third-party server, over UDP and over DTLS (node-dtls-client transport).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import dgram from 'node:dgram'
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/logger.js'
@@ -11,28 +10,12 @@ import { createCoapEndpoint, type CoapEndpoint } from '../../src/transport/coap/
 import { createDtlsClientTransport } from '../../src/transport/dtls/client.js'
 import type { PeerAddress } from '../../src/transport/types.js'
 import { givenEndpoint, text } from './coap-helpers.js'
+import { freeUdpPortPair } from '../helpers/ports.js'
 
 const KEY = 'Interop-PSK-0123'
 
-/** A port P with P and P+1 free for UDP (libcoap listens for DTLS on P+1). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const a = dgram.createSocket('udp4')
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', r))
-    const port = a.address().port
-    const b = dgram.createSocket('udp4')
-    const ok = await new Promise<boolean>((r) => {
-      b.once('error', () => r(false))
-      b.bind(port + 1, '127.0.0.1', () => r(true))
-    })
-    await new Promise<void>((r) => a.close(() => r()))
-    if (ok) await new Promise<void>((r) => b.close(() => r()))
-    if (ok && port < 65000) return port
-  }
-}
-
 async function startLibcoap(binary: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePortPair()
+  const port = await freeUdpPortPair()
   const child = spawn(binary, ['-A', '127.0.0.1', '-p', String(port), '-v', '0', ...args], { stdio: 'ignore' })
   await new Promise((r) => setTimeout(r, 300))
   return { port, child }
