@@ -103,7 +103,7 @@ describe.skipIf(!has('openssl'))('our client with openssl s_server', () => {
     const c = createDtlsClientTransport({ peer: relay.address, identity: IDENTITY, key: KEY, retransmitInitialMs: 300, timeoutMs: 15_000 })
     cleanups.push(() => c.close())
     await c.listen()
-    expect(relay.fromServer.filter(isChangeCipherSpec).length).toBe(2)
+    expect(relay.fromServer.filter(isChangeCipherSpec).length).toBeGreaterThanOrEqual(2)
     expect(relay.fromClient.filter(startsWith(HandshakeType.clientKeyExchange)).length).toBeGreaterThanOrEqual(2)
     await c.send(relay.address, Buffer.from('after-loss\n'))
     await until(() => srv.output().includes('after-loss'), 10_000)
@@ -121,7 +121,8 @@ describe('our client with our server, through a lossy relay', () => {
     cleanups.push(() => c.close())
     const reply = nextDatagram(c)
     await c.listen()
-    expect(relay.fromClient.filter(startsWith(HandshakeType.clientKeyExchange))).toHaveLength(2)
+    // Two or more: on a loaded machine the timer may fire again before the server's answer is in.
+    expect(relay.fromClient.filter(startsWith(HandshakeType.clientKeyExchange)).length).toBeGreaterThanOrEqual(2)
     await c.send(relay.address, Buffer.from('x'))
     expect(await reply).toBe('echo:x')
   })
@@ -134,7 +135,7 @@ describe('our client with our server, through a lossy relay', () => {
     const c = createDtlsClientTransport({ peer: relay.address, identity: IDENTITY, key: KEY, retransmitInitialMs: 200, timeoutMs: 20_000 })
     cleanups.push(() => c.close())
     await c.listen()
-    expect(relay.fromServer.filter(isChangeCipherSpec)).toHaveLength(2)
+    expect(relay.fromServer.filter(isChangeCipherSpec).length).toBeGreaterThanOrEqual(2)
     expect(s.transport.stats()).toMatchObject({ sessions: 1, handshakesCompleted: 1 })
   })
 
@@ -149,7 +150,7 @@ describe('our client with our server, through a lossy relay', () => {
     cleanups.push(() => c.close())
     await c.listen()
     expect(relay.fromServer.filter(startsWith(HandshakeType.serverHello)).length).toBeGreaterThanOrEqual(2)
-    expect(relay.fromClient.filter(startsWith(HandshakeType.clientKeyExchange))).toHaveLength(2)
+    expect(relay.fromClient.filter(startsWith(HandshakeType.clientKeyExchange)).length).toBeGreaterThanOrEqual(2)
   })
 
   it('completes when its first ClientHello and the HelloVerifyRequest are each lost once', async () => {
