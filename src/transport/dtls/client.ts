@@ -94,7 +94,14 @@ export function createDtlsClientTransport(options: DtlsClientOptions): DatagramT
       const plain = session.open(record)
       if (!plain) continue
       if (record.type === ContentType.applicationData) {
-        for (const h of datagramHandlers) h({ peer: server, data: plain })
+        for (const h of datagramHandlers) {
+          try {
+            h({ peer: server, data: plain })
+          } catch (err) {
+            // A failing handler is its owner's bug; it must not end the session for the others.
+            logger?.error({ peer: peerKey(server), err }, 'DTLS client datagram handler threw')
+          }
+        }
       } else if (record.type === ContentType.alert && plain.length === 2) {
         if (plain[1] === AlertDescription.closeNotify) {
           sendRaw(session.protect(ContentType.alert, serializeAlert(AlertLevel.warning, AlertDescription.closeNotify)))
