@@ -30,7 +30,8 @@ import {
 } from '../lwm2m/server/index.js'
 import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
-import { createHttpApp, healthReport, listenHttp } from './http.js'
+import { createHttpApp, healthReport, listenHttp } from '../api/http.js'
+import type { LwM2mServerEvents, LwM2mServerPort, LwM2mServerStats, NotificationEvent } from '../api/port.js'
 
 /** CoAP timers (short ones in tests). */
 export interface CoapTimers {
@@ -71,36 +72,11 @@ export interface ServerDaemonDeps {
   config: ServerDaemonConfig
 }
 
-/** A notification of an observation the daemon holds. */
-export interface NotificationEvent {
-  endpoint: string
-  path: string
-  /** The decoded value (absent when the notification did not decode: see response.errorMessage). */
-  node?: LwM2mNode
-  response: LwM2mResponse
-}
+/** The daemon's events and counters are the ones the REST API's port names. */
+export type { NotificationEvent, LwM2mServerEvents as ServerDaemonEvents, LwM2mServerStats as ServerDaemonStats } from '../api/port.js'
 
-/** The daemon's events. */
-export interface ServerDaemonEvents {
-  registered: [reg: Registration]
-  updated: [reg: Registration, previous: Registration]
-  deregistered: [reg: Registration, reason: DeregistrationReason]
-  notification: [event: NotificationEvent]
-}
-
-export interface ServerDaemonStats {
-  registrations: number
-  observations: number
-  sessions?: number
-  revoked: number
-  moved: number
-  /** DTLS handshakes completed / failed since start (absent over plain UDP). */
-  handshakes?: { completed: number; failed: number; inProgress: number }
-  /** PSK identities offered in handshakes that no client has (one cause of failed handshakes). */
-  unknownIdentities: number
-}
-
-export interface ServerDaemon {
+/** The LwM2M server daemon: the REST API's port (what routes use) plus its lifecycle. */
+export interface ServerDaemon extends LwM2mServerPort {
   /** Binds CoAP (and HTTP when httpPort is set). */
   start(): Promise<{ address: PeerAddress; http?: { url: string } }>
   /** Ordered shutdown: refuse requests, cancel observations, stop timers, close HTTP, close sessions and socket. */
@@ -110,10 +86,10 @@ export interface ServerDaemon {
   send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
   /** Observes a path; notifications go to `onNotification` and to the 'notification' event. */
   observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
-  readonly events: EventEmitter<ServerDaemonEvents>
+  readonly events: EventEmitter<LwM2mServerEvents>
   /** The fastify instance (after start with httpPort); the REST API registers on it. */
   readonly http: FastifyInstance | undefined
-  stats(): ServerDaemonStats
+  stats(): LwM2mServerStats
 }
 
 const BOOTSTRAP_REQUEST_TRIGGER = 9
@@ -126,7 +102,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   const useDtls = config.dtls ?? true
   const registrations = deps.registrations ?? createInMemoryRegistrationStore()
   const observations = createObservationRegistry()
-  const events = new EventEmitter<ServerDaemonEvents>()
+  const events = new EventEmitter<LwM2mServerEvents>()
   const counters = { revoked: 0, moved: 0, unknownIdentities: 0 }
   let stopping = false
   let started = false
@@ -329,7 +305,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   return daemon
 }
 
-function handshakeStats(s: { handshakes: number; handshakesCompleted: number; handshakesFailed: number }): Pick<ServerDaemonStats, 'handshakes'> {
+function handshakeStats(s: { handshakes: number; handshakesCompleted: number; handshakesFailed: number }): Pick<LwM2mServerStats, 'handshakes'> {
   return { handshakes: { completed: s.handshakesCompleted, failed: s.handshakesFailed, inProgress: s.handshakes } }
 }
 
