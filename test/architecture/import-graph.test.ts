@@ -13,13 +13,6 @@ const imports = allImports.filter((i) => !i.external && layerOf(i.from) !== laye
 /** Node modules that do I/O: the core model and protocol logic (src/lwm2m/) import none of them. */
 const ioModules = ['node:fs', 'node:fs/promises', 'node:net', 'node:dgram', 'node:http', 'node:child_process']
 
-/**
- * Imports that break the table today, each to be removed by the change that fixes it (issue 13).
- * The test fails when one of them disappears too, so this list only ever shrinks.
- */
-const knownViolations: readonly string[] = [
-]
-
 function allowed(edge: SourceImport): boolean {
   const rule = rules.find((r) => r.layer === layerOf(edge.from))
   if (rule === undefined) return false
@@ -73,21 +66,17 @@ describe('the folder-level import graph of src/', () => {
 
   it('imports across layers only what the table allows', () => {
     const violations = [...new Set(imports.filter((e) => !allowed(e)).map(describeEdge))].sort()
-    expect(violations).toEqual(knownViolations.filter((v) => !v.includes(' -> node:')).sort())
+    expect(violations).toEqual([])
   })
 
   it('keeps I/O out of src/lwm2m/, and dgram inside src/transport/', () => {
     const io = allImports.filter(
       (i) => i.external && ((layerOf(i.from) === 'lwm2m' && ioModules.includes(i.to)) || (i.to === 'node:dgram' && layerOf(i.from) !== 'transport')),
     )
-    const violations = [...new Set(io.map(describeEdge))].sort()
-    const known = knownViolations.filter((v) => v.includes(' -> node:'))
-    expect(violations).toEqual([...known].sort())
+    expect([...new Set(io.map(describeEdge))].sort()).toEqual([])
   })
 
   it('has no cycle between folders', () => {
-    const violating = new Set(knownViolations)
-    const edges = imports.filter((e) => !violating.has(describeEdge(e)))
-    expect(folderCycles(edges)).toEqual([])
+    expect(folderCycles(imports)).toEqual([])
   })
 })
