@@ -1,6 +1,6 @@
 /**
- * The LwM2M server daemon: DTLS-PSK (or, for development, plain UDP) CoAP endpoint, the
- * registration interface, device management through the request sender, revocation and mobility
+ * The LwM2M server daemon: a CoAP endpoint over the injected transport (DTLS-PSK, or for
+ * development plain UDP; see ./transport.ts), the registration interface, device management through the request sender, revocation and mobility
  * driven by the SecurityStore's changes, and `/api/health`. Wiring only; the protocol logic lives in
  * src/lwm2m/server/.
  */
@@ -28,8 +28,9 @@ import {
   type Registration,
   type RegistrationStore,
 } from '../lwm2m/server/index.js'
-import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
+import { createCoapEndpoint, type CoapEndpoint } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
+import { dtlsOf } from './transport.js'
 import { createHttpApp, healthReport, listenHttp } from '../api/http.js'
 import type { LwM2mServerEvents, LwM2mServerPort, LwM2mServerStats, NotificationEvent } from '../api/port.js'
 
@@ -41,26 +42,26 @@ export interface CoapTimers {
   piggybackDelayMs?: number
 }
 
+/** The daemon's own settings; where it listens for CoAP is the injected transport's business. */
 export interface ServerDaemonConfig {
-  host?: string
-  /** CoAP port; default 5684 (0 picks a free one). */
-  port?: number
-  /** DTLS-PSK (default); false only with `--insecure-udp` (no identity check is possible then). */
-  dtls?: boolean
   /** 0 picks a free port; undefined = no HTTP. */
   httpPort?: number
   httpHost?: string
   coapTimers?: CoapTimers
   /** How often expired registrations are swept; default 1 s. */
   sweepIntervalMs?: number
-  /** DTLS sessions idle this long are dropped; default the transport's (30 min). */
-  sessionIdleTimeoutMs?: number
   /** Timeout of the Bootstrap-Request Trigger sent when a device moves; default 10 s. */
   moveTimeoutMs?: number
 }
 
 export interface ServerDaemonDeps {
   security: SecurityStore
+  /**
+   * The datagram transport the CoAP endpoint runs on (createDaemonTransport: DTLS-PSK keyed by
+   * the server identities of `security`, or UDP). Registration requires a DTLS identity unless
+   * it is plain UDP (`--insecure-udp`). The daemon closes it on stop.
+   */
+  transport: DatagramTransport
   logger: Logger
   models?: ModelRegistry
   /** The chain view's lag for `/api/health`; absent with `--store memory`. */
@@ -99,30 +100,19 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   const { security, config } = deps
   const logger = deps.logger.child({ daemon: 'server' })
   const models = deps.models ?? loadDefaultModels()
-  const useDtls = config.dtls ?? true
+  const transport = deps.transport
+  const dtls = dtlsOf(transport)
+  const useDtls = transport.kind === 'dtls'
   const registrations = deps.registrations ?? createInMemoryRegistrationStore()
   const observations = createObservationRegistry()
   const events = new EventEmitter<LwM2mServerEvents>()
-  const counters = { revoked: 0, moved: 0, unknownIdentities: 0 }
+  const counters = { revoked: 0, moved: 0 }
   let stopping = false
   let started = false
   let sweeper: ExpirySweeper | undefined
   let unsubscribe: (() => void) | undefined
   let http: FastifyInstance | undefined
 
-  const transport: DatagramTransport = useDtls
-    ? createDtlsTransport({
-        host: config.host,
-        port: config.port ?? 5684,
-        logger,
-        pskLookup: async (identity) => {
-          const key = security.byIdentity(identity, 'server')?.key
-          if (key === undefined) counters.unknownIdentities++
-          return key
-        },
-        ...(config.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
-      })
-    : createUdpTransport({ host: config.host, port: config.port ?? 5684, logger })
   const coap: CoapEndpoint = createCoapEndpoint({ transport, logger, ...config.coapTimers })
   const sender = createRequestSender({ coap, models, logger })
 
@@ -176,8 +166,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   /** Ends every DTLS session of a server identity (revocation: the device may not even be registered). */
   const closeSessionsOf = (identity: string, peer?: PeerAddress): void => {
     if (peer) transport.closeSession(peer, 'revoked')
-    const dtls = transport as Partial<DtlsTransport>
-    for (const s of dtls.sessions?.() ?? []) {
+    for (const s of dtls?.sessions() ?? []) {
       if (s.identity === identity && (!peer || peerKey(s.peer) !== peerKey(peer))) transport.closeSession(s.peer, 'revoked')
     }
   }
@@ -297,9 +286,9 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     stats: () => ({
       registrations: registrations.size,
       observations: observations.size,
-      ...((transport as Partial<DtlsTransport>).sessions && { sessions: (transport as DtlsTransport).sessions().length }),
-      ...((transport as Partial<DtlsTransport>).stats && handshakeStats((transport as DtlsTransport).stats())),
+      ...(dtls && { sessions: dtls.sessions().length, ...handshakeStats(dtls.stats()) }),
       ...counters,
+      unknownIdentities: dtls?.stats().unknownIdentities ?? 0,
     }),
   }
   return daemon
