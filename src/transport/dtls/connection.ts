@@ -5,7 +5,7 @@ import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
 import type { RecordCipher } from './cipher.js'
 import { HandshakeType, isWhole, parseHandshakeFragments, serializeHandshake, type HandshakeFragment, type HandshakeMessage } from './handshake.js'
 import { HandshakeState, MAX_EARLY_RECORDS } from './handshake-state.js'
-import { parsePskClientKeyExchange } from './hello.js'
+import { decodePskIdentity, parsePskClientKeyExchange } from './hello.js'
 import { clientFinishedValid, deriveKeys, serverFinished, serverHelloFlight } from './server-handshake.js'
 import { ContentType, DTLS_1_2, MAX_SEQ, serializeRecord, type DtlsRecord } from './record.js'
 import { ReplayWindow } from './replay-window.js'
@@ -40,8 +40,10 @@ export interface Session {
   readonly replay: ReplayWindow
   writeSeq: number
   lastActivity: number
-  /** Our final flight (ChangeCipherSpec + Finished), resent when the client repeats its last flight. */
-  readonly lastFlight: Buffer
+  /** Our Finished message (with its header), resent when the client repeats its last flight. */
+  readonly finished: Buffer
+  /** Next epoch-0 record number (for a resent ChangeCipherSpec: each resend gets fresh numbers). */
+  writeSeq0: number
   readonly clientKeyExchangeSeq: number
   readonly finishedSeq: number
   lastResendAt: number
@@ -120,8 +122,10 @@ export class Connection {
 
   /** Gives up a handshake that took too long. */
   expireHandshake(): void {
-    if (!this.handshake) return
-    this.ctx.logger.info({ peer: this.key, identity: this.handshake.identity }, 'DTLS handshake timed out')
+    const hs = this.handshake
+    if (!hs) return
+    const why = hs.undecryptable > 0 ? ' (its Finished did not decrypt: wrong PSK?)' : ''
+    this.ctx.logger.info({ peer: this.key, identity: loggedIdentity(hs), phase: hs.phase }, `DTLS handshake timed out${why}`)
     this.dropHandshake(false)
   }
 
@@ -159,8 +163,8 @@ export class Connection {
       if (this.session && record.type === ContentType.handshake) this.maybeResendFinal(record.fragment, this.session.clientKeyExchangeSeq)
       return
     }
-    if (!hs.replay0.check(record.seq)) return
-    hs.replay0.accept(record.seq)
+    // No record-level replay check in epoch 0 (see HandshakeState): a duplicate handshake
+    // fragment is caught by the reassembler, a duplicate ChangeCipherSpec by the phase.
     switch (record.type) {
       case ContentType.handshake:
         return this.processHandshakeFragments(hs, parseHandshakeFragments(record.fragment), 0)
@@ -208,11 +212,10 @@ export class Connection {
           return this.processSessionRecord(s, record.type, old)
         }
       }
-      // Only a handshake record can be the client's Finished; anything else (a late or replayed
-      // record of the old session, garbage) is dropped rather than allowed to abort the handshake.
-      if (record.type !== ContentType.handshake) return
-      const why = hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)'
-      return this.failHandshake(hs, AlertDescription.handshakeFailure, why)
+      // An invalid record is discarded, never fatal (RFC 6347 4.1.2.7): anyone can send one. A
+      // client with the wrong key gets its alert when it retransmits its flight (see below).
+      if (record.type === ContentType.handshake) hs.undecryptable++
+      return
     }
     hs.replay1.accept(record.seq)
     if (record.type === ContentType.handshake) return this.processHandshakeFragments(hs, parseHandshakeFragments(plain), 1)
@@ -221,7 +224,15 @@ export class Connection {
 
   private async processHandshakeFragments(hs: HandshakeState, fragments: HandshakeFragment[], epoch: number): Promise<void> {
     for (const f of fragments) {
-      if (!hs.reassembler.add(f)) continue // part of an earlier flight: the client retransmits, it has our flight or will soon
+      if (!hs.reassembler.add(f)) {
+        // The client repeats its final flight although its Finished did not decrypt: the keys
+        // differ (wrong PSK or unknown identity). Only now is it safe to give up on it.
+        if (hs.phase === 'wait_finished' && hs.undecryptable > 0 && f.msgType === HandshakeType.clientKeyExchange && f.messageSeq === hs.clientKeyExchangeSeq) {
+          const why = hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)'
+          return this.failHandshake(hs, AlertDescription.handshakeFailure, why)
+        }
+        continue // part of an earlier flight: the client retransmits, it has our flight or will soon
+      }
       let message: HandshakeMessage | undefined
       while ((message = hs.reassembler.next()) && this.handshake === hs) {
         await this.processHandshakeMessage(hs, message, epoch)
@@ -240,18 +251,24 @@ export class Connection {
   }
 
   private async receiveClientKeyExchange(hs: HandshakeState, m: HandshakeMessage): Promise<void> {
-    const identityBytes = parsePskClientKeyExchange(m.body)
-    const identity = Buffer.from(identityBytes).toString('utf8')
+    hs.identityBytes = ownCopy(parsePskClientKeyExchange(m.body))
+    // Strict decoding: two different byte strings never map to the same identity. Bytes that are
+    // not UTF-8 cannot be any identity we store (they are strings), so they are not looked up.
+    const identity = decodePskIdentity(hs.identityBytes)
     hs.identity = identity
     hs.clientKeyExchangeSeq = m.messageSeq
     hs.phase = 'lookup'
     this.stopRetransmit(hs)
     hs.transcript.push(serializeHandshake(m))
     let psk: Uint8Array | undefined
-    try {
-      psk = await withTimeout(this.ctx.pskLookup(identity), this.ctx.lookupTimeoutMs)
-    } catch (err) {
-      this.ctx.logger.warn({ peer: this.key, identity, err }, 'PSK lookup failed')
+    if (identity === undefined) {
+      this.ctx.logger.info({ peer: this.key, identity: loggedIdentity(hs) }, 'PSK identity is not UTF-8: treated as unknown')
+    } else {
+      try {
+        psk = await withTimeout(this.ctx.pskLookup(identity), this.ctx.lookupTimeoutMs)
+      } catch (err) {
+        this.ctx.logger.warn({ peer: this.key, identity, err }, 'PSK lookup failed')
+      }
     }
     if (this.handshake !== hs) return
     if (!psk) {
@@ -269,33 +286,25 @@ export class Connection {
       return this.failHandshake(hs, AlertDescription.handshakeFailure, 'client Finished did not verify (wrong PSK?)')
     }
     const finished = serverFinished(hs, m)
-    const ccs = this.plainRecord(hs, ContentType.changeCipherSpec, Buffer.from([1]))
-    const write = hs.write!
-    const fin = serializeRecord({
-      type: ContentType.handshake,
-      version: DTLS_1_2,
-      epoch: 1,
-      seq: 0,
-      fragment: write.encrypt(ContentType.handshake, DTLS_1_2, 1, 0, finished),
-    })
-    const lastFlight = ownCopy(Buffer.concat([ccs, fin]))
     const old = this.session
     if (old) this.endSession('replaced')
-    this.session = {
+    const session: Session = {
       identity: hs.identity!,
       clientRandom: ownCopy(hs.hello.random),
       read: hs.read!,
-      write,
+      write: hs.write!,
       replay: hs.replay1,
-      writeSeq: 1,
+      writeSeq: 0,
       lastActivity: Date.now(),
-      lastFlight,
+      finished,
+      writeSeq0: hs.writeSeq0,
       clientKeyExchangeSeq: hs.clientKeyExchangeSeq,
       finishedSeq: m.messageSeq,
       lastResendAt: 0,
     }
+    this.session = session
     this.dropHandshake(true)
-    this.ctx.sendRaw(this.peer, lastFlight)
+    this.ctx.sendRaw(this.peer, this.finalFlight(session))
     this.ctx.logger.debug({ peer: this.key, identity: this.session.identity, suite: hs.suite }, 'DTLS session established')
     this.ctx.sessionStarted(this)
   }
@@ -351,19 +360,28 @@ export class Connection {
     // At most one resend per 250 ms: the trigger is an unauthenticated epoch-0 record.
     if (now - s.lastResendAt >= RESEND_MIN_INTERVAL_MS) {
       s.lastResendAt = now
-      this.ctx.sendRaw(this.peer, s.lastFlight)
+      if (s.writeSeq < MAX_SEQ) this.ctx.sendRaw(this.peer, this.finalFlight(s))
     }
     return true
   }
 
+  /**
+   * ChangeCipherSpec + Finished, with fresh record numbers each time (RFC 6347 4.2.4: a resent
+   * flight is new records; a reused epoch-1 number would also reuse a CCM nonce).
+   */
+  private finalFlight(s: Session): Buffer {
+    const ccs = serializeRecord({ type: ContentType.changeCipherSpec, version: DTLS_1_2, epoch: 0, seq: s.writeSeq0++, fragment: Buffer.from([1]) })
+    return Buffer.concat([ccs, this.protect(s, ContentType.handshake, s.finished)])
+  }
+
   private receiveHandshakeAlert(hs: HandshakeState, body: Uint8Array): void {
     if (body.length !== 2 || body[0] !== AlertLevel.fatal) return
-    this.ctx.logger.info({ peer: this.key, identity: hs.identity, alert: body[1] }, 'DTLS handshake aborted by the peer')
+    this.ctx.logger.info({ peer: this.key, identity: loggedIdentity(hs), alert: body[1] }, 'DTLS handshake aborted by the peer')
     this.dropHandshake(false)
   }
 
   private failHandshake(hs: HandshakeState, description: number, why: string): void {
-    this.ctx.logger.warn({ peer: this.key, identity: hs.identity, alert: description }, `DTLS handshake failed: ${why}`)
+    this.ctx.logger.warn({ peer: this.key, identity: loggedIdentity(hs), alert: description }, `DTLS handshake failed: ${why}`)
     // The client reads epoch 0 until it gets our ChangeCipherSpec, so the alert goes in clear.
     this.ctx.sendRaw(this.peer, this.plainRecord(hs, ContentType.alert, serializeAlert(AlertLevel.fatal, description)))
     this.dropHandshake(false)
@@ -417,6 +435,12 @@ export class Connection {
     if (hs.timer) clearTimeout(hs.timer)
     hs.timer = undefined
   }
+}
+
+/** The identity for log lines: as decoded, or its bytes in hex when they are not UTF-8. */
+function loggedIdentity(hs: HandshakeState): string | undefined {
+  if (hs.identity !== undefined || !hs.identityBytes) return hs.identity
+  return `hex:${hs.identityBytes.toString('hex')}`
 }
 
 /** True when a fragment is a whole ClientHello (the only message handled before state exists). */
