@@ -12,10 +12,15 @@ import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, trans
 import { ContentType, DTLS_1_2, parseRecords, serializeRecord, type DtlsRecord } from '../../src/transport/dtls/record.js'
 
 export interface RawHandshakeOptions {
-  identity: string
+  /** A string is sent as its UTF-8 bytes. */
+  identity: string | Uint8Array
   key: Uint8Array
   suites?: number[]
   ems?: boolean
+  /** Offer encrypt_then_mac (RFC 7366). */
+  encryptThenMac?: boolean
+  /** Resend the final flight (fresh record numbers) when nothing came back after this long; default 300 ms. */
+  retransmitFinalMs?: number
   /** Split ClientKeyExchange into fragments of this many body bytes, sent in reverse order. */
   fragmentClientKeyExchange?: number
   /** Send the flight as separate datagrams: Finished, then ClientKeyExchange, then ChangeCipherSpec. */
@@ -33,6 +38,8 @@ export class RawDtlsClient {
   private read?: RecordCipher
   private write?: RecordCipher
   private readonly readEpoch1: DtlsRecord[] = []
+  /** True when the server's ServerHello echoed encrypt_then_mac. */
+  encryptThenMac = false
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -101,11 +108,12 @@ export class RawDtlsClient {
   }
 
   /** Builds a ClientHello body. */
-  static clientHello(random: Uint8Array, cookie: Uint8Array, suites: number[], ems: boolean): Buffer {
+  static clientHello(random: Uint8Array, cookie: Uint8Array, suites: number[], ems: boolean, etm = false): Buffer {
     const suiteBytes = Buffer.alloc(2 + suites.length * 2)
     suiteBytes.writeUInt16BE(suites.length * 2)
     suites.forEach((s, i) => suiteBytes.writeUInt16BE(s, 2 + i * 2))
-    const ext = ems ? Buffer.from([0x00, 0x04, 0x00, 0x17, 0x00, 0x00]) : Buffer.alloc(0)
+    const exts = Buffer.concat([ems ? Buffer.from([0x00, 0x17, 0x00, 0x00]) : Buffer.alloc(0), etm ? Buffer.from([0x00, 0x16, 0x00, 0x00]) : Buffer.alloc(0)])
+    const ext = exts.length === 0 ? exts : Buffer.concat([Buffer.from([exts.length >> 8, exts.length & 0xff]), exts])
     return Buffer.concat([Buffer.from([0xfe, 0xfd]), random, Buffer.from([0]), Buffer.from([cookie.length]), cookie, suiteBytes, Buffer.from([1, 0]), ext])
   }
 
@@ -113,12 +121,13 @@ export class RawDtlsClient {
   async handshake(o: RawHandshakeOptions): Promise<CipherSuiteId> {
     const suites = o.suites ?? [CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256]
     const ems = o.ems ?? true
+    const etm = o.encryptThenMac ?? false
     const random = randomBytes(32)
-    this.send(this.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 0, body: RawDtlsClient.clientHello(random, Buffer.alloc(0), suites, ems) })))
+    this.send(this.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 0, body: RawDtlsClient.clientHello(random, Buffer.alloc(0), suites, ems, etm) })))
     const hvr = this.handshakeMessages(await this.next())[0]
     if (hvr?.msgType !== HandshakeType.helloVerifyRequest) throw new Error('expected HelloVerifyRequest')
     const cookie = hvr.body.subarray(3, 3 + hvr.body[2])
-    const ch2 = serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 1, body: RawDtlsClient.clientHello(random, cookie, suites, ems) })
+    const ch2 = serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 1, body: RawDtlsClient.clientHello(random, cookie, suites, ems, etm) })
     const transcript: Buffer[] = [ch2]
     this.send(this.plain(ContentType.handshake, ch2))
     if (o.dropFirstServerFlight) await this.next()
@@ -127,28 +136,42 @@ export class RawDtlsClient {
     const sh = flight[0].body
     const serverRandom = sh.subarray(2, 34)
     const suite = sh.readUInt16BE(35 + sh[34]) as CipherSuiteId
+    this.encryptThenMac = serverHelloExtensions(sh).has(0x0016)
     for (const m of flight) transcript.push(serializeHandshake(m))
-    const identity = Buffer.from(o.identity, 'utf8')
+    const identity = typeof o.identity === 'string' ? Buffer.from(o.identity, 'utf8') : Buffer.from(o.identity)
     const cke = serializeHandshake({ msgType: HandshakeType.clientKeyExchange, messageSeq: 2, body: Buffer.concat([Buffer.from([identity.length >> 8, identity.length & 0xff]), identity]) })
     transcript.push(cke)
     const premaster = pskPremasterSecret(o.key)
     const master = ems ? extendedMasterSecret(premaster, transcriptHash(transcript)) : masterSecret(premaster, random, serverRandom)
-    const ciphers = serverCiphers(suite, keyBlock(master, random, serverRandom, keyBlockLength(suite)))
+    const ciphers = serverCiphers(suite, keyBlock(master, random, serverRandom, keyBlockLength(suite)), { encryptThenMac: this.encryptThenMac })
     this.write = ciphers.read
     this.read = ciphers.write
     const fin = serializeHandshake({ msgType: HandshakeType.finished, messageSeq: 3, body: verifyData(master, 'client finished', transcriptHash(transcript)) })
     transcript.push(fin)
-    const ckeRecords = o.fragmentClientKeyExchange ? this.fragmentRecords(cke, o.fragmentClientKeyExchange).reverse() : [this.plain(ContentType.handshake, cke)]
-    const ccs = this.plain(ContentType.changeCipherSpec, Buffer.from([1]))
-    const finRecord = this.protect(ContentType.handshake, fin)
-    if (o.reorderFinalFlight) {
-      this.send(finRecord)
-      for (const r of ckeRecords) this.send(r)
-      this.send(ccs)
-    } else {
-      this.send(Buffer.concat([...ckeRecords, ccs, finRecord]))
+    const sendFinalFlight = (): void => {
+      // Built anew each time: a resent flight carries fresh record numbers (RFC 6347 4.2.4).
+      const ckeRecords = o.fragmentClientKeyExchange ? this.fragmentRecords(cke, o.fragmentClientKeyExchange).reverse() : [this.plain(ContentType.handshake, cke)]
+      const ccs = this.plain(ContentType.changeCipherSpec, Buffer.from([1]))
+      const finRecord = this.protect(ContentType.handshake, fin)
+      if (o.reorderFinalFlight) {
+        this.send(finRecord)
+        for (const r of ckeRecords) this.send(r)
+        this.send(ccs)
+      } else {
+        this.send(Buffer.concat([...ckeRecords, ccs, finRecord]))
+      }
     }
-    const reply = parseRecords(await this.next())
+    sendFinalFlight()
+    let answer: Buffer | undefined
+    for (let attempt = 0; !answer; attempt++) {
+      try {
+        answer = await this.next(o.retransmitFinalMs ?? 300)
+      } catch (err) {
+        if (attempt >= 5) throw err
+        sendFinalFlight()
+      }
+    }
+    const reply = parseRecords(answer)
     const alert = reply.find((r) => r.type === ContentType.alert && r.epoch === 0)
     if (alert) throw new Error(`alert ${alert.fragment[1]}`)
     const serverFin = reply.find((r) => r.epoch === 1)
@@ -207,4 +230,20 @@ export class RawDtlsClient {
     }
     return out
   }
+}
+
+/** The extension types of a ServerHello body. */
+function serverHelloExtensions(sh: Buffer): Map<number, Buffer> {
+  const out = new Map<number, Buffer>()
+  let off = 35 + sh[34] + 3
+  if (off + 2 > sh.length) return out
+  const end = off + 2 + sh.readUInt16BE(off)
+  off += 2
+  while (off + 4 <= end) {
+    const type = sh.readUInt16BE(off)
+    const len = sh.readUInt16BE(off + 2)
+    out.set(type, sh.subarray(off + 4, off + 4 + len))
+    off += 4 + len
+  }
+  return out
 }

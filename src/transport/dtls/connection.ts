@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../logger.js'
 import type { PeerAddress, PskLookup, SessionEndReason } from '../types.js'
 import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
-import type { RecordCipher } from './cipher.js'
+import type { CipherSuiteId, RecordCipher } from './cipher.js'
 import { HandshakeType, isWhole, parseHandshakeFragments, serializeHandshake, type HandshakeFragment, type HandshakeMessage } from './handshake.js'
 import { HandshakeState, MAX_EARLY_RECORDS } from './handshake-state.js'
 import { decodePskIdentity, parsePskClientKeyExchange } from './hello.js'
@@ -34,6 +34,8 @@ export interface ConnectionContext {
 /** An established DTLS session (epoch 1). */
 export interface Session {
   readonly identity: string
+  readonly suite: CipherSuiteId
+  readonly encryptThenMac: boolean
   readonly clientRandom: Uint8Array
   readonly read: RecordCipher
   readonly write: RecordCipher
@@ -268,6 +270,9 @@ export class Connection {
         psk = await withTimeout(this.ctx.pskLookup(identity), this.ctx.lookupTimeoutMs)
       } catch (err) {
         this.ctx.logger.warn({ peer: this.key, identity, err }, 'PSK lookup failed')
+        // Our failure, not the peer's: say so now rather than after its retransmission.
+        if (this.handshake === hs) this.failHandshake(hs, AlertDescription.handshakeFailure, 'PSK lookup failed')
+        return
       }
     }
     if (this.handshake !== hs) return
@@ -290,6 +295,8 @@ export class Connection {
     if (old) this.endSession('replaced')
     const session: Session = {
       identity: hs.identity!,
+      suite: hs.suite,
+      encryptThenMac: hs.encryptThenMac,
       clientRandom: ownCopy(hs.hello.random),
       read: hs.read!,
       write: hs.write!,
@@ -305,7 +312,7 @@ export class Connection {
     this.session = session
     this.dropHandshake(true)
     this.ctx.sendRaw(this.peer, this.finalFlight(session))
-    this.ctx.logger.debug({ peer: this.key, identity: this.session.identity, suite: hs.suite }, 'DTLS session established')
+    this.ctx.logger.debug({ peer: this.key, identity: session.identity, suite: hs.suite, encryptThenMac: hs.encryptThenMac }, 'DTLS session established')
     this.ctx.sessionStarted(this)
   }
 

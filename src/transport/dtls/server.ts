@@ -2,7 +2,7 @@ import dgram from 'node:dgram'
 import type { Logger } from '../../logger.js'
 import { peerKey, type DatagramTransport, type InboundDatagram, type PeerAddress, type PskLookup, type SessionEndReason } from '../types.js'
 import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
-import { chooseCipherSuite, isCbcSuite } from './cipher.js'
+import { chooseCipherSuite, isCbcSuite, SERVER_PREFERENCE, type CipherSuiteId } from './cipher.js'
 import { Connection, isWholeClientHello, type ConnectionContext } from './connection.js'
 import { CookieJar } from './cookie.js'
 import { DtlsError } from './errors.js'
@@ -48,6 +48,8 @@ export interface DtlsTransportOptions {
    * client CCM_8 only.
    */
   cbcMacThenEncrypt?: boolean
+  /** The suites to accept (default both, CCM_8 preferred); the server's preference order is kept. */
+  cipherSuites?: readonly CipherSuiteId[]
   /** First flight retransmission timeout, doubled up to 60 s; default 1 s (RFC 6347 4.2.4.1). */
   retransmitInitialMs?: number
   /** PSK identity hint sent in a ServerKeyExchange; none by default (node-dtls-client 1.1.1 breaks on one). */
@@ -77,6 +79,9 @@ export interface DtlsSessionInfo {
   readonly identity: string
   /** Epoch milliseconds of the last authenticated record received. */
   readonly lastActivity: number
+  readonly suite: CipherSuiteId
+  /** RFC 7366 encrypt_then_mac in use (CBC only). */
+  readonly encryptThenMac: boolean
 }
 
 /** The DTLS server transport: `DatagramTransport` plus counters and the session list. */
@@ -100,6 +105,10 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const keyExchangeTimeoutMs = Math.min(options.keyExchangeTimeoutMs ?? 10_000, handshakeTimeoutMs)
   const encryptThenMac = options.encryptThenMac ?? true
   const cbcMacThenEncrypt = options.cbcMacThenEncrypt ?? true
+  const suites = new Set<number>(options.cipherSuites ?? SERVER_PREFERENCE)
+  if (![...suites].every((x) => SERVER_PREFERENCE.includes(x as CipherSuiteId)) || suites.size === 0) {
+    throw new DtlsError('LWC_DTLS_OPTIONS', 'cipherSuites must be a non-empty list of CipherSuite values', { details: String(options.cipherSuites) })
+  }
   const identityHint = options.identityHint === undefined ? undefined : Buffer.from(options.identityHint, 'utf8')
   validate({ handshakeTimeoutMs, sessionIdleTimeoutMs, retransmitInitialMs, keyExchangeTimeoutMs, maxSessionsPerIdentity }, 1)
   validate({ maxSessions, maxHandshakes, maxHandshakesPerAddress }, 0)
@@ -233,7 +242,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
       return
     }
     const etmOffered = encryptThenMac && hello.extensions.has(ExtensionType.encryptThenMac)
-    const suite = chooseCipherSuite(hello.cipherSuites, (s) => !isCbcSuite(s) || etmOffered || cbcMacThenEncrypt)
+    const suite = chooseCipherSuite(hello.cipherSuites, (s) => suites.has(s) && (!isCbcSuite(s) || etmOffered || cbcMacThenEncrypt))
     // DTLS versions count down: 0xfefd (1.2) is numerically below 0xfeff (1.0).
     const versionOk = hello.clientVersion <= DTLS_1_2
     if (!suite || !versionOk || !hello.compressionMethods.includes(0)) {
@@ -384,7 +393,8 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     sessions() {
       const out: DtlsSessionInfo[] = []
       for (const conn of conns.values()) {
-        if (conn.session) out.push({ peer: conn.peer, identity: conn.session.identity, lastActivity: conn.session.lastActivity })
+        const x = conn.session
+        if (x) out.push({ peer: conn.peer, identity: x.identity, lastActivity: x.lastActivity, suite: x.suite, encryptThenMac: x.encryptThenMac })
       }
       return out
     },
