@@ -19,6 +19,8 @@ export interface RawHandshakeOptions {
   ems?: boolean
   /** Offer encrypt_then_mac (RFC 7366). */
   encryptThenMac?: boolean
+  /** Rewrites the records of the final flight (ClientKeyExchange..., ChangeCipherSpec, Finished) before they go out in one datagram. */
+  editFinalFlight?: (records: Buffer[]) => Buffer[]
   /** Resend the final flight (fresh record numbers) when nothing came back after this long; default 300 ms. */
   retransmitFinalMs?: number
   /** Split ClientKeyExchange into fragments of this many body bytes, sent in reverse order. */
@@ -40,6 +42,8 @@ export class RawDtlsClient {
   private readonly readEpoch1: DtlsRecord[] = []
   /** True when the server's ServerHello echoed encrypt_then_mac. */
   encryptThenMac = false
+  /** The server's answer to our final flight (ChangeCipherSpec + Finished). */
+  serverFinalFlight?: Buffer
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -52,9 +56,9 @@ export class RawDtlsClient {
   }
 
   /** Opens a socket on loopback. */
-  static async open(server: PeerAddress): Promise<RawDtlsClient> {
+  static async open(server: PeerAddress, localAddress = '127.0.0.1'): Promise<RawDtlsClient> {
     const socket = dgram.createSocket('udp4')
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => socket.bind(0, localAddress, resolve))
     return new RawDtlsClient(socket, server)
   }
 
@@ -158,7 +162,8 @@ export class RawDtlsClient {
         for (const r of ckeRecords) this.send(r)
         this.send(ccs)
       } else {
-        this.send(Buffer.concat([...ckeRecords, ccs, finRecord]))
+        const records = [...ckeRecords, ccs, finRecord]
+        this.send(Buffer.concat(o.editFinalFlight ? o.editFinalFlight(records) : records))
       }
     }
     sendFinalFlight()
@@ -171,6 +176,7 @@ export class RawDtlsClient {
         sendFinalFlight()
       }
     }
+    this.serverFinalFlight = answer
     const reply = parseRecords(answer)
     const alert = reply.find((r) => r.type === ContentType.alert && r.epoch === 0)
     if (alert) throw new Error(`alert ${alert.fragment[1]}`)
@@ -199,6 +205,11 @@ export class RawDtlsClient {
       const plain = this.read!.decrypt(r.type, r.version, 1, r.seq, r.fragment)
       if (plain && r.type === type) return plain
     }
+  }
+
+  /** Decrypts one epoch-1 record from the server (undefined when it does not authenticate). */
+  open(r: DtlsRecord): Buffer | undefined {
+    return this.read!.decrypt(r.type, r.version, 1, r.seq, r.fragment)
   }
 
   close(): void {
