@@ -170,7 +170,9 @@ export class RawDtlsClient {
     let answer: Buffer | undefined
     for (let attempt = 0; !answer; attempt++) {
       try {
-        answer = await this.next(o.retransmitFinalMs ?? 300)
+        const d = await this.next(o.retransmitFinalMs ?? 300)
+        // A late retransmission of the server's previous flight (epoch-0 handshake only) is not the answer.
+        if (!parseRecords(d).every((r) => r.epoch === 0 && r.type === ContentType.handshake)) answer = d
       } catch (err) {
         if (attempt >= 5) throw err
         sendFinalFlight()

@@ -117,6 +117,17 @@ export class Connection {
     this.dead = true
   }
 
+  /**
+   * Ends the session, with close_notify, because its identity has a newer one elsewhere. A
+   * handshake in progress on this address stays: it may be the device itself coming back.
+   */
+  replaceSession(): void {
+    const s = this.session
+    if (!s) return
+    if (s.writeSeq < MAX_SEQ) this.ctx.sendRaw(this.peer, this.protect(s, ContentType.alert, serializeAlert(AlertLevel.warning, AlertDescription.closeNotify)))
+    this.endSession('replaced')
+  }
+
   /** Ends the session without telling the peer (idle expiry: the peer is probably gone). */
   expireSession(): void {
     if (this.session) this.endSession('expired')

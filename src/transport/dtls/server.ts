@@ -187,8 +187,8 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
         if (held.size <= maxSessionsPerIdentity) break
         if (old === conn) continue
         counters.sessionsReplaced++
-        old.close('replaced')
-        if (conns.get(old.key) === old) conns.delete(old.key)
+        old.replaceSession()
+        forget(old)
       }
     },
     sessionEnded(conn, identity, reason) {
