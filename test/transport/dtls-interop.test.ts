@@ -218,11 +218,10 @@ describe('node-dtls-client', () => {
   }, 60_000)
 
   it('fails the handshake with a wrong key', async () => {
-    // node-dtls-client never retransmits its final flight, and our server discards a Finished
-    // that does not decrypt (RFC 6347 4.1.2.7) until the client repeats it: this client times out.
+    // Its Finished comes in the datagram of its ClientKeyExchange, so the alert comes at once
+    // (node-dtls-client never retransmits its final flight).
     const c = createDtlsClientTransport({ peer: s.address, identity: IDENTITY, key: Buffer.from('wrong'), timeoutMs: 3000 })
-    await expect(c.listen()).rejects.toMatchObject({ code: expect.stringMatching(/^LWC_DTLS_HANDSHAKE/) })
-    expect(s.transport.sessions().some((x) => x.identity === IDENTITY && x.lastActivity === 0)).toBe(false)
+    await expect(c.listen()).rejects.toMatchObject({ code: 'LWC_DTLS_HANDSHAKE' })
     await c.close()
   })
 

@@ -21,6 +21,8 @@ export interface RawHandshakeOptions {
   encryptThenMac?: boolean
   /** Rewrites the records of the final flight (ClientKeyExchange..., ChangeCipherSpec, Finished) before they go out in one datagram. */
   editFinalFlight?: (records: Buffer[]) => Buffer[]
+  /** Splits the final flight into datagrams as it likes (instead of one datagram). */
+  finalFlightDatagrams?: (records: Buffer[]) => Buffer[][]
   /** Resend the final flight (fresh record numbers) when nothing came back after this long; default 300 ms. */
   retransmitFinalMs?: number
   /** Split ClientKeyExchange into fragments of this many body bytes, sent in reverse order. */
@@ -163,7 +165,8 @@ export class RawDtlsClient {
         this.send(ccs)
       } else {
         const records = [...ckeRecords, ccs, finRecord]
-        this.send(Buffer.concat(o.editFinalFlight ? o.editFinalFlight(records) : records))
+        if (o.finalFlightDatagrams) for (const d of o.finalFlightDatagrams(records)) this.send(Buffer.concat(d))
+        else this.send(Buffer.concat(o.editFinalFlight ? o.editFinalFlight(records) : records))
       }
     }
     sendFinalFlight()

@@ -68,12 +68,31 @@ describe('forged and undecryptable records during the handshake', () => {
     }
   })
 
-  it('answers a wrong key with handshake_failure once the client repeats its flight, not before', async () => {
+  it('discards an undecryptable epoch-1 handshake record in a datagram of its own', async () => {
     const s = await server()
     const c = await client(s)
-    await expect(c.handshake({ identity: IDENTITY, key: Buffer.from('wrong-key'), retransmitFinalMs: 200 })).rejects.toThrow('alert 40')
-    // ClientHello, ClientHello with cookie, the final flight, and its repetition.
-    expect(c.sent).toHaveLength(4)
+    const garbage = serializeRecord({ type: ContentType.handshake, version: DTLS_1_2, epoch: 1, seq: 0, fragment: randomBytes(48) })
+    // ClientKeyExchange + ChangeCipherSpec, then the garbage alone, then the real Finished.
+    await c.handshake({ identity: IDENTITY, key: KEY, finalFlightDatagrams: (r) => [r.slice(0, -1), [garbage], [r[r.length - 1]]] })
+    await echoes(c, 'kept')
+  })
+
+  it('answers a wrong key at once when its Finished came with its ClientKeyExchange', async () => {
+    const s = await server()
+    const c = await client(s)
+    await expect(c.handshake({ identity: IDENTITY, key: Buffer.from('wrong-key') })).rejects.toThrow('alert 40')
+    // ClientHello, ClientHello with cookie, the final flight: no repetition was needed.
+    expect(c.sent).toHaveLength(3)
+    expect(s.transport.stats()).toMatchObject({ sessions: 0, handshakes: 0, handshakesFailed: 1 })
+  })
+
+  it('answers a wrong key whose Finished came alone only once the client repeats its flight', async () => {
+    const s = await server()
+    const c = await client(s)
+    const split = (r: Buffer[]) => [[r[r.length - 1]], r.slice(0, -1)] // Finished first, on its own
+    await expect(c.handshake({ identity: IDENTITY, key: Buffer.from('wrong-key'), finalFlightDatagrams: split, retransmitFinalMs: 300 })).rejects.toThrow('alert 40')
+    // ClientHello x2, then the flight twice (two datagrams each).
+    expect(c.sent).toHaveLength(6)
     expect(s.transport.stats()).toMatchObject({ sessions: 0, handshakes: 0, handshakesFailed: 1 })
   })
 })

@@ -256,7 +256,7 @@ describe('DTLS server sessions', () => {
     const s = await server()
     const c = await client(s)
     await c.handshake({ identity: IDENTITY, key: KEY })
-    expect(s.transport.sessions()).toEqual([{ peer: { address: '127.0.0.1', port: c.port }, identity: IDENTITY, lastActivity: expect.any(Number) }])
+    expect(s.transport.sessions()).toEqual([{ peer: { address: '127.0.0.1', port: c.port }, identity: IDENTITY, lastActivity: expect.any(Number), suite: CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, encryptThenMac: false }])
     s.transport.closeSession({ address: '127.0.0.1', port: c.port })
     expect([...(await c.receive(ContentType.alert))]).toEqual([1, 0])
     expect(s.ended[0]).toMatchObject({ identity: IDENTITY, reason: 'revoked' })

@@ -67,6 +67,8 @@ export class Connection {
   private queue: Promise<void> = Promise.resolve()
   private queued = 0
   private dead = false
+  /** The datagram of the record being processed. */
+  private datagram = 0
 
   constructor(
     readonly peer: PeerAddress,
@@ -74,12 +76,39 @@ export class Connection {
     private readonly ctx: ConnectionContext,
   ) {}
 
-  /** Queues one input; processed strictly in arrival order. Returns false when dropped. */
-  enqueue(record: DtlsRecord): boolean {
+  /**
+   * Queues one record; processed strictly in arrival order. `datagram` numbers the datagram it
+   * came in (see endOfDatagram). Returns false when dropped.
+   */
+  enqueue(record: DtlsRecord, datagram = 0): boolean {
+    return this.schedule(() => {
+      this.datagram = datagram
+      return this.process(record)
+    })
+  }
+
+  /**
+   * Queued after the records of each datagram. When the datagram that carried the client's
+   * ClientKeyExchange also carried a handshake record that did not decrypt, and no Finished
+   * verified, the client's own flight shows that the keys differ (wrong PSK, unknown identity):
+   * the handshake fails now. A stray undecryptable record on its own is only discarded
+   * (RFC 6347 4.1.2.7).
+   */
+  endOfDatagram(datagram: number): void {
+    // Handshakes only start synchronously (ClientHello), so none can appear behind this check.
+    if (!this.handshake) return
+    this.schedule(() => {
+      const hs = this.handshake
+      if (!hs || hs.phase !== 'wait_finished' || hs.undecryptableWithKeyExchange !== datagram) return
+      this.failHandshake(hs, AlertDescription.handshakeFailure, hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)')
+    })
+  }
+
+  private schedule(task: () => Promise<void> | void): boolean {
     if (this.queued >= MAX_QUEUED || this.dead) return false
     this.queued++
     this.queue = this.queue
-      .then(() => (this.dead ? undefined : this.process(record)))
+      .then(() => (this.dead ? undefined : task()))
       .catch((err: unknown) => this.ctx.logger.debug({ peer: this.key, err }, 'DTLS input dropped'))
       .finally(() => {
         this.queued--
@@ -188,7 +217,13 @@ export class Connection {
           return
         }
         hs.phase = 'wait_finished'
-        for (const early of hs.early.splice(0)) await this.processEpoch1(early)
+        for (const early of hs.early.splice(0)) {
+          // Processed as part of the datagram it came in, not of this one.
+          const current = this.datagram
+          this.datagram = early.datagram
+          await this.processEpoch1(early.record)
+          this.datagram = current
+        }
         return
       case ContentType.alert:
         return this.receiveHandshakeAlert(hs, record.fragment)
@@ -209,7 +244,7 @@ export class Connection {
         return this.processSessionRecord(s, record.type, plain)
       }
     }
-    if (hs && hs.early.length < MAX_EARLY_RECORDS) hs.early.push(record)
+    if (hs && hs.early.length < MAX_EARLY_RECORDS) hs.early.push({ record, datagram: this.datagram })
   }
 
   private async processHandshakeEpoch1(hs: HandshakeState, record: DtlsRecord): Promise<void> {
@@ -227,7 +262,10 @@ export class Connection {
       }
       // An invalid record is discarded, never fatal (RFC 6347 4.1.2.7): anyone can send one. A
       // client with the wrong key gets its alert when it retransmits its flight (see below).
-      if (record.type === ContentType.handshake) hs.undecryptable++
+      if (record.type === ContentType.handshake) {
+        hs.undecryptable++
+        if (this.datagram !== 0 && this.datagram === hs.keyExchangeDatagram) hs.undecryptableWithKeyExchange = this.datagram
+      }
       return
     }
     hs.replay1.accept(record.seq)
@@ -270,6 +308,7 @@ export class Connection {
     const identity = decodePskIdentity(hs.identityBytes)
     hs.identity = identity
     hs.clientKeyExchangeSeq = m.messageSeq
+    hs.keyExchangeDatagram = this.datagram
     hs.phase = 'lookup'
     this.stopRetransmit(hs)
     hs.transcript.push(serializeHandshake(m))

@@ -41,10 +41,14 @@ export class HandshakeState {
   master?: Buffer
   read?: RecordCipher
   write?: RecordCipher
-  readonly early: DtlsRecord[] = []
+  /** With the number of the datagram each came in (see Connection.endOfDatagram). */
+  readonly early: Array<{ record: DtlsRecord; datagram: number }> = []
   clientKeyExchangeSeq = -1
   /** Epoch-1 handshake records that did not decrypt (discarded; see Connection). */
   undecryptable = 0
+  /** The datagram that completed the ClientKeyExchange, and the same number once a handshake record in it did not decrypt. */
+  keyExchangeDatagram = 0
+  undecryptableWithKeyExchange = 0
 
   constructor(
     readonly hello: ClientHello,

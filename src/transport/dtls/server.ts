@@ -284,6 +284,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     const peer: PeerAddress = { address: rinfo.address, port: rinfo.port }
     const key = peerKey(peer)
     counters.datagrams++
+    const datagram = counters.datagrams
     const records = parseRecords(data)
     if (records.length === 0) {
       counters.dropped++
@@ -304,8 +305,9 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
         }
       }
       const conn = conns.get(key)
-      if (!conn || !conn.enqueue(record)) counters.dropped++
+      if (!conn || !conn.enqueue(record, datagram)) counters.dropped++
     }
+    conns.get(key)?.endOfDatagram(datagram)
   }
 
   const sweep = (): void => {
