@@ -17,7 +17,7 @@ export interface DtlsTransportOptions {
   host?: string
   /** Port to bind; default 0 (a free port). */
   port?: number
-  /** Asynchronous PSK lookup by identity (UTF-8). */
+  /** Asynchronous PSK lookup by identity: the strict UTF-8 decoding of its bytes (bytes that are not UTF-8 are never looked up). */
   pskLookup: PskLookup
   logger: Logger
   /** A handshake not finished after this long is dropped; default 30 s. */
