@@ -115,13 +115,20 @@ function mte(key: Buffer, macKey: Buffer): RecordCipher {
       // always digests once, so its own call count varies only by the top-up.
       const topUp = sha256Blocks(HMAC_INNER_PREFIX + maxContent) - sha256Blocks(HMAC_INNER_PREFIX + contentLength)
       createHash('sha256').update(ZEROS.subarray(0, topUp * SHA256_BLOCK)).digest()
-      // Gather the received MAC from the window of every position it could start at.
+      // Gather the received MAC from the window of every position it could start at: first into
+      // a buffer indexed by public positions (rotated by a secret amount), then rotated back by
+      // trying every amount (ssl3_cbc_copy_mac's technique).
       const windowStart = n - 1 - maxPad - MAC_LENGTH
-      const received = Buffer.alloc(MAC_LENGTH)
+      const rotated = Buffer.alloc(MAC_LENGTH)
       for (let j = windowStart; j < n - 1; j++) {
-        const b = pt[j]
-        const offset = j - contentLength
-        for (let k = 0; k < MAC_LENGTH; k++) received[k] |= b & ctEq(offset, k)
+        const inMac = ctLe(contentLength, j) & ctLt(j, contentLength + MAC_LENGTH)
+        rotated[(j - windowStart) % MAC_LENGTH] |= pt[j] & inMac
+      }
+      const rotation = (contentLength - windowStart) % MAC_LENGTH
+      const received = Buffer.alloc(MAC_LENGTH)
+      for (let r = 0; r < MAC_LENGTH; r++) {
+        const mask = ctEq(r, rotation)
+        for (let k = 0; k < MAC_LENGTH; k++) received[k] |= rotated[(k + r) % MAC_LENGTH] & mask
       }
       good &= timingSafeEqual(received, expected) ? -1 : 0
       return good === -1 ? content : undefined
