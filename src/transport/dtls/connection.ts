@@ -100,7 +100,7 @@ export class Connection {
     this.schedule(() => {
       const hs = this.handshake
       if (!hs || hs.phase !== 'wait_finished' || hs.undecryptableWithKeyExchange !== datagram) return
-      this.failHandshake(hs, AlertDescription.handshakeFailure, hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)')
+      this.failHandshake(hs, AlertDescription.handshakeFailure, keysDiffer(hs))
     })
   }
 
@@ -260,8 +260,9 @@ export class Connection {
           return this.processSessionRecord(s, record.type, old)
         }
       }
-      // An invalid record is discarded, never fatal (RFC 6347 4.1.2.7): anyone can send one. A
-      // client with the wrong key gets its alert when it retransmits its flight (see below).
+      // An invalid record is discarded, never fatal on its own (RFC 6347 4.1.2.7): anyone can
+      // send one. A client with the wrong key still gets its alert: see endOfDatagram, and the
+      // repeated ClientKeyExchange in processHandshakeFragments.
       if (record.type === ContentType.handshake) {
         hs.undecryptable++
         if (this.datagram !== 0 && this.datagram === hs.keyExchangeDatagram) hs.undecryptableWithKeyExchange = this.datagram
@@ -279,8 +280,7 @@ export class Connection {
         // The client repeats its final flight although its Finished did not decrypt: the keys
         // differ (wrong PSK or unknown identity). Only now is it safe to give up on it.
         if (hs.phase === 'wait_finished' && hs.undecryptable > 0 && f.msgType === HandshakeType.clientKeyExchange && f.messageSeq === hs.clientKeyExchangeSeq) {
-          const why = hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)'
-          return this.failHandshake(hs, AlertDescription.handshakeFailure, why)
+          return this.failHandshake(hs, AlertDescription.handshakeFailure, keysDiffer(hs))
         }
         continue // part of an earlier flight: the client retransmits, it has our flight or will soon
       }
@@ -422,10 +422,7 @@ export class Connection {
     return true
   }
 
-  /**
-   * ChangeCipherSpec + Finished, with fresh record numbers each time (RFC 6347 4.2.4: a resent
-   * flight is new records; a reused epoch-1 number would also reuse a CCM nonce).
-   */
+  /** ChangeCipherSpec + Finished, with fresh record numbers each time (RFC 6347 4.2.4: a resent flight is new records). */
   private finalFlight(s: Session): Buffer {
     const ccs = serializeRecord({ type: ContentType.changeCipherSpec, version: DTLS_1_2, epoch: 0, seq: s.writeSeq0++, fragment: Buffer.from([1]) })
     return Buffer.concat([ccs, this.protect(s, ContentType.handshake, s.finished)])
@@ -492,6 +489,11 @@ export class Connection {
     if (hs.timer) clearTimeout(hs.timer)
     hs.timer = undefined
   }
+}
+
+/** Why a handshake whose client Finished did not decrypt fails (an unknown identity looks like a wrong key to the peer). */
+function keysDiffer(hs: HandshakeState): string {
+  return hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)'
 }
 
 /** The identity for log lines: as decoded, or its bytes in hex when they are not UTF-8. */
