@@ -27,6 +27,11 @@ export interface ConnectionContext {
   handshakeEnded(conn: Connection, ok: boolean): void
   /** Called after each processed input: the owner forgets the connection once it is empty. */
   settled(conn: Connection): void
+  /**
+   * Asked once the client authenticated (its Finished verified) and before the session exists:
+   * false when there is no room for it (maxSessions, unless it replaces a session).
+   */
+  admitSession(conn: Connection, identity: string): boolean
   sessionStarted(conn: Connection): void
   sessionEnded(conn: Connection, identity: string, reason: SessionEndReason): void
 }
@@ -339,6 +344,9 @@ export class Connection {
     if (hs.unknownIdentity) return this.failHandshake(hs, AlertDescription.handshakeFailure, 'unknown PSK identity')
     if (!clientFinishedValid(hs, m.body)) {
       return this.failHandshake(hs, AlertDescription.handshakeFailure, 'client Finished did not verify (wrong PSK?)')
+    }
+    if (!this.session && !this.ctx.admitSession(this, hs.identity!)) {
+      return this.failHandshake(hs, AlertDescription.handshakeFailure, 'too many sessions')
     }
     const finished = serverFinished(hs, m)
     const old = this.session

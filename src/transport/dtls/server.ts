@@ -24,7 +24,10 @@ export interface DtlsTransportOptions {
   handshakeTimeoutMs?: number
   /** A session that received nothing for this long is dropped; default 30 min. */
   sessionIdleTimeoutMs?: number
-  /** Most established sessions; a new peer beyond it gets no answer. Default 10 000. */
+  /**
+   * Most established sessions. Beyond it a handshake fails at its end (handshake_failure) unless
+   * it replaces a session of the same identity or address. Default 10 000.
+   */
   maxSessions?: number
   /** Most handshakes in progress (after the cookie exchange). Default 1 000. */
   maxHandshakes?: number
@@ -176,6 +179,13 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
       else counters.handshakesFailed++
     },
     settled: forget,
+    admitSession(conn, identity) {
+      // A session that will replace one of the same identity takes no new room: a device that
+      // rebooted onto a new port gets back in even when the server is full.
+      if (counters.sessions < maxSessions || (sessionsByIdentity.get(identity)?.size ?? 0) >= maxSessionsPerIdentity) return true
+      if (throttle()) logger.warn({ peer: conn.key, identity, maxSessions }, 'DTLS session refused: too many sessions')
+      return false
+    },
     sessionStarted(conn) {
       counters.sessions++
       const identity = conn.session!.identity
@@ -260,11 +270,6 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     }
     if (!conn?.handshake && (handshakesByAddress.get(peer.address) ?? 0) >= maxHandshakesPerAddress) {
       if (throttle()) logger.warn({ peer: key, maxHandshakesPerAddress }, 'DTLS handshake refused: too many handshakes in progress from this address')
-      counters.dropped++
-      return
-    }
-    if (!conn?.session && counters.sessions >= maxSessions) {
-      if (throttle()) logger.warn({ peer: key, maxSessions }, 'DTLS handshake refused: too many sessions')
       counters.dropped++
       return
     }
