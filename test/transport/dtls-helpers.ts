@@ -32,10 +32,8 @@ export async function givenServer(options: Partial<DtlsTransportOptions> = {}): 
     logger,
     pskLookup: async (id) => keys.get(id),
     // RFC 6347's 1 s. A shorter timer resends our ServerHello flight while a loaded machine is
-    // still delivering the client's answer, and node-dtls-client 1.1.1 then hangs: it files the
-    // duplicate ServerHello/ServerHelloDone (message_seq 1, 2) with our Finished (3), finds the
-    // run 1,2,3 does not follow its last processed 2, and waits for ever. Tests that exercise
-    // retransmission set their own.
+    // still delivering the client's answer, which tests clients' duplicate handling rather than
+    // what a test is about (node-dtls-client 1.1.1 hung on it). Tests about retransmission set their own.
     retransmitInitialMs: 1000,
     ...options,
   })

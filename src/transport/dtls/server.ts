@@ -55,7 +55,7 @@ export interface DtlsTransportOptions {
   cipherSuites?: readonly CipherSuiteId[]
   /** First flight retransmission timeout, doubled up to 60 s; default 1 s (RFC 6347 4.2.4.1). */
   retransmitInitialMs?: number
-  /** PSK identity hint sent in a ServerKeyExchange; none by default (node-dtls-client 1.1.1 breaks on one). */
+  /** PSK identity hint sent in a ServerKeyExchange; none by default (some small clients break on one, node-dtls-client 1.1.1 did). */
   identityHint?: string
 }
 
