@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import { silentLogger } from '../../src/logger.js'
 import { createInMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 import { decodeMessage, encodeMessage, OptionNumber, type CoapOption } from '../../src/transport/coap/index.js'
@@ -85,7 +86,9 @@ describe('one identity opening 2,000 sessions', () => {
     put('attacker')
     const devices = Array.from({ length: DEVICES }, (_, i) => `reg-device-${i}`)
     devices.forEach(put)
-    const daemon: ServerDaemon = createServerDaemon({ security: store, logger: silentLogger(), config: { port: 0 } })
+    // The daemon's production transport (createDaemonTransport), with its default limits.
+    const transport = createDaemonTransport({ side: 'server', security: store, logger: silentLogger(), port: 0 })
+    const daemon: ServerDaemon = createServerDaemon({ security: store, transport, logger: silentLogger(), config: {} })
     const { address } = await daemon.start()
     closers.push(() => daemon.stop())
     const attack = { done: 0, failed: 0 }

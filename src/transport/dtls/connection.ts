@@ -23,6 +23,8 @@ export interface ConnectionContext {
   sendRaw(peer: PeerAddress, datagram: Buffer): void
   deliver(peer: PeerAddress, data: Uint8Array, identity: string): void
   handshakeStarted(conn: Connection): void
+  /** Called when the PSK lookup answered that no key has the offered identity. */
+  identityUnknown(conn: Connection, identity: string): void
   /** Called when the handshake state goes away (completed or failed). */
   handshakeEnded(conn: Connection, ok: boolean): void
   /** Called after each processed input: the owner forgets the connection once it is empty. */
@@ -331,6 +333,8 @@ export class Connection {
       }
     }
     if (this.handshake !== hs) return
+    // The lookup answered (it did not fail): no key has this identity, or it is not UTF-8.
+    if (!psk) this.ctx.identityUnknown(this, identity ?? loggedIdentity(hs)!)
     if (!psk) {
       // Go on with a random key so that an unknown identity looks like a wrong key (RFC 4279 2).
       hs.unknownIdentity = true

@@ -74,6 +74,8 @@ export interface DtlsStats {
   dropped: number
   /** Sessions ended because the same identity completed a newer one (maxSessionsPerIdentity). */
   sessionsReplaced: number
+  /** Handshakes whose PSK identity the lookup did not know, or that was not UTF-8 (one cause of failed handshakes). */
+  unknownIdentities: number
 }
 
 /** One established session, as listed by `sessions()`. */
@@ -122,7 +124,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const cookies = new CookieJar()
   const datagramHandlers: Array<(d: InboundDatagram) => void> = []
   const endHandlers: Array<(peer: PeerAddress, identity: string | undefined, reason: SessionEndReason) => void> = []
-  const counters = { datagrams: 0, sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0, sessionsReplaced: 0 }
+  const counters = { datagrams: 0, sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0, sessionsReplaced: 0, unknownIdentities: 0 }
   /** Handshakes in progress per IP address (maxHandshakesPerAddress). */
   const handshakesByAddress = new Map<string, number>()
   /** Connections holding a session, per identity, oldest first (maxSessionsPerIdentity). */
@@ -169,6 +171,9 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     handshakeStarted(conn) {
       counters.handshakes++
       handshakesByAddress.set(conn.peer.address, (handshakesByAddress.get(conn.peer.address) ?? 0) + 1)
+    },
+    identityUnknown() {
+      counters.unknownIdentities++
     },
     handshakeEnded(conn, ok) {
       counters.handshakes--
