@@ -16,6 +16,7 @@ import { createCoapEndpoint, type CoapEndpoint } from '../src/transport/coap/ind
 import { createDtlsClientTransport } from '../src/transport/dtls/client.js'
 import { createUdpTransport } from '../src/transport/udp.js'
 import type { DatagramTransport, PeerAddress } from '../src/transport/types.js'
+import { processCpuUs } from './lib/proc-cpu.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
@@ -30,12 +31,13 @@ const IDENTITY = 'bench'
 const KEY = 'Bench-PSK-012345'
 const logger = silentLogger()
 
-type Server = { name: 'lwchain' | 'libcoap'; udp: PeerAddress; dtls: PeerAddress; memory(): Promise<{ rss: number; heapUsed?: number }>; stop(): Promise<void> }
+type Server = { name: 'lwchain' | 'libcoap'; udp: PeerAddress; dtls: PeerAddress; cpuUs(): number; memory(): Promise<{ rss: number; heapUsed?: number }>; stop(): Promise<void> }
 
 /** Our server in a child process. */
 async function startOurs(): Promise<Server> {
   const child = fork(join(here, 'transport-server.ts'), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    // BENCH_CPU_PROF=DIR writes a V8 CPU profile of our server (for finding the hot path).
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
     env: { ...process.env, BENCH_PSK: KEY },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -44,6 +46,7 @@ async function startOurs(): Promise<Server> {
     name: 'lwchain',
     udp: { address: '127.0.0.1', port: ready.udpPort },
     dtls: { address: '127.0.0.1', port: ready.dtlsPort },
+    cpuUs: () => processCpuUs(child.pid!),
     async memory() {
       child.send({ type: 'mem' })
       return nextMessage<{ rss: number; heapUsed: number }>(child, 'mem')
@@ -65,6 +68,7 @@ async function startLibcoap(): Promise<Server | undefined> {
     name: 'libcoap',
     udp: { address: '127.0.0.1', port },
     dtls: { address: '127.0.0.1', port: port + 1 },
+    cpuUs: () => processCpuUs(child.pid!),
     async memory() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
       return { rss: Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024 }
@@ -73,34 +77,6 @@ async function startLibcoap(): Promise<Server | undefined> {
       child.kill('SIGTERM')
       await new Promise((r) => child.once('exit', r))
     },
-  }
-}
-
-/** GET / round trips per second, INFLIGHT requests pipelined, through one client endpoint. */
-async function roundTrips(transport: DatagramTransport, server: PeerAddress): Promise<number> {
-  const client: CoapEndpoint = createCoapEndpoint({ transport, logger })
-  await client.start()
-  try {
-    await client.request(server, { method: 'GET' }) // warm-up (and the handshake over DTLS)
-    let done = 0
-    let failed = 0
-    const deadline = Date.now() + DURATION_MS
-    const started = Date.now()
-    const worker = async () => {
-      while (Date.now() < deadline) {
-        try {
-          await client.request(server, { method: 'GET' })
-          done++
-        } catch {
-          failed++
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: INFLIGHT }, worker))
-    if (failed) console.error(`  (${failed} requests failed)`)
-    return done / ((Date.now() - started) / 1000)
-  } finally {
-    await client.stop()
   }
 }
 
@@ -113,28 +89,6 @@ async function connect(server: PeerAddress): Promise<DatagramTransport> {
 
 function closeSocket(t: DatagramTransport): Promise<void> {
   return t.close().catch(() => undefined)
-}
-
-/** Full PSK handshakes per second (cookie exchange included), HANDSHAKE_CONCURRENCY at a time. */
-async function handshakes(server: PeerAddress): Promise<number> {
-  let done = 0
-  const deadline = Date.now() + DURATION_MS
-  const started = Date.now()
-  let failed = 0
-  const worker = async () => {
-    while (Date.now() < deadline) {
-      try {
-        const s = await connect(server)
-        done++
-        await closeSocket(s)
-      } catch {
-        failed++
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: HANDSHAKE_CONCURRENCY }, worker))
-  if (failed) console.error(`  (${failed} handshakes failed)`)
-  return done / ((Date.now() - started) / 1000)
 }
 
 /** Opens n sessions, ten at a time. */
@@ -173,18 +127,76 @@ async function memoryPerSession(start: () => Promise<Server | undefined>): Promi
   }
 }
 
-type Measure = 'udpRoundTripsPerSec' | 'dtlsRoundTripsPerSec' | 'handshakesPerSec'
-const MEASURES: Measure[] = ['udpRoundTripsPerSec', 'dtlsRoundTripsPerSec', 'handshakesPerSec']
+type Measure = 'udp' | 'dtls' | 'handshake'
+/** BENCH_MEASURES=dtls,handshake runs only those (profiling). */
+const MEASURES: Measure[] = process.env.BENCH_MEASURES ? (process.env.BENCH_MEASURES.split(',') as Measure[]) : ['udp', 'dtls', 'handshake']
+/**
+ * Offered load per measure (operations started per second, at most INFLIGHT / HANDSHAKE_CONCURRENCY
+ * outstanding): the same for both servers, and below what our one Node client can generate on a
+ * loaded 2-core machine, so that both servers see the same arrival rate and CPU per operation is
+ * not skewed by one server batching more work per wake-up than the other.
+ */
+const OFFERED_PER_S: Record<Measure, number> = { udp: 1500, dtls: 1000, handshake: 60 }
 
-function runMeasure(server: Server, m: Measure): Promise<number> {
-  if (m === 'udpRoundTripsPerSec') return roundTrips(createUdpTransport({ logger }), server.udp)
-  if (m === 'dtlsRoundTripsPerSec') {
-    return roundTrips(
-      createDtlsClientTransport({ peer: server.dtls, identity: IDENTITY, key: new TextEncoder().encode(KEY), ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] }),
-      server.dtls,
-    )
+/** One sample: completed operations per second and the server's CPU per completed operation. */
+interface Sample {
+  perSec: number
+  cpuUsPerOp: number
+  ops: number
+}
+
+/** Runs `op` at `rate` per second (at most `inflight` outstanding) for DURATION_MS; counts completions. */
+async function paced(op: () => Promise<void>, rate: number, inflight: number): Promise<{ done: number; seconds: number }> {
+  let done = 0
+  let failed = 0
+  let next = 0
+  const started = performance.now()
+  const deadline = started + DURATION_MS
+  const worker = async () => {
+    for (;;) {
+      const slot = started + (next++ * 1000) / rate
+      if (slot >= deadline) return
+      const wait = slot - performance.now()
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+      try {
+        await op()
+        done++
+      } catch {
+        failed++
+      }
+    }
   }
-  return handshakes(server.dtls)
+  await Promise.all(Array.from({ length: inflight }, worker))
+  if (failed) console.error(`  (${failed} operations failed)`)
+  return { done, seconds: (performance.now() - started) / 1000 }
+}
+
+async function runMeasure(server: Server, m: Measure): Promise<Sample> {
+  let client: CoapEndpoint | undefined
+  let op: () => Promise<void>
+  if (m === 'handshake') {
+    op = async () => closeSocket(await connect(server.dtls))
+  } else {
+    const transport =
+      m === 'udp'
+        ? createUdpTransport({ logger })
+        : createDtlsClientTransport({ peer: server.dtls, identity: IDENTITY, key: new TextEncoder().encode(KEY), ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] })
+    const c = (client = createCoapEndpoint({ transport, logger }))
+    const target = m === 'udp' ? server.udp : server.dtls
+    await c.start()
+    await c.request(target, { method: 'GET' }) // warm-up (and the handshake over DTLS)
+    op = async () => {
+      await c.request(target, { method: 'GET' })
+    }
+  }
+  try {
+    const cpu0 = server.cpuUs()
+    const { done, seconds } = await paced(op, OFFERED_PER_S[m], m === 'handshake' ? HANDSHAKE_CONCURRENCY : INFLIGHT)
+    const cpu1 = server.cpuUs()
+    return { perSec: done / seconds, cpuUsPerOp: done ? (cpu1 - cpu0) / done : NaN, ops: done }
+  } finally {
+    await client?.stop()
+  }
 }
 
 function median(xs: number[]): number {
@@ -192,65 +204,137 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-async function main() {
+/** Per server and measure: medians and the samples of the rounds. */
+export interface TransportServerResult {
+  udpRoundTripsPerSec: number
+  dtlsRoundTripsPerSec: number
+  handshakesPerSec: number
+  /** Server process CPU time (all threads, /proc schedstat) per completed operation, µs. */
+  cpuUsPerUdpRequest: number
+  cpuUsPerDtlsRequest: number
+  cpuUsPerHandshake: number
+  samples: Record<Measure, Sample[]>
+  bytesPerIdleSessionRss?: number
+  bytesPerIdleSessionHeap?: number
+}
+
+export interface TransportResult {
+  date: string
+  quick: boolean
+  node: string
+  loadAverage: number[]
+  setup: Record<string, unknown>
+  lwchain: TransportServerResult
+  libcoap?: TransportServerResult
+  /** ours / libcoap. Rates: higher is better; CPU: lower is better. */
+  ratio?: { udpRoundTrips: number; dtlsRoundTrips: number; handshakes: number; cpuUdpRequest: number; cpuDtlsRequest: number; cpuHandshake: number }
+}
+
+/** The whole transport comparison; also writes bench/out/transport.{json,md}. */
+export async function runTransportBench(o: { log?: (m: string) => void } = {}): Promise<TransportResult> {
+  const log = o.log ?? ((m: string) => console.error(m))
   const servers = [await startOurs(), await startLibcoap()].filter((x): x is Server => x !== undefined)
-  const samples: Record<string, Record<Measure, number[]>> = {}
-  for (const srv of servers) samples[srv.name] = { udpRoundTripsPerSec: [], dtlsRoundTripsPerSec: [], handshakesPerSec: [] }
+  const samples: Record<string, Record<Measure, Sample[]>> = {}
+  for (const srv of servers) samples[srv.name] = { udp: [], dtls: [], handshake: [] }
   try {
+    // One round first that is not counted: our server's JIT compiles its hot path then (V8's
+    // compiler threads are part of the process's CPU); libcoap, compiled ahead of time, has no such phase.
+    for (const m of MEASURES) for (const srv of servers) await runMeasure(srv, m)
     for (let round = 0; round < ROUNDS; round++) {
-      console.error(`round ${round + 1}/${ROUNDS}`)
       for (const m of MEASURES) {
         const order = round % 2 ? [...servers].reverse() : servers
         for (const srv of order) samples[srv.name][m].push(await runMeasure(srv, m))
       }
+      const s = (n: string, m: Measure) => samples[n]?.[m].at(-1)
+      log(`  transport round ${round + 1}/${ROUNDS}: ` + MEASURES.map((m) => `${m} ${servers.map((srv) => `${srv.name} ${s(srv.name, m)!.perSec.toFixed(0)}/s ${s(srv.name, m)!.cpuUsPerOp.toFixed(0)} us`).join(', ')}`).join('; '))
     }
   } finally {
     await Promise.allSettled(servers.map((srv) => srv.stop()))
   }
-  const summary = (name: string) =>
-    samples[name] && {
-      udpRoundTripsPerSec: median(samples[name].udpRoundTripsPerSec),
-      dtlsRoundTripsPerSec: median(samples[name].dtlsRoundTripsPerSec),
-      handshakesPerSec: median(samples[name].handshakesPerSec),
-      samples: samples[name],
+  const summary = (name: string): TransportServerResult | undefined => {
+    const x = samples[name]
+    if (!x) return undefined
+    const med = (m: Measure, f: (s: Sample) => number) => median(x[m].map(f))
+    return {
+      udpRoundTripsPerSec: med('udp', (s) => s.perSec),
+      dtlsRoundTripsPerSec: med('dtls', (s) => s.perSec),
+      handshakesPerSec: med('handshake', (s) => s.perSec),
+      cpuUsPerUdpRequest: med('udp', (s) => s.cpuUsPerOp),
+      cpuUsPerDtlsRequest: med('dtls', (s) => s.cpuUsPerOp),
+      cpuUsPerHandshake: med('handshake', (s) => s.cpuUsPerOp),
+      samples: x,
     }
+  }
   const oursResult = summary('lwchain')!
   const libResult = summary('libcoap')
   const oursMem = await memoryPerSession(startOurs)
   const libMem = await memoryPerSession(startLibcoap)
-  const ratio = (a: number, b?: number) => (b ? a / b : undefined)
-  const result = {
+  oursResult.bytesPerIdleSessionRss = oursMem?.rss
+  oursResult.bytesPerIdleSessionHeap = oursMem?.heap
+  if (libResult) libResult.bytesPerIdleSessionRss = libMem?.rss
+  const r2 = (x: number) => Math.round(x * 1000) / 1000
+  const result: TransportResult = {
     date: new Date().toISOString(),
     quick,
     node: process.version,
     loadAverage: loadavg(),
-    setup: { durationMs: DURATION_MS, rounds: ROUNDS, inflight: INFLIGHT, idleSessions: IDLE_SESSIONS, handshakeConcurrency: HANDSHAKE_CONCURRENCY, cipher: 'TLS_PSK_WITH_AES_128_CCM_8', client: 'lwchain CoAP endpoint over UDP / over our DTLS client (src/transport/dtls/client.ts); the same DTLS client for handshakes' },
-    lwchain: { ...oursResult, bytesPerIdleSessionRss: oursMem?.rss, bytesPerIdleSessionHeap: oursMem?.heap },
-    libcoap: libResult && { ...libResult, bytesPerIdleSessionRss: libMem?.rss },
+    setup: {
+      durationMs: DURATION_MS,
+      rounds: ROUNDS,
+      inflight: INFLIGHT,
+      offeredPerSec: OFFERED_PER_S,
+      idleSessions: IDLE_SESSIONS,
+      handshakeConcurrency: HANDSHAKE_CONCURRENCY,
+      cipher: 'TLS_PSK_WITH_AES_128_CCM_8',
+      client: 'lwchain CoAP endpoint over UDP / over our DTLS client (src/transport/dtls/client.ts); the same DTLS client for handshakes',
+      cpu: 'server process CPU (user + system, every thread) from /proc/PID/task/*/schedstat, delta over each window / operations completed in it',
+    },
+    lwchain: oursResult,
+    libcoap: libResult,
     ratio: libResult && {
-      udpRoundTrips: ratio(oursResult.udpRoundTripsPerSec, libResult.udpRoundTripsPerSec),
-      dtlsRoundTrips: ratio(oursResult.dtlsRoundTripsPerSec, libResult.dtlsRoundTripsPerSec),
-      handshakes: ratio(oursResult.handshakesPerSec, libResult.handshakesPerSec),
+      udpRoundTrips: r2(oursResult.udpRoundTripsPerSec / libResult.udpRoundTripsPerSec),
+      dtlsRoundTrips: r2(oursResult.dtlsRoundTripsPerSec / libResult.dtlsRoundTripsPerSec),
+      handshakes: r2(oursResult.handshakesPerSec / libResult.handshakesPerSec),
+      cpuUdpRequest: r2(oursResult.cpuUsPerUdpRequest / libResult.cpuUsPerUdpRequest),
+      cpuDtlsRequest: r2(oursResult.cpuUsPerDtlsRequest / libResult.cpuUsPerDtlsRequest),
+      cpuHandshake: r2(oursResult.cpuUsPerHandshake / libResult.cpuUsPerHandshake),
     },
   }
   mkdirSync(join(here, 'out'), { recursive: true })
   writeFileSync(join(here, 'out', 'transport.json'), JSON.stringify(result, null, 2))
-  const f = (n?: number, d = 0) => (n === undefined ? 'n/a' : n.toFixed(d))
+  writeFileSync(join(here, 'out', 'transport.md'), `${transportTable(result)}\n`)
+  return result
+}
+
+/** The comparison table (bench/out/transport.md, and the transport section of results.md). */
+export function transportTable(result: TransportResult): string {
+  const ours = result.lwchain
+  const lib = result.libcoap
+  const f = (n?: number, d = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(d))
   const rows = [
-    ['CoAP GET round trips/s, UDP', f(oursResult.udpRoundTripsPerSec), f(libResult?.udpRoundTripsPerSec), f(result.ratio?.udpRoundTrips, 2)],
-    ['CoAP GET round trips/s, DTLS', f(oursResult.dtlsRoundTripsPerSec), f(libResult?.dtlsRoundTripsPerSec), f(result.ratio?.dtlsRoundTrips, 2)],
-    ['Full PSK handshakes/s', f(oursResult.handshakesPerSec, 1), f(libResult?.handshakesPerSec, 1), f(result.ratio?.handshakes, 2)],
-    ['Server RSS per idle DTLS session (bytes)', f(oursMem?.rss), f(libMem?.rss), ''],
-    ['Server heap per idle DTLS session (bytes)', f(oursMem?.heap), 'n/a', ''],
+    ['Server CPU per CoAP GET, UDP (µs)', f(ours.cpuUsPerUdpRequest, 1), f(lib?.cpuUsPerUdpRequest, 1), f(result.ratio?.cpuUdpRequest, 2)],
+    ['Server CPU per CoAP GET, DTLS (µs)', f(ours.cpuUsPerDtlsRequest, 1), f(lib?.cpuUsPerDtlsRequest, 1), f(result.ratio?.cpuDtlsRequest, 2)],
+    ['Server CPU per full PSK handshake (µs)', f(ours.cpuUsPerHandshake, 1), f(lib?.cpuUsPerHandshake, 1), f(result.ratio?.cpuHandshake, 2)],
+    ['CoAP GET round trips/s, UDP', f(ours.udpRoundTripsPerSec), f(lib?.udpRoundTripsPerSec), f(result.ratio?.udpRoundTrips, 2)],
+    ['CoAP GET round trips/s, DTLS', f(ours.dtlsRoundTripsPerSec), f(lib?.dtlsRoundTripsPerSec), f(result.ratio?.dtlsRoundTrips, 2)],
+    ['Full PSK handshakes/s', f(ours.handshakesPerSec, 1), f(lib?.handshakesPerSec, 1), f(result.ratio?.handshakes, 2)],
+    ['Server RSS per idle DTLS session (bytes)', f(ours.bytesPerIdleSessionRss), f(lib?.bytesPerIdleSessionRss), ''],
+    ['Server heap per idle DTLS session (bytes)', f(ours.bytesPerIdleSessionHeap), 'n/a', ''],
   ]
-  const table = [
+  const spread = (m: Measure, x?: TransportServerResult) => (x ? `${Math.min(...x.samples[m].map((s) => s.cpuUsPerOp)).toFixed(0)}–${Math.max(...x.samples[m].map((s) => s.cpuUsPerOp)).toFixed(0)}` : 'n/a')
+  const s = result.setup as { rounds: number; durationMs: number; offeredPerSec: Record<Measure, number> }
+  return [
     '| measure | lwchain | libcoap coap-server-openssl | ours / libcoap |',
     '|---|---:|---:|---:|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
-    `${quick ? 'Quick run; ' : ''}median of ${ROUNDS} alternating round(s) of ${DURATION_MS} ms per measure, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${INFLIGHT} requests in flight, ${HANDSHAKE_CONCURRENCY} concurrent handshakes, ${IDLE_SESSIONS} idle sessions, ${result.setup.cipher}; both servers in their own process, same client.`,
+    `${result.quick ? 'Quick run; ' : ''}median of ${s.rounds} alternating round(s) of ${s.durationMs} ms per measure and server; offered load ${s.offeredPerSec.udp} GET/s over UDP, ${s.offeredPerSec.dtls} GET/s over DTLS, ${s.offeredPerSec.handshake} handshakes/s (at most ${INFLIGHT} requests, ${HANDSHAKE_CONCURRENCY} handshakes outstanding), from the same client for both servers; load average ${result.loadAverage.map((l) => l.toFixed(1)).join(' ')}; ${IDLE_SESSIONS} idle sessions for memory; TLS_PSK_WITH_AES_128_CCM_8. CPU spread (min–max µs over rounds), ours / libcoap: UDP ${spread('udp', ours)} / ${spread('udp', lib)}, DTLS ${spread('dtls', ours)} / ${spread('dtls', lib)}, handshake ${spread('handshake', ours)} / ${spread('handshake', lib)}.`,
   ].join('\n')
-  writeFileSync(join(here, 'out', 'transport.md'), `${table}\n`)
+}
+
+async function main() {
+  const result = await runTransportBench()
+  const table = transportTable(result)
   console.log(table)
   console.log('written to bench/out/transport.json and bench/out/transport.md')
 }
@@ -281,7 +365,7 @@ async function freeUdpPair(): Promise<number> {
   }
 }
 
-main().then(
+if (/transport\.[tj]s$/.test(process.argv[1] ?? '')) main().then(
   () => process.exit(0),
   (err) => {
     console.error(err)

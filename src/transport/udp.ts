@@ -2,6 +2,7 @@
 import dgram from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { Logger } from '../logger.js'
+import { literalLookup } from './literal-lookup.js'
 import { LwchainError } from '../errors/base.js'
 import type { DatagramTransport, InboundDatagram, PeerAddress, SessionEndReason } from './types.js'
 
@@ -34,7 +35,7 @@ export function createUdpTransport(options: UdpTransportOptions): DatagramTransp
     listen() {
       if (bound) return Promise.resolve(bound)
       return new Promise((resolve, reject) => {
-        const s = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' })
+        const s = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', lookup: literalLookup })
         s.once('error', reject)
         s.on('message', (msg, rinfo) => {
           const datagram = { peer: { address: rinfo.address, port: rinfo.port }, data: new Uint8Array(msg.buffer, msg.byteOffset, msg.length) }

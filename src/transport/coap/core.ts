@@ -205,7 +205,8 @@ export class EndpointCore {
     if (!this.running) return undefined
     try {
       const bytes = encodeMessage(msg)
-      this.sendBytes(peer, bytes).catch((err) => this.logger.debug({ err, peer: peerKey(peer) }, 'coap reply not sent'))
+      // Straight to the transport (no sendBytes wrapper: one promise less per reply); the error is only logged.
+      this.transport.send(peer, bytes).catch((err) => this.logger.debug({ err: new CoapSendError(peerKey(peer), err), peer: peerKey(peer) }, 'coap reply not sent'))
       return bytes
     } catch (err) {
       this.logger.warn({ err }, 'coap reply not encodable')

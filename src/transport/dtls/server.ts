@@ -1,5 +1,6 @@
 import dgram from 'node:dgram'
 import type { Logger } from '../../logger.js'
+import { literalLookup } from '../literal-lookup.js'
 import { peerKey, type DatagramTransport, type InboundDatagram, type PeerAddress, type PskLookup, type SessionEndReason } from '../types.js'
 import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
 import { chooseCipherSuite, isCbcSuite, SERVER_PREFERENCE, type CipherSuiteId } from './cipher.js'
@@ -138,9 +139,10 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const sendRaw = (peer: PeerAddress, datagram: Buffer): void => {
     if (!socket || socketClosed) return
     try {
-      socket.send(datagram, peer.port, peer.address, (err) => {
-        if (err) logger.debug({ peer: peerKey(peer), err }, 'DTLS send failed')
-      })
+      // No callback: node then tries a synchronous send first (no completion to wait for, no
+      // callback per datagram). A datagram the kernel refuses is lost, as UDP may lose it anyway;
+      // the retransmission timers of both sides cover it.
+      socket.send(datagram, peer.port, peer.address)
     } catch (err) {
       logger.debug({ peer: peerKey(peer), err }, 'DTLS send failed')
     }
@@ -337,7 +339,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     listen() {
       if (socket) return Promise.reject(new DtlsError('LWC_DTLS_CLOSED', 'DTLS transport already listening'))
       return new Promise<PeerAddress>((resolve, reject) => {
-        const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4')
+        const s = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup })
         socket = s
         s.once('error', reject)
         s.on('message', (msg, rinfo) => {
