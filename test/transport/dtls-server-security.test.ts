@@ -115,7 +115,7 @@ describe('PSK identities are compared as bytes', () => {
     const log = s.lines.join('')
     expect(log).toContain('hex:ff')
     expect(log).toContain('not UTF-8')
-    expect(s.transport.stats()).toMatchObject({ sessions: 0, handshakesFailed: 3 })
+    expect(s.transport.stats()).toMatchObject({ sessions: 0, handshakesFailed: 3, unknownIdentities: 3 })
   })
 
   it('accepts the UTF-8 identities themselves, U+FFFD included', async () => {
