@@ -26,7 +26,7 @@ const DURATION_MS = quick ? 1000 : 2000
 const ROUNDS = quick ? 1 : 5
 const INFLIGHT = 16
 const IDLE_SESSIONS = quick ? 100 : 500
-const HANDSHAKE_CONCURRENCY = 4
+const HANDSHAKE_CONCURRENCY = Number(process.env.BENCH_HANDSHAKE_CONCURRENCY ?? 4)
 const IDENTITY = 'bench'
 const KEY = 'Bench-PSK-012345'
 const logger = silentLogger()
@@ -37,7 +37,7 @@ type Server = { name: 'lwchain' | 'libcoap'; udp: PeerAddress; dtls: PeerAddress
 async function startOurs(): Promise<Server> {
   const child = fork(join(here, 'transport-server.ts'), [], {
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of our server (for finding the hot path).
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
     env: { ...process.env, BENCH_PSK: KEY },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -136,7 +136,7 @@ const MEASURES: Measure[] = process.env.BENCH_MEASURES ? (process.env.BENCH_MEAS
  * loaded 2-core machine, so that both servers see the same arrival rate and CPU per operation is
  * not skewed by one server batching more work per wake-up than the other.
  */
-const OFFERED_PER_S: Record<Measure, number> = { udp: 1500, dtls: 1000, handshake: 60 }
+const OFFERED_PER_S: Record<Measure, number> = { udp: Number(process.env.BENCH_RATE_UDP ?? 1500), dtls: Number(process.env.BENCH_RATE_DTLS ?? 1000), handshake: Number(process.env.BENCH_RATE_HANDSHAKE ?? 60) }
 
 /** One sample: completed operations per second and the server's CPU per completed operation. */
 interface Sample {

@@ -20,16 +20,17 @@ export class CookieJar {
 
   /** The cookie the peer must echo. */
   make(peerKey: string, hello: ClientHello): Buffer {
-    return this.mac(this.secret(this.period()), peerKey, hello)
+    return this.mac(this.secret(this.period()), macInput(peerKey, hello))
   }
 
   /** True when `hello.cookie` was made by us for this peer and hello, in this period or the last. */
   verify(peerKey: string, hello: ClientHello): boolean {
     if (hello.cookie.length !== COOKIE_LENGTH) return false
     const period = this.period()
+    const input = macInput(peerKey, hello)
     // Both compared every time, so the answer takes as long whichever period made the cookie.
-    const current = timingSafeEqual(hello.cookie, this.mac(this.secret(period), peerKey, hello))
-    const previous = timingSafeEqual(hello.cookie, this.mac(this.secret(period - 1), peerKey, hello))
+    const current = timingSafeEqual(hello.cookie, this.mac(this.secret(period), input))
+    const previous = timingSafeEqual(hello.cookie, this.mac(this.secret(period - 1), input))
     return current || previous
   }
 
@@ -48,14 +49,26 @@ export class CookieJar {
     return s
   }
 
-  private mac(secret: Buffer, peerKey: string, hello: ClientHello): Buffer {
-    const h = createHmac('sha256', secret)
-    h.update(peerKey)
-    const v = Buffer.alloc(2)
-    v.writeUInt16BE(hello.clientVersion)
-    h.update(v).update(hello.random).update(Buffer.from([hello.sessionId.length])).update(hello.sessionId)
-    for (const s of hello.cipherSuites) h.update(Buffer.from([s >> 8, s & 0xff]))
-    h.update(hello.compressionMethods)
-    return h.digest().subarray(0, COOKIE_LENGTH)
+  private mac(secret: Buffer, input: Buffer): Buffer {
+    return createHmac('sha256', secret).update(input).digest().subarray(0, COOKIE_LENGTH)
   }
+}
+
+/**
+ * The bytes a cookie authenticates, in one buffer: one HMAC update instead of one per field and
+ * per offered suite (a native call each; OpenSSL's clients offer a dozen suites or more).
+ */
+function macInput(peerKey: string, hello: ClientHello): Buffer {
+  const keyLength = Buffer.byteLength(peerKey)
+  const out = Buffer.allocUnsafe(keyLength + 2 + hello.random.length + 1 + hello.sessionId.length + 2 * hello.cipherSuites.length + hello.compressionMethods.length)
+  let i = out.write(peerKey, 0)
+  i = out.writeUInt16BE(hello.clientVersion, i)
+  out.set(hello.random, i)
+  i += hello.random.length
+  out[i++] = hello.sessionId.length
+  out.set(hello.sessionId, i)
+  i += hello.sessionId.length
+  for (const s of hello.cipherSuites) i = out.writeUInt16BE(s, i)
+  out.set(hello.compressionMethods, i)
+  return out
 }
