@@ -30,6 +30,8 @@ export interface PollLoop {
   /** Stops polling and waits for the round in flight, if any. */
   stop(): Promise<void>
   running(): boolean
+  /** Changes the period; a shorter one takes effect now, a longer one after the pending wait. */
+  setPollInterval(ms: number): void
   health(): PollHealth
   /** The follower's lag, given the head it saw last and the block it has applied up to. */
   lag(lastSeenHead: bigint | undefined, syncedBlock: bigint | undefined): ViewLag
@@ -46,6 +48,8 @@ export function createPollLoop(o: PollLoopOptions): PollLoop {
   let running = false
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<void> | undefined
+  let pollIntervalMs = o.pollIntervalMs
+  let dueAt = 0
 
   const syncNow = (): Promise<void> => {
     inFlight ??= (async () => {
@@ -69,13 +73,15 @@ export function createPollLoop(o: PollLoopOptions): PollLoop {
     return inFlight
   }
 
-  const schedule = (): void => {
+  const schedule = (delay = pollIntervalMs): void => {
     if (!running) return
+    dueAt = Date.now() + delay
     timer = setTimeout(() => {
+      timer = undefined
       syncNow()
         .catch(() => undefined)
-        .finally(schedule)
-    }, o.pollIntervalMs)
+        .finally(() => schedule())
+    }, delay)
     timer.unref?.()
   }
 
@@ -92,6 +98,15 @@ export function createPollLoop(o: PollLoopOptions): PollLoop {
       await inFlight?.catch(() => undefined)
     },
     running: () => running,
+    setPollInterval(ms) {
+      const shorter = ms < pollIntervalMs
+      pollIntervalMs = ms
+      // Only a waiting timer is moved: a round in flight reschedules itself when it ends.
+      if (shorter && running && timer) {
+        clearTimeout(timer)
+        schedule(Math.max(0, Math.min(ms, dueAt - Date.now())))
+      }
+    },
     health: () => ({ healthy, lastError, lastSuccessAt }),
     lag(lastSeenHead, syncedBlock) {
       const behind = lastSeenHead !== undefined && syncedBlock !== undefined ? Number(lastSeenHead - syncedBlock) : 0

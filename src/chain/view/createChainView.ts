@@ -5,6 +5,7 @@ import { openValue } from '../records/sealValue.js'
 import { WrongChainError } from '../errors.js'
 import { LwchainError } from '../../errors/base.js'
 import { createPollLoop } from '../pollLoop.js'
+import { subscribeToHeads, type HeadSubscription } from './headSubscription.js'
 import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursorFile.js'
 import type { StoreEvent } from './events.js'
 import { fetchStoreEvents } from './fetchStoreEvents.js'
@@ -19,8 +20,16 @@ export interface CreateChainViewOptions {
   sealingPrivateKey?: Uint8Array
   /** Where to persist cursor + snapshot so a restart resumes instead of rescanning. */
   cursorFile?: string
-  /** Poll period for new blocks. Default 1,000 ms. */
+  /** Poll period for new blocks while no head subscription is up. Default 1,000 ms. */
   pollIntervalMs?: number
+  /**
+   * ws:// URL offering eth_subscribe("newHeads"): each announced block triggers a sync round at
+   * once, so the view follows the chain at block speed; polling is the fallback while the
+   * subscription is down (never subscribed, refused, or cut).
+   */
+  headsUrl?: string
+  /** Poll period while the subscription is up (a safety net for a silently stalled socket). Default 10 × pollIntervalMs, at least 10 s. */
+  pollWhileSubscribedMs?: number
   /** Blocks per eth_getLogs request. Default 5,000. */
   chunkSize?: bigint
   /** A chain serving another id is reported as an error (lag), never applied. */
@@ -214,6 +223,34 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
   })
   const syncNow = (): Promise<void> => loop.syncNow()
 
+  // New heads by subscription: chase the announced block (a round already in flight may have
+  // read the head before that block, so rounds repeat until the cursor reaches it).
+  const pollIntervalMs = options.pollIntervalMs ?? 1_000
+  const pollWhileSubscribedMs = options.pollWhileSubscribedMs ?? Math.max(10_000, 10 * pollIntervalMs)
+  let heads: HeadSubscription | undefined
+  let wanted = -1n
+  let chasing = false
+  const chase = async (): Promise<void> => {
+    if (chasing) return
+    chasing = true
+    try {
+      while (loop.running() && (cursor?.block ?? -1n) < wanted) {
+        const before = cursor?.block
+        await syncNow()
+        // A rewound chain (or a head the RPC does not serve yet) does not move the cursor: the poll takes over.
+        if (cursor?.block === before) break
+      }
+    } catch {
+      // logged by the poll loop; the next head or poll retries
+    } finally {
+      chasing = false
+    }
+  }
+  const onHead = (n: bigint): void => {
+    if (n > wanted) wanted = n
+    void chase()
+  }
+
   return {
     async start() {
       if (loop.running()) return
@@ -225,8 +262,22 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
         // Keep serving the snapshot; the poller retries.
       }
       loop.start()
+      if (options.headsUrl && !heads) {
+        heads = subscribeToHeads({
+          url: options.headsUrl,
+          logger,
+          onHead,
+          onState: (up) => {
+            loop.setPollInterval(up ? pollWhileSubscribedMs : pollIntervalMs)
+            // Blocks mined while it was down are picked up at once.
+            if (up) void syncNow().catch(() => undefined)
+          },
+        })
+      }
     },
     async stop() {
+      await heads?.stop()
+      heads = undefined
       await loop.stop()
       persist()
       for (const w of waiters.splice(0)) w.resolve()
@@ -266,7 +317,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     userByEmail: (email) => state.userByEmailHash(hashEmail(email)),
     clients: () => state.clients(),
     users: () => state.users(),
-    lag: () => loop.lag(lastSeenHead, cursor?.block),
+    lag: () => ({ ...loop.lag(lastSeenHead, cursor?.block), subscribed: heads?.subscribed() ?? false }),
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -4,6 +4,7 @@ import { DEFAULT_RPC_URL } from '../devAccounts.js'
 import { loadProfile, readSealingKey, requireDeployment, type Deployment } from '../profile.js'
 import type { Logger } from '../../logger.js'
 import { createChainView, type ChainView } from './createChainView.js'
+import { webSocketUrlOf } from './headSubscription.js'
 
 export interface OpenProfileViewOptions {
   /** Config dir holding the profile and sealing key (default: conf's). */
@@ -15,6 +16,11 @@ export interface OpenProfileViewOptions {
   /** Default `<configDir>/<cursorName>`; pass a distinct name per daemon. */
   cursorName?: string
   pollIntervalMs?: number
+  /**
+   * Where to subscribe to new heads: default the RPC URL with ws(s):// (anvil serves both on one
+   * port); false to poll only. An RPC without WebSocket is polled, as before.
+   */
+  headsUrl?: string | false
   logger?: Logger
 }
 
@@ -36,6 +42,7 @@ export async function openProfileView(
     sealingPrivateKey: o.withSealingKey === false ? undefined : readSealingKey(profile),
     cursorFile: join(profile.configDir, o.cursorName ?? 'view-cursor.json'),
     pollIntervalMs: o.pollIntervalMs,
+    headsUrl: o.headsUrl === false ? undefined : (o.headsUrl ?? webSocketUrlOf(conn.rpcUrl)),
     rpcUrl: conn.rpcUrl,
     expectedChainId: deployment.chainId,
     logger: o.logger,

@@ -84,4 +84,6 @@ export interface ViewLag {
   sinceMs: number
   /** True while the last sync attempt succeeded. */
   healthy: boolean
+  /** True while a newHeads subscription drives the view (else it polls). Absent for followers without one. */
+  subscribed?: boolean
 }
