@@ -22,6 +22,8 @@ export interface DaemonTransportOptions {
   dtls?: boolean
   /** A DTLS session idle this long is dropped; default the transport's (30 min). */
   sessionIdleTimeoutMs?: number
+  /** Most established DTLS sessions; default the transport's (10,000). */
+  maxSessions?: number
 }
 
 /** The DTLS-PSK (or plain UDP) transport of a bootstrap or LwM2M server daemon; nothing is bound until listen(). */
@@ -38,6 +40,7 @@ export function createDaemonTransport(o: DaemonTransportOptions): DatagramTransp
     // From memory (ChainView / in-memory store): a handshake never waits on the chain.
     pskLookup: async (identity) => o.security.byIdentity(identity, o.side)?.key,
     ...(o.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: o.sessionIdleTimeoutMs }),
+    ...(o.maxSessions !== undefined && { maxSessions: o.maxSessions }),
   })
   return transport
 }

@@ -21,6 +21,8 @@ export interface DtlsClientOptions {
   key: Uint8Array
   /** Suites to offer; default both PSK suites, CCM_8 first. */
   ciphers?: DtlsClientCipher[]
+  /** Local address to bind (e.g. one of 127.0.0.x, so that a load generator is not limited to one address's ports); default any. */
+  localAddress?: string
   /** Handshake timeout; default 5 s. */
   timeoutMs?: number
   /** First flight retransmission timeout, doubled after each resend up to 60 s; default 1 s (RFC 6347 4.2.4.1). */
@@ -198,15 +200,18 @@ export function createDtlsClientTransport(options: DtlsClientOptions): DatagramT
         deadline = setTimeout(() => {
           settle?.(new DtlsError('LWC_DTLS_HANDSHAKE_TIMEOUT', `DTLS handshake with ${peerKey(server)} timed out`, { details: `no session after ${timeoutMs} ms` }))
         }, timeoutMs)
-        s.connect(server.port, server.address, (err?: Error) => {
-          if (!settle) return // closed or timed out meanwhile
-          if (err) {
-            settle(new DtlsError('LWC_DTLS_HANDSHAKE', `cannot reach ${peerKey(server)}`, { details: err.message, cause: err }))
-            return
-          }
-          sendRaw(handshake.start())
-          arm()
-        })
+        const connectSocket = () =>
+          s.connect(server.port, server.address, (err?: Error) => {
+            if (!settle) return // closed or timed out meanwhile
+            if (err) {
+              settle(new DtlsError('LWC_DTLS_HANDSHAKE', `cannot reach ${peerKey(server)}`, { details: err.message, cause: err }))
+              return
+            }
+            sendRaw(handshake.start())
+            arm()
+          })
+        if (options.localAddress === undefined) connectSocket()
+        else s.bind(0, options.localAddress, connectSocket)
       })
     },
     address() {
