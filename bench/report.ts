@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import type { ProvisioningRow, ImportRun } from './provisioning.js'
 import type { RegistrationRow } from './registration.js'
 import type { ScaleRow } from './scale.js'
+import type { Scale100kResult } from './scale100k.js'
+import { transportTable, type TransportResult } from './transport.js'
 import type { UsersResult } from './users.js'
 import { fmt, summarize, type Summary } from './lib/stats.js'
 import { renderChart } from './lib/svg.js'
@@ -26,7 +28,11 @@ export interface BenchData {
   provisioning?: { rows: ProvisioningRow[]; imports: ImportRun[] }
   users?: UsersResult
   anomalies?: AnomaliesOut
-  scale?: { rows: ScaleRow[]; revocation: { afterMinedMs: Summary; afterCommandMs: Summary; pollIntervalMs: number } }
+  scale?: { rows: ScaleRow[]; revocation: { afterMinedMs: Summary; afterCommandMs: Summary; pollIntervalMs: number; afterMinedP99Ms?: number; followedBy?: string } }
+  /** Server CPU per operation against libcoap (bench/transport.ts). */
+  transport?: TransportResult
+  /** 100,000 registered DTLS devices on one server process (bench/scale100k.ts). */
+  scale100k?: Scale100kResult
   errors: Record<string, string>
 }
 
@@ -39,6 +45,11 @@ const TARGET = {
   listMs: 100,
   bytesPerReg: 4096,
   revocationMs: 1000,
+  revocationP50Ms: 100,
+  revocationP99Ms: 250,
+  cpuRatio: 1.0,
+  devices: 100_000,
+  requestP99Ms: 50,
 }
 const ok = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ? '**met**' : '**not met**')
 const last = <T>(xs: readonly T[] | undefined) => (xs && xs.length ? xs[xs.length - 1] : undefined)
@@ -61,6 +72,10 @@ export function headline(d: BenchData) {
   const dtls = d.scale?.rows.find((r) => r.transport === 'dtls')
   const udp = d.scale?.rows.find((r) => r.transport === 'udp')
   const bytesPerReg = dtls ? dtls.heapBytesPerRegistration + dtls.externalBytesPerRegistration : NaN
+  const tr = d.transport
+  const big = d.scale100k
+  const bigBytes = big ? big.heapBytesPerRegistration + big.externalBytesPerRegistration : NaN
+  const rev = d.scale?.revocation
   const login = last(d.users?.rows)?.loginMs.median ?? NaN
   const scrypt = d.users?.scryptVerifyMs.median ?? NaN
   return {
@@ -105,12 +120,41 @@ export function headline(d: BenchData) {
       bytes_per_registration: bytesPerReg,
       bytes_per_registration_udp: udp ? udp.heapBytesPerRegistration + udp.externalBytesPerRegistration : NaN,
       rss_bytes_per_registration_dtls: dtls?.rssBytesPerRegistration ?? NaN,
-      revocation_ms: d.scale?.revocation.afterMinedMs.median ?? NaN,
-      revocation_max_ms: d.scale?.revocation.afterMinedMs.max ?? NaN,
+      revocation_ms: rev?.afterMinedMs.median ?? NaN,
+      revocation_max_ms: rev?.afterMinedMs.max ?? NaN,
+      revocation_p50_ms: rev?.afterMinedMs.median ?? NaN,
+      revocation_p99_ms: rev?.afterMinedP99Ms ?? NaN,
       memory_met: dtls ? bytesPerReg <= TARGET.bytesPerReg : undefined,
       revocation_met: d.scale ? d.scale.revocation.afterMinedMs.max <= TARGET.revocationMs : undefined,
+      revocation_block_speed_met: rev?.afterMinedP99Ms !== undefined ? rev.afterMinedMs.median <= TARGET.revocationP50Ms && rev.afterMinedP99Ms <= TARGET.revocationP99Ms : undefined,
+      devices_registered: big?.registered ?? NaN,
+      bytes_per_registration_100k: bigBytes,
+      rss_bytes_per_registration_100k: big?.rssBytesPerRegistration ?? NaN,
+      request_p99_ms: big?.readP99Ms ?? NaN,
+      update_p99_ms: big?.updateP99Ms ?? NaN,
+      devices_met: big ? big.registered >= TARGET.devices : undefined,
+      memory_100k_met: big ? bigBytes <= TARGET.bytesPerReg : undefined,
+      request_met: big ? big.readP99Ms <= TARGET.requestP99Ms : undefined,
+    },
+    transport: {
+      server_cpu_ratio_udp_request: tr?.ratio?.cpuUdpRequest ?? NaN,
+      server_cpu_ratio_dtls_request: tr?.ratio?.cpuDtlsRequest ?? NaN,
+      server_cpu_ratio_handshake: tr?.ratio?.cpuHandshake ?? NaN,
+      server_cpu_us_udp_request: round1(tr?.lwchain.cpuUsPerUdpRequest),
+      server_cpu_us_dtls_request: round1(tr?.lwchain.cpuUsPerDtlsRequest),
+      server_cpu_us_handshake: round1(tr?.lwchain.cpuUsPerHandshake),
+      libcoap_cpu_us_udp_request: round1(tr?.libcoap?.cpuUsPerUdpRequest),
+      libcoap_cpu_us_dtls_request: round1(tr?.libcoap?.cpuUsPerDtlsRequest),
+      libcoap_cpu_us_handshake: round1(tr?.libcoap?.cpuUsPerHandshake),
+      round_trips_ratio_dtls: tr?.ratio?.dtlsRoundTrips ?? NaN,
+      handshakes_ratio: tr?.ratio?.handshakes ?? NaN,
+      cpu_met: tr?.ratio ? tr.ratio.cpuDtlsRequest <= TARGET.cpuRatio && tr.ratio.cpuHandshake <= TARGET.cpuRatio : undefined,
     },
   }
+}
+
+function round1(x: number | undefined): number {
+  return x === undefined || !Number.isFinite(x) ? NaN : Math.round(x * 10) / 10
 }
 
 function flat(o: Record<string, unknown>, prefix = ''): Record<string, unknown> {
@@ -195,6 +239,11 @@ function markdown(d: BenchData, h: ReturnType<typeof headline>, notes: Record<st
     `| 5 | registrations per second, DTLS / UDP | ${n(h.scale.registrations_per_s_dtls)} / ${n(h.scale.registrations_per_s_udp)} (${n(h.scale.devices_dtls)} devices) | not measured | report | — |`,
     `| 5 | server memory per registration (DTLS, heap + external) | ${n(h.scale.bytes_per_registration)} B (UDP ${n(h.scale.bytes_per_registration_udp)} B) | not measured | ≤ 4,096 B | ${ok(h.scale.memory_met)} |`,
     `| 5 | revocation: remove mined → registration gone, session closed | p50 ${n(h.scale.revocation_ms)} ms, max ${n(h.scale.revocation_max_ms)} ms | not measured | ≤ one block + 1 s | ${ok(h.scale.revocation_met)} |`,
+    `| 6 | server CPU per op, ours / libcoap: CoAP GET UDP, DTLS, full PSK handshake | ${n(h.transport.server_cpu_ratio_udp_request)} / ${n(h.transport.server_cpu_ratio_dtls_request)} / ${n(h.transport.server_cpu_ratio_handshake)} (${n(h.transport.server_cpu_us_udp_request)} / ${n(h.transport.server_cpu_us_dtls_request)} / ${n(h.transport.server_cpu_us_handshake)} µs vs ${n(h.transport.libcoap_cpu_us_udp_request)} / ${n(h.transport.libcoap_cpu_us_dtls_request)} / ${n(h.transport.libcoap_cpu_us_handshake)} µs) | — | ≤ 1.0 for DTLS and handshakes | ${ok(h.transport.cpu_met)} |`,
+    `| 7 | revocation at block speed (newHeads subscription), p50 / p99 | ${n(h.scale.revocation_p50_ms)} / ${n(h.scale.revocation_p99_ms)} ms | — | ≤ 100 / ≤ 250 ms | ${ok(h.scale.revocation_block_speed_met)} |`,
+    `| 8 | DTLS devices registered on one server process | ${n(h.scale.devices_registered)} | — | 100,000 | ${ok(h.scale.devices_met)} |`,
+    `| 8 | server memory per registration at that size (heap + external) | ${n(h.scale.bytes_per_registration_100k)} B (RSS ${n(h.scale.rss_bytes_per_registration_100k)} B) | — | ≤ 4,096 B | ${ok(h.scale.memory_100k_met)} |`,
+    `| 8 | read of a random device, p99, while 1 %/s send Updates | ${n(h.scale.request_p99_ms)} ms (Update p99 ${n(h.scale.update_p99_ms)} ms) | — | ≤ 50 ms | ${ok(h.scale.request_met)} |`,
     '',
   ]
   if (Object.keys(d.errors).length) L.push('**Failed parts of this run:**', '', ...Object.entries(d.errors).map(([k, v]) => `- ${k}: ${v}`), '')
@@ -270,9 +319,33 @@ function markdown(d: BenchData, h: ReturnType<typeof headline>, notes: Record<st
         '|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|',
         ...d.scale.rows.map((r) => `| ${r.transport} | ${r.devices} | ${r.registered} | ${r.concurrency} | ${r.registrationsPerSec} | ${fmt(r.windowPerSec)} | ${fmt(r.latencyMs)} | ${r.heapBytesPerRegistration} | ${r.externalBytesPerRegistration} | ${r.rssBytesPerRegistration} | ${r.load} |`),
         '',
-        `Revocation after the remove was mined: ${fmt(d.scale.revocation.afterMinedMs, ' ms')}; after the command started: ${fmt(d.scale.revocation.afterCommandMs, ' ms')} (view poll ${d.scale.revocation.pollIntervalMs} ms; anvil automine, so "one block" is the remove's own block).`,
+        `Revocation after the remove was mined: ${fmt(d.scale.revocation.afterMinedMs, ' ms')}${d.scale.revocation.afterMinedP99Ms !== undefined ? `, p99 ${d.scale.revocation.afterMinedP99Ms} ms` : ''}; after the command started: ${fmt(d.scale.revocation.afterCommandMs, ' ms')} (view ${d.scale.revocation.followedBy ?? `poll ${d.scale.revocation.pollIntervalMs} ms`}; anvil automine, so "one block" is the remove's own block).`,
       ],
       notes.scale,
+    )
+  }
+  if (d.transport) {
+    section(
+      'Transport — server CPU per operation against libcoap',
+      'Our CoAP endpoint over UDP and over our DTLS server (`bench/transport-server.ts`) and libcoap 4.3\'s `coap-server-openssl` each run in their own process; one load generator (our CoAP client over UDP, our DTLS client, CCM_8) offers both the same paced load (operations started per second, capped in flight). CPU = the server process\'s user + system time over every thread, from `/proc/PID/task/*/schedstat` (ns), over the window, divided by the operations completed in it. One uncounted warm-up round per server first (our JIT compiles then); then rounds alternate the order of the servers, and medians over rounds are reported. A handshake = a full PSK handshake with the cookie exchange, then close_notify.',
+      [],
+      [transportTable(d.transport)],
+      notes.transport,
+    )
+  }
+  if (d.scale100k) {
+    const b = d.scale100k
+    section(
+      'Scale — 100,000 DTLS devices on one server process',
+      `The LwM2M server daemon (\`bench/scale-server.ts\`, in-memory store of all accounts, maxSessions raised to the target) in its own process; ${b.processes} load processes (\`bench/scale100k-load.ts\`) of light devices (our DTLS client + CoAP endpoint, one socket each, CCM_8), each process bound to its own loopback address 127.0.0.x, ${'8'} handshakes + registrations in flight per process. Memory = server heapUsed + external after GC, all registered, minus before any, / registrations. Then for ${b.loadDurationS} s: 1 % of the registered devices send an Update each second (spread over the second) while the server reads /3/0/0 of random registered devices at 50/s (16 in flight) through \`daemon.send\`, the call the REST route \`GET /api/clients/:endpoint/3/0/0\` makes (the HTTP layer in front is not in this figure); latency from the server process.`,
+      [],
+      [
+        '| target | registered | failed | seconds | registrations/s | server CPU µs/registration | heap B/reg | external B/reg | RSS B/reg | read ms | read p99 ms | Update ms | Update p99 ms | load |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|',
+        `| ${b.target} | ${b.registered} | ${b.failed} | ${b.registerSeconds} | ${b.registrationsPerSec} | ${b.serverCpuUsPerRegistration} | ${b.heapBytesPerRegistration} | ${b.externalBytesPerRegistration} | ${b.rssBytesPerRegistration} | ${fmt(b.readLatencyMs)} | ${b.readP99Ms} | ${fmt(b.updateLatencyMs)} | ${b.updateP99Ms} | ${b.load} |`,
+        ...(b.limitedBy ? ['', `Target not reached: limited by ${b.limitedBy}.`] : []),
+      ],
+      notes.scale100k,
     )
   }
   return L.join('\n') + '\n'

@@ -18,7 +18,7 @@ import { createDevice, type Device } from '../src/simulator/device.js'
 import { DEVICE_TIMERS, eventually } from '../test/e2e/system.js'
 import { freeTcpPort } from '../test/helpers/ports.js'
 import { scaleKey, type MemReport } from './scale-server.js'
-import { load1, stopWithin, summarize, type Summary } from './lib/stats.js'
+import { load1, pct, stopWithin, summarize, type Summary } from './lib/stats.js'
 
 export interface ScaleRow {
   transport: 'dtls' | 'udp'
@@ -107,8 +107,8 @@ export async function runScaleBench(o: { transport: 'dtls' | 'udp'; devices: num
   }
 }
 
-/** Revocation: `client remove` mined → the server dropped the registration and closed the session (default 1 s view poll). */
-export async function runRevocationBench(o: { runs: number; log?: (m: string) => void }): Promise<{ afterMinedMs: Summary; afterCommandMs: Summary; pollIntervalMs: number }> {
+/** Revocation: `client remove` mined → the server dropped the registration and closed the session (the view follows newHeads; 1 s poll as the fallback). */
+export async function runRevocationBench(o: { runs: number; log?: (m: string) => void }): Promise<{ afterMinedMs: Summary; afterCommandMs: Summary; pollIntervalMs: number; afterMinedP99Ms: number; followedBy: string }> {
   delete process.env.LWCHAIN_PRIVATE_KEY
   const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-revoke-'))
   const chain = await startEmbeddedChain({ port: await freeTcpPort(), dataDir: join(dir, 'chain') })
@@ -120,6 +120,7 @@ export async function runRevocationBench(o: { runs: number; log?: (m: string) =>
     const srv = await runServeServer({ ...cmd, logger, port: 0, httpPort: 0, console: false })
     const afterMined: number[] = []
     const afterCommand: number[] = []
+    let subscribed = false
     try {
       for (let i = 0; i < o.runs; i++) {
         const ep = `revoke-${i}`
@@ -147,12 +148,19 @@ export async function runRevocationBench(o: { runs: number; log?: (m: string) =>
         afterMined.push(Math.max(0, t1 - mined))
         await device.stop()
         o.log?.(`  revocation ${i + 1}/${o.runs}: ${(t1 - mined).toFixed(0)} ms after mined`)
+        subscribed = srv.view?.lag().subscribed === true
       }
     } finally {
       await stopWithin('serve server', () => srv.stop())
       await stopWithin('serve bootstrap', () => bs.stop())
     }
-    return { afterMinedMs: summarize(afterMined), afterCommandMs: summarize(afterCommand), pollIntervalMs: 1000 }
+    return {
+      afterMinedMs: summarize(afterMined),
+      afterCommandMs: summarize(afterCommand),
+      pollIntervalMs: 1000,
+      afterMinedP99Ms: Math.round(pct(afterMined, 99) * 100) / 100,
+      followedBy: subscribed ? 'newHeads subscription over ws:// (poll 1 s as the fallback)' : 'poll every 1 s (no subscription)',
+    }
   } finally {
     await stopWithin('anvil', () => chain.stop())
     rmSync(dir, { recursive: true, force: true })

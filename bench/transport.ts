@@ -23,10 +23,10 @@ const quick = process.argv.includes('--quick')
 const DURATION_MS = quick ? 1000 : 2000
 // The machine is shared: measures alternate between the two servers, round after round, and the
 // median of the rounds is reported, so a burst of foreign load hits both sides alike.
-const ROUNDS = quick ? 1 : 5
+const ROUNDS = quick ? 1 : 3
 const INFLIGHT = 16
 const IDLE_SESSIONS = quick ? 100 : 500
-const HANDSHAKE_CONCURRENCY = Number(process.env.BENCH_HANDSHAKE_CONCURRENCY ?? 4)
+const HANDSHAKE_CONCURRENCY = Number(process.env.BENCH_HANDSHAKE_CONCURRENCY ?? 8)
 const IDENTITY = 'bench'
 const KEY = 'Bench-PSK-012345'
 const logger = silentLogger()
@@ -136,7 +136,7 @@ const MEASURES: Measure[] = process.env.BENCH_MEASURES ? (process.env.BENCH_MEAS
  * loaded 2-core machine, so that both servers see the same arrival rate and CPU per operation is
  * not skewed by one server batching more work per wake-up than the other.
  */
-const OFFERED_PER_S: Record<Measure, number> = { udp: Number(process.env.BENCH_RATE_UDP ?? 1500), dtls: Number(process.env.BENCH_RATE_DTLS ?? 1000), handshake: Number(process.env.BENCH_RATE_HANDSHAKE ?? 60) }
+const OFFERED_PER_S: Record<Measure, number> = { udp: Number(process.env.BENCH_RATE_UDP ?? 3000), dtls: Number(process.env.BENCH_RATE_DTLS ?? 2000), handshake: Number(process.env.BENCH_RATE_HANDSHAKE ?? 200) }
 
 /** One sample: completed operations per second and the server's CPU per completed operation. */
 interface Sample {
