@@ -18,7 +18,7 @@ import { machine } from './lib/stats.js'
 
 const quick = process.argv.includes('--quick')
 /** `--part NAME` (repeatable, or comma-separated) runs only those parts; the others keep their last figures. */
-const PARTS = ['registration', 'provisioning', 'import', 'users', 'anomalies', 'scale', 'transport', 'scale100k'] as const
+const PARTS = ['registration', 'provisioning', 'import', 'users', 'anomalies', 'scale', 'revocation', 'transport', 'scale100k'] as const
 type Part = (typeof PARTS)[number]
 const selected = new Set<Part>(
   process.argv.flatMap((a, i, all) => (all[i - 1] === '--part' ? a.split(',') : a.startsWith('--part=') ? a.slice(7).split(',') : [])) as Part[],
@@ -34,8 +34,8 @@ const PLAN = quick
   : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 20, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 30, bigDevices: 100_000, bigRegisterS: 300, bigLoadS: 20 }
 /** Per-part wall-clock bound, seconds. */
 const LIMIT = quick
-  ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60, transport: 120, scale100k: 150 }
-  : { registration: 600, provisioning: 400, import: 900, users: 300, anomalies: 900, scale: 1200, transport: 300, scale100k: 480 }
+  ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60, revocation: 60, transport: 120, scale100k: 150 }
+  : { registration: 600, provisioning: 400, import: 900, users: 300, anomalies: 900, scale: 1200, revocation: 120, transport: 300, scale100k: 480 }
 
 async function bounded<T>(name: string, seconds: number, fn: () => Promise<T>, errors: Record<string, string>): Promise<T | undefined> {
   const t0 = performance.now()
@@ -137,6 +137,12 @@ async function main(): Promise<void> {
       for (const transport of ['udp', 'dtls'] as const) rows.push(await runScaleBench({ transport, devices: PLAN.scaleDevices, concurrency: PLAN.scaleConcurrency, log }))
       return { rows, revocation: await runRevocationBench({ runs: PLAN.revocationRuns, log }) }
     }, errors)
+  }
+  // Revocation alone (also part of 'scale'): keeps the scale rows of the last run.
+  if (runs('revocation') && !runs('scale')) {
+    const revocation = await bounded('revocation', LIMIT.revocation, () => runRevocationBench({ runs: PLAN.revocationRuns, log }), errors)
+    if (revocation) d.scale = { rows: d.scale?.rows ?? [], revocation }
+    save(d, t0)
   }
   if (runs('transport')) {
     d.transport = await bounded('transport', LIMIT.transport, () => runTransportBench({ log }), errors)
