@@ -61,6 +61,9 @@ contract ClientStore is AccessControl {
         ClientRecord record
     );
     event ClientRemoved(bytes32 indexed endpointHash, uint64 version);
+    /// @notice The key PSKs are sealed to changed (`lwchain keys rotate`); records sealed to the
+    /// previous key are re-sealed after it, so readers must hold both keys until that is done.
+    event SealingKeyChanged(bytes publicKey);
 
     error ClientExists(bytes32 endpointHash);
     error ClientNotFound(bytes32 endpointHash);
@@ -84,6 +87,13 @@ contract ClientStore is AccessControl {
         return _sealingPublicKey;
     }
 
+    /// @notice Replaces the sealing public key (admin only): new records are sealed to it.
+    function setSealingPublicKey(bytes calldata sealingPublicKey_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (sealingPublicKey_.length != 32) revert InvalidRecord("sealing public key must be 32 bytes");
+        _sealingPublicKey = sealingPublicKey_;
+        emit SealingKeyChanged(sealingPublicKey_);
+    }
+
     /// @notice Adds one client; reverts if the endpoint or either PSK identity is taken.
     function addClient(ClientRecord calldata r) external onlyRole(WRITER_ROLE) {
         _add(r);
@@ -96,15 +106,12 @@ contract ClientStore is AccessControl {
 
     /// @notice Replaces an existing client's record (new URIs, identities or keys); version++.
     function updateClient(ClientRecord calldata r) external onlyRole(WRITER_ROLE) {
-        _validate(r);
-        bytes32 eh = keccak256(bytes(r.endpoint));
-        bytes28 key = bytes28(eh);
-        Slot memory s = _slots[key];
-        if (s.index == 0) revert ClientNotFound(eh);
-        uint32 version = s.version + 1;
-        (bytes32 bh, bytes32 sh) = _bind(r, key, version);
-        bytes20 commitment = _emitRecord(ClientUpdated.selector, eh, bh, sh, version, r);
-        _slots[key] = Slot(commitment, version, uint32(block.timestamp), s.index);
+        _update(r);
+    }
+
+    /// @notice Replaces many records atomically (all or none), e.g. when re-sealing after a key rotation.
+    function updateClients(ClientRecord[] calldata rs) external onlyRole(WRITER_ROLE) {
+        for (uint256 i = 0; i < rs.length; ++i) _update(rs[i]);
     }
 
     /// @notice Removes a client (swap-and-pop); its identities become free at once.
@@ -171,6 +178,18 @@ contract ClientStore is AccessControl {
         _endpoints.push(eh);
         bytes20 commitment = _emitRecord(ClientAdded.selector, eh, bh, sh, version, r);
         _slots[key] = Slot(commitment, version, uint32(block.timestamp), uint32(_endpoints.length));
+    }
+
+    function _update(ClientRecord calldata r) private {
+        _validate(r);
+        bytes32 eh = keccak256(bytes(r.endpoint));
+        bytes28 key = bytes28(eh);
+        Slot memory s = _slots[key];
+        if (s.index == 0) revert ClientNotFound(eh);
+        uint32 version = s.version + 1;
+        (bytes32 bh, bytes32 sh) = _bind(r, key, version);
+        bytes20 commitment = _emitRecord(ClientUpdated.selector, eh, bh, sh, version, r);
+        _slots[key] = Slot(commitment, version, uint32(block.timestamp), s.index);
     }
 
     /// @dev Claims both identities for `key` at `version`; an identity still bound to another live
