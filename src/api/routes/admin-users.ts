@@ -10,7 +10,7 @@ import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
 import { ROLE_NAMES } from '../auth/types.js'
 import { requireRole } from '../plugin-auth.js'
-import { adminDeployment, type AdminRoutesDeps } from './admin-context.js'
+import { adminDeployment, requireWriter, writerOf, type AdminRoutesDeps } from './admin-context.js'
 
 export type { AdminRoutesDeps } from './admin-context.js'
 
@@ -33,6 +33,8 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   const userStore = deployment.contracts.userStore
   const visible = (block: bigint) => deps.view.waitForBlock(block, deps.viewTimeoutMs)
   const admin = requireRole('admin')
+  // Writes need the writer key too; without it they answer 403 saying so (listings still work).
+  const adminWriter = [admin, requireWriter(deps)]
   const listItem = (u: { username: string; role: number; version: number }) => ({ username: u.username, role: roleToName(u.role), version: u.version })
 
   app.get(
@@ -67,7 +69,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.post<{ Body: { username: string; email: string; role: string; password?: string } }>(
     '/api/admin/users',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Add a user; a generated password is returned once when none is given',
@@ -95,7 +97,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       const generated = request.body.password === undefined ? generatePassword() : undefined
       const password = request.body.password ?? generated!
       const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey)
-      const { txHash, block } = await addUser(deps.conn, { userStore, record })
+      const { txHash, block } = await addUser(writerOf(deps), { userStore, record })
       await visible(block)
       request.log.info({ username, role: roleToName(role), by: request.auth?.username, txHash }, 'user added')
       return reply.code(201).send({ username, role: roleToName(role), ...(generated ? { password: generated } : {}), txHash })
@@ -105,7 +107,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.put<{ Params: { username: string }; Body: { email?: string; role?: string; password?: string } }>(
     '/api/admin/users/:username',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: "Change a user's e-mail, role and/or password (their tokens stop working)",
@@ -132,7 +134,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       if (body.email === undefined && body.role === undefined && body.password === undefined) throw new UsageError('nothing to update: give email, role and/or password')
       const email = body.email !== undefined ? validateEmail(body.email) : undefined
       const role = body.role !== undefined ? parseRole(body.role) : undefined
-      const { record, changed, version, txHash, block } = await changeUser(deps.conn, {
+      const { record, changed, version, txHash, block } = await changeUser(writerOf(deps), {
         userStore,
         deployBlock: BigInt(deployment.deployBlock),
         sealingPublicKey: deployment.sealingPublicKey,
@@ -150,7 +152,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.delete<{ Params: { username: string } }>(
     '/api/admin/users/:username',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Remove a user (their tokens stop working)',
@@ -162,7 +164,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
     },
     async (request) => {
       const username = validateUsername(request.params.username)
-      const { txHash, block } = await removeUser(deps.conn, { userStore, username })
+      const { txHash, block } = await removeUser(writerOf(deps), { userStore, username })
       await visible(block)
       request.log.info({ username, by: request.auth?.username, txHash }, 'user removed')
       return { username, txHash }

@@ -28,7 +28,8 @@ export async function openProfileView(
 ): Promise<{ view: ChainView; conn: ChainConnection; deployment: Deployment; configDir: string }> {
   const profile = loadProfile(o.configDir)
   const deployment = requireDeployment(profile)
-  const conn = await connectChain({ rpcUrl: o.rpc ?? profile.rpcUrl ?? DEFAULT_RPC_URL, expectedChainId: deployment.chainId, allowOffline: true })
+  // Read-only: a view never signs, so it holds no key (not even anvil's account 0 on the embedded chain).
+  const conn = await connectChain({ rpcUrl: o.rpc ?? profile.rpcUrl ?? DEFAULT_RPC_URL, expectedChainId: deployment.chainId, allowOffline: true, readOnly: true })
   const view = createChainView({
     publicClient: conn.publicClient,
     addresses: deployment.contracts,
