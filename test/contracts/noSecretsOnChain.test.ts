@@ -38,7 +38,7 @@ it('keeps PSKs, e-mails and password verifiers out of calldata, events and stora
   const user = {
     username: 'dana',
     role: 1,
-    emailHash: emailHash(email),
+    emailHash: emailHash(email, new Uint8Array(32).fill(9)),
     emailSealed: hex(seal(pk, new TextEncoder().encode(email), 'lwchain:user:email:dana')),
     passwordSealed: hex(seal(pk, verifier, 'lwchain:user:password:dana')),
   }

@@ -5,6 +5,7 @@ import { addUser } from '../../chain/users/addUser.js'
 import { changeUser } from '../../chain/users/changeUser.js'
 import { generatePassword, hashPassword } from '../../chain/users/password.js'
 import { removeUser } from '../../chain/users/removeUser.js'
+import { loadProfile, requireEmailKey } from '../../chain/profile.js'
 import { UsageError } from '../../errors/base.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
@@ -35,6 +36,8 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   const admin = requireRole('admin')
   // Writes need the writer key too; without it they answer 403 saying so (listings still work).
   const adminWriter = [admin, requireWriter(deps)]
+  // Read at each write, so `user migrate-emails` needs no restart.
+  const emailKey = () => requireEmailKey(loadProfile(deps.configDir))
   const listItem = (u: { username: string; role: number; version: number }) => ({ username: u.username, role: roleToName(u.role), version: u.version })
 
   app.get(
@@ -96,7 +99,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       const role = parseRole(request.body.role)
       const generated = request.body.password === undefined ? generatePassword() : undefined
       const password = request.body.password ?? generated!
-      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey)
+      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey, emailKey())
       const { txHash, block } = await addUser(writerOf(deps), { userStore, record })
       await visible(block)
       request.log.info({ username, role: roleToName(role), by: request.auth?.username, txHash }, 'user added')
@@ -138,6 +141,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
         userStore,
         deployBlock: BigInt(deployment.deployBlock),
         sealingPublicKey: deployment.sealingPublicKey,
+        ...(body.email !== undefined && { emailKey: emailKey() }),
         username,
         email,
         role,

@@ -1,6 +1,6 @@
 import type { Address, Hex, PublicClient } from 'viem'
 import type { Logger } from '../../logger.js'
-import { emailHash as hashEmail } from '../hashes.js'
+import { emailHash, legacyEmailHash } from '../hashes.js'
 import { openValue } from '../records/sealValue.js'
 import { WrongChainError } from '../errors.js'
 import { LwchainError } from '../../errors/base.js'
@@ -17,6 +17,8 @@ export interface CreateChainViewOptions {
   deployBlock: bigint | number | string
   /** With it, lookups return unsealed PSKs, e-mails and password verifiers (kept in memory only). */
   sealingPrivateKey?: Uint8Array
+  /** The deployment's e-mail key: userByEmail looks up the keyed hash (and the legacy plain one, for records not migrated yet). */
+  emailKey?: Uint8Array
   /** Where to persist cursor + snapshot so a restart resumes instead of rescanning. */
   cursorFile?: string
   /** Poll period for new blocks. Default 1,000 ms. */
@@ -263,7 +265,8 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       return { endpoint: client.endpoint, key: side.key }
     },
     userByUsername: (username) => state.userByUsername(username),
-    userByEmail: (email) => state.userByEmailHash(hashEmail(email)),
+    userByEmail: (email) =>
+      (options.emailKey && state.userByEmailHash(emailHash(email, options.emailKey))) || state.userByEmailHash(legacyEmailHash(email)),
     clients: () => state.clients(),
     users: () => state.users(),
     lag: () => loop.lag(lastSeenHead, cursor?.block),

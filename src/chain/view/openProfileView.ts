@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { connectChain, type ChainConnection } from '../connectChain.js'
 import { DEFAULT_RPC_URL } from '../devAccounts.js'
-import { loadProfile, readSealingKey, requireDeployment, type Deployment } from '../profile.js'
+import { loadProfile, readEmailKey, readSealingKey, requireDeployment, type Deployment } from '../profile.js'
 import type { Logger } from '../../logger.js'
 import { createChainView, type ChainView } from './createChainView.js'
 
@@ -35,6 +35,7 @@ export async function openProfileView(
     addresses: deployment.contracts,
     deployBlock: deployment.deployBlock,
     sealingPrivateKey: o.withSealingKey === false ? undefined : readSealingKey(profile),
+    emailKey: o.withSealingKey === false ? undefined : readEmailKey(profile),
     cursorFile: join(profile.configDir, o.cursorName ?? 'view-cursor.json'),
     pollIntervalMs: o.pollIntervalMs,
     rpcUrl: conn.rpcUrl,
