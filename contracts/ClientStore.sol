@@ -69,6 +69,7 @@ contract ClientStore is AccessControl {
     error ClientNotFound(bytes32 endpointHash);
     error IdentityTaken(bytes32 identityHash);
     error InvalidRecord(string reason);
+    error VersionMismatch(bytes32 endpointHash, uint64 expected, uint64 actual);
 
     bytes private _sealingPublicKey;
     mapping(bytes28 => Slot) private _slots;
@@ -106,12 +107,15 @@ contract ClientStore is AccessControl {
 
     /// @notice Replaces an existing client's record (new URIs, identities or keys); version++.
     function updateClient(ClientRecord calldata r) external onlyRole(WRITER_ROLE) {
-        _update(r);
+        _update(r, 0);
     }
 
-    /// @notice Replaces many records atomically (all or none), e.g. when re-sealing after a key rotation.
-    function updateClients(ClientRecord[] calldata rs) external onlyRole(WRITER_ROLE) {
-        for (uint256 i = 0; i < rs.length; ++i) _update(rs[i]);
+    /// @notice Replaces many records atomically (all or none), each only if it is still at
+    /// `versions[i]` (else VersionMismatch), so a re-seal after a key rotation never undoes a
+    /// change written meanwhile.
+    function updateClients(ClientRecord[] calldata rs, uint64[] calldata versions) external onlyRole(WRITER_ROLE) {
+        if (versions.length != rs.length) revert InvalidRecord("one version per record");
+        for (uint256 i = 0; i < rs.length; ++i) _update(rs[i], versions[i]);
     }
 
     /// @notice Removes a client (swap-and-pop); its identities become free at once.
@@ -180,12 +184,14 @@ contract ClientStore is AccessControl {
         _slots[key] = Slot(commitment, version, uint32(block.timestamp), uint32(_endpoints.length));
     }
 
-    function _update(ClientRecord calldata r) private {
+    /// @dev `expected` 0 means any version.
+    function _update(ClientRecord calldata r, uint64 expected) private {
         _validate(r);
         bytes32 eh = keccak256(bytes(r.endpoint));
         bytes28 key = bytes28(eh);
         Slot memory s = _slots[key];
         if (s.index == 0) revert ClientNotFound(eh);
+        if (expected != 0 && expected != s.version) revert VersionMismatch(eh, expected, s.version);
         uint32 version = s.version + 1;
         (bytes32 bh, bytes32 sh) = _bind(r, key, version);
         bytes20 commitment = _emitRecord(ClientUpdated.selector, eh, bh, sh, version, r);

@@ -62,6 +62,7 @@ contract UserStore is AccessControl {
     error InvalidRecord(string reason);
     /// @notice Refused: the change would leave no admin account.
     error LastAdmin(bytes32 usernameHash);
+    error VersionMismatch(bytes32 usernameHash, uint64 expected, uint64 actual);
 
     bytes private _sealingPublicKey;
     mapping(bytes28 => Slot) private _slots;
@@ -112,12 +113,15 @@ contract UserStore is AccessControl {
     /// @notice Replaces an account's record (role, e-mail, password); version++. Demoting the last
     /// admin reverts LastAdmin.
     function updateUser(UserRecord calldata r) external onlyRole(WRITER_ROLE) {
-        _update(r);
+        _update(r, 0);
     }
 
-    /// @notice Replaces many records atomically (all or none), e.g. when re-sealing after a key rotation.
-    function updateUsers(UserRecord[] calldata rs) external onlyRole(WRITER_ROLE) {
-        for (uint256 i = 0; i < rs.length; ++i) _update(rs[i]);
+    /// @notice Replaces many records atomically (all or none), each only if it is still at
+    /// `versions[i]` (else VersionMismatch), so a re-seal after a key rotation never undoes a
+    /// change written meanwhile.
+    function updateUsers(UserRecord[] calldata rs, uint64[] calldata versions) external onlyRole(WRITER_ROLE) {
+        if (versions.length != rs.length) revert InvalidRecord("one version per record");
+        for (uint256 i = 0; i < rs.length; ++i) _update(rs[i], versions[i]);
     }
 
     /// @notice Removes an account (swap-and-pop); its e-mail becomes free at once. Removing the
@@ -181,12 +185,14 @@ contract UserStore is AccessControl {
         for (uint256 i = 0; i < limit; ++i) usernameHashes[i] = _users[offset + i];
     }
 
-    function _update(UserRecord calldata r) private {
+    /// @dev `expected` 0 means any version.
+    function _update(UserRecord calldata r, uint64 expected) private {
         _validate(r);
         bytes32 uh = keccak256(bytes(r.username));
         bytes28 key = bytes28(uh);
         Slot memory s = _slots[key];
         if (s.index == 0) revert UserNotFound(uh);
+        if (expected != 0 && expected != s.version) revert VersionMismatch(uh, expected, s.version);
         if (s.role == ROLE_ADMIN && r.role != ROLE_ADMIN) {
             if (_adminCount == 1) revert LastAdmin(uh);
             --_adminCount;

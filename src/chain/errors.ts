@@ -70,6 +70,14 @@ export class UnauthorizedError extends LwchainError {
   }
 }
 
+/** A batch update named a version the record no longer has: it changed meanwhile (VersionMismatch). */
+export class RecordChangedError extends LwchainError {
+  override name = 'RecordChangedError'
+  constructor(what: string) {
+    super(`${what} changed while this update was prepared; read it again and retry`, { code: 'LWC_RECORD_CHANGED' })
+  }
+}
+
 /** Refused by UserStore: the change would remove or demote the last admin account. */
 export class LastAdminError extends LwchainError {
   override name = 'LastAdminError'

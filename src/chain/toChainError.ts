@@ -17,6 +17,7 @@ import {
   IdentityTakenError,
   InvalidRecordError,
   LastAdminError,
+  RecordChangedError,
   UnauthorizedError,
   UserExistsError,
   UserNotFoundError,
@@ -91,6 +92,8 @@ export function toChainError(err: unknown, ctx: ChainErrorContext = {}): Lwchain
         return new AnomalyNotFoundError(ctx.anomalyId ?? String(args[0]))
       case 'AccessControlUnauthorizedAccount':
         return new UnauthorizedError(String(args[0]), roleNameOf(String(args[1])))
+      case 'VersionMismatch':
+        return new RecordChangedError(ctx.endpoint ? `client "${ctx.endpoint}"` : ctx.username ? `user "${ctx.username}"` : `record ${String(args[0])}`)
       case 'LastAdmin':
         return new LastAdminError(ctx.username ?? String(args[0]))
       default:

@@ -37,7 +37,7 @@ describe('UserStore keeps at least one admin', () => {
     const uh = usernameHash('root')
     expect(await revertOf(writeU('removeUser', ['root']))).toEqual({ errorName: 'LastAdmin', args: [uh] })
     expect(await revertOf(writeU('updateUser', [user('root', 2)]))).toEqual({ errorName: 'LastAdmin', args: [uh] })
-    expect(await revertOf(writeU('updateUsers', [[user('root', 3)]]))).toEqual({ errorName: 'LastAdmin', args: [uh] })
+    expect(await revertOf(writeU('updateUsers', [[user('root', 3)], [0n]]))).toEqual({ errorName: 'LastAdmin', args: [uh] })
     // A non-admin change is fine; a second admin makes the first one removable.
     await writeU('updateUser', [user('root', 1)])
     await writeU('updateUser', [user('ops', 1)])
@@ -53,9 +53,12 @@ describe('UserStore keeps at least one admin', () => {
   it('updates many accounts atomically: one bad record changes none', async () => {
     await writeU('addUser', [user('u1', 2)])
     await writeU('addUser', [user('u2', 2)])
-    const receipt = await writeU('updateUsers', [[user('u1', 3), user('u2', 3)]])
+    const receipt = await writeU('updateUsers', [[user('u1', 3), user('u2', 3)], [1n, 1n]])
     expect(parseEventLogs({ abi: userStoreAbi, logs: receipt.logs, eventName: 'UserUpdated' }).map((l) => l.args.version)).toEqual([2n, 2n])
-    expect(await revertOf(writeU('updateUsers', [[user('u1', 2), user('ghost', 2)]]))).toEqual({ errorName: 'UserNotFound', args: [usernameHash('ghost')] })
+    expect(await revertOf(writeU('updateUsers', [[user('u1', 2), user('ghost', 2)], [2n, 1n]]))).toEqual({ errorName: 'UserNotFound', args: [usernameHash('ghost')] })
+    // Changed meanwhile (version 2, not 1): refused, so a re-seal never undoes a change.
+    expect(await revertOf(writeU('updateUsers', [[user('u1', 2)], [1n]]))).toEqual({ errorName: 'VersionMismatch', args: [usernameHash('u1'), 1n, 2n] })
+    expect((await revertOf(writeU('updateUsers', [[user('u1', 2)], []]))).errorName).toBe('InvalidRecord')
     expect((await readU('getUser', [usernameHash('u1')])).role).toBe(3)
   })
 })
@@ -82,11 +85,11 @@ describe('sealing key setter', () => {
     const rs = [clientRecord(pk, 1), clientRecord(pk, 2)]
     await mined(f, f.deployer.writeContract({ ...clients(), functionName: 'addClients', args: [rs] }))
     const resealed = rs.map((r) => ({ ...r, serverKeySealed: toHex(seal(pk, new Uint8Array(16), `lwchain:client:server-psk:${r.endpoint}`)) as Hex }))
-    const receipt = await mined(f, f.deployer.writeContract({ ...clients(), functionName: 'updateClients', args: [resealed] }))
+    const receipt = await mined(f, f.deployer.writeContract({ ...clients(), functionName: 'updateClients', args: [resealed, [1n, 1n]] }))
     expect(parseEventLogs({ abi: clientStoreAbi, logs: receipt.logs, eventName: 'ClientUpdated' })).toHaveLength(2)
     for (const r of resealed) expect(await readC('isCurrent', [r])).toBe(true)
     const ghost = clientRecord(pk, 3)
-    expect((await revertOf(mined(f, f.deployer.writeContract({ ...clients(), functionName: 'updateClients', args: [[rs[0], ghost]] })))).errorName).toBe('ClientNotFound')
+    expect((await revertOf(mined(f, f.deployer.writeContract({ ...clients(), functionName: 'updateClients', args: [[rs[0], ghost], [2n, 1n]] })))).errorName).toBe('ClientNotFound')
     expect(await readC('isCurrent', [resealed[0]])).toBe(true)
   })
 })

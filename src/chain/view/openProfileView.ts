@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import { connectChain, type ChainConnection } from '../connectChain.js'
 import { DEFAULT_RPC_URL } from '../devAccounts.js'
-import { loadProfile, readEmailKey, readSealingKey, requireDeployment, type Deployment } from '../profile.js'
+import { SealingKeyRing } from '../keys/keyRing.js'
+import { loadProfile, readEmailKey, readSealingKeyRing, requireDeployment, type Deployment } from '../profile.js'
 import type { Logger } from '../../logger.js'
 import { createChainView, type ChainView } from './createChainView.js'
 
@@ -34,7 +35,7 @@ export async function openProfileView(
     publicClient: conn.publicClient,
     addresses: deployment.contracts,
     deployBlock: deployment.deployBlock,
-    sealingPrivateKey: o.withSealingKey === false ? undefined : readSealingKey(profile),
+    sealingKeys: o.withSealingKey === false ? undefined : profileKeyRing(profile.configDir, o.logger),
     emailKey: o.withSealingKey === false ? undefined : readEmailKey(profile),
     cursorFile: join(profile.configDir, o.cursorName ?? 'view-cursor.json'),
     pollIntervalMs: o.pollIntervalMs,
@@ -43,4 +44,13 @@ export async function openProfileView(
     logger: o.logger,
   })
   return { view, conn, deployment, configDir: profile.configDir }
+}
+
+/**
+ * The profile's sealing keys as a ring that follows `keys rotate`: a key the chain announces and
+ * the ring lacks is looked for again in the config dir (the rotation wrote it there first).
+ */
+function profileKeyRing(configDir: string, logger?: Logger): SealingKeyRing {
+  const [current, ...others] = readSealingKeyRing(loadProfile(configDir))
+  return new SealingKeyRing(current, others, () => readSealingKeyRing(loadProfile(configDir)), logger)
 }
