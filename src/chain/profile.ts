@@ -132,7 +132,7 @@ export function keyFilePath(profile: Profile, file: string): string {
 
 /** Reads the sealing private key of a deployment (for daemons and `client show --reveal`). */
 export function readSealingKey(profile: Profile): Uint8Array {
-  return readKeyFile(keyFilePath(profile, requireDeployment(profile).sealingKeyFile), 'sealing private key')
+  return readNamedKey(keyFilePath(profile, requireDeployment(profile).sealingKeyFile), 'sealing private key')
 }
 
 /**
@@ -145,7 +145,7 @@ export function readSealingKeyRing(profile: Profile): Uint8Array[] {
   for (const file of [d.pendingSealingKeyFile, ...(d.retiringSealingKeyFiles ?? [])]) {
     if (file === undefined) continue
     const path = keyFilePath(profile, file)
-    if (existsSync(path)) keys.push(readKeyFile(path, 'sealing private key'))
+    if (existsSync(path)) keys.push(readNamedKey(path, 'sealing private key'))
   }
   return keys
 }
@@ -158,7 +158,7 @@ export function writeEmailKey(configDir: string, key: Uint8Array): string {
 /** The deployment's e-mail key, or undefined for a deployment from before keyed e-mail hashes. */
 export function readEmailKey(profile: Profile): Uint8Array | undefined {
   const file = requireDeployment(profile).emailKeyFile
-  return file === undefined ? undefined : readKeyFile(keyFilePath(profile, file), 'e-mail key')
+  return file === undefined ? undefined : readNamedKey(keyFilePath(profile, file), 'e-mail key')
 }
 
 /** The e-mail key, or EmailKeyMissingError naming the migration command (for writers). */
@@ -176,7 +176,8 @@ export class EmailKeyMissingError extends LwchainError {
   }
 }
 
-function readKeyFile(path: string, what: string): Uint8Array {
+/** Reads a hex key file (SealingKeyError when missing or not hex). */
+export function readNamedKey(path: string, what: string): Uint8Array {
   if (!existsSync(path)) throw new SealingKeyError(`the ${what} ${path} is missing`)
   const hex = readFileSync(path, 'utf8').trim().replace(/^0x/, '')
   if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length % 2 !== 0) {

@@ -4,6 +4,7 @@ import { registerDeployCommands } from './deploy.js'
 import { registerClientCommands } from './client.js'
 import { registerUserCommands } from './user.js'
 import { registerRoleCommands } from './role.js'
+import { registerKeysCommands } from './keys.js'
 import { registerAnomalyCommands } from './anomaly.js'
 import { registerCodecCommands } from './codec.js'
 import { registerServeCommands } from './serve.js'
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerClientCommands(program)
   registerUserCommands(program)
   registerRoleCommands(program)
+  registerKeysCommands(program)
   registerAnomalyCommands(program)
   registerServeCommands(program)
   registerSimulateCommand(program)

@@ -4,6 +4,7 @@ import { readClientRecord } from '../../chain/clients/readClientRecord.js'
 import { removeClient } from '../../chain/clients/removeClient.js'
 import { updateClient } from '../../chain/clients/updateClient.js'
 import { ClientNotFoundError } from '../../chain/errors.js'
+import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
 import { buildClientSpec, sealClientRecord, type ClientInput } from '../../chain/records/clientRecord.js'
 import { validateCoapUri, validateText } from '../../chain/records/validate.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
@@ -33,6 +34,8 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
   const clientStore = deployment.contracts.clientStore
   const visible = (block: bigint) => deps.view.waitForBlock(block, deps.viewTimeoutMs)
   const admin = requireRole('admin')
+  // The key on chain at each write: the server may outlive a `keys rotate`.
+  const sealingKey = () => readSealingPublicKey(writerOf(deps).publicClient, { clientStore, rpcUrl: writerOf(deps).rpcUrl })
   // Writes need the writer key too; without it they answer 403 saying so (listings still work).
   const adminWriter = [admin, requireWriter(deps)]
 
@@ -67,7 +70,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
     },
     async (request, reply) => {
       const { spec } = buildClientSpec(request.body)
-      const { txHash, block } = await addClient(writerOf(deps), { clientStore, record: sealClientRecord(spec, deployment.sealingPublicKey) })
+      const { txHash, block } = await addClient(writerOf(deps), { clientStore, record: sealClientRecord(spec, await sealingKey()) })
       await visible(block)
       request.log.info({ endpoint: spec.endpoint, by: request.auth?.username, txHash }, 'client added')
       return reply.code(201).send({

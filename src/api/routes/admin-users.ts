@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { UserNotFoundError } from '../../chain/errors.js'
+import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
 import { parseRole, roleToName, sealUserRecord, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
 import { addUser } from '../../chain/users/addUser.js'
 import { changeUser } from '../../chain/users/changeUser.js'
@@ -34,6 +35,8 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   const userStore = deployment.contracts.userStore
   const visible = (block: bigint) => deps.view.waitForBlock(block, deps.viewTimeoutMs)
   const admin = requireRole('admin')
+  // The key on chain at each write: the server may outlive a `keys rotate`.
+  const sealingKey = () => readSealingPublicKey(writerOf(deps).publicClient, { clientStore: deployment.contracts.clientStore, rpcUrl: writerOf(deps).rpcUrl })
   // Writes need the writer key too; without it they answer 403 saying so (listings still work).
   const adminWriter = [admin, requireWriter(deps)]
   // Read at each write, so `user migrate-emails` needs no restart.
@@ -99,7 +102,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       const role = parseRole(request.body.role)
       const generated = request.body.password === undefined ? generatePassword() : undefined
       const password = request.body.password ?? generated!
-      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey, emailKey())
+      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, await sealingKey(), emailKey())
       const { txHash, block } = await addUser(writerOf(deps), { userStore, record })
       await visible(block)
       request.log.info({ username, role: roleToName(role), by: request.auth?.username, txHash }, 'user added')
@@ -140,7 +143,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       const { record, changed, version, txHash, block } = await changeUser(writerOf(deps), {
         userStore,
         deployBlock: BigInt(deployment.deployBlock),
-        sealingPublicKey: deployment.sealingPublicKey,
+        sealingPublicKey: await sealingKey(),
         ...(body.email !== undefined && { emailKey: emailKey() }),
         username,
         email,

@@ -25,7 +25,7 @@ export interface CreateChainViewOptions {
    */
   sealingKeys?: SealingKeyRing
   /** The deployment's e-mail key: userByEmail looks up the keyed hash (and the legacy plain one, for records not migrated yet). */
-  emailKey?: Uint8Array
+  emailKey?: Uint8Array | (() => Uint8Array | undefined)
   /** Where to persist cursor + snapshot so a restart resumes instead of rescanning. */
   cursorFile?: string
   /** Poll period for new blocks. Default 1,000 ms. */
@@ -287,8 +287,10 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       return { endpoint: client.endpoint, key: side.key }
     },
     userByUsername: (username) => state.userByUsername(username),
-    userByEmail: (email) =>
-      (options.emailKey && state.userByEmailHash(emailHash(email, options.emailKey))) || state.userByEmailHash(legacyEmailHash(email)),
+    userByEmail(email) {
+      const key = typeof options.emailKey === 'function' ? options.emailKey() : options.emailKey
+      return (key && state.userByEmailHash(emailHash(email, key))) || state.userByEmailHash(legacyEmailHash(email))
+    },
     clients: () => state.clients(),
     users: () => state.users(),
     lag: () => loop.lag(lastSeenHead, cursor?.block),

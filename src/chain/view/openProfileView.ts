@@ -36,7 +36,7 @@ export async function openProfileView(
     addresses: deployment.contracts,
     deployBlock: deployment.deployBlock,
     sealingKeys: o.withSealingKey === false ? undefined : profileKeyRing(profile.configDir, o.logger),
-    emailKey: o.withSealingKey === false ? undefined : readEmailKey(profile),
+    emailKey: o.withSealingKey === false ? undefined : profileEmailKey(profile.configDir, readEmailKey(profile)),
     cursorFile: join(profile.configDir, o.cursorName ?? 'view-cursor.json'),
     pollIntervalMs: o.pollIntervalMs,
     rpcUrl: conn.rpcUrl,
@@ -53,4 +53,10 @@ export async function openProfileView(
 function profileKeyRing(configDir: string, logger?: Logger): SealingKeyRing {
   const [current, ...others] = readSealingKeyRing(loadProfile(configDir))
   return new SealingKeyRing(current, others, () => readSealingKeyRing(loadProfile(configDir)), logger)
+}
+
+/** The e-mail key, looked for again until found: `user migrate-emails` may create it while the daemon runs. */
+function profileEmailKey(configDir: string, atStart: Uint8Array | undefined): () => Uint8Array | undefined {
+  let key = atStart
+  return () => (key ??= readEmailKey(loadProfile(configDir)))
 }
