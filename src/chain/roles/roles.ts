@@ -1,6 +1,6 @@
 import { keccak256, toBytes, type Address, type Hex } from 'viem'
 import type { ContractAddresses } from '../profile.js'
-import { InvalidInputError } from '../records/validate.js'
+import { UsageError } from '../../errors/base.js'
 
 /**
  * The deployment's contract roles, as operators name them. One name may stand for a role on
@@ -33,11 +33,11 @@ export const ROLE_STORES: Record<DeploymentRole, readonly StoreName[]> = {
 /** Contract names for messages. */
 export const STORE_LABELS: Record<StoreName, string> = { clientStore: 'ClientStore', userStore: 'UserStore', anomalyStore: 'AnomalyStore' }
 
-/** Parses a role name; anything else is an InvalidInputError naming the three. */
+/** Parses a role name; anything else is a UsageError (exit 2) naming the three. */
 export function parseDeploymentRole(value: unknown): DeploymentRole {
   const v = String(value ?? '').trim().toLowerCase()
   if ((DEPLOYMENT_ROLES as readonly string[]).includes(v)) return v as DeploymentRole
-  throw new InvalidInputError(`unknown role "${String(value)}" (expected admin, writer or poster)`)
+  throw new UsageError(`unknown role "${String(value)}" (expected admin, writer or poster)`)
 }
 
 /** The role name of an AccessControl role id, or undefined for an id we do not use. */
@@ -49,6 +49,6 @@ export function roleNameOf(id: Hex | string): DeploymentRole | undefined {
 /** Parses an account address (checksummed or lower case). */
 export function parseAccount(value: unknown): Address {
   const v = String(value ?? '').trim()
-  if (!/^0x[0-9a-fA-F]{40}$/.test(v)) throw new InvalidInputError(`"${v}" is not an account address (0x and 40 hex digits)`)
+  if (!/^0x[0-9a-fA-F]{40}$/.test(v)) throw new UsageError(`"${v}" is not an account address (0x and 40 hex digits)`)
   return v as Address
 }
