@@ -110,11 +110,13 @@ export function registerServeBootstrapCommand(serve: Command): void {
         const running = await runServeBootstrap({ ...opts, configDir: g.configDir, rpc: g.rpc, logger })
         if (g.json) printJson({ bootstrap: running.url })
         else console.log(`bootstrap server listening at ${running.url} (store: ${running.store}); Ctrl-C stops it`)
-        await untilSignal()
+        const stopped = untilSignal()
+        await stopped
         await running.stop().catch((err: unknown) => {
           logger.error({ err }, 'bootstrap server did not stop cleanly')
           process.exitCode = 1
         })
+        stopped.cancel()
       }),
     )
 }

@@ -285,11 +285,13 @@ export function registerServeServerCommand(serve: Command): void {
         const running = await runServeServer({ ...opts, configDir: g.configDir, rpc: g.rpc, privateKeyFile: g.privateKeyFile, logger })
         if (g.json) printJson({ server: running.url, api: running.api })
         else console.log(`LwM2M server listening at ${running.url}, API at ${running.api} (store: ${running.store}); Ctrl-C stops it`)
-        await untilSignal()
+        const stopped = untilSignal()
+        await stopped
         await running.stop().catch((err: unknown) => {
           logger.error({ err }, 'LwM2M server did not stop cleanly')
           process.exitCode = 1
         })
+        stopped.cancel()
       }),
     )
 }
