@@ -28,7 +28,8 @@ export function App() {
   const [session, setSession] = useState<Session | undefined>(() => loadSession())
   const [notice, setNotice] = useState<string>()
   const [live, setLive] = useState(false)
-  // Why device and user management is off on this server (no writer key), from GET /api/me.
+  // Whether device and user management works on this server (it needs a writer key), from GET
+  // /api/me: '' when it does, the reason when not, undefined until known (admin pages wait).
   const [writesOff, setWritesOff] = useState<string>()
   const main = useRef<HTMLElement>(null)
   const firstPath = useRef(path)
@@ -51,8 +52,9 @@ export function App() {
     setWritesOff(undefined)
     if (session?.role !== 'admin') return
     api<{ adminWrites: boolean; adminWritesOff?: string }>('GET', '/me', { token: session.token })
-      .then((me) => setWritesOff(me.adminWrites ? undefined : me.adminWritesOff ?? 'device and user management is off on this server'))
-      .catch(() => {})
+      .then((me) => setWritesOff(me.adminWrites ? '' : me.adminWritesOff ?? 'device and user management is off on this server'))
+      // Unknown: show the pages; the API still refuses what it cannot do.
+      .catch(() => setWritesOff(''))
   }, [session])
 
   // Log out when the token expires, and whenever the API says it no longer accepts it.
@@ -85,7 +87,7 @@ export function App() {
     return null
   }
   const isAdmin = session.role === 'admin'
-  const canManage = isAdmin && writesOff === undefined
+  const canManage = isAdmin && writesOff === ''
   return (
     <>
       <a class="skip" href="#main">
@@ -122,7 +124,8 @@ export function App() {
 
 function Page({ path, session, writesOff }: { path: string; session: Session; writesOff?: string }) {
   const isAdmin = session.role === 'admin'
-  if (path.startsWith('/admin/') && isAdmin && writesOff !== undefined) {
+  if (path.startsWith('/admin/') && isAdmin && writesOff === undefined) return <p>Loading…</p>
+  if (path.startsWith('/admin/') && isAdmin && writesOff) {
     return (
       <section aria-labelledby="off">
         <h1 id="off">Management is off</h1>
