@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectChain } from '../../src/chain/connectChain.js'
 import { clientStoreAbi, userStoreAbi } from '../../src/chain/generated/contracts.js'
 import { legacyEmailHash } from '../../src/chain/hashes.js'
-import { keyFilePath, loadProfile, readEmailKey, readSealingKey } from '../../src/chain/profile.js'
+import { keyFilePath, loadProfile, readEmailKey, readSealingKey, saveProfile, writeKeyFile } from '../../src/chain/profile.js'
+import { generateSealingKeyPair, sealingKeyToHex } from '../../src/chain/sealing.js'
 import { clientKeyContext } from '../../src/chain/records/sealContexts.js'
 import { openValue } from '../../src/chain/records/sealValue.js'
 import { loadViewState } from '../../src/chain/view/loadViewState.js'
@@ -199,5 +200,19 @@ describe('sealing key rotation', () => {
     const leaks: string[] = []
     for (const s of secrets) for (const h of haystacks) if (forms(s.value).some((f) => h.data.includes(f))) leaks.push(`${s.what} in ${h.where}`)
     expect(leaks).toEqual([])
+  })
+
+  it('resumes a rotation interrupted after its new key was written, and the daemons follow a second rotation', async () => {
+    // As if a run had written its key and recorded it, then died before setting it on chain.
+    const pair = generateSealingKeyPair()
+    const d = loadProfile(o.configDir).deployment!
+    saveProfile(o.configDir, { deployment: { ...d, pendingSealingKeyFile: writeKeyFile(o.configDir, 'sealing-key-interrupted.hex', pair.privateKey) } })
+    const r = await runKeysRotate(o, { batchSize: 50 })
+    expect(r).toMatchObject({ resumed: true, newPublicKey: sealingKeyToHex(pair.publicKey).toLowerCase(), reseal: { complete: true } })
+    expect(r.reseal.clients).toBe(clients.length + 1)
+    expect(loadProfile(o.configDir).deployment).not.toHaveProperty('pendingSealingKeyFile')
+    expect(existsSync(keyFilePath(loadProfile(o.configDir), 'sealing-key-interrupted.hex'))).toBe(true)
+    await eventually(() => [logs.server, logs.bootstrap].every((l) => l.filter((line) => line.includes('the old key is forgotten')).length >= 2), 20_000)
+    for (const c of clients) expect(Buffer.from(server.view!.pskFor(c.server.identity, 'server')!.key).toString('hex')).toBe(c.server.key)
   })
 })
