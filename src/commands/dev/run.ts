@@ -129,7 +129,7 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
     const bootstrap = await firstThat(candidates('bootstrap'), (port) => runServeBootstrap({ ...cmd, port, pollIntervalMs, logger }), logger, 'bootstrap')
     stack.push(() => bootstrap.stop())
     const serverPorts = pairs(candidates('server'), candidates('http'))
-    const server = await firstThat(serverPorts, ([port, httpPort]) => runServeServer({ ...cmd, port, httpPort, pollIntervalMs, logger, console: o.console ?? true, threshold: o.threshold, rules: o.rules }), logger, 'server')
+    const server = await firstThat(serverPorts, ([port, httpPort]) => runServeServer({ ...cmd, port, httpPort, pollIntervalMs, logger, console: o.console ?? true, threshold: o.threshold, rules: o.rules, singleKey: true }), logger, 'server')
     stack.push(() => server.stop())
     const ports: DevPorts = { rpc: chain.port, bootstrap: bootstrap.address.port, server: server.address.port, http: Number(new URL(server.api).port) }
     writeDevPorts(layout, ports)
