@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto'
 import type { Hex } from 'viem'
 import { clientKeyContext } from './sealContexts.js'
 import { openValue, sealValue } from './sealValue.js'
-import { parseHexKey, validateCoapUri, validateText } from './validate.js'
+import { parseHexKey, validateCoapUri, validateEndpointName, validateText } from './validate.js'
 
 /** Default bootstrap-server URI (what `lwchain serve bootstrap` listens on). */
 export const DEFAULT_BOOTSTRAP_URI = 'coaps://127.0.0.1:5784'
@@ -74,7 +74,7 @@ export function generateIdentity(prefix: 'bs' | 'srv'): string {
 
 /** Validates input, fills defaults and generates missing identities and keys. */
 export function buildClientSpec(input: ClientInput): { spec: ClientSpec; generated: GeneratedFields } {
-  const endpoint = validateText(input.endpoint, 'endpoint name')
+  const endpoint = validateEndpointName(input.endpoint)
   const bootstrapUri = validateCoapUri(input.bootstrapUri || DEFAULT_BOOTSTRAP_URI, 'bootstrap URI')
   const serverUri = validateCoapUri(input.serverUri || DEFAULT_SERVER_URI, 'server URI')
   const generated: GeneratedFields = {
@@ -128,3 +128,4 @@ export function openClientRecord(record: OnChainClientRecord, sealingPrivateKey:
     },
   }
 }
+
