@@ -22,6 +22,9 @@ import { registerClientRoutes, type ApiObservations } from './routes/clients.js'
 import { registerEventRoutes, type EventStreams } from './routes/events.js'
 import { countRequests, registerMetricsRoutes } from './routes/metrics.js'
 import { registerConsole, type ConsoleOptions } from './static.js'
+import { DEFAULT_AUTO_OBSERVE, startAutoObserve, type AutoObserveConfig } from './values/autoObserve.js'
+import { feedLatestValues } from './values/feed.js'
+import { createLatestValues, type LatestValues, type LatestValuesOptions } from './values/latestValues.js'
 
 export interface ApiDeps {
   daemon: ServerDaemon
@@ -44,6 +47,10 @@ export interface ApiDeps {
   events?: { heartbeatMs?: number; bufferSize?: number }
   /** GET /api/metrics without a token (scraper on loopback); default admin only. */
   publicMetrics?: boolean
+  /** Resources observed on every registration (default /3303/0/5700, no attributes); `{paths: []}` turns it off. */
+  autoObserve?: AutoObserveConfig
+  /** Bounds of the latest-values store. */
+  values?: LatestValuesOptions
   /** Serve the web console at / (dist/web). Default false. */
   console?: boolean | ConsoleOptions
 }
@@ -51,6 +58,8 @@ export interface ApiDeps {
 /** What registerApi returns (for metrics, tests and orderly shutdown). */
 export interface MountedApi {
   observations: ApiObservations
+  /** The latest value per device and resource (reads, notifications, Send). */
+  values: LatestValues
   streams: EventStreams
   /** Every route registerApi added (method, URL template), HEAD included. */
   routes: Array<{ method: string; url: string }>
@@ -74,10 +83,13 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     await registerAuth(api, { users: deps.users, jwtKey: deps.jwtKey, logger: deps.logger, ...(deps.tokenTtlSeconds !== undefined && { tokenTtlSeconds: deps.tokenTtlSeconds }) })
     registerOpenApiRoute(api)
     const view = deps.view
+    const values = createLatestValues(deps.values)
+    const unfeed = feedLatestValues(deps.daemon.events as never, values)
     const observations = registerClientRoutes(api, {
       daemon: deps.daemon,
       models,
       requireRole,
+      values,
       ...(view && { provisioned: () => view.clients() }),
       ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
     })
@@ -100,11 +112,19 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       },
       requests,
     )
+    const autoObserver = startAutoObserve({
+      daemon: deps.daemon,
+      config: deps.autoObserve ?? DEFAULT_AUTO_OBSERVE,
+      adopt: (endpoint, path, obs) => observations.adopt(endpoint, path, obs),
+      logger: deps.logger,
+    })
     api.addHook('onClose', async () => {
+      autoObserver.stop()
+      unfeed()
       await observations.cancelAll()
     })
     if (deps.console) await registerConsole(api, deps.console === true ? {} : deps.console)
-    mounted = { observations, streams, routes }
+    mounted = { observations, values, streams, routes }
   })
   return mounted!
 }
