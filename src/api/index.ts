@@ -43,8 +43,8 @@ export interface ApiDeps {
   tokenTtlSeconds?: number
   /** Timeout of a device request made through the API; default the daemon's CoAP timers. */
   requestTimeoutMs?: number
-  /** SSE heartbeat period and per-client buffer. */
-  events?: { heartbeatMs?: number; bufferSize?: number }
+  /** SSE heartbeat period, per-client buffer and replay buffer (Last-Event-ID). */
+  events?: { heartbeatMs?: number; bufferSize?: number; replaySize?: number }
   /** GET /api/metrics without a token (scraper on loopback); default admin only. */
   publicMetrics?: boolean
   /** Resources observed on every registration (default /3303/0/5700, no attributes); `{paths: []}` turns it off. */
@@ -80,7 +80,15 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       for (const method of [r.method].flat()) routes.push({ method, url: r.url })
     })
     api.setErrorHandler(apiErrorHandler)
-    await registerAuth(api, { users: deps.users, jwtKey: deps.jwtKey, logger: deps.logger, ...(deps.tokenTtlSeconds !== undefined && { tokenTtlSeconds: deps.tokenTtlSeconds }) })
+    const liveView = deps.view
+    await registerAuth(api, {
+      users: deps.users,
+      jwtKey: deps.jwtKey,
+      logger: deps.logger,
+      ...(deps.tokenTtlSeconds !== undefined && { tokenTtlSeconds: deps.tokenTtlSeconds }),
+      // Read-your-writes: a login the view misses waits for one sync round of the live view.
+      ...(liveView && deps.users === liveView && { refreshUsers: () => liveView.syncNow() }),
+    })
     registerOpenApiRoute(api)
     const view = deps.view
     const values = createLatestValues(deps.values)
