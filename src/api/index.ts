@@ -21,6 +21,7 @@ import { registerAnomalyRoutes } from './routes/anomalies.js'
 import { registerClientRoutes, type ApiObservations } from './routes/clients.js'
 import { registerEventRoutes, type EventStreams } from './routes/events.js'
 import { countRequests, registerMetricsRoutes } from './routes/metrics.js'
+import { registerModelRoutes } from './routes/models.js'
 import { registerConsole, type ConsoleOptions } from './static.js'
 import { DEFAULT_AUTO_OBSERVE, startAutoObserve, type AutoObserveConfig } from './values/autoObserve.js'
 import { feedLatestValues } from './values/feed.js'
@@ -101,6 +102,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       ...(view && { provisioned: () => view.clients() }),
       ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
     })
+    registerModelRoutes(api, { models, requireRole })
     const streams = registerEventRoutes(api, { daemon: deps.daemon, requireRole, ...(deps.ledger && { ledger: deps.ledger }), ...deps.events })
     if (deps.ledger) registerAnomalyRoutes(api, { ledger: deps.ledger })
     if (deps.admin && view) {

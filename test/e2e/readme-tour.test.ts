@@ -1,7 +1,8 @@
 /**
  * The README's five-minute tour, run as written: its sh blocks are taken from README.md and run
  * in bash in a fresh directory beside a running `lwchain dev`. Only what a reader's machine
- * supplies is changed: `npx lwchain` runs the built binary, 127.0.0.1:8080 is the API's free port,
+ * supplies is changed: `npx lwchain` runs the built binary, 127.0.0.1:8080 is the API's free port
+ * (and `client add` gets dev's free bootstrap and server ports),
  * the long-running `simulate` goes to the background until it reports "registered", and `<id>` is
  * the id the POST printed. Every command must succeed (`set -e`); the login right after `user add`
  * is the one issue 16 fixed.
@@ -22,20 +23,24 @@ function tourBlocks(): string[] {
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
 }
 
-/** The tour as one bash script for an API at `hostPort`. */
-function tourScript(hostPort: string): string {
+/** The tour as one bash script against dev's URLs (the README assumes dev's default ports). */
+function tourScript(ready: { api: string; bootstrap: string; server: string }): string {
+  const hostPort = new URL(ready.api).host
   const body = tourBlocks()
     .join('\n')
     .replaceAll('127.0.0.1:8080', hostPort)
     .replace(
       /^npx lwchain simulate (.*)$/m,
-      'npx lwchain simulate $1 > simulate.log 2>&1 &\nSIM=$!\nfor i in $(seq 600); do grep -q "registered" simulate.log && break; sleep 0.1; done\ngrep -q "registered" simulate.log',
+      'npx lwchain simulate $1 > simulate.log 2>&1 &\nSIM=$!\nfor i in $(seq 600); do grep -q ": registered" simulate.log && break; sleep 0.1; done\ngrep -q ": registered" simulate.log',
     )
     .replaceAll('<id>', '"$(grep -o \'"id":"[^"]*"\' curl.out | tail -1 | cut -d\'"\' -f4)"')
   return [
     'set -euo pipefail',
     // A reader's `npx lwchain` is the clone's binary.
-    `npx() { if [ "$1" = lwchain ]; then shift; node ${JSON.stringify(BIN)} "$@"; else command npx "$@"; fi; }`,
+    // A reader's `npx lwchain` is the clone's binary; `client add`'s default URIs are dev's default
+    // ports, which another process may hold here: dev's actual URIs are added instead.
+    `lw() { node ${JSON.stringify(BIN)} "$@"; }`,
+    `npx() { if [ "$1" != lwchain ]; then command npx "$@"; elif [ "$2 $3" = "client add" ]; then shift; lw "$@" --bootstrap-uri ${ready.bootstrap} --server-uri ${ready.server}; else shift; lw "$@"; fi; }`,
     // Keep what curl printed, for `<id>` and for the test's checks.
     'curl() { command curl --fail-with-body "$@" | tee -a curl.out; echo >> curl.out; }',
     'trap \'kill $SIM 2>/dev/null || true\' EXIT',
@@ -61,9 +66,8 @@ describe('the README tour, as written', () => {
   it('runs every command of the tour against `lwchain dev`, including the login right after user add', async () => {
     // `npm start` is `lwchain dev --demo 5`; one demo device is enough here, on free ports.
     dev = start(['dev', '--demo', '1', '--json', '--data-dir', join(dir, '.lwchain'), '--http-port', '0', '--rpc-port', '0', '--bootstrap-port', '0', '--server-port', '0'])
-    const ready = JSON.parse(await dev.line()) as { api: string }
-    const hostPort = new URL(ready.api).host
-    writeFileSync(join(dir, 'tour.sh'), tourScript(hostPort))
+    const ready = JSON.parse(await dev.line()) as { api: string; bootstrap: string; server: string }
+    writeFileSync(join(dir, 'tour.sh'), tourScript(ready))
     const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile('bash', ['tour.sh'], { cwd: dir, timeout: 240_000, env: { ...process.env, LWCHAIN_CONFIG_DIR: '' } }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
