@@ -3,6 +3,7 @@ import { api, setUnauthorizedHandler } from './api.js'
 import { connectEvents, disconnectEvents } from './events.js'
 import { AdminDevicesPage } from './pages/AdminDevices.js'
 import { AnomaliesPage } from './pages/Anomalies.js'
+import { DevicePage } from './pages/Device.js'
 import { DevicesPage } from './pages/Devices.js'
 import { LoginPage } from './pages/Login.js'
 import { UsersPage } from './pages/Users.js'
@@ -85,7 +86,7 @@ export function App() {
           <ul>
             {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
               <li key={n.path}>
-                <a href={n.path} onClick={linkClick} aria-current={path === n.path ? 'page' : undefined}>
+                <a href={n.path} onClick={linkClick} aria-current={path === n.path || path.startsWith(`${n.path}/`) && n.path === '/devices' ? 'page' : undefined}>
                   {n.label}
                 </a>
               </li>
@@ -124,6 +125,15 @@ function Page({ path, session }: { path: string; session: Session }) {
         </p>
       </section>
     )
+  }
+  if (path.startsWith('/devices/') && path.length > '/devices/'.length) {
+    let endpoint: string
+    try {
+      endpoint = decodeURIComponent(path.slice('/devices/'.length))
+    } catch {
+      endpoint = path.slice('/devices/'.length)
+    }
+    return <DevicePage key={endpoint} session={session} endpoint={endpoint} />
   }
   switch (path) {
     case '/devices':
