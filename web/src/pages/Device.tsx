@@ -115,6 +115,8 @@ export function DevicePage({ session, endpoint }: { session: Session; endpoint: 
   const [observing, setObserving] = useState<Set<string>>(new Set())
   const [messages, setMessages] = useState<Record<string, { text: string; error?: boolean }>>({})
   const [busy, setBusy] = useState<string>()
+  /** The object shown (Leshan's layout: the object list on the left, one object's instances on the right). */
+  const [selected, setSelected] = useState<number>()
 
   const load = async (): Promise<void> => {
     try {
@@ -264,6 +266,8 @@ export function DevicePage({ session, endpoint }: { session: Session; endpoint: 
     })
 
   const objects = tree(reg?.objectLinks ?? [])
+  // Default: the temperature sensor when there is one (what operators look at first), else the first object.
+  const shown = selected !== undefined && objects.has(selected) ? selected : objects.has(3303) ? 3303 : [...objects.keys()][0]
   const ops = { canOperate, busy, observing, messages, values, read, observe, cancel, discover, write, execute, writeAttributes, remove }
   return (
     <section aria-labelledby="device-title" class="device">
@@ -304,9 +308,23 @@ export function DevicePage({ session, endpoint }: { session: Session; endpoint: 
         </dl>
       )}
       {!canOperate && <p class="hint">Your role ({session.role}) shows values as they arrive; reading or changing the device needs the admin or application role.</p>}
-      {[...objects].map(([objectId, instances]) => (
-        <ObjectNode key={objectId} objectId={objectId} instances={instances} model={models.get(objectId)} create={create} {...ops} />
-      ))}
+      {objects.size > 0 && (
+        <div class="device-layout">
+          <nav aria-label="Objects" class="object-list">
+            <ul>
+              {[...objects].map(([objectId, instances]) => (
+                <li key={objectId}>
+                  <button type="button" class="object-link" aria-current={objectId === shown ? 'true' : undefined} onClick={() => setSelected(objectId)}>
+                    <span class="name">{models.get(objectId)?.name ?? `Object ${objectId}`}</span> <span class="id">/{objectId}</span>
+                    <span class="count">{instances.length === 1 ? '1 instance' : `${instances.length} instances`}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {shown !== undefined && <ObjectNode key={shown} objectId={shown} instances={objects.get(shown)!} model={models.get(shown)} create={create} {...ops} />}
+        </div>
+      )}
     </section>
   )
 }
@@ -456,6 +474,14 @@ function InstanceNode({ objectId, instanceId, model, ...o }: Ops & { objectId: n
       {model && (
         <table class="resources">
           <caption class="sr-only">Resources of {path}</caption>
+          <colgroup>
+            <col class="c-id" />
+            <col class="c-name" />
+            <col class="c-type" />
+            <col class="c-ops" />
+            <col class="c-value" />
+            <col class="c-actions" />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col" class="num">ID</th>
