@@ -3,7 +3,7 @@
  * through the API, notifications and LwM2M Send), with the time it was seen, and a short history
  * of numeric values for the console's plots. Memory is bounded per device: at most `maxPaths`
  * resources (the least recently updated is dropped), `historyLength` numeric samples each in two
- * Float64Array rings, strings cut at `maxStringLength`; the caller forgets a device when it
+ * growing Float64Array rings, strings cut at `maxStringLength`; the caller forgets a device when it
  * de-registers. Measured: see docs/DESIGN.md ("Latest values").
  */
 import type { FlatValue } from '../../lwm2m/codec/flatten.js'
@@ -50,27 +50,40 @@ export interface LatestValues {
   size(): { devices: number; resources: number }
 }
 
+/**
+ * Numeric samples, time and value interleaved in one Float64Array that grows (4, 8, ... up to
+ * `max` samples) and then wraps. Created only on a resource's second numeric value: one value is
+ * the latest value itself, and a typed array costs ~200 bytes before it holds anything.
+ */
 class Ring {
-  readonly times: Float64Array
-  readonly values: Float64Array
+  data: Float64Array
   next = 0
   count = 0
-  constructor(length: number) {
-    this.times = new Float64Array(length)
-    this.values = new Float64Array(length)
+  constructor(private readonly max: number) {
+    this.data = new Float64Array(2 * Math.min(4, max))
+  }
+  private get capacity(): number {
+    return this.data.length / 2
   }
   push(time: number, value: number): void {
-    this.times[this.next] = time
-    this.values[this.next] = value
-    this.next = (this.next + 1) % this.times.length
-    if (this.count < this.times.length) this.count++
+    if (this.count === this.capacity && this.count < this.max) {
+      // Still filling (next === count): grow instead of wrapping.
+      const grown = new Float64Array(2 * Math.min(this.max, this.capacity * 2))
+      grown.set(this.data)
+      this.data = grown
+    }
+    const n = this.capacity
+    this.data[2 * this.next] = time
+    this.data[2 * this.next + 1] = value
+    this.next = (this.next + 1) % n
+    if (this.count < n) this.count++
   }
   samples(): ValueSample[] {
     const out: ValueSample[] = []
-    const n = this.times.length
+    const n = this.capacity
     for (let i = 0; i < this.count; i++) {
       const j = (this.next - this.count + i + n) % n
-      out.push({ time: this.times[j]!, value: this.values[j]! })
+      out.push({ time: this.data[2 * j]!, value: this.data[2 * j + 1]! })
     }
     return out
   }
@@ -128,10 +141,19 @@ export function createLatestValues(o: LatestValuesOptions = {}): LatestValues {
           resources++
           e = { value, time, source }
         }
+        const previous = e.value
+        const previousTime = e.time
         e.value = value
         e.time = time
         e.source = source
-        if (typeof value === 'number' && Number.isFinite(value)) (e.ring ??= new Ring(historyLength)).push(time, value)
+        if (typeof value === 'number' && Number.isFinite(value) && historyLength > 0) {
+          // A new entry was created with this value (previousTime === time): nothing to keep yet.
+          if (!e.ring && typeof previous === 'number' && Number.isFinite(previous) && previousTime !== time) {
+            e.ring = new Ring(historyLength)
+            e.ring.push(previousTime, previous)
+          }
+          e.ring?.push(time, value)
+        }
         d.set(path, e)
       }
     },
@@ -141,7 +163,10 @@ export function createLatestValues(o: LatestValuesOptions = {}): LatestValues {
       return out
     },
     history(endpoint, path) {
-      return devices.get(endpoint)?.get(path)?.ring?.samples() ?? []
+      const e = devices.get(endpoint)?.get(path)
+      if (!e) return []
+      if (e.ring) return e.ring.samples()
+      return typeof e.value === 'number' && Number.isFinite(e.value) ? [{ time: e.time, value: e.value }] : []
     },
     forget(endpoint) {
       const d = devices.get(endpoint)
