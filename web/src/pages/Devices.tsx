@@ -132,14 +132,14 @@ export function DevicesPage({ session }: { session: Session }) {
               return (
                 <tr key={d.endpoint} data-endpoint={d.endpoint}>
                   <th scope="row">
-                    <a href={devicePath(d.endpoint)} onClick={linkClick}>
+                    <a href={devicePath(d.endpoint)} onClick={linkClick} class={d.endpoint.length <= 24 ? 'nowrap' : 'long'}>
                       {d.endpoint}
                     </a>
                   </th>
-                  <td>{formatTime(d.registeredAt)}</td>
-                  <td>{formatTime(d.lastUpdate)}</td>
+                  <td class="time">{formatTime(d.registeredAt)}</td>
+                  <td class="time">{formatTime(d.lastUpdate)}</td>
                   <td class="num">{r ? `${formatData(r.value)} °C` : '—'}</td>
-                  <td>{r ? formatTime(r.at) : '—'}</td>
+                  <td class="time">{r ? formatTime(r.at) : '—'}</td>
                   {canRead && (
                     <td>
                       <button type="button" onClick={() => void read(d.endpoint)} disabled={reading === d.endpoint} aria-label={`Read temperature of ${d.endpoint}`}>
