@@ -1,14 +1,13 @@
 /**
  * The REST API of the LwM2M server daemon (DESIGN.md, prefix /api): authentication, device
  * operations, events (SSE), anomalies, admin routes, metrics and the OpenAPI document, mounted on
- * the daemon's fastify instance (createHttpApp has already registered the OpenAPI collector and
+ * the HTTP app of ./http.ts (createHttpApp has already registered the OpenAPI collector and
  * /api/health).
  */
 import type { FastifyInstance } from 'fastify'
 import type { AnomalyLedger } from '../anomalies/ledger.js'
 import type { ChainConnection } from '../chain/connectChain.js'
 import type { ChainView } from '../chain/view/createChainView.js'
-import type { ServerDaemon } from '../daemons/server.js'
 import type { Logger } from '../logger.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
@@ -26,9 +25,11 @@ import { registerConsole, type ConsoleOptions } from './static.js'
 import { DEFAULT_AUTO_OBSERVE, startAutoObserve, type AutoObserveConfig } from './values/autoObserve.js'
 import { feedLatestValues } from './values/feed.js'
 import { createLatestValues, type LatestValues, type LatestValuesOptions } from './values/latestValues.js'
+import type { LwM2mServerPort } from './port.js'
 
 export interface ApiDeps {
-  daemon: ServerDaemon
+  /** The LwM2M server (the daemon hands itself in through the port the API owns). */
+  daemon: LwM2mServerPort
   logger: Logger
   /** The per-deployment JWT key (loadOrCreateJwtKey(configDir)). */
   jwtKey: Uint8Array

@@ -40,3 +40,10 @@ export function describeEndpointNameProblem(name: unknown, problem: string): str
   const shown = typeof name === 'string' ? JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name) : String(name)
   return `endpoint name ${shown} ${problem}`
 }
+
+/** Throws `makeError(message)` for an invalid name; returns the name otherwise. */
+export function checkEndpointName<E extends Error>(name: unknown, makeError: (message: string) => E): string {
+  const problem = endpointNameProblem(name)
+  if (problem !== undefined) throw makeError(describeEndpointNameProblem(name, problem))
+  return name as string
+}

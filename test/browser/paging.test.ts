@@ -12,6 +12,7 @@ import { registerApi } from '../../src/api/index.js'
 import { hashPassword } from '../../src/chain/users/password.js'
 import type { UserView } from '../../src/chain/view/types.js'
 import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import { silentLogger } from '../../src/logger.js'
 import { createInMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 import { createInMemoryRegistrationStore, type Registration } from '../../src/lwm2m/server/index.js'
@@ -50,11 +51,13 @@ describe.skipIf(!hasChromium())('the console with 10,000 registered devices', ()
       }
       registrations.add(reg)
     }
+    const security = createInMemorySecurityStore([])
     daemon = createServerDaemon({
-      security: createInMemorySecurityStore([]),
+      security,
+      transport: createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0, dtls: false }),
       logger: silentLogger(),
       registrations,
-      config: { host: '127.0.0.1', port: 0, dtls: false, httpPort: 0 },
+      config: { httpPort: 0 },
       extendHttp: async (app, d) => {
         const values = await registerApi(app, {
           daemon: d,

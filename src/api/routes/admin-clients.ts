@@ -5,7 +5,8 @@ import { removeClient } from '../../chain/clients/removeClient.js'
 import { updateClient } from '../../chain/clients/updateClient.js'
 import { ClientNotFoundError } from '../../chain/errors.js'
 import { buildClientSpec, sealClientRecord, type ClientInput } from '../../chain/records/clientRecord.js'
-import { validateCoapUri, validateText } from '../../chain/records/validate.js'
+import { InvalidInputError, validateCoapUri, validateText } from '../../chain/records/validate.js'
+import { checkEndpointName } from '../../lwm2m/endpoint-name.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
 import { requireRole } from '../plugin-auth.js'
@@ -64,6 +65,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
       },
     },
     async (request, reply) => {
+      checkEndpointName(request.body.endpoint, (m) => new InvalidInputError(m))
       const { spec } = buildClientSpec(request.body)
       const { txHash, block } = await addClient(deps.conn, { clientStore, record: sealClientRecord(spec, deployment.sealingPublicKey) })
       await visible(block)

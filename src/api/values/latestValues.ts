@@ -131,7 +131,8 @@ export function createLatestValues(o: LatestValuesOptions = {}): LatestValues {
       for (const path of paths) {
         let value = values[path]!
         if (typeof value === 'string' && value.length > maxStringLength) value = `${value.slice(0, maxStringLength)}…`
-        let e = d.get(path)
+        let e: Entry | undefined = d.get(path)
+        const isNew = e === undefined
         if (e) d.delete(path)
         else {
           while (d.size >= maxPaths) {
@@ -141,14 +142,14 @@ export function createLatestValues(o: LatestValuesOptions = {}): LatestValues {
           resources++
           e = { value, time, source }
         }
-        const previous = e.value
-        const previousTime = e.time
+        const previous: FlatValue = e.value
+        const previousTime: number = e.time
         e.value = value
         e.time = time
         e.source = source
         if (typeof value === 'number' && Number.isFinite(value) && historyLength > 0) {
-          // A new entry was created with this value (previousTime === time): nothing to keep yet.
-          if (!e.ring && typeof previous === 'number' && Number.isFinite(previous) && previousTime !== time) {
+          // A new entry holds its one value itself; the ring starts with the second.
+          if (!isNew && !e.ring && typeof previous === 'number' && Number.isFinite(previous)) {
             e.ring = new Ring(historyLength)
             e.ring.push(previousTime, previous)
           }

@@ -1,5 +1,4 @@
 import { LwchainError } from '../../errors/base.js'
-import { describeEndpointNameProblem, endpointNameProblem } from '../../lwm2m/endpoint-name.js'
 
 /** A value the user gave that cannot go on chain (empty, too long, not UTF-8, bad hex...). */
 export class InvalidInputError extends LwchainError {
@@ -26,13 +25,6 @@ export function validateText(value: unknown, field: string, maxBytes = MAX_TEXT_
   const bytes = Buffer.byteLength(value, 'utf8')
   if (bytes > maxBytes) throw new InvalidInputError(`${field} is too long (${bytes} bytes, at most ${maxBytes})`)
   return value
-}
-
-/** Checks an endpoint name against the one rule (src/lwm2m/endpoint-name.ts): what `client add` and the admin API accept. */
-export function validateEndpointName(value: unknown): string {
-  const problem = endpointNameProblem(value)
-  if (problem !== undefined) throw new InvalidInputError(describeEndpointNameProblem(value, problem))
-  return value as string
 }
 
 /** Checks a CoAP URI (coap:// or coaps://) with a host. */

@@ -23,6 +23,8 @@ export interface ConnectionContext {
   sendRaw(peer: PeerAddress, datagram: Buffer): void
   deliver(peer: PeerAddress, data: Uint8Array, identity: string): void
   handshakeStarted(conn: Connection): void
+  /** Called when the PSK lookup answered that no key has the offered identity. */
+  identityUnknown(conn: Connection, identity: string): void
   /** Called when the handshake state goes away (completed or failed). */
   handshakeEnded(conn: Connection, ok: boolean): void
   /** Called after each processed input: the owner forgets the connection once it is empty. */
@@ -248,12 +250,15 @@ export class Connection {
     this.stopRetransmit(hs)
     hs.transcript.push(serializeHandshake(m))
     let psk: Uint8Array | undefined
+    let answered = false
     try {
       psk = await withTimeout(this.ctx.pskLookup(identity), this.ctx.lookupTimeoutMs)
+      answered = true
     } catch (err) {
       this.ctx.logger.warn({ peer: this.key, identity, err }, 'PSK lookup failed')
     }
     if (this.handshake !== hs) return
+    if (answered && !psk) this.ctx.identityUnknown(this, identity)
     if (!psk) {
       // Go on with a random key so that an unknown identity looks like a wrong key (RFC 4279 2).
       hs.unknownIdentity = true

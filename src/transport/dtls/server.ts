@@ -47,6 +47,8 @@ export interface DtlsStats {
   handshakesFailed: number
   /** Datagrams (or records of them) discarded as malformed, unauthenticated or unsolicited. */
   dropped: number
+  /** Handshakes whose PSK identity the lookup did not know (one cause of failed handshakes). */
+  unknownIdentities: number
 }
 
 /** One established session, as listed by `sessions()`. */
@@ -83,7 +85,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const cookies = new CookieJar()
   const datagramHandlers: Array<(d: InboundDatagram) => void> = []
   const endHandlers: Array<(peer: PeerAddress, identity: string | undefined, reason: SessionEndReason) => void> = []
-  const counters = { datagrams: 0, sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0 }
+  const counters = { datagrams: 0, sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0, unknownIdentities: 0 }
   let socket: dgram.Socket | undefined
   let bound: PeerAddress | undefined
   let sweeper: NodeJS.Timeout | undefined
@@ -125,6 +127,9 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     },
     handshakeStarted() {
       counters.handshakes++
+    },
+    identityUnknown() {
+      counters.unknownIdentities++
     },
     handshakeEnded(_conn, ok) {
       counters.handshakes--
