@@ -133,12 +133,10 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       },
     })
   }
-  // LwM2M Send (the daemon's 'send' event, src/api/values/feed.ts): streamed like a notification.
-  const onSend = (e: { endpoint: string; values: ReadonlyArray<{ path: string; value: unknown; time?: number }> }) => {
-    const values: Record<string, unknown> = {}
-    for (const v of e.values) values[v.path] = typeof v.value === 'bigint' ? Number(v.value) : v.value instanceof Uint8Array ? Buffer.from(v.value).toString('base64') : v.value
-    broadcast({ type: 'send', endpoint: e.endpoint, data: { values } })
-  }
+  // LwM2M Send (the daemon's 'send' event, also fed to the latest values by src/api/values/feed.ts):
+  // `values` as the device sent them, [{path, value, time?}] with time in epoch seconds.
+  const onSend = (e: { endpoint: string; values: ReadonlyArray<{ path: string; value: unknown; time?: number }> }) =>
+    broadcast({ type: 'send', endpoint: e.endpoint, data: { values: e.values } })
   const onLedger = (e: LedgerEvent) => {
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
     else broadcast({ type: 'anomaly-anchored', data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { api, ApiError, clientPath, describeError } from '../api.js'
 import { Plot, type Sample } from '../components/Plot.js'
 import { useEvents } from '../events.js'
-import { formatData, formatTime, toDate } from '../format.js'
+import { eventValues, formatData, formatTime, toDate } from '../format.js'
 import { linkClick } from '../router.js'
 import type { Session } from '../session.js'
 
@@ -156,11 +156,11 @@ export function DevicePage({ session, endpoint }: { session: Session; endpoint: 
   }
 
   useEvents((e) => {
-    const d = (e.data ?? {}) as { endpoint?: string; registration?: { endpoint?: string }; values?: Record<string, unknown> }
+    const d = (e.data ?? {}) as { endpoint?: string; registration?: { endpoint?: string }; values?: unknown }
     const ep = d.endpoint ?? d.registration?.endpoint
     if (e.type === 'reset') void load()
     if (ep !== endpoint) return
-    if ((e.type === 'notification' || e.type === 'send') && d.values) merge(d.values)
+    if ((e.type === 'notification' || e.type === 'send') && d.values) merge(eventValues(d.values))
     else if (e.type === 'registration' || e.type === 'update') void load()
     else if (e.type === 'deregistration') {
       setGone(`${endpoint} de-registered.`)

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, clientPath, describeError } from '../api.js'
 import { Pager } from '../components/Pager.js'
 import { useEvents } from '../events.js'
-import { formatData, formatTime, resourceValue } from '../format.js'
+import { eventValues, formatData, formatTime, resourceValue } from '../format.js'
 import { pageQuery, usePagedList, type PageBody } from '../paged.js'
 import { linkClick } from '../router.js'
 import type { Session } from '../session.js'
@@ -67,7 +67,7 @@ export function DevicesPage({ session }: { session: Session }) {
     } else if (e.type === 'reset') {
       list.reload()
     } else if ((e.type === 'notification' || e.type === 'send') && ep) {
-      const v = resourceValue(d, TEMPERATURE_PATH)
+      const v = e.type === 'send' ? eventValues(d.values)[TEMPERATURE_PATH] : resourceValue(d, TEMPERATURE_PATH)
       if (v !== undefined && (d.path === undefined || TEMPERATURE_PATH.startsWith(d.path))) {
         setReadings((r) => ({ ...r, [ep]: { value: v, at: Date.now() } }))
       }
