@@ -1,4 +1,4 @@
-import { startEmbeddedChain, type EmbeddedChain } from '../../chain/anvil.js'
+import { ChainStateInUseError, startEmbeddedChain, type EmbeddedChain } from '../../chain/anvil.js'
 import { connectChain } from '../../chain/connectChain.js'
 import { loadProfile, saveProfile } from '../../chain/profile.js'
 import type { ClientView } from '../../chain/view/types.js'
@@ -229,6 +229,8 @@ async function firstThat<P, T>(candidates: P[], start: (p: P) => Promise<T>, log
     try {
       return await start(c)
     } catch (err) {
+      // Another port cannot help when the chain state itself is taken: say that, once.
+      if (err instanceof ChainStateInUseError) throw err
       last = err
       logger.info({ what, port: c, err: (err as Error).message }, 'port not usable, trying the next')
     }
