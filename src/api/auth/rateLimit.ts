@@ -27,6 +27,8 @@ export interface LoginRateLimiter {
   retryAfter(account: string, address: string): number
   /** Records a failed attempt against both keys. */
   failed(account: string, address: string): void
+  /** Records a failed attempt against the address only (a name no account has). */
+  failedAddress(address: string): void
   /** A successful login clears the account's failures (not the address's). */
   succeeded(account: string): void
   /** Keys tracked (for tests of the bound). */
@@ -76,6 +78,9 @@ export function createLoginRateLimiter(o: LoginRateLimitOptions = {}): LoginRate
     },
     failed(account, address) {
       bump(accounts, norm(account))
+      bump(addresses, address)
+    },
+    failedAddress(address) {
       bump(addresses, address)
     },
     succeeded(account) {
