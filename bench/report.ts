@@ -5,6 +5,7 @@ import type { ProvisioningRow, ImportRun } from './provisioning.js'
 import type { RegistrationRow } from './registration.js'
 import type { ScaleRow } from './scale.js'
 import type { Scale100kResult } from './scale100k.js'
+import type { ColdStartResult } from './coldstart.js'
 import { transportTable, type TransportResult } from './transport.js'
 import type { UsersResult } from './users.js'
 import { fmt, summarize, type Summary } from './lib/stats.js'
@@ -33,6 +34,8 @@ export interface BenchData {
   transport?: TransportResult
   /** 100,000 registered DTLS devices on one server process (bench/scale100k.ts). */
   scale100k?: Scale100kResult
+  /** Cold / warm `serve server` start with N imported clients (bench/coldstart.ts). */
+  coldStart?: ColdStartResult
   errors: Record<string, string>
 }
 
@@ -50,6 +53,9 @@ const TARGET = {
   cpuRatio: 1.0,
   devices: 100_000,
   requestP99Ms: 50,
+  coldStartMs: 30_000,
+  warmStartMs: 3_000,
+  import100kS: 120,
 }
 const ok = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ? '**met**' : '**not met**')
 const last = <T>(xs: readonly T[] | undefined) => (xs && xs.length ? xs[xs.length - 1] : undefined)
@@ -76,6 +82,8 @@ export function headline(d: BenchData) {
   const big = d.scale100k
   const bigBytes = big ? big.heapBytesPerRegistration + big.externalBytesPerRegistration : NaN
   const rev = d.scale?.revocation
+  const cold = d.coldStart
+  const cold100k = cold && cold.clients >= 100_000 ? cold : undefined
   const login = last(d.users?.rows)?.loginMs.median ?? NaN
   const scrypt = d.users?.scryptVerifyMs.median ?? NaN
   return {
@@ -90,6 +98,8 @@ export function headline(d: BenchData) {
       import_10k_s: importS,
       gas_met: prov.length ? gasAt(100) <= TARGET.gasAt100 && Math.max(...gasAll) / Math.min(...gasAll) <= 1.01 : undefined,
       import_met: Number.isFinite(importS) ? importS < TARGET.importS : undefined,
+      import_100k_s: cold100k?.importSeconds ?? NaN,
+      import_100k_met: cold100k ? cold100k.importSeconds < TARGET.import100kS : undefined,
     },
     users: {
       login_p50_ms: login,
@@ -135,6 +145,11 @@ export function headline(d: BenchData) {
       devices_met: big ? big.registered >= TARGET.devices : undefined,
       memory_100k_met: big ? bigBytes <= TARGET.bytesPerReg : undefined,
       request_met: big ? big.readP99Ms <= TARGET.requestP99Ms : undefined,
+      cold_start_ms: cold?.coldStartMs ?? NaN,
+      warm_start_ms: cold?.warmStartMs ?? NaN,
+      start_clients: cold?.clients ?? NaN,
+      cold_start_met: cold100k ? cold100k.coldStartMs <= TARGET.coldStartMs : undefined,
+      warm_start_met: cold100k ? cold100k.warmStartMs <= TARGET.warmStartMs : undefined,
     },
     transport: {
       server_cpu_ratio_udp_request: tr?.ratio?.cpuUdpRequest ?? NaN,
@@ -243,6 +258,8 @@ function markdown(d: BenchData, h: ReturnType<typeof headline>, notes: Record<st
     `| 7 | revocation at block speed (newHeads subscription), p50 / p99 | ${n(h.scale.revocation_p50_ms)} / ${n(h.scale.revocation_p99_ms)} ms | — | ≤ 100 / ≤ 250 ms | ${ok(h.scale.revocation_block_speed_met)} |`,
     `| 8 | DTLS devices registered on one server process | ${n(h.scale.devices_registered)} | — | 100,000 | ${ok(h.scale.devices_met)} |`,
     `| 8 | server memory per registration at that size (heap + external) | ${n(h.scale.bytes_per_registration_100k)} B (RSS ${n(h.scale.rss_bytes_per_registration_100k)} B) | — | ≤ 4,096 B | ${ok(h.scale.memory_100k_met)} |`,
+    `| 9 | \`serve server\` start → first handshake answered, ${n(h.scale.start_clients)} clients: no snapshot / with snapshot | ${n(h.scale.cold_start_ms)} / ${n(h.scale.warm_start_ms)} ms | — | ≤ 30,000 / ≤ 3,000 ms at 100k | ${ok(h.scale.cold_start_met)} / ${ok(h.scale.warm_start_met)} |`,
+    `| 9 | \`client import\` of 100,000 | ${n(h.provisioning.import_100k_s)} s | — | < 120 s | ${ok(h.provisioning.import_100k_met)} |`,
     `| 8 | read of a random device, p99, while 1 %/s send Updates | ${n(h.scale.request_p99_ms)} ms (Update p99 ${n(h.scale.update_p99_ms)} ms) | — | ≤ 50 ms | ${ok(h.scale.request_met)} |`,
     '',
   ]
@@ -331,6 +348,20 @@ function markdown(d: BenchData, h: ReturnType<typeof headline>, notes: Record<st
       [],
       [transportTable(d.transport)],
       notes.transport,
+    )
+  }
+  if (d.coldStart) {
+    const c = d.coldStart
+    section(
+      'Cold and warm start',
+      'A fresh embedded chain; `client import` of a CSV of N endpoints (keys generated and sealed, default batches) timed as a whole; one `client add` gives a probe device. Then `serve server` (chain-backed, `runServeServer`, the code behind the command) starts in a fresh node process: first without the view snapshot (it reads every ClientStore event and unseals every record), then again with the snapshot the first run persisted on stop. Time from the call to the first DTLS handshake answered (the probe connects in a loop); the spawn-to-answer figure adds the node + tsx start.',
+      [],
+      [
+        '| clients | import s | cold ms (spawn → answered) | listening after ms | warm ms (spawn → answered) | listening after ms | load |',
+        '|---:|---:|---:|---:|---:|---:|---:|',
+        `| ${c.clients} | ${c.importSeconds} (load ${c.importLoad}) | ${c.coldStartMs} (${c.coldSpawnMs}) | ${c.coldListeningMs} | ${c.warmStartMs} (${c.warmSpawnMs}) | ${c.warmListeningMs} | ${c.load} |`,
+      ],
+      notes.coldStart,
     )
   }
   if (d.scale100k) {

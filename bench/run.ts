@@ -14,11 +14,12 @@ import { runRevocationBench, runScaleBench, type ScaleRow } from './scale.js'
 import { runUsersBench } from './users.js'
 import { runTransportBench } from './transport.js'
 import { runScale100kBench } from './scale100k.js'
+import { runColdStartBench } from './coldstart.js'
 import { machine } from './lib/stats.js'
 
 const quick = process.argv.includes('--quick')
 /** `--part NAME` (repeatable, or comma-separated) runs only those parts; the others keep their last figures. */
-const PARTS = ['registration', 'provisioning', 'import', 'users', 'anomalies', 'scale', 'revocation', 'transport', 'scale100k'] as const
+const PARTS = ['registration', 'provisioning', 'import', 'users', 'anomalies', 'scale', 'revocation', 'transport', 'scale100k', 'coldstart'] as const
 type Part = (typeof PARTS)[number]
 const selected = new Set<Part>(
   process.argv.flatMap((a, i, all) => (all[i - 1] === '--part' ? a.split(',') : a.startsWith('--part=') ? a.slice(7).split(',') : [])) as Part[],
@@ -30,12 +31,12 @@ const log = (m: string) => console.log(m)
 
 /** Sizes and run counts: the quick run keeps every figure but shrinks them to fit 5 minutes on 2 cores. */
 const PLAN = quick
-  ? { regSizes: [10, 100, 1000, 10_000], regRuns: 9, provSizes: [1, 100, 1000, 10_000], provRuns: 5, importRuns: 5, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 10, bigDevices: 10_000, bigRegisterS: 60, bigLoadS: 10 }
-  : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 20, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 30, bigDevices: 100_000, bigRegisterS: 300, bigLoadS: 20 }
+  ? { regSizes: [10, 100, 1000, 10_000], regRuns: 9, provSizes: [1, 100, 1000, 10_000], provRuns: 5, importRuns: 5, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 10, bigDevices: 10_000, bigRegisterS: 60, bigLoadS: 10, coldClients: 10_000 }
+  : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 20, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 30, bigDevices: 100_000, bigRegisterS: 300, bigLoadS: 20, coldClients: 100_000 }
 /** Per-part wall-clock bound, seconds. */
 const LIMIT = quick
-  ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60, revocation: 60, transport: 120, scale100k: 150 }
-  : { registration: 600, provisioning: 400, import: 900, users: 300, anomalies: 900, scale: 1200, revocation: 120, transport: 300, scale100k: 480 }
+  ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60, revocation: 60, transport: 120, scale100k: 150, coldstart: 150 }
+  : { registration: 600, provisioning: 400, import: 900, users: 300, anomalies: 900, scale: 1200, revocation: 120, transport: 300, scale100k: 480, coldstart: 900 }
 
 async function bounded<T>(name: string, seconds: number, fn: () => Promise<T>, errors: Record<string, string>): Promise<T | undefined> {
   const t0 = performance.now()
@@ -150,6 +151,10 @@ async function main(): Promise<void> {
   }
   if (runs('scale100k')) {
     d.scale100k = await bounded('scale100k', LIMIT.scale100k, () => runScale100kBench({ devices: PLAN.bigDevices, registerBoundS: PLAN.bigRegisterS, loadDurationS: PLAN.bigLoadS, log }), errors)
+    save(d, t0)
+  }
+  if (runs('coldstart')) {
+    d.coldStart = await bounded('coldstart', LIMIT.coldstart, () => runColdStartBench({ clients: PLAN.coldClients, timeoutS: 300, log }), errors)
     save(d, t0)
   }
   save(d, t0)
