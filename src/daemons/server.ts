@@ -191,6 +191,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     if (!reg) throw new ClientNotRegisteredError(endpoint)
     return {
       peer: reg.peer,
+      endpoint,
       rootPath: reg.rootPath,
       lwm2mVersion: reg.lwm2mVersion,
       ...(reg.contentFormats && { contentFormats: [...reg.contentFormats] }),

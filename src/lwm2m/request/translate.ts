@@ -5,6 +5,8 @@
 import type { CoapRequestInit, CoapResponse } from '../../transport/coap/request.js'
 import { formatAttributes } from '../attributes.js'
 import { carriesNames, codecFor, decodeTimestamped, type LwM2mVersion } from '../codec/index.js'
+import type { OpaqueAlphabet } from '../codec/bytes-text.js'
+import { encodeSenmlJson } from '../codec/senml-json.js'
 import { ContentFormat } from '../content-format.js'
 import { CodecError } from '../errors.js'
 import { parseLinks } from '../link.js'
@@ -58,18 +60,18 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
     case 'write': {
       if (request.mode === 'update') checkUpdatable(request.path, models)
       const format = chooseFormat(peer, request.format)
-      const payload = encode(request.node, request.path, format, models)
+      const payload = encode(request.node, request.path, format, models, request.opaqueAlphabet)
       return { coap: { method: request.mode === 'replace' ? 'PUT' : 'POST', path, contentFormat: format, payload }, format }
     }
     case 'bootstrapWrite': {
       const format = chooseFormat(peer, request.format)
-      const payload = encode(request.node, request.path, format, models)
+      const payload = encode(request.node, request.path, format, models, request.opaqueAlphabet)
       return { coap: { method: 'PUT', path, contentFormat: format, payload }, format }
     }
     case 'create': {
       if (request.clientChoosesId) return createWithoutId(request, path, models)
       const format = chooseFormat(peer, request.format)
-      const payload = encode(request.node, request.path, format, models)
+      const payload = encode(request.node, request.path, format, models, request.opaqueAlphabet)
       return { coap: { method: 'POST', path, contentFormat: format, payload }, format }
     }
     case 'execute': {
@@ -139,8 +141,9 @@ function checkLevel(request: Exclude<LwM2mRequest, { kind: 'bootstrapFinish' }>)
   }
 }
 
-function encode(node: LwM2mNode, path: LwM2mPath, format: number, models: ModelRegistry): Uint8Array {
+function encode(node: LwM2mNode, path: LwM2mPath, format: number, models: ModelRegistry, alphabet?: OpaqueAlphabet): Uint8Array {
   try {
+    if (format === ContentFormat.SENML_JSON && alphabet !== undefined) return encodeSenmlJson(node, path, alphabet)
     return codecFor(format).encode(node, path, models)
   } catch (err) {
     if (err instanceof CodecError) throw new InvalidRequestError(`node does not encode at ${formatPath(path)}`, err)
