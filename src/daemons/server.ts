@@ -28,6 +28,7 @@ import {
   type Registration,
   type RegistrationStore,
 } from '../lwm2m/server/index.js'
+import { createSendHandler, type SendEvent } from '../lwm2m/server/send-handler.js'
 import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
 import { createHttpApp, healthReport, listenHttp } from './http.js'
@@ -71,6 +72,8 @@ export interface ServerDaemonDeps {
   config: ServerDaemonConfig
 }
 
+export type { SendEvent } from '../lwm2m/server/send-handler.js'
+
 /** A notification of an observation the daemon holds. */
 export interface NotificationEvent {
   endpoint: string
@@ -86,6 +89,11 @@ export interface ServerDaemonEvents {
   updated: [reg: Registration, previous: Registration]
   deregistered: [reg: Registration, reason: DeregistrationReason]
   notification: [event: NotificationEvent]
+  /**
+   * Values a registered client pushed with Send (`POST /dp`), flattened as reads are:
+   * `{endpoint, registrationId, values: [{path, value, time?}]}` (time in epoch seconds).
+   */
+  send: [event: SendEvent]
 }
 
 export interface ServerDaemonStats {
@@ -181,9 +189,17 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     },
   })
 
+  const sendHandler = createSendHandler({
+    store: registrations,
+    models,
+    logger,
+    requireIdentity: useDtls,
+    onSend: (event) => events.emit('send', event),
+  })
+
   coap.onRequest((req, ctx) => {
     if (stopping) return { code: '5.03' }
-    return handler.handle(req, ctx) ?? { code: '4.04' }
+    return handler.handle(req, ctx) ?? sendHandler.handle(req, ctx) ?? { code: '4.04' }
   })
 
   const target = (endpoint: string): PeerContext => {

@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AnomalyLedger, LedgerEvent } from '../../anomalies/ledger.js'
-import type { NotificationEvent, ServerDaemon } from '../../daemons/server.js'
+import type { NotificationEvent, SendEvent, ServerDaemon } from '../../daemons/server.js'
 import { flattenNode } from '../../lwm2m/codec/index.js'
 import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
 import { parsePath } from '../../lwm2m/path.js'
@@ -27,7 +27,7 @@ export interface EventRoutesDeps {
 
 /** One event of the stream. */
 export interface ApiEvent {
-  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'anomaly' | 'anomaly-anchored'
+  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'anomaly' | 'anomaly-anchored'
   endpoint?: string
   data: Record<string, unknown>
 }
@@ -104,6 +104,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       },
     })
   }
+  const onSend = (e: SendEvent) => broadcast({ type: 'send', endpoint: e.endpoint, data: { values: e.values } })
   const onLedger = (e: LedgerEvent) => {
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
     else broadcast({ type: 'anomaly-anchored', data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })
@@ -112,6 +113,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
   deps.daemon.events.on('updated', onUpdated)
   deps.daemon.events.on('deregistered', onDeregistered)
   deps.daemon.events.on('notification', onNotification)
+  deps.daemon.events.on('send', onSend)
   const unsubscribeLedger = deps.ledger?.subscribe(onLedger)
 
   const heartbeat = setInterval(() => {
@@ -129,6 +131,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     deps.daemon.events.off('updated', onUpdated)
     deps.daemon.events.off('deregistered', onDeregistered)
     deps.daemon.events.off('notification', onNotification)
+    deps.daemon.events.off('send', onSend)
     unsubscribeLedger?.()
   })
 
@@ -143,7 +146,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       preHandler: deps.requireRole('admin', 'application', 'user'),
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: registration, update, deregistration, notification, anomaly, anomaly-anchored',
+        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, anomaly, anomaly-anchored',
         security: [{ bearerAuth: [] }],
         querystring: {
           type: 'object',
