@@ -1,6 +1,6 @@
 /**
  * The simulated device's 1.2-client habits against our real daemons (in-memory security store):
- * it asks for a Bootstrap-Pack first and offers LwM2M 1.2 first, and still ends up registered.
+ * it asks for a Bootstrap-Pack first and offers LwM2M 1.2 first: it gets the pack, and registers as 1.2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BootstrapDaemon } from '../../src/daemons/bootstrap.js'
@@ -32,7 +32,7 @@ describe('the device with the bootstrap and server daemons', () => {
     await server?.stop()
   })
 
-  it('falls back from Bootstrap-Pack and from LwM2M 1.2, then is managed through its session', async () => {
+  it('bootstraps from a Bootstrap-Pack, registers as LwM2M 1.2, then is managed through its session', async () => {
     const ep = 'daemon-dev-1'
     provision(ep)
     const d = createDevice({
@@ -44,8 +44,11 @@ describe('the device with the bootstrap and server daemons', () => {
       timers: { ...FAST, retryAttempts: 1, retryDelayMs: 50 },
     })
     devices.push(d)
+    const before = bootstrap.stats()
     await d.start()
     expect(d.state).toBe('registered')
+    expect(bootstrap.stats()).toMatchObject({ packsServed: before.packsServed + 1, authorized: before.authorized })
+    expect(server.registrations.byEndpoint(ep)?.lwm2mVersion).toBe('1.2')
     const read = await server.send(ep, { kind: 'read', path: { objectId: 3, instanceId: 0, resourceId: 0 }, format: ContentFormat.TEXT })
     expect(read.success).toBe(true)
     expect(read.node).toMatchObject({ kind: 'resource', value: 'lwchain' })

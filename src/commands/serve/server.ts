@@ -257,7 +257,7 @@ export function registerServeServerCommand(serve: Command): void {
       [
         '',
         'Devices register with POST /rd?ep=NAME&lt=..&lwm2m=1.1&b=U over DTLS-PSK; the PSK identity must',
-        "be NAME's server identity on chain. LwM2M 1.0 and 1.1; a 1.2 client gets 4.12 and retries with 1.1.",
+        "be NAME's server identity on chain. LwM2M 1.0, 1.1 and 1.2 (registered as offered); another version gets 4.12.",
         '',
         'Example:',
         '  $ lwchain serve server --port 5684 --http-port 8080',
