@@ -13,11 +13,14 @@ import type { ModelRegistry } from '../lwm2m/model.js'
 import type { LwM2mNode } from '../lwm2m/node.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
 import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
+import { RequestTimeoutError } from '../lwm2m/request/errors.js'
 import { createRequestSender, type LwM2mObservation, type PeerContext } from '../lwm2m/request/sender.js'
 import type { LwM2mRequest, LwM2mResponse, RequestOf } from '../lwm2m/request/types.js'
 import type { SecurityChange, SecurityStore } from '../lwm2m/security-store.js'
 import {
   ClientNotRegisteredError,
+  RequestQueuedError,
+  createRequestQueue,
   createInMemoryRegistrationStore,
   createObservationRegistry,
   createRegistrationHandler,
@@ -57,6 +60,12 @@ export interface ServerDaemonConfig {
   sessionIdleTimeoutMs?: number
   /** Timeout of the Bootstrap-Request Trigger sent when a device moves; default 10 s. */
   moveTimeoutMs?: number
+  /** How long send() waits for a sleeping queue-mode device before RequestQueuedError; default 30 s. */
+  queueTimeoutMs?: number
+  /** How long a queue-mode device listens after it talked; default 93 s. */
+  queueAwakeMs?: number
+  /** Requests that may wait per queue-mode device (QueueFullError beyond); default 100. */
+  queueMaxPerDevice?: number
 }
 
 export interface ServerDaemonDeps {
@@ -94,6 +103,27 @@ export interface ServerDaemonEvents {
    * `{endpoint, registrationId, values: [{path, value, time?}]}` (time in epoch seconds).
    */
   send: [event: SendEvent]
+  /** The outcome of a request that was still queued when send() gave up waiting (RequestQueuedError). */
+  'queued-result': [event: QueuedResultEvent]
+}
+
+/** A queued request's late outcome: the response, or why it failed. */
+export interface QueuedResultEvent {
+  endpoint: string
+  requestId: string
+  /** The request's path ("/3/0/13"), absent for requests without one. */
+  path?: string
+  response?: LwM2mResponse
+  error?: { code: string; message: string }
+}
+
+/** Queue-mode state of a registered device, for registration lists. */
+export interface QueueStatus {
+  queueMode: boolean
+  /** Whether it is listening now (queue mode: it talked within the awake time; otherwise always). */
+  awake: boolean
+  /** Requests waiting for it to wake up. */
+  queued: number
 }
 
 export interface ServerDaemonStats {
@@ -114,8 +144,15 @@ export interface ServerDaemon {
   /** Ordered shutdown: refuse requests, cancel observations, stop timers, close HTTP, close sessions and socket. */
   stop(): Promise<void>
   readonly registrations: RegistrationStore
-  /** Sends a request to a registered endpoint; ClientNotRegisteredError when it is not registered. */
-  send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
+  /**
+   * Sends a request to a registered endpoint; ClientNotRegisteredError when it is not registered.
+   * A queue-mode device's requests wait until it talks, in order: after `queueTimeoutMs` (default
+   * the config's) this rejects with RequestQueuedError and the outcome comes as 'queued-result';
+   * QueueFullError when too many wait.
+   */
+  send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number; queueTimeoutMs?: number }): Promise<LwM2mResponse>
+  /** Queue-mode state of a registered endpoint (undefined when not registered). */
+  queueStatus(endpoint: string): QueueStatus | undefined
   /** Observes a path; notifications go to `onNotification` and to the 'notification' event. */
   observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
   readonly events: EventEmitter<ServerDaemonEvents>
@@ -134,6 +171,10 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   const useDtls = config.dtls ?? true
   const registrations = deps.registrations ?? createInMemoryRegistrationStore()
   const observations = createObservationRegistry()
+  const queue = createRequestQueue({
+    ...(config.queueAwakeMs !== undefined && { awakeMs: config.queueAwakeMs }),
+    ...(config.queueMaxPerDevice !== undefined && { maxPerDevice: config.queueMaxPerDevice }),
+  })
   const events = new EventEmitter<ServerDaemonEvents>()
   const counters = { revoked: 0, moved: 0, unknownIdentities: 0 }
   let stopping = false
@@ -180,10 +221,19 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     admit,
     requireIdentity: useDtls,
     listener: {
-      registered: (reg) => events.emit('registered', reg),
-      updated: (reg, previous) => events.emit('updated', reg, previous),
+      registered: (reg) => {
+        // A re-registration replaces the old one: its queued requests went to the old registration.
+        queue.wake(reg.endpoint)
+        events.emit('registered', reg)
+      },
+      updated: (reg, previous) => {
+        queue.wake(reg.endpoint)
+        events.emit('updated', reg, previous)
+      },
       deregistered: (reg, reason) => {
         forgetObservations(reg.endpoint)
+        // A re-registration ('replaced') keeps the queue: its requests go out over the new session.
+        if (reason !== 'replaced') queue.forget(reg.endpoint, new ClientNotRegisteredError(reg.endpoint))
         events.emit('deregistered', reg, reason)
       },
     },
@@ -194,7 +244,10 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     models,
     logger,
     requireIdentity: useDtls,
-    onSend: (event) => events.emit('send', event),
+    onSend: (event) => {
+      queue.wake(event.endpoint)
+      events.emit('send', event)
+    },
   })
 
   coap.onRequest((req, ctx) => {
@@ -309,19 +362,67 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       if (!started) return
       unsubscribe?.()
       sweeper?.stop()
-      for (const reg of registrations.all()) forgetObservations(reg.endpoint)
+      for (const reg of registrations.all()) {
+        forgetObservations(reg.endpoint)
+        queue.forget(reg.endpoint, new ClientNotRegisteredError(reg.endpoint))
+      }
       const results = await Promise.allSettled([http?.close()])
       await coap.stop()
       for (const r of results) if (r.status === 'rejected') logger.warn({ err: r.reason }, 'HTTP close failed')
       logger.info('LwM2M server stopped')
     },
     async send(endpoint, request, opts) {
-      return sender.send(target(endpoint), request, opts)
+      const reg = registrations.byEndpoint(endpoint)
+      if (!reg) throw new ClientNotRegisteredError(endpoint)
+      const sendOpts = opts?.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : undefined
+      if (!reg.queueMode) return sender.send(target(endpoint), request, sendOpts)
+      const q = queue.submit(endpoint, async () => {
+        try {
+          return await sender.send(target(endpoint), request, sendOpts)
+        } catch (err) {
+          // No answer: it went back to sleep; the next requests wait for it to talk again.
+          if (err instanceof RequestTimeoutError) queue.sleep(endpoint)
+          throw err
+        }
+      })
+      if (q.immediate) return q.result
+      const waitMs = opts?.queueTimeoutMs ?? config.queueTimeoutMs ?? 30_000
+      let timer: NodeJS.Timeout | undefined
+      const gaveUp = new Promise<'queued'>((r) => {
+        timer = setTimeout(() => r('queued'), waitMs)
+        timer.unref?.()
+      })
+      const first = await Promise.race([q.result.then((response) => ({ response }), (error: unknown) => ({ error })), gaveUp])
+      clearTimeout(timer)
+      if (first !== 'queued') {
+        if ('error' in first) throw first.error
+        return first.response
+      }
+      logger.child({ endpoint }).info({ requestId: q.id, waitMs }, 'queue-mode device still asleep: request stays queued')
+      const path = 'path' in request ? formatPath(request.path) : undefined
+      q.result.then(
+        (response) => events.emit('queued-result', { endpoint, requestId: q.id, ...(path !== undefined && { path }), response }),
+        (err: unknown) =>
+          events.emit('queued-result', {
+            endpoint,
+            requestId: q.id,
+            ...(path !== undefined && { path }),
+            error: { code: (err as { code?: string }).code ?? 'LWC_INTERNAL', message: (err as LwchainError).shortMessage ?? String(err) },
+          }),
+      )
+      throw new RequestQueuedError(endpoint, q.id)
+    },
+    queueStatus(endpoint) {
+      const reg = registrations.byEndpoint(endpoint)
+      if (!reg) return undefined
+      const queueMode = reg.queueMode === true
+      return { queueMode, awake: !queueMode || queue.isAwake(endpoint), queued: queue.queued(endpoint) }
     },
     async observe(endpoint, request, onNotification) {
       const reg = registrations.byEndpoint(endpoint)
       const path = formatPath(request.path)
       const obs = await sender.observe(target(endpoint), request, (response) => {
+        queue.wake(endpoint)
         events.emit('notification', { endpoint, path, ...(response.node && { node: response.node }), response })
         onNotification?.(response)
       })

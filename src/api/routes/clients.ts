@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler, RouteShorthandOptions } from 'fastify'
 import type { ClientView } from '../../chain/view/types.js'
-import type { ServerDaemon } from '../../daemons/server.js'
+import type { QueueStatus, ServerDaemon } from '../../daemons/server.js'
 import { FORMAT_NAMES, type FormatName } from '../../lwm2m/content-format.js'
 import { codecFor, flattenNode, unflatten } from '../../lwm2m/codec/index.js'
 import { formatLinks, type NotificationAttributes } from '../../lwm2m/link.js'
@@ -118,7 +118,7 @@ export function acceptedMedia(accept: string | undefined): { mime: string; forma
 }
 
 /** A registration as the API lists it. */
-export function registrationJson(reg: Registration): Record<string, unknown> {
+export function registrationJson(reg: Registration, queue?: QueueStatus): Record<string, unknown> {
   return {
     endpoint: reg.endpoint,
     status: 'registered',
@@ -130,6 +130,8 @@ export function registrationJson(reg: Registration): Record<string, unknown> {
     lwm2mVersion: reg.lwm2mVersion,
     binding: reg.binding,
     ...(reg.queueMode !== undefined && { queueMode: reg.queueMode }),
+    // Queue mode: whether it listens now and how many requests wait for it.
+    ...(queue && { queueMode: queue.queueMode, awake: queue.awake, queued: queue.queued }),
     objectLinks: reg.objectLinks.map((o) => (o.instanceId === undefined ? `/${o.objectId}` : `/${o.objectId}/${o.instanceId}`)),
   }
 }
@@ -147,6 +149,8 @@ const clientItem = {
     lwm2mVersion: { type: 'string' },
     binding: { type: 'string' },
     queueMode: { type: 'boolean' },
+    awake: { type: 'boolean' },
+    queued: { type: 'integer' },
     objectLinks: { type: 'array', items: { type: 'string' } },
   },
 }
@@ -220,7 +224,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       },
     },
     async () => {
-      const regs = daemon.registrations.all().map(registrationJson)
+      const regs = daemon.registrations.all().map((r) => registrationJson(r, daemon.queueStatus(r.endpoint)))
       const seen = new Set(regs.map((r) => r.endpoint))
       const provisioned = (deps.provisioned?.() ?? []).filter((c) => !seen.has(c.endpoint)).map((c) => ({ endpoint: c.endpoint, status: 'provisioned' }))
       const items = [...regs.sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint))), ...provisioned.sort((a, b) => a.endpoint.localeCompare(b.endpoint))]
@@ -244,7 +248,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       const { endpoint } = req.params as { endpoint: string }
       const reg = daemon.registrations.byEndpoint(endpoint)
       if (!reg) throw new HttpError(404, 'not_found', `client "${endpoint}" is not registered`)
-      return registrationJson(reg)
+      return registrationJson(reg, daemon.queueStatus(reg.endpoint))
     },
   )
 

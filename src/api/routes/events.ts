@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AnomalyLedger, LedgerEvent } from '../../anomalies/ledger.js'
-import type { NotificationEvent, SendEvent, ServerDaemon } from '../../daemons/server.js'
+import type { NotificationEvent, QueuedResultEvent, SendEvent, ServerDaemon } from '../../daemons/server.js'
 import { flattenNode } from '../../lwm2m/codec/index.js'
 import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
 import { parsePath } from '../../lwm2m/path.js'
@@ -27,7 +27,7 @@ export interface EventRoutesDeps {
 
 /** One event of the stream. */
 export interface ApiEvent {
-  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'anomaly' | 'anomaly-anchored'
+  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'queued-result' | 'anomaly' | 'anomaly-anchored'
   endpoint?: string
   data: Record<string, unknown>
 }
@@ -81,8 +81,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     }
   }
 
-  const onRegistered = (reg: Registration) => broadcast({ type: 'registration', endpoint: reg.endpoint, data: { registration: registrationJson(reg) } })
-  const onUpdated = (reg: Registration) => broadcast({ type: 'update', endpoint: reg.endpoint, data: { registration: registrationJson(reg) } })
+  const onRegistered = (reg: Registration) => broadcast({ type: 'registration', endpoint: reg.endpoint, data: { registration: registrationJson(reg, deps.daemon.queueStatus(reg.endpoint)) } })
+  const onUpdated = (reg: Registration) => broadcast({ type: 'update', endpoint: reg.endpoint, data: { registration: registrationJson(reg, deps.daemon.queueStatus(reg.endpoint)) } })
   const onDeregistered = (reg: Registration, reason: DeregistrationReason) =>
     broadcast({ type: 'deregistration', endpoint: reg.endpoint, data: { registrationId: reg.id, reason } })
   const onNotification = (n: NotificationEvent) => {
@@ -105,6 +105,26 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     })
   }
   const onSend = (e: SendEvent) => broadcast({ type: 'send', endpoint: e.endpoint, data: { values: e.values } })
+  const onQueuedResult = (e: QueuedResultEvent) => {
+    let values: Record<string, unknown> | undefined
+    try {
+      if (e.response?.node && e.path) values = flattenNode(e.response.node, parsePath(e.path))
+    } catch {
+      values = undefined
+    }
+    broadcast({
+      type: 'queued-result',
+      endpoint: e.endpoint,
+      data: {
+        requestId: e.requestId,
+        ...(e.path !== undefined && { path: e.path }),
+        ...(e.response && { code: e.response.coapCode, success: e.response.success }),
+        ...(values && { values }),
+        ...(e.response?.errorMessage !== undefined && { message: e.response.errorMessage }),
+        ...(e.error && { error: e.error.code, message: e.error.message }),
+      },
+    })
+  }
   const onLedger = (e: LedgerEvent) => {
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
     else broadcast({ type: 'anomaly-anchored', data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })
@@ -114,6 +134,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
   deps.daemon.events.on('deregistered', onDeregistered)
   deps.daemon.events.on('notification', onNotification)
   deps.daemon.events.on('send', onSend)
+  deps.daemon.events.on('queued-result', onQueuedResult)
   const unsubscribeLedger = deps.ledger?.subscribe(onLedger)
 
   const heartbeat = setInterval(() => {
@@ -132,6 +153,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     deps.daemon.events.off('deregistered', onDeregistered)
     deps.daemon.events.off('notification', onNotification)
     deps.daemon.events.off('send', onSend)
+    deps.daemon.events.off('queued-result', onQueuedResult)
     unsubscribeLedger?.()
   })
 
@@ -146,7 +168,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       preHandler: deps.requireRole('admin', 'application', 'user'),
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, anomaly, anomaly-anchored',
+        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-anchored',
         security: [{ bearerAuth: [] }],
         querystring: {
           type: 'object',

@@ -56,6 +56,8 @@ export interface ServeServerOptions {
   ledger?: { batchIntervalMs?: number; pollIntervalMs?: number }
   /** Timeout of device requests made through the REST API, ms (`--request-timeout-ms`); default the CoAP timers'. */
   requestTimeoutMs?: number | string
+  /** How long a REST request waits for a sleeping queue-mode device before 202 (`--queue-timeout-ms`); default 30 s. */
+  queueTimeoutMs?: number | string
   /** Serve /api/metrics without a token. */
   publicMetrics?: boolean
   /** Serve the web console at / (default true from the command line). */
@@ -127,6 +129,10 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
     throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
   }
+  const queueTimeoutMs = o.queueTimeoutMs === undefined ? undefined : Number(o.queueTimeoutMs)
+  if (queueTimeoutMs !== undefined && !(Number.isInteger(queueTimeoutMs) && queueTimeoutMs >= 0)) {
+    throw new UsageError(`--queue-timeout-ms must be a whole number of milliseconds, not "${o.queueTimeoutMs}"`)
+  }
   const { store, security, liveView, profile } = await openSecurityStore({
     ...o,
     cursorName: o.cursorName ?? 'server-view.json',
@@ -186,6 +192,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       httpHost: o.httpHost ?? '127.0.0.1',
       httpPort,
       ...(o.coapTimers && { coapTimers: o.coapTimers }),
+      ...(queueTimeoutMs !== undefined && { queueTimeoutMs }),
     },
   })
   let started: Awaited<ReturnType<ServerDaemon['start']>>
@@ -250,6 +257,7 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
+    .option('--queue-timeout-ms <ms>', 'how long a REST request waits for a sleeping queue-mode device before 202 {requestId} (result on /api/events)', '30000')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')
     .addHelpText(

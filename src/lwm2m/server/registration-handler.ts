@@ -119,7 +119,8 @@ export function createRegistrationHandler(o: RegistrationHandlerOptions): Regist
       lifetime,
       binding: params.binding ?? 'U',
       ...(params.smsNumber !== undefined && { smsNumber: params.smsNumber }),
-      ...(params.queueMode && { queueMode: true }),
+      // 1.1 says `Q`; 1.0 put it in the binding (`b=UQ`).
+      ...((params.queueMode || params.binding?.includes('Q')) && { queueMode: true }),
       rootPath: links.rootPath,
       objectLinks: links.objects,
       ...(links.contentFormats && { contentFormats: links.contentFormats }),
@@ -160,6 +161,7 @@ export function createRegistrationHandler(o: RegistrationHandlerOptions): Regist
       binding: params.binding ?? reg.binding,
       ...(params.smsNumber !== undefined && { smsNumber: params.smsNumber }),
       ...(params.queueMode !== undefined && { queueMode: params.queueMode }),
+      ...(params.queueMode === undefined && params.binding !== undefined && { queueMode: params.binding.includes('Q') }),
       ...(links && {
         rootPath: links.rootPath,
         objectLinks: links.objects,
