@@ -20,6 +20,7 @@ import { registerAdminUserRoutes } from './routes/admin-users.js'
 import { registerAnomalyRoutes } from './routes/anomalies.js'
 import { registerClientRoutes, type ApiObservations } from './routes/clients.js'
 import { registerEventRoutes, type EventStreams } from './routes/events.js'
+import { registerCompositeRoutes } from './routes/composite.js'
 import { countRequests, registerMetricsRoutes } from './routes/metrics.js'
 import { registerConsole, type ConsoleOptions } from './static.js'
 
@@ -79,6 +80,12 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       models,
       requireRole,
       ...(view && { provisioned: () => view.clients() }),
+      ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
+    })
+    registerCompositeRoutes(api, {
+      daemon: deps.daemon,
+      models,
+      requireRole,
       ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
     })
     const streams = registerEventRoutes(api, { daemon: deps.daemon, requireRole, ...(deps.ledger && { ledger: deps.ledger }), ...deps.events })

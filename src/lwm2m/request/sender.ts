@@ -157,7 +157,14 @@ function samePayload(a: CoapRequestInit['payload'], b: CoapRequestInit['payload'
 
 /** "read /3/0 to 127.0.0.1:5683": for error messages and logs. */
 export function describeRequest(request: LwM2mRequest, peer: PeerAddress): string {
-  const path = request.kind === 'bootstrapFinish' ? '/bs' : formatPath(request.path)
+  const path =
+    request.kind === 'bootstrapFinish'
+      ? '/bs'
+      : request.kind === 'readComposite'
+        ? request.paths.map(formatPath).join(',')
+        : request.kind === 'writeComposite'
+          ? request.nodes.map(([p]) => formatPath(p)).join(',')
+          : formatPath(request.path)
   return `${request.kind} ${path} to ${peerKey(peer)}`
 }
 
