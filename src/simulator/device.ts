@@ -8,7 +8,8 @@ import { silentLogger } from '../logger.js'
 import { ContentFormat } from '../lwm2m/content-format.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
-import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
+import { encodeTimedNodes, type TimedNode } from '../lwm2m/codec/timed-values.js'
+import { formatPath, parsePath, type LwM2mPath } from '../lwm2m/path.js'
 import { parseLwM2mRequest, toCoapResponse, type DeviceResponse } from '../lwm2m/request/device-side.js'
 import type { CoapRequestHandler, CoapResponseInit } from '../transport/index.js'
 import { createAttributeStore } from './attributes-store.js'
@@ -120,6 +121,12 @@ export interface Device {
   readonly registrationLocation?: string
   /** Reads, or sets (notifying observers), the /3303/0/5700 sensor value. */
   temperature(value?: number): number
+  /**
+   * LwM2M 1.1 Send (`POST /dp`) of these paths' current values over the registration's session,
+   * in SenML CBOR (or JSON), each stamped with `time` (epoch seconds, default now); resolves with
+   * the server's code.
+   */
+  send(paths: readonly string[], opts?: { time?: number; format?: number }): Promise<string>
   on<K extends keyof DeviceEvents>(event: K, listener: (...args: DeviceEvents[K]) => void): void
 }
 
@@ -555,6 +562,21 @@ export function createDevice(o: DeviceOptions): Device {
         setTemperature(tree, 0, value)
       }
       return tree.value(3303, 0, 5700) as number
+    },
+    async send(paths, opts = {}) {
+      const session = dm
+      if (!session || !location || session.closed) throw new DeviceError('LWC_DEVICE_NOT_REGISTERED', 'send needs a registration')
+      const time = opts.time ?? Math.floor(Date.now() / 1000)
+      const nodes: TimedNode[] = []
+      for (const text of paths) {
+        const path = parsePath(text)
+        const read = tree.read(path, 'server')
+        if (!('node' in read)) throw new DeviceError('LWC_DEVICE_OPTIONS', `${text} cannot be read (${read.code})`)
+        nodes.push({ path, node: read.node, time })
+      }
+      const format = opts.format ?? ContentFormat.SENML_CBOR
+      const res = await session.request({ method: 'POST', path: ['dp'], contentFormat: format, payload: encodeTimedNodes(format, nodes) })
+      return res.code
     },
     on: (event, listener) => events.on(event, listener),
   }

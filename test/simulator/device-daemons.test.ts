@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BootstrapDaemon } from '../../src/daemons/bootstrap.js'
-import type { ServerDaemon } from '../../src/daemons/server.js'
+import type { SendEvent, ServerDaemon } from '../../src/daemons/server.js'
 import { ContentFormat } from '../../src/lwm2m/content-format.js'
 import type { InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 import { givenDaemonPair, type DaemonPair } from '../helpers/daemonPair.js'
@@ -32,7 +32,7 @@ describe('the device with the bootstrap and server daemons', () => {
     await server?.stop()
   })
 
-  it('bootstraps from a Bootstrap-Pack, registers as LwM2M 1.2, then is managed through its session', async () => {
+  it('bootstraps from a Bootstrap-Pack, registers as LwM2M 1.2, then is managed through its session and Sends', async () => {
     const ep = 'daemon-dev-1'
     provision(ep)
     const d = createDevice({
@@ -52,6 +52,12 @@ describe('the device with the bootstrap and server daemons', () => {
     const read = await server.send(ep, { kind: 'read', path: { objectId: 3, instanceId: 0, resourceId: 0 }, format: ContentFormat.TEXT })
     expect(read.success).toBe(true)
     expect(read.node).toMatchObject({ kind: 'resource', value: 'lwchain' })
+    const sent = new Promise<SendEvent>((r) => server.events.once('send', r))
+    expect(await d.send(['/3303/0/5700', '/3/0/0'], { time: 1_700_000_000 })).toBe('2.04')
+    expect((await sent).values).toEqual([
+      { path: '/3303/0/5700', value: d.temperature(), time: 1_700_000_000 },
+      { path: '/3/0/0', value: 'lwchain', time: 1_700_000_000 },
+    ])
     await d.stop()
     expect(server.registrations.byEndpoint(ep)).toBeUndefined()
   })

@@ -100,6 +100,7 @@ export function encodeSenmlJsonEntries(entries: readonly EncodeEntry[], alphabet
     }
     if (e.name !== '') fields.push(`"n":${jsonString(e.name)}`)
     fields.push(senmlValueField(e.raw, alphabet))
+    if (e.time !== undefined) fields.push(`"t":${jsonNumber(e.time, !Number.isInteger(e.time), NAME)}`)
     return `{${fields.join(',')}}`
   })
   return new TextEncoder().encode(`[${parts.join(',')}]`)

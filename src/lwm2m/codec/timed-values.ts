@@ -1,11 +1,13 @@
 import { CodecError } from '../errors.js'
 import { ContentFormat } from '../content-format.js'
 import type { ModelRegistry } from '../model.js'
-import { formatPath } from '../path.js'
+import type { LwM2mNode } from '../node.js'
+import { formatPath, type LwM2mPath } from '../path.js'
 import { flatValue, type FlatValue } from './flatten.js'
 import { DEFAULT_LIMITS, type CodecLimits } from './limits.js'
-import { decodeSenmlCborEntries } from './senml-cbor.js'
-import { decodeSenmlJsonEntries } from './senml-json.js'
+import { decodeSenmlCborEntries, encodeSenmlCborEntries } from './senml-cbor.js'
+import { decodeSenmlJsonEntries, encodeSenmlJsonEntries } from './senml-json.js'
+import { encodeEntries, type EncodeEntry } from './senml-write.js'
 import { inferType, typedValue } from './senml-build.js'
 
 /**
@@ -46,4 +48,25 @@ export function decodeTimedValues(
     const time = Math.abs(e.time) < RELATIVE_TIME_LIMIT ? now / 1000 + e.time : e.time
     return { path, value, time }
   })
+}
+
+/** One value to report with a time: a node at its path (as a read gives it) and when it was taken. */
+export interface TimedNode {
+  readonly path: LwM2mPath
+  readonly node: LwM2mNode
+  /** Epoch seconds; absent = now (no "t"). */
+  readonly time?: number
+}
+
+/**
+ * Encodes nodes with their times as one SenML JSON or CBOR pack (a Send payload, or a timestamped
+ * notification): every record of a node carries the node's absolute time as "t".
+ */
+export function encodeTimedNodes(format: number, nodes: readonly TimedNode[]): Uint8Array {
+  const name = format === ContentFormat.SENML_JSON ? 'senml-json' : format === ContentFormat.SENML_CBOR ? 'senml-cbor' : undefined
+  if (name === undefined) throw new CodecError(`content format ${format}`, 'timed values are written in SenML JSON or CBOR')
+  const entries: EncodeEntry[] = nodes.flatMap(({ path, node, time }) =>
+    encodeEntries(node, path, name, true).map((e) => (time === undefined ? e : { ...e, time })),
+  )
+  return format === ContentFormat.SENML_JSON ? encodeSenmlJsonEntries(entries) : encodeSenmlCborEntries(entries)
 }
