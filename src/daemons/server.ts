@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import type { LwM2mNode } from '../lwm2m/node.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
+import { modelsForObjects } from '../lwm2m/models/versions.js'
 import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
 import { RequestTimeoutError } from '../lwm2m/request/errors.js'
 import { createRequestSender, type LwM2mObservation, type PeerContext } from '../lwm2m/request/sender.js'
@@ -239,9 +240,18 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     },
   })
 
+  /** Models of the object versions each registration announced (`</3>;ver=1.2`), computed once per registration. */
+  const modelsByRegistration = new WeakMap<Registration, ModelRegistry>()
+  const modelsOf = (reg: Registration): ModelRegistry => {
+    let m = modelsByRegistration.get(reg)
+    if (!m) modelsByRegistration.set(reg, (m = modelsForObjects(models, reg.objectLinks)))
+    return m
+  }
+
   const sendHandler = createSendHandler({
     store: registrations,
     models,
+    modelsOf,
     logger,
     requireIdentity: useDtls,
     onSend: (event) => {
@@ -259,6 +269,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     const reg = registrations.byEndpoint(endpoint)
     if (!reg) throw new ClientNotRegisteredError(endpoint)
     return {
+      models: modelsOf(reg),
       peer: reg.peer,
       endpoint,
       rootPath: reg.rootPath,

@@ -41,6 +41,8 @@ export interface PeerContext {
   lwm2mVersion?: LwM2mVersion
   /** Content formats the client supports (registration `ct`). */
   contentFormats?: number[]
+  /** The models of the object versions this client announced (default: the sender's). */
+  models?: ModelRegistry
 }
 
 /** A live observation: the first response and how to end it. */
@@ -73,7 +75,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
   const alphabets = createAlphabetMemory()
 
   const exchange = async (target: PeerContext, request: LwM2mRequest, timeoutMs: number | undefined) => {
-    const { coap: init, format } = toCoapRequest(request, target, models)
+    const { coap: init, format } = toCoapRequest(request, target, target.models ?? models)
     const what = describeRequest(request, target.peer)
     let res: CoapResponse
     try {
@@ -99,23 +101,24 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
         // is retried once in the other alphabet, which this endpoint then gets first.
         const other: OpaqueAlphabet = alphabets.get(who) === 'base64url' ? 'base64' : 'base64url'
         const retry = { ...request, opaqueAlphabet: other }
-        if (!samePayload(init.payload, toCoapRequest(retry, target, models).coap.payload)) {
+        if (!samePayload(init.payload, toCoapRequest(retry, target, target.models ?? models).coap.payload)) {
           const second = await exchange(target, retry, timeoutMs)
           if (isSuccessCoapCode(second.res.code)) {
             alphabets.set(who, other)
             logger?.info({ endpoint: target.endpoint, alphabet: other }, 'SenML JSON opaque values: this client decodes the other base64 alphabet')
           }
-          return fromCoapResponse(request, second.res, second.format, models)
+          return fromCoapResponse(request, second.res, second.format, target.models ?? models)
         }
       }
-      return fromCoapResponse(request, res, format, models)
+      return fromCoapResponse(request, res, format, target.models ?? models)
     },
 
     async observe(target, request, onNotification) {
-      const { coap: init, format } = toCoapRequest(request, target, models)
+      const peerModels = target.models ?? models
+      const { coap: init, format } = toCoapRequest(request, target, peerModels)
       const what = describeRequest(request, target.peer)
       const notify = (res: CoapResponse): void => {
-        const response = fromCoapResponse(request, res, format, models)
+        const response = fromCoapResponse(request, res, format, peerModels)
         try {
           onNotification(response)
         } catch (err) {
@@ -128,7 +131,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
       } catch (err) {
         throw transportError(what, err)
       }
-      const response = fromCoapResponse(request, observation.first, format, models)
+      const response = fromCoapResponse(request, observation.first, format, peerModels)
       const active = response.success && observation.first.observe !== undefined
       logger?.debug({ endpoint: target.endpoint, peer: peerKey(target.peer), request: what, code: observation.first.code, active }, 'lwm2m observe answered')
       return { response, active, cancel: () => observation.cancel() }

@@ -26,6 +26,8 @@ export interface SendRequest {
 export interface SendHandlerOptions {
   readonly store: RegistrationStore
   readonly models: ModelRegistry
+  /** The models of the object versions a registration announced (default `models`). */
+  readonly modelsOf?: (reg: Registration) => ModelRegistry
   readonly logger: Logger
   /** Check that the DTLS identity is the one the registration was made with; false only over plain UDP. */
   readonly requireIdentity?: boolean
@@ -70,7 +72,7 @@ export function createSendHandler(o: SendHandlerOptions): SendHandler {
       }
       let values: TimedValue[]
       try {
-        values = decodeTimedValues(format, req.payload, o.models, now())
+        values = decodeTimedValues(format, req.payload, o.modelsOf?.(reg) ?? o.models, now())
       } catch (err) {
         if (!(err instanceof CodecError)) throw err
         log.info({ err: err.shortMessage }, 'send refused (4.00): malformed payload')
