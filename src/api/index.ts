@@ -1,14 +1,13 @@
 /**
  * The REST API of the LwM2M server daemon (DESIGN.md, prefix /api): authentication, device
  * operations, events (SSE), anomalies, admin routes, metrics and the OpenAPI document, mounted on
- * the daemon's fastify instance (createHttpApp has already registered the OpenAPI collector and
+ * the HTTP app of ./http.ts (createHttpApp has already registered the OpenAPI collector and
  * /api/health).
  */
 import type { FastifyInstance } from 'fastify'
 import type { AnomalyLedger } from '../anomalies/ledger.js'
 import type { ChainConnection } from '../chain/connectChain.js'
 import type { ChainView } from '../chain/view/createChainView.js'
-import type { ServerDaemon } from '../daemons/server.js'
 import type { Logger } from '../logger.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
@@ -23,9 +22,11 @@ import { registerEventRoutes, type EventStreams } from './routes/events.js'
 import { registerCompositeRoutes } from './routes/composite.js'
 import { countRequests, registerMetricsRoutes } from './routes/metrics.js'
 import { registerConsole, type ConsoleOptions } from './static.js'
+import type { LwM2mServerPort } from './port.js'
 
 export interface ApiDeps {
-  daemon: ServerDaemon
+  /** The LwM2M server (the daemon hands itself in through the port the API owns). */
+  daemon: LwM2mServerPort
   logger: Logger
   /** The per-deployment JWT key (loadOrCreateJwtKey(configDir)). */
   jwtKey: Uint8Array

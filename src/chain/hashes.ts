@@ -1,6 +1,5 @@
 import { encodeAbiParameters, keccak256, toBytes, type Hex } from 'viem'
-import type { OnChainClientRecord } from './records/clientRecord.js'
-import type { OnChainUserRecord } from './records/userRecord.js'
+import { clientRecordParameter, userRecordParameter, type OnChainClientRecord, type OnChainUserRecord } from './records/abiStructs.js'
 
 /**
  * The hashes the contracts use as keys, computed the same way on both sides of the RPC:
@@ -28,45 +27,17 @@ export function emailHash(email: string): Hex {
   return keccak256(toBytes(email.trim().toLowerCase()))
 }
 
-const CLIENT_RECORD_TUPLE = [
-  {
-    type: 'tuple',
-    components: [
-      { name: 'endpoint', type: 'string' },
-      { name: 'bootstrapUri', type: 'string' },
-      { name: 'bootstrapIdentity', type: 'string' },
-      { name: 'bootstrapKeySealed', type: 'bytes' },
-      { name: 'serverUri', type: 'string' },
-      { name: 'serverIdentity', type: 'string' },
-      { name: 'serverKeySealed', type: 'bytes' },
-    ],
-  },
-] as const
-
-const USER_RECORD_TUPLE = [
-  {
-    type: 'tuple',
-    components: [
-      { name: 'username', type: 'string' },
-      { name: 'role', type: 'uint8' },
-      { name: 'emailHash', type: 'bytes32' },
-      { name: 'emailSealed', type: 'bytes' },
-      { name: 'passwordSealed', type: 'bytes' },
-    ],
-  },
-] as const
-
 /**
  * The commitment ClientStore keeps and `getClient` returns: the first 20 bytes of
  * keccak256(abi.encode(record)), zero-padded to 32 (truncated so a whole entry fits one slot).
  */
 export function clientCommitment(record: OnChainClientRecord): Hex {
-  return truncateCommitment(keccak256(encodeAbiParameters(CLIENT_RECORD_TUPLE, [record])))
+  return truncateCommitment(keccak256(encodeAbiParameters([clientRecordParameter], [record])))
 }
 
 /** The commitment UserStore keeps and `getUser` returns (same rule as `clientCommitment`). */
 export function userCommitment(record: OnChainUserRecord): Hex {
-  return truncateCommitment(keccak256(encodeAbiParameters(USER_RECORD_TUPLE, [record])))
+  return truncateCommitment(keccak256(encodeAbiParameters([userRecordParameter], [record])))
 }
 
 function truncateCommitment(hash: Hex): Hex {

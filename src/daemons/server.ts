@@ -1,6 +1,6 @@
 /**
- * The LwM2M server daemon: DTLS-PSK (or, for development, plain UDP) CoAP endpoint, the
- * registration interface, device management through the request sender, revocation and mobility
+ * The LwM2M server daemon: a CoAP endpoint over the injected transport (DTLS-PSK, or for
+ * development plain UDP; see ./transport.ts), the registration interface, device management through the request sender, revocation and mobility
  * driven by the SecurityStore's changes, and `/api/health`. Wiring only; the protocol logic lives in
  * src/lwm2m/server/.
  */
@@ -32,10 +32,12 @@ import {
   type Registration,
   type RegistrationStore,
 } from '../lwm2m/server/index.js'
-import { createSendHandler, type SendEvent } from '../lwm2m/server/send-handler.js'
-import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
+import { createSendHandler } from '../lwm2m/server/send-handler.js'
+import { createCoapEndpoint, type CoapEndpoint } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
-import { createHttpApp, healthReport, listenHttp } from './http.js'
+import { dtlsOf } from './transport.js'
+import { createHttpApp, healthReport, listenHttp } from '../api/http.js'
+import type { LwM2mServerEvents, LwM2mServerPort, LwM2mServerStats, NotificationEvent, QueueStatus } from '../api/port.js'
 
 /** CoAP timers (short ones in tests). */
 export interface CoapTimers {
@@ -45,20 +47,14 @@ export interface CoapTimers {
   piggybackDelayMs?: number
 }
 
+/** The daemon's own settings; where it listens for CoAP is the injected transport's business. */
 export interface ServerDaemonConfig {
-  host?: string
-  /** CoAP port; default 5684 (0 picks a free one). */
-  port?: number
-  /** DTLS-PSK (default); false only with `--insecure-udp` (no identity check is possible then). */
-  dtls?: boolean
   /** 0 picks a free port; undefined = no HTTP. */
   httpPort?: number
   httpHost?: string
   coapTimers?: CoapTimers
   /** How often expired registrations are swept; default 1 s. */
   sweepIntervalMs?: number
-  /** DTLS sessions idle this long are dropped; default the transport's (30 min). */
-  sessionIdleTimeoutMs?: number
   /** Timeout of the Bootstrap-Request Trigger sent when a device moves; default 10 s. */
   moveTimeoutMs?: number
   /** How long send() waits for a sleeping queue-mode device before RequestQueuedError; default 30 s. */
@@ -71,6 +67,12 @@ export interface ServerDaemonConfig {
 
 export interface ServerDaemonDeps {
   security: SecurityStore
+  /**
+   * The datagram transport the CoAP endpoint runs on (createDaemonTransport: DTLS-PSK keyed by
+   * the server identities of `security`, or UDP). Registration requires a DTLS identity unless
+   * it is plain UDP (`--insecure-udp`). The daemon closes it on stop.
+   */
+  transport: DatagramTransport
   logger: Logger
   models?: ModelRegistry
   /** The chain view's lag for `/api/health`; absent with `--store memory`. */
@@ -82,64 +84,18 @@ export interface ServerDaemonDeps {
   config: ServerDaemonConfig
 }
 
-export type { SendEvent } from '../lwm2m/server/send-handler.js'
+/** The daemon's events and counters are the ones the REST API's port names. */
+export type {
+  NotificationEvent,
+  QueuedResultEvent,
+  QueueStatus,
+  SendEvent,
+  LwM2mServerEvents as ServerDaemonEvents,
+  LwM2mServerStats as ServerDaemonStats,
+} from '../api/port.js'
 
-/** A notification of an observation the daemon holds. */
-export interface NotificationEvent {
-  endpoint: string
-  path: string
-  /** The decoded value (absent when the notification did not decode: see response.errorMessage). */
-  node?: LwM2mNode
-  response: LwM2mResponse
-}
-
-/** The daemon's events. */
-export interface ServerDaemonEvents {
-  registered: [reg: Registration]
-  updated: [reg: Registration, previous: Registration]
-  deregistered: [reg: Registration, reason: DeregistrationReason]
-  notification: [event: NotificationEvent]
-  /**
-   * Values a registered client pushed with Send (`POST /dp`), flattened as reads are:
-   * `{endpoint, registrationId, values: [{path, value, time?}]}` (time in epoch seconds).
-   */
-  send: [event: SendEvent]
-  /** The outcome of a request that was still queued when send() gave up waiting (RequestQueuedError). */
-  'queued-result': [event: QueuedResultEvent]
-}
-
-/** A queued request's late outcome: the response, or why it failed. */
-export interface QueuedResultEvent {
-  endpoint: string
-  requestId: string
-  /** The request's path ("/3/0/13"), absent for requests without one. */
-  path?: string
-  response?: LwM2mResponse
-  error?: { code: string; message: string }
-}
-
-/** Queue-mode state of a registered device, for registration lists. */
-export interface QueueStatus {
-  queueMode: boolean
-  /** Whether it is listening now (queue mode: it talked within the awake time; otherwise always). */
-  awake: boolean
-  /** Requests waiting for it to wake up. */
-  queued: number
-}
-
-export interface ServerDaemonStats {
-  registrations: number
-  observations: number
-  sessions?: number
-  revoked: number
-  moved: number
-  /** DTLS handshakes completed / failed since start (absent over plain UDP). */
-  handshakes?: { completed: number; failed: number; inProgress: number }
-  /** PSK identities offered in handshakes that no client has (one cause of failed handshakes). */
-  unknownIdentities: number
-}
-
-export interface ServerDaemon {
+/** The LwM2M server daemon: the REST API's port (what routes use) plus its lifecycle. */
+export interface ServerDaemon extends LwM2mServerPort {
   /** Binds CoAP (and HTTP when httpPort is set). */
   start(): Promise<{ address: PeerAddress; http?: { url: string } }>
   /** Ordered shutdown: refuse requests, cancel observations, stop timers, close HTTP, close sessions and socket. */
@@ -156,10 +112,10 @@ export interface ServerDaemon {
   queueStatus(endpoint: string): QueueStatus | undefined
   /** Observes a path; notifications go to `onNotification` and to the 'notification' event. */
   observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
-  readonly events: EventEmitter<ServerDaemonEvents>
+  readonly events: EventEmitter<LwM2mServerEvents>
   /** The fastify instance (after start with httpPort); the REST API registers on it. */
   readonly http: FastifyInstance | undefined
-  stats(): ServerDaemonStats
+  stats(): LwM2mServerStats
 }
 
 const BOOTSTRAP_REQUEST_TRIGGER = 9
@@ -169,34 +125,23 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   const { security, config } = deps
   const logger = deps.logger.child({ daemon: 'server' })
   const models = deps.models ?? loadDefaultModels()
-  const useDtls = config.dtls ?? true
+  const transport = deps.transport
+  const dtls = dtlsOf(transport)
+  const useDtls = transport.kind === 'dtls'
   const registrations = deps.registrations ?? createInMemoryRegistrationStore()
   const observations = createObservationRegistry()
   const queue = createRequestQueue({
     ...(config.queueAwakeMs !== undefined && { awakeMs: config.queueAwakeMs }),
     ...(config.queueMaxPerDevice !== undefined && { maxPerDevice: config.queueMaxPerDevice }),
   })
-  const events = new EventEmitter<ServerDaemonEvents>()
-  const counters = { revoked: 0, moved: 0, unknownIdentities: 0 }
+  const events = new EventEmitter<LwM2mServerEvents>()
+  const counters = { revoked: 0, moved: 0 }
   let stopping = false
   let started = false
   let sweeper: ExpirySweeper | undefined
   let unsubscribe: (() => void) | undefined
   let http: FastifyInstance | undefined
 
-  const transport: DatagramTransport = useDtls
-    ? createDtlsTransport({
-        host: config.host,
-        port: config.port ?? 5684,
-        logger,
-        pskLookup: async (identity) => {
-          const key = security.byIdentity(identity, 'server')?.key
-          if (key === undefined) counters.unknownIdentities++
-          return key
-        },
-        ...(config.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
-      })
-    : createUdpTransport({ host: config.host, port: config.port ?? 5684, logger })
   const coap: CoapEndpoint = createCoapEndpoint({ transport, logger, ...config.coapTimers })
   const sender = createRequestSender({ coap, models, logger })
 
@@ -281,8 +226,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   /** Ends every DTLS session of a server identity (revocation: the device may not even be registered). */
   const closeSessionsOf = (identity: string, peer?: PeerAddress): void => {
     if (peer) transport.closeSession(peer, 'revoked')
-    const dtls = transport as Partial<DtlsTransport>
-    for (const s of dtls.sessions?.() ?? []) {
+    for (const s of dtls?.sessions() ?? []) {
       if (s.identity === identity && (!peer || peerKey(s.peer) !== peerKey(peer))) transport.closeSession(s.peer, 'revoked')
     }
   }
@@ -450,15 +394,15 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     stats: () => ({
       registrations: registrations.size,
       observations: observations.size,
-      ...((transport as Partial<DtlsTransport>).sessions && { sessions: (transport as DtlsTransport).sessions().length }),
-      ...((transport as Partial<DtlsTransport>).stats && handshakeStats((transport as DtlsTransport).stats())),
+      ...(dtls && { sessions: dtls.sessions().length, ...handshakeStats(dtls.stats()) }),
       ...counters,
+      unknownIdentities: dtls?.stats().unknownIdentities ?? 0,
     }),
   }
   return daemon
 }
 
-function handshakeStats(s: { handshakes: number; handshakesCompleted: number; handshakesFailed: number }): Pick<ServerDaemonStats, 'handshakes'> {
+function handshakeStats(s: { handshakes: number; handshakesCompleted: number; handshakesFailed: number }): Pick<LwM2mServerStats, 'handshakes'> {
   return { handshakes: { completed: s.handshakesCompleted, failed: s.handshakesFailed, inProgress: s.handshakes } }
 }
 

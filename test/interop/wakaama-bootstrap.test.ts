@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
 import { silentLogger } from '../../src/logger.js'
 import { createInMemorySecurityStore, type InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
@@ -31,8 +32,17 @@ describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama bootstrap (real C clie
   beforeAll(async () => {
     await wakaamaBinary()
     store = createInMemorySecurityStore()
-    bootstrap = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0 } })
-    server = createServerDaemon({ security: store, logger: silentLogger(), config: { port: 0 } })
+    bootstrap = createBootstrapDaemon({
+      security: store,
+      transport: createDaemonTransport({ side: 'bootstrap', security: store, logger: silentLogger(), port: 0 }),
+      logger: silentLogger(),
+    })
+    server = createServerDaemon({
+      security: store,
+      transport: createDaemonTransport({ side: 'server', security: store, logger: silentLogger(), port: 0 }),
+      logger: silentLogger(),
+      config: {},
+    })
     bsPort = (await bootstrap.start()).address.port
     srvUri = `coaps://127.0.0.1:${(await server.start()).address.port}`
   }, 600_000)

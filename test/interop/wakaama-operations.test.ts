@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import { createServerDaemon, type SendEvent, type ServerDaemon } from '../../src/daemons/server.js'
 import { silentLogger } from '../../src/logger.js'
 import { parsePath } from '../../src/lwm2m/path.js'
@@ -47,7 +48,12 @@ describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama device management (rea
   beforeAll(async () => {
     await wakaamaBinary()
     const store = createInMemorySecurityStore()
-    server = createServerDaemon({ security: store, logger: silentLogger(), config: { port: 0 } })
+    server = createServerDaemon({
+      security: store,
+      transport: createDaemonTransport({ side: 'server', security: store, logger: silentLogger(), port: 0 }),
+      logger: silentLogger(),
+      config: {},
+    })
     const port = (await server.start()).address.port
     const key = new Uint8Array(randomBytes(16))
     store.put({

@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler, RouteShorthandOptions } from 'fastify'
 import type { ClientView } from '../../chain/view/types.js'
-import type { QueueStatus, ServerDaemon } from '../../daemons/server.js'
 import { FORMAT_NAMES, type FormatName } from '../../lwm2m/content-format.js'
 import { codecFor, flattenNode, unflatten } from '../../lwm2m/codec/index.js'
 import { formatLinks, type NotificationAttributes } from '../../lwm2m/link.js'
@@ -17,12 +16,13 @@ import type { LwM2mObservation } from '../../lwm2m/request/sender.js'
 import type { LwM2mRequest, LwM2mResponse } from '../../lwm2m/request/types.js'
 import type { Registration } from '../../lwm2m/server/index.js'
 import { HttpError, throwIfFailed } from '../errors.js'
+import type { LwM2mServerPort, QueueStatus } from '../port.js'
 
 /** A preHandler that admits the given roles (requireRole of plugin-auth.ts). */
 export type RoleGuard = (...roles: Array<'admin' | 'user' | 'application'>) => preHandlerHookHandler
 
 export interface ClientRoutesDeps {
-  daemon: ServerDaemon
+  daemon: LwM2mServerPort
   models: ModelRegistry
   requireRole: RoleGuard
   /** Provisioned clients (the ChainView), listed as `provisioned` when not registered. */

@@ -5,7 +5,7 @@
  * (iPATCH /) of those resources. At most 100 paths, none twice; anything else is a 400.
  */
 import type { FastifyInstance } from 'fastify'
-import type { ServerDaemon } from '../../daemons/server.js'
+import type { LwM2mServerPort } from '../port.js'
 import { flattenNode, unflatten } from '../../lwm2m/codec/index.js'
 import type { PathNode } from '../../lwm2m/codec/composite.js'
 import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
@@ -18,7 +18,7 @@ import { HttpError, throwIfFailed } from '../errors.js'
 import type { RoleGuard } from './clients.js'
 
 export interface CompositeRoutesDeps {
-  daemon: ServerDaemon
+  daemon: LwM2mServerPort
   models: ModelRegistry
   requireRole: RoleGuard
   /** Per-request timeout towards the device; default the daemon's CoAP timers. */

@@ -8,15 +8,15 @@
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AnomalyLedger, LedgerEvent } from '../../anomalies/ledger.js'
-import type { NotificationEvent, QueuedResultEvent, SendEvent, ServerDaemon } from '../../daemons/server.js'
 import { flattenNode } from '../../lwm2m/codec/index.js'
 import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
 import { parsePath } from '../../lwm2m/path.js'
 import type { DeregistrationReason, Registration } from '../../lwm2m/server/index.js'
 import { registrationJson, type RoleGuard } from './clients.js'
+import type { LwM2mServerPort, NotificationEvent, QueuedResultEvent, SendEvent } from '../port.js'
 
 export interface EventRoutesDeps {
-  daemon: ServerDaemon
+  daemon: LwM2mServerPort
   ledger?: AnomalyLedger
   requireRole: RoleGuard
   /** Comment line sent this often so proxies keep the stream open; default 15 s. */

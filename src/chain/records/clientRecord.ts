@@ -3,6 +3,7 @@ import type { Hex } from 'viem'
 import { clientKeyContext } from './sealContexts.js'
 import { openValue, sealValue } from './sealValue.js'
 import { parseHexKey, validateCoapUri, validateText } from './validate.js'
+import type { OnChainClientRecord } from './abiStructs.js'
 
 /** Default bootstrap-server URI (what `lwchain serve bootstrap` listens on). */
 export const DEFAULT_BOOTSTRAP_URI = 'coaps://127.0.0.1:5784'
@@ -25,16 +26,8 @@ export interface ClientSpec {
   server: ClientCredentials
 }
 
-/** The ClientStore struct: keys sealed, everything else public. */
-export interface OnChainClientRecord {
-  endpoint: string
-  bootstrapUri: string
-  bootstrapIdentity: string
-  bootstrapKeySealed: Hex
-  serverUri: string
-  serverIdentity: string
-  serverKeySealed: Hex
-}
+/** The ClientStore struct (keys sealed, everything else public), derived from the generated ABI. */
+export type { OnChainClientRecord }
 
 /** Input for building a spec: anything omitted is defaulted or generated. */
 export interface ClientInput {

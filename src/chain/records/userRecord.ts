@@ -3,19 +3,14 @@ import { emailHash } from '../hashes.js'
 import { userEmailContext, userPasswordContext } from './sealContexts.js'
 import { openValue, sealValue } from './sealValue.js'
 import { InvalidInputError, validateText } from './validate.js'
+import type { OnChainUserRecord } from './abiStructs.js'
 
 /** UserStore roles. */
 export const ROLES = { admin: 1, user: 2, application: 3 } as const
 export type RoleName = keyof typeof ROLES
 
-/** The UserStore struct: e-mail and password verifier sealed, e-mail also as a hash for lookups. */
-export interface OnChainUserRecord {
-  username: string
-  role: number
-  emailHash: Hex
-  emailSealed: Hex
-  passwordSealed: Hex
-}
+/** The UserStore struct (e-mail and password verifier sealed, e-mail also as a hash for lookups), derived from the generated ABI. */
+export type { OnChainUserRecord }
 
 /** Parses a role name (admin, user, application); anything else is refused. */
 export function parseRole(value: unknown): number {

@@ -11,6 +11,7 @@ import { loadProfile, type Deployment } from '../../chain/profile.js'
 import { loadSignerKey } from '../../chain/signerKey.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
+import { createDaemonTransport } from '../../daemons/transport.js'
 import { startThresholdRules, type ThresholdRules } from '../../daemons/thresholdRules.js'
 import { parseThresholdFlag, parseThresholdRules, InvalidRulesError, type ThresholdRule } from '../../lwm2m/server/thresholds.js'
 import { UsageError } from '../../errors/base.js'
@@ -21,6 +22,7 @@ import { parsePort } from '../chain/start.js'
 import { globalOptions } from '../globals.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
+import { stopInOrder } from '../lib/stopInOrder.js'
 import { openSecurityStore } from './securityStore.js'
 
 /** Options of `lwchain serve server` (and of runServeServer, its testable body). */
@@ -160,15 +162,19 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       try {
         await ledger.start()
       } catch (err) {
-        await liveView?.stop()
+        await stopInOrder([{ name: 'chain view', stop: liveView && (() => liveView.stop()) }], { logger }).catch(() => {
+          // Already logged step by step; the start failure is the error to report.
+        })
         throw err
       }
     } else logger.warn('no signer for the anomaly ledger (--private-key-file): /api/anomalies and threshold rules are off')
   }
 
   let rest: MountedApi | undefined
+  const transport = createDaemonTransport({ side: 'server', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp })
   const daemon = createServerDaemon({
     security,
+    transport,
     logger,
     ...(liveView && { chainLag: () => liveView.lag() }),
     extendHttp: async (app, d) => {
@@ -186,9 +192,6 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       })
     },
     config: {
-      host: o.host ?? '127.0.0.1',
-      port,
-      dtls: !o.insecureUdp,
       httpHost: o.httpHost ?? '127.0.0.1',
       httpPort,
       ...(o.coapTimers && { coapTimers: o.coapTimers }),
@@ -199,9 +202,16 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   try {
     started = await daemon.start()
   } catch (err) {
-    await daemon.stop().catch(() => {})
-    await ledger?.stop().catch(() => {})
-    await liveView?.stop()
+    await stopInOrder(
+      [
+        { name: 'LwM2M server', stop: () => daemon.stop() },
+        { name: 'anomaly ledger', stop: ledger && (() => ledger!.stop()) },
+        { name: 'chain view', stop: liveView && (() => liveView.stop()) },
+      ],
+      { logger },
+    ).catch(() => {
+      // Already logged step by step; the start failure is the error to report.
+    })
     throw err
   }
   const activeLedger = ledger
@@ -232,11 +242,17 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     ...(running && { rules: running }),
     async stop() {
       // Rules first (their observations are cancelled over the live CoAP endpoint), the ledger after
-      // the API stopped taking anomalies, the view last.
-      await running?.stop()
-      await daemon.stop()
-      await ledger?.stop()
-      await liveView?.stop()
+      // the API stopped taking anomalies, the view last. Each step bounded; a failure is logged,
+      // the later steps still run, and stop() rejects at the end (the command exits 1).
+      await stopInOrder(
+        [
+          { name: 'threshold rules', stop: running && (() => running.stop()) },
+          { name: 'LwM2M server', stop: () => daemon.stop() },
+          { name: 'anomaly ledger', stop: ledger && (() => ledger!.stop()) },
+          { name: 'chain view', stop: liveView && (() => liveView.stop()) },
+        ],
+        { logger },
+      )
     },
   }
 }
@@ -284,11 +300,13 @@ export function registerServeServerCommand(serve: Command): void {
         const running = await runServeServer({ ...opts, configDir: g.configDir, rpc: g.rpc, privateKeyFile: g.privateKeyFile, logger })
         if (g.json) printJson({ server: running.url, api: running.api })
         else console.log(`LwM2M server listening at ${running.url}, API at ${running.api} (store: ${running.store}); Ctrl-C stops it`)
-        await untilSignal()
+        const stopped = untilSignal()
+        await stopped
         await running.stop().catch((err: unknown) => {
           logger.error({ err }, 'LwM2M server did not stop cleanly')
           process.exitCode = 1
         })
+        stopped.cancel()
       }),
     )
 }

@@ -1,5 +1,10 @@
+/**
+ * The HTTP app the REST API runs in: fastify with the OpenAPI collector, the JSON 404 and
+ * `/api/health`. It lives in src/api/ so that the API registers its own OpenAPI collector; the
+ * server daemon only creates the app, hands it to the API, and listens.
+ */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { registerOpenApi } from '../api/openapi.js'
+import { registerOpenApi } from './openapi.js'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
 
