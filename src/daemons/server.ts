@@ -286,6 +286,55 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     }
   }
 
+  /**
+   * Runs a request of a queue-mode device through its queue: at once when it is awake, else when it
+   * next talks. Waits up to `waitMs` (default the config's) for the outcome, then throws
+   * RequestQueuedError and publishes the outcome as 'queued-result' when it comes.
+   */
+  const viaQueue = async <T>(
+    endpoint: string,
+    path: string | undefined,
+    waitMs: number | undefined,
+    run: () => Promise<T>,
+    responseOf: (v: T) => LwM2mResponse = (v) => v as unknown as LwM2mResponse,
+  ): Promise<T> => {
+    const q = queue.submit(endpoint, async () => {
+      try {
+        return await run()
+      } catch (err) {
+        // No answer: it went back to sleep; the next requests wait for it to talk again.
+        if (err instanceof RequestTimeoutError) queue.sleep(endpoint)
+        throw err
+      }
+    })
+    if (q.immediate) return q.result
+    const wait = waitMs ?? config.queueTimeoutMs ?? 30_000
+    let timer: NodeJS.Timeout | undefined
+    const gaveUp = new Promise<'queued'>((r) => {
+      timer = setTimeout(() => r('queued'), wait)
+      timer.unref?.()
+    })
+    const first = await Promise.race([q.result.then((value) => ({ value }), (error: unknown) => ({ error })), gaveUp])
+    clearTimeout(timer)
+    if (first !== 'queued') {
+      if ('error' in first) throw first.error
+      return first.value
+    }
+    logger.child({ endpoint }).info({ requestId: q.id, waitMs: wait }, 'queue-mode device still asleep: request stays queued')
+    const at = path === undefined ? {} : { path }
+    q.result.then(
+      (value) => events.emit('queued-result', { endpoint, requestId: q.id, ...at, response: responseOf(value) }),
+      (err: unknown) =>
+        events.emit('queued-result', {
+          endpoint,
+          requestId: q.id,
+          ...at,
+          error: { code: (err as { code?: string }).code ?? 'LWC_INTERNAL', message: (err as LwchainError).shortMessage ?? String(err) },
+        }),
+    )
+    throw new RequestQueuedError(endpoint, q.id)
+  }
+
   const daemon: ServerDaemon = {
     registrations,
     events,
@@ -331,41 +380,9 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       if (!reg) throw new ClientNotRegisteredError(endpoint)
       const sendOpts = opts?.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : undefined
       if (!reg.queueMode) return sender.send(target(endpoint), request, sendOpts)
-      const q = queue.submit(endpoint, async () => {
-        try {
-          return await sender.send(target(endpoint), request, sendOpts)
-        } catch (err) {
-          // No answer: it went back to sleep; the next requests wait for it to talk again.
-          if (err instanceof RequestTimeoutError) queue.sleep(endpoint)
-          throw err
-        }
-      })
-      if (q.immediate) return q.result
-      const waitMs = opts?.queueTimeoutMs ?? config.queueTimeoutMs ?? 30_000
-      let timer: NodeJS.Timeout | undefined
-      const gaveUp = new Promise<'queued'>((r) => {
-        timer = setTimeout(() => r('queued'), waitMs)
-        timer.unref?.()
-      })
-      const first = await Promise.race([q.result.then((response) => ({ response }), (error: unknown) => ({ error })), gaveUp])
-      clearTimeout(timer)
-      if (first !== 'queued') {
-        if ('error' in first) throw first.error
-        return first.response
-      }
-      logger.child({ endpoint }).info({ requestId: q.id, waitMs }, 'queue-mode device still asleep: request stays queued')
-      const path = 'path' in request ? formatPath(request.path) : undefined
-      q.result.then(
-        (response) => events.emit('queued-result', { endpoint, requestId: q.id, ...(path !== undefined && { path }), response }),
-        (err: unknown) =>
-          events.emit('queued-result', {
-            endpoint,
-            requestId: q.id,
-            ...(path !== undefined && { path }),
-            error: { code: (err as { code?: string }).code ?? 'LWC_INTERNAL', message: (err as LwchainError).shortMessage ?? String(err) },
-          }),
+      return viaQueue(endpoint, 'path' in request ? formatPath(request.path) : undefined, opts?.queueTimeoutMs, () =>
+        sender.send(target(endpoint), request, sendOpts),
       )
-      throw new RequestQueuedError(endpoint, q.id)
     },
     queueStatus(endpoint) {
       const reg = registrations.byEndpoint(endpoint)
@@ -374,22 +391,29 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       return { queueMode, awake: !queueMode || queue.isAwake(endpoint), queued: queue.queued(endpoint) }
     },
     async observe(endpoint, request, onNotification) {
-      const reg = registrations.byEndpoint(endpoint)
       const path = formatPath(request.path)
-      const obs = await sender.observe(target(endpoint), request, (response) => {
-        queue.wake(endpoint)
-        events.emit('notification', { endpoint, path, ...(response.node && { node: response.node }), response })
-        onNotification?.(response)
-      })
-      if (!obs.active || !reg) return obs
-      const entry = observations.add({ endpoint, registrationId: reg.id, path, cancel: () => obs.cancel() })
-      return {
-        ...obs,
-        cancel: async () => {
-          observations.remove(entry.id)
-          await obs.cancel()
-        },
+      const start = async (): Promise<LwM2mObservation> => {
+        const reg = registrations.byEndpoint(endpoint)
+        const obs = await sender.observe(target(endpoint), request, (response) => {
+          queue.wake(endpoint)
+          events.emit('notification', { endpoint, path, ...(response.node && { node: response.node }), response })
+          onNotification?.(response)
+        })
+        if (!obs.active || !reg) return obs
+        const entry = observations.add({ endpoint, registrationId: reg.id, path, cancel: () => obs.cancel() })
+        return {
+          ...obs,
+          cancel: async () => {
+            observations.remove(entry.id)
+            await obs.cancel()
+          },
+        }
       }
+      const reg = registrations.byEndpoint(endpoint)
+      if (!reg) throw new ClientNotRegisteredError(endpoint)
+      if (!reg.queueMode) return start()
+      // A queued observe reports its first answer as 'queued-result'; notifications follow as usual.
+      return viaQueue(endpoint, path, undefined, start, (o) => o.response)
     },
     stats: () => ({
       registrations: registrations.size,

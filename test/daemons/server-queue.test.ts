@@ -79,4 +79,14 @@ describe('server daemon: queue mode', () => {
     await update()
     expect((await Promise.all(waiting)).map((r) => r.coapCode)).toEqual(['2.05', '2.05'])
   })
+
+  it('queues an Observe too: it goes out when the device wakes, and its notifications keep it awake', async () => {
+    await asleep()
+    const obs = s.daemon.observe('q1', { kind: 'observe', path: parsePath('/3303/0/5700') })
+    await eventually(() => s.daemon.queueStatus('q1')?.queued === 1)
+    await update()
+    const o = await obs
+    expect(o.active).toBe(true)
+    await o.cancel()
+  })
 })
