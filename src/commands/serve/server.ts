@@ -5,10 +5,10 @@ import type { Command } from 'commander'
 import { createAnomalyLedger, type AnomalyLedger } from '../../anomalies/ledger.js'
 import { loadOrCreateJwtKey } from '../../api/auth/jwtKey.js'
 import { registerApi, type MountedApi } from '../../api/index.js'
+import { DEFAULT_AUTO_OBSERVE, parseObserveAttributes, type AutoObserveConfig } from '../../api/values/autoObserve.js'
+import { parsePath } from '../../lwm2m/path.js'
 import type { UserDirectory } from '../../api/plugin-auth.js'
-import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
-import { loadProfile, type Deployment } from '../../chain/profile.js'
-import { loadSignerKey } from '../../chain/signerKey.js'
+import type { ChainConnection } from '../../chain/connectChain.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
 import { createDaemonTransport } from '../../daemons/transport.js'
@@ -23,6 +23,7 @@ import { globalOptions } from '../globals.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
 import { stopInOrder } from '../lib/stopInOrder.js'
+import { openDaemonKeys } from './daemonKeys.js'
 import { openSecurityStore } from './securityStore.js'
 
 /** Options of `lwchain serve server` (and of runServeServer, its testable body). */
@@ -46,8 +47,12 @@ export interface ServeServerOptions {
   cursorName?: string
   /** CoAP timers (tests use short ones). */
   coapTimers?: { ackTimeoutMs?: number; maxRetransmit?: number; responseTimeoutMs?: number }
-  /** Signer of the anomaly ledger (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
+  /** Signer of the anomaly ledger, which needs the poster role (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
   privateKeyFile?: string
+  /** Signer of the admin REST writes (device and user management), which needs the writer role; without it they answer 403. */
+  writerKeyFile?: string
+  /** `dev`: the ledger's signer also writes for the admin routes (one key for convenience, not least privilege). */
+  singleKey?: boolean
   /** Threshold rules file (JSON: {"rules": [{path, thresholds, hysteresis?, endpoints?, pmin?, pmax?}]}). */
   rules?: string
   /** Threshold rules as flags: `PATH=T1,T2,...` (e.g. /3303/0/5700=40,45,50). */
@@ -60,6 +65,10 @@ export interface ServeServerOptions {
   requestTimeoutMs?: number | string
   /** How long a REST request waits for a sleeping queue-mode device before 202 (`--queue-timeout-ms`); default 30 s. */
   queueTimeoutMs?: number | string
+  /** Resources observed on every registration (`--observe PATH`, repeatable; "none" for none). Default /3303/0/5700. */
+  observe?: string[]
+  /** Write-Attributes sent before each of those observations, e.g. "pmin=1,pmax=60". */
+  observeAttributes?: string
   /** Serve /api/metrics without a token. */
   publicMetrics?: boolean
   /** Serve the web console at / (default true from the command line). */
@@ -104,6 +113,28 @@ export function loadThresholdRules(o: Pick<ServeServerOptions, 'rules' | 'thresh
   return rules
 }
 
+/** The auto-observe set from `--observe` and `--observe-attributes` (undefined: the API's default). */
+export function autoObserveConfig(o: Pick<ServeServerOptions, 'observe' | 'observeAttributes'>): AutoObserveConfig | undefined {
+  let attributes: AutoObserveConfig['attributes']
+  if (o.observeAttributes !== undefined) {
+    try {
+      attributes = parseObserveAttributes(o.observeAttributes)
+    } catch (err) {
+      throw new UsageError(`--observe-attributes: ${(err as Error).message}`)
+    }
+  }
+  if (o.observe === undefined) return attributes ? { ...DEFAULT_AUTO_OBSERVE, attributes } : undefined
+  const paths = o.observe.filter((p) => p !== 'none')
+  for (const p of paths) {
+    try {
+      parsePath(p)
+    } catch {
+      throw new UsageError(`--observe: "${p}" is not an LwM2M path such as /3303/0/5700`)
+    }
+  }
+  return { paths, ...(attributes && { attributes }) }
+}
+
 /** `<configDir>/anomalies`; a second server on the profile (its own cursor) gets its own outbox, as one ledger owns a directory. */
 function defaultAnomalyDir(configDir: string, cursorName: string | undefined): string {
   const name = cursorName === undefined || cursorName === 'server-view.json' ? 'anomalies' : `anomalies-${cursorName.replace(/\.json$/, '')}`
@@ -112,14 +143,6 @@ function defaultAnomalyDir(configDir: string, cursorName: string | undefined): s
 
 const NO_USERS: UserDirectory = { byUsername: () => undefined, byEmail: () => undefined }
 
-/** The anomaly ledger's signer connection: the deployer key on the embedded chain, else the configured key; undefined without one. */
-async function ledgerConnection(o: ServeServerOptions, rpcUrl: string, deployment: Deployment): Promise<ChainConnection | undefined> {
-  const profile = loadProfile(o.configDir)
-  const privateKey = loadSignerKey({ privateKeyFile: o.privateKeyFile, envKey: process.env.LWCHAIN_PRIVATE_KEY, profileKeyFile: profile.privateKeyFile })
-  const conn = await connectChain({ rpcUrl, privateKey, expectedChainId: deployment.chainId, allowOffline: true })
-  return conn.walletClient ? conn : undefined
-}
-
 /** Loads the profile, builds the SecurityStore (chain view or memory), starts the LwM2M server daemon. */
 export async function runServeServer(o: ServeServerOptions): Promise<RunningServer> {
   const port = parsePort(o.port, 5684)
@@ -127,6 +150,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   const logger = o.logger
 
   const rules = loadThresholdRules(o)
+  const autoObserve = autoObserveConfig(o)
   const requestTimeoutMs = o.requestTimeoutMs === undefined ? undefined : Number(o.requestTimeoutMs)
   if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
     throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
@@ -148,8 +172,16 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
 
   let ledger: AnomalyLedger | undefined
   let ledgerConn: ChainConnection | undefined
+  let writerConn: ChainConnection | undefined
   if (chain) {
-    ledgerConn = await ledgerConnection(o, chain.conn.rpcUrl, chain.deployment)
+    // Each key is checked for its role before the ledger may send anything.
+    try {
+      ;({ poster: ledgerConn, writer: writerConn } = await openDaemonKeys(o, chain.conn.rpcUrl, chain.deployment))
+    } catch (err) {
+      await liveView?.stop()
+      throw err
+    }
+    if (liveView && !writerConn) logger.info('no writer key (--writer-key-file): device and user management through the API is off (403)')
     if (ledgerConn) {
       ledger = createAnomalyLedger({
         conn: ledgerConn,
@@ -185,8 +217,9 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         users,
         ...(liveView && { view: liveView }),
         ...(ledger && { ledger }),
-        ...(liveView && ledgerConn && { admin: { conn: ledgerConn, configDir } }),
+        ...(liveView && { admin: { ...(writerConn && { conn: writerConn }), configDir } }),
         ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
+        ...(autoObserve && { autoObserve }),
         ...(o.publicMetrics && { publicMetrics: true }),
         ...(o.console && { console: true }),
       })
@@ -271,9 +304,12 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
     .option('--rules <file>', 'threshold rules (JSON {"rules":[{"path":"/3303/0/5700","thresholds":[40,45,50]}]}): observe on every device, post anomalies')
     .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--writer-key-file <file>', 'key for device and user management through the API (needs the writer role); without it those writes answer 403')
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
     .option('--queue-timeout-ms <ms>', 'how long a REST request waits for a sleeping queue-mode device before 202 {requestId} (result on /api/events)', '30000')
+    .option('--observe <path>', 'observe this resource on every device that registers (repeatable; default /3303/0/5700; "none" for none)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--observe-attributes <attrs>', 'Write-Attributes sent before those observations, e.g. pmin=1,pmax=60')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')
     .addHelpText(
@@ -288,9 +324,15 @@ export function registerServeServerCommand(serve: Command): void {
         "  $ coap-client-openssl -u ID -k KEY -m post -t 40 -e '</3/0>' 'coaps://127.0.0.1:5684/rd?ep=dev-1&lt=300&lwm2m=1.1&b=U'",
         '  $ curl http://127.0.0.1:8080/api/health',
         '  $ lwchain serve server --threshold /3303/0/5700=40,45,50      # anomalies at 40/45/50 °C',
+        '  $ lwchain serve server --observe /3303/0/5700 --observe /3/0/9 --observe-attributes pmin=5,pmax=60',
         '',
         'REST API under /api (token from POST /api/login): GET /api/openapi.json lists every route;',
         'GET /api/metrics is admin-only unless --public-metrics.',
+        '',
+        'Keys (least privilege): --private-key-file signs anomaly batches and needs only the poster role;',
+        '--writer-key-file (optional) signs device and user management and needs only the writer role.',
+        'A key without its role stops the start with one line naming the role (see `lwchain role grant`).',
+        '  $ lwchain serve server --private-key-file poster.key --writer-key-file writer.key',
       ].join('\n'),
     )
     .action(
