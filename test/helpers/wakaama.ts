@@ -53,10 +53,14 @@ export function wakaamaBinary(): Promise<string> {
   return building
 }
 
-/** A free UDP port on loopback (the client's -l LOCAL_PORT). */
+/**
+ * A UDP port free on every address (the client's -l LOCAL_PORT): Wakaama binds the wildcard, so a
+ * port free on 127.0.0.1 but held on another loopback address (other tests use 127.0.0.x) fails
+ * with EADDRINUSE. The probe socket is bound for a moment, receives nothing, and is closed.
+ */
 export async function freeUdpPort(): Promise<number> {
   const s = dgram.createSocket('udp4')
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
+  await new Promise<void>((r) => s.bind(0, '0.0.0.0', r))
   const { port } = s.address()
   await new Promise<void>((r) => s.close(() => r()))
   return port
@@ -86,10 +90,25 @@ export interface WakaamaClient {
   stop(): Promise<void>
 }
 
-/** Starts the client with stdin held open and unbuffered stdout. */
+/**
+ * Starts the client with stdin held open and unbuffered stdout; resolves once it bound its port
+ * ("LWM2M Client ... started"), trying another port when that one was taken meanwhile.
+ */
 export async function startWakaama(o: WakaamaOptions): Promise<WakaamaClient> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await spawnWakaama(o, await freeUdpPort())
+    try {
+      await client.waitFor(/LWM2M Client "[^"]*" started on port/, 10_000)
+      return client
+    } catch (err) {
+      await client.stop()
+      if (attempt >= 5 || !/Failed to open socket/.test(client.output())) throw err
+    }
+  }
+}
+
+async function spawnWakaama(o: WakaamaOptions, localPort: number): Promise<WakaamaClient> {
   const bin = await wakaamaBinary()
-  const localPort = await freeUdpPort()
   const args = ['-o0', bin, '-4', '-h', '127.0.0.1', '-p', String(o.port), '-n', o.endpoint, '-l', String(localPort)]
   args.push('-i', o.identity, '-s', Buffer.from(o.key).toString('hex'))
   if (o.bootstrap) args.push('-b')
