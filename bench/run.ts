@@ -31,7 +31,7 @@ const PLAN = quick
   ? { regSizes: [10, 100, 1000, 10_000], regRuns: 9, provSizes: [1, 100, 1000, 10_000], provRuns: 5, importRuns: 5, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 5 }
   : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 20, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 10 }
 /** Per-part wall-clock bound, seconds. */
-const LIMIT = quick ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 400, import: 600, users: 300, anomalies: 900, scale: 1200 }
+const LIMIT = quick ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 400, import: 900, users: 300, anomalies: 900, scale: 1200 }
 
 async function bounded<T>(name: string, seconds: number, fn: () => Promise<T>, errors: Record<string, string>): Promise<T | undefined> {
   const t0 = performance.now()
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   }
   if (runs('import')) {
     // Consecutive 10,000-row imports into fresh chains: each must finish (none may stall).
-    const imports = (await bounded('fig10 import', LIMIT.import, () => runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, timeoutS: quick ? 40 : 90, log }), errors)) ?? []
+    const imports = (await bounded('fig10 import', LIMIT.import, () => runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, timeoutS: 300, stallS: 20, log }), errors)) ?? []
     if (imports.length < PLAN.importRuns) errors['fig10 import'] ??= `${PLAN.importRuns - imports.length} of ${PLAN.importRuns} import runs failed or stalled (killed)`
     d.provisioning = { rows: d.provisioning?.rows ?? [], imports }
     save(d, t0)

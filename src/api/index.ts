@@ -15,10 +15,12 @@ import { apiErrorHandler, installErrorHandlers } from './errors.js'
 import { registerOpenApiRoute } from './openapi.js'
 import { registerAuth, requireRole, type UserDirectory } from './plugin-auth.js'
 import { registerAdminClientRoutes } from './routes/admin-clients.js'
+import { NO_WRITER_KEY } from './routes/admin-context.js'
 import { registerAdminUserRoutes } from './routes/admin-users.js'
 import { registerAnomalyRoutes } from './routes/anomalies.js'
 import { registerClientRoutes, type ApiObservations } from './routes/clients.js'
 import { registerEventRoutes, type EventStreams } from './routes/events.js'
+import { registerMeRoute } from './routes/me.js'
 import { countRequests, registerMetricsRoutes } from './routes/metrics.js'
 import { registerModelRoutes } from './routes/models.js'
 import { registerConsole, type ConsoleOptions } from './static.js'
@@ -40,8 +42,11 @@ export interface ApiDeps {
   view?: ChainView
   /** The anomaly ledger: /api/anomalies, anomaly events, ledger metrics. Absent: no anomaly routes. */
   ledger?: AnomalyLedger
-  /** Signer connection and config dir: with both (and view), the admin routes that write on chain. */
-  admin?: { conn: ChainConnection; configDir: string }
+  /**
+   * Config dir (and view): the admin routes. With `conn`, a signer holding the writer role, they
+   * write on chain; without it their writes answer 403 saying the server has no writer key.
+   */
+  admin?: { conn?: ChainConnection; configDir: string }
   tokenTtlSeconds?: number
   /** Timeout of a device request made through the API; default the daemon's CoAP timers. */
   requestTimeoutMs?: number
@@ -111,6 +116,8 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       registerAdminClientRoutes(api, adminDeps)
       registerAdminUserRoutes(api, adminDeps)
     }
+    const adminWritesOff = !deps.admin || !view ? 'device and user management needs a deployment and its chain view' : deps.admin.conn ? undefined : NO_WRITER_KEY
+    registerMeRoute(api, { ...(adminWritesOff !== undefined && { adminWritesOff }) })
     registerMetricsRoutes(
       api,
       {

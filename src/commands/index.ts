@@ -3,6 +3,8 @@ import { registerChainCommands } from './chain.js'
 import { registerDeployCommands } from './deploy.js'
 import { registerClientCommands } from './client.js'
 import { registerUserCommands } from './user.js'
+import { registerRoleCommands } from './role.js'
+import { registerKeysCommands } from './keys.js'
 import { registerAnomalyCommands } from './anomaly.js'
 import { registerCodecCommands } from './codec.js'
 import { registerServeCommands } from './serve.js'
@@ -29,6 +31,8 @@ export function registerCommands(program: Command): void {
   registerDeployCommands(program)
   registerClientCommands(program)
   registerUserCommands(program)
+  registerRoleCommands(program)
+  registerKeysCommands(program)
   registerAnomalyCommands(program)
   registerServeCommands(program)
   registerSimulateCommand(program)

@@ -65,6 +65,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
       coapTimers: { ackTimeoutMs: 500, maxRetransmit: 3, responseTimeoutMs: 5_000 },
       ledger: { batchIntervalMs: 200, pollIntervalMs: 200 },
       console: true,
+      // One key for the ledger and the admin pages, as `dev` does (test/daemons/leastPrivilege.test.ts splits them).
+      singleKey: true,
       logger,
     })
     http = server.api.replace(/\/api$/, '')

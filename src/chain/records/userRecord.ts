@@ -39,15 +39,19 @@ export function validateEmail(value: unknown): string {
   return email
 }
 
-/** Builds the on-chain user record: seals e-mail and password verifier to the deployment key. */
+/**
+ * Builds the on-chain user record: seals e-mail and password verifier to the deployment key, and
+ * keys the e-mail's lookup hash with the deployment's e-mail key.
+ */
 export function sealUserRecord(
   p: { username: string; role: number; email: string; passwordVerifier: string },
   sealingPublicKey: Hex | Uint8Array,
+  emailKey: Uint8Array,
 ): OnChainUserRecord {
   return {
     username: p.username,
     role: p.role,
-    emailHash: emailHash(p.email),
+    emailHash: emailHash(p.email, emailKey),
     emailSealed: sealValue(sealingPublicKey, p.email, userEmailContext(p.username)),
     passwordSealed: sealValue(sealingPublicKey, p.passwordVerifier, userPasswordContext(p.username)),
   }

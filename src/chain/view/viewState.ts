@@ -6,6 +6,11 @@ import type { ClientEntry, ClientView, UserEntry, UserView, ViewChange } from '.
 /** Opens a sealed value with the deployment's key; undefined when it cannot be opened. */
 export type Unsealer = (sealed: Hex, context: string) => Uint8Array | undefined
 
+/** An unsealer that also names the key that opened each value (a SealingKeyRing during a rotation). */
+export interface KeyedUnsealer {
+  open(sealed: Hex, context: string): { value: Uint8Array; publicKey: Hex } | undefined
+}
+
 const ROLE_NAMES = { 1: 'admin', 2: 'user', 3: 'application' } as const
 
 /** Name of a UserStore role number. */
@@ -26,12 +31,43 @@ export class ViewState {
   private readonly usernameByEmailHash = new Map<string, string>()
   private readonly clientViews = new Map<string, ClientView>()
   private readonly userViews = new Map<string, UserView>()
+  /** Which keys opened each record's sealed values ('c:endpoint' / 'u:username'); only with a KeyedUnsealer. */
+  private readonly openedBy = new Map<string, Hex[]>()
+  private readonly unseal?: Unsealer
+  private readonly keyed?: KeyedUnsealer
 
-  constructor(private readonly unseal?: Unsealer) {}
+  constructor(unseal?: Unsealer | KeyedUnsealer) {
+    if (typeof unseal === 'function' || unseal === undefined) {
+      this.unseal = unseal
+      this.keyed = undefined
+    } else this.keyed = unseal
+  }
+
+  /** Opens one sealed value of record `id`, noting which key opened it. */
+  private open(id: string, sealed: Hex, context: string): Uint8Array | undefined {
+    if (this.unseal) return this.unseal(sealed, context)
+    const opened = this.keyed?.open(sealed, context)
+    if (!opened) return undefined
+    const keys = this.openedBy.get(id)
+    if (!keys) this.openedBy.set(id, [opened.publicKey])
+    else if (!keys.includes(opened.publicKey)) keys.push(opened.publicKey)
+    return opened.value
+  }
+
+  /** How many records still hold a value that only a key other than `publicKey` opened (a rotation's re-sealing is done at 0). */
+  sealedWithOtherKeys(publicKey: Hex): number {
+    const want = publicKey.toLowerCase()
+    let n = 0
+    for (const keys of this.openedBy.values()) if (keys.some((k) => k !== want)) n++
+    return n
+  }
 
   /** Applies one event; returns the change, or undefined for an event that changes nothing known. */
   apply(ev: StoreEvent): ViewChange | undefined {
     switch (ev.type) {
+      // The key ring follows these (createChainView); the records themselves do not change.
+      case 'SealingKeyChanged':
+        return undefined
       case 'ClientAdded':
       case 'ClientUpdated': {
         const r = ev.record
@@ -135,12 +171,12 @@ export class ViewState {
       bootstrap: {
         uri: e.bootstrapUri,
         identity: e.bootstrapIdentity,
-        key: this.unseal?.(e.bootstrapKeySealed, clientKeyContext(e.endpoint, 'bootstrap')),
+        key: this.open(`c:${e.endpoint}`, e.bootstrapKeySealed, clientKeyContext(e.endpoint, 'bootstrap')),
       },
       server: {
         uri: e.serverUri,
         identity: e.serverIdentity,
-        key: this.unseal?.(e.serverKeySealed, clientKeyContext(e.endpoint, 'server')),
+        key: this.open(`c:${e.endpoint}`, e.serverKeySealed, clientKeyContext(e.endpoint, 'server')),
       },
     })
   }
@@ -149,6 +185,7 @@ export class ViewState {
     const e = this.clientsByEndpoint.get(endpoint)
     if (!e) return
     this.clientsByEndpoint.delete(endpoint)
+    this.openedBy.delete(`c:${endpoint}`)
     this.clientViews.delete(endpoint)
     this.endpointByHash.delete(e.endpointHash.toLowerCase())
     // Only drop identity mappings that still point at this endpoint.
@@ -162,8 +199,8 @@ export class ViewState {
     this.usersByName.set(e.username, e)
     this.usernameByHash.set(e.usernameHash.toLowerCase(), e.username)
     this.usernameByEmailHash.set(e.emailHash.toLowerCase(), e.username)
-    const email = this.unseal?.(e.emailSealed, userEmailContext(e.username))
-    const verifier = this.unseal?.(e.passwordSealed, userPasswordContext(e.username))
+    const email = this.open(`u:${e.username}`, e.emailSealed, userEmailContext(e.username))
+    const verifier = this.open(`u:${e.username}`, e.passwordSealed, userPasswordContext(e.username))
     this.userViews.set(e.username, {
       username: e.username,
       role: e.role,
@@ -179,6 +216,7 @@ export class ViewState {
     const e = this.usersByName.get(username)
     if (!e) return
     this.usersByName.delete(username)
+    this.openedBy.delete(`u:${username}`)
     this.userViews.delete(username)
     this.usernameByHash.delete(e.usernameHash.toLowerCase())
     if (this.usernameByEmailHash.get(e.emailHash.toLowerCase()) === username) {

@@ -8,9 +8,7 @@ import { registerApi, type MountedApi } from '../../api/index.js'
 import { DEFAULT_AUTO_OBSERVE, parseObserveAttributes, type AutoObserveConfig } from '../../api/values/autoObserve.js'
 import { parsePath } from '../../lwm2m/path.js'
 import type { UserDirectory } from '../../api/plugin-auth.js'
-import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
-import { loadProfile, type Deployment } from '../../chain/profile.js'
-import { loadSignerKey } from '../../chain/signerKey.js'
+import type { ChainConnection } from '../../chain/connectChain.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
 import { createDaemonTransport } from '../../daemons/transport.js'
@@ -25,6 +23,7 @@ import { globalOptions } from '../globals.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
 import { stopInOrder } from '../lib/stopInOrder.js'
+import { openDaemonKeys } from './daemonKeys.js'
 import { openSecurityStore } from './securityStore.js'
 
 /** Options of `lwchain serve server` (and of runServeServer, its testable body). */
@@ -48,8 +47,12 @@ export interface ServeServerOptions {
   cursorName?: string
   /** CoAP timers (tests use short ones). */
   coapTimers?: { ackTimeoutMs?: number; maxRetransmit?: number; responseTimeoutMs?: number }
-  /** Signer of the anomaly ledger (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
+  /** Signer of the anomaly ledger, which needs the poster role (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
   privateKeyFile?: string
+  /** Signer of the admin REST writes (device and user management), which needs the writer role; without it they answer 403. */
+  writerKeyFile?: string
+  /** `dev`: the ledger's signer also writes for the admin routes (one key for convenience, not least privilege). */
+  singleKey?: boolean
   /** Threshold rules file (JSON: {"rules": [{path, thresholds, hysteresis?, endpoints?, pmin?, pmax?}]}). */
   rules?: string
   /** Threshold rules as flags: `PATH=T1,T2,...` (e.g. /3303/0/5700=40,45,50). */
@@ -138,14 +141,6 @@ function defaultAnomalyDir(configDir: string, cursorName: string | undefined): s
 
 const NO_USERS: UserDirectory = { byUsername: () => undefined, byEmail: () => undefined }
 
-/** The anomaly ledger's signer connection: the deployer key on the embedded chain, else the configured key; undefined without one. */
-async function ledgerConnection(o: ServeServerOptions, rpcUrl: string, deployment: Deployment): Promise<ChainConnection | undefined> {
-  const profile = loadProfile(o.configDir)
-  const privateKey = loadSignerKey({ privateKeyFile: o.privateKeyFile, envKey: process.env.LWCHAIN_PRIVATE_KEY, profileKeyFile: profile.privateKeyFile })
-  const conn = await connectChain({ rpcUrl, privateKey, expectedChainId: deployment.chainId, allowOffline: true })
-  return conn.walletClient ? conn : undefined
-}
-
 /** Loads the profile, builds the SecurityStore (chain view or memory), starts the LwM2M server daemon. */
 export async function runServeServer(o: ServeServerOptions): Promise<RunningServer> {
   const port = parsePort(o.port, 5684)
@@ -171,8 +166,16 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
 
   let ledger: AnomalyLedger | undefined
   let ledgerConn: ChainConnection | undefined
+  let writerConn: ChainConnection | undefined
   if (chain) {
-    ledgerConn = await ledgerConnection(o, chain.conn.rpcUrl, chain.deployment)
+    // Each key is checked for its role before the ledger may send anything.
+    try {
+      ;({ poster: ledgerConn, writer: writerConn } = await openDaemonKeys(o, chain.conn.rpcUrl, chain.deployment))
+    } catch (err) {
+      await liveView?.stop()
+      throw err
+    }
+    if (liveView && !writerConn) logger.info('no writer key (--writer-key-file): device and user management through the API is off (403)')
     if (ledgerConn) {
       ledger = createAnomalyLedger({
         conn: ledgerConn,
@@ -208,7 +211,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         users,
         ...(liveView && { view: liveView }),
         ...(ledger && { ledger }),
-        ...(liveView && ledgerConn && { admin: { conn: ledgerConn, configDir } }),
+        ...(liveView && { admin: { ...(writerConn && { conn: writerConn }), configDir } }),
         ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
         ...(autoObserve && { autoObserve }),
         ...(o.publicMetrics && { publicMetrics: true }),
@@ -294,6 +297,7 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
     .option('--rules <file>', 'threshold rules (JSON {"rules":[{"path":"/3303/0/5700","thresholds":[40,45,50]}]}): observe on every device, post anomalies')
     .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--writer-key-file <file>', 'key for device and user management through the API (needs the writer role); without it those writes answer 403')
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
     .option('--observe <path>', 'observe this resource on every device that registers (repeatable; default /3303/0/5700; "none" for none)', (v: string, prev: string[] = []) => [...prev, v])
@@ -316,6 +320,11 @@ export function registerServeServerCommand(serve: Command): void {
         '',
         'REST API under /api (token from POST /api/login): GET /api/openapi.json lists every route;',
         'GET /api/metrics is admin-only unless --public-metrics.',
+        '',
+        'Keys (least privilege): --private-key-file signs anomaly batches and needs only the poster role;',
+        '--writer-key-file (optional) signs device and user management and needs only the writer role.',
+        'A key without its role stops the start with one line naming the role (see `lwchain role grant`).',
+        '  $ lwchain serve server --private-key-file poster.key --writer-key-file writer.key',
       ].join('\n'),
     )
     .action(
