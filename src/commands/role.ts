@@ -22,8 +22,9 @@ export function registerRoleCommands(program: Command): void {
       '',
       'Examples:',
       '  $ lwchain role list',
-      '  $ lwchain role grant writer 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
-      '  $ lwchain role revoke poster 0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      '  $ lwchain role grant poster 0x70997970C51812dc3A010C7d01b50e0d17dc79C8   # the server daemon\'s anchoring key',
+      '  $ lwchain role grant writer 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC   # admin writes from the console',
+      '  $ lwchain role revoke writer 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
     ].join('\n'),
   )
 
