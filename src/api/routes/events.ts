@@ -46,6 +46,8 @@ export interface EventStreams {
   dropped(): number
   /** Reconnects served from the replay buffer / answered with `reset`. */
   replays(): { resumed: number; reset: number }
+  /** Ends every open stream (clients reconnect with Last-Event-ID); for tests and operators. */
+  disconnectAll(): void
 }
 
 const NAME_BY_FORMAT = new Map<number, string>(Object.entries(FORMAT_NAMES).map(([k, v]) => [v, k]))
@@ -248,5 +250,12 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     },
   )
 
-  return { clients: () => clients.size, dropped: () => dropped, replays: () => ({ ...replays }) }
+  return {
+    clients: () => clients.size,
+    dropped: () => dropped,
+    replays: () => ({ ...replays }),
+    disconnectAll: () => {
+      for (const c of [...clients]) close(c)
+    },
+  }
 }
