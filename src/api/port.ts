@@ -5,7 +5,8 @@
  */
 import type { LwM2mNode } from '../lwm2m/node.js'
 import type { LwM2mObservation } from '../lwm2m/request/sender.js'
-import type { LwM2mRequest, LwM2mResponse, RequestOf } from '../lwm2m/request/types.js'
+import type { LwM2mRequest, LwM2mResponse, ObserveRequest } from '../lwm2m/request/types.js'
+import type { PathNode } from '../lwm2m/codec/composite.js'
 import type { DeregistrationReason, Registration, RegistrationStore, SendEvent } from '../lwm2m/server/index.js'
 
 export type { SendEvent } from '../lwm2m/server/index.js'
@@ -13,9 +14,13 @@ export type { SendEvent } from '../lwm2m/server/index.js'
 /** A notification of an observation the server holds. */
 export interface NotificationEvent {
   endpoint: string
+  /** The observed path; for Observe-Composite the observed paths joined with ",". */
   path: string
   /** The decoded value (absent when the notification did not decode: see response.errorMessage). */
   node?: LwM2mNode
+  /** Observe-Composite: the observed paths, and each node at its path (values of all of them). */
+  paths?: string[]
+  composite?: PathNode[]
   response: LwM2mResponse
 }
 
@@ -84,8 +89,8 @@ export interface LwM2mServerPort {
   send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number; queueTimeoutMs?: number }): Promise<LwM2mResponse>
   /** Queue-mode state of a registered endpoint (undefined when not registered). */
   queueStatus(endpoint: string): QueueStatus | undefined
-  /** Observes a path; notifications also go to the 'notification' event. */
-  observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
+  /** Observes a path (or several: Observe-Composite); notifications also go to the 'notification' event. */
+  observe(endpoint: string, request: ObserveRequest, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
   readonly events: LwM2mServerEventSource
   stats(): LwM2mServerStats
 }

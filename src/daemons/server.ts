@@ -16,7 +16,7 @@ import { modelsForObjects } from '../lwm2m/models/versions.js'
 import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
 import { RequestTimeoutError } from '../lwm2m/request/errors.js'
 import { createRequestSender, type LwM2mObservation, type PeerContext } from '../lwm2m/request/sender.js'
-import type { LwM2mRequest, LwM2mResponse, RequestOf } from '../lwm2m/request/types.js'
+import type { LwM2mRequest, LwM2mResponse, ObserveRequest } from '../lwm2m/request/types.js'
 import type { SecurityChange, SecurityStore } from '../lwm2m/security-store.js'
 import {
   ClientNotRegisteredError,
@@ -110,8 +110,11 @@ export interface ServerDaemon extends LwM2mServerPort {
   send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number; queueTimeoutMs?: number }): Promise<LwM2mResponse>
   /** Queue-mode state of a registered endpoint (undefined when not registered). */
   queueStatus(endpoint: string): QueueStatus | undefined
-  /** Observes a path; notifications go to `onNotification` and to the 'notification' event. */
-  observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
+  /**
+   * Observes a path, or several with Observe-Composite; notifications go to `onNotification` and
+   * to the 'notification' event (a composite one carries `paths` and `composite`).
+   */
+  observe(endpoint: string, request: ObserveRequest, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
   readonly events: EventEmitter<LwM2mServerEvents>
   /** The fastify instance (after start with httpPort); the REST API registers on it. */
   readonly http: FastifyInstance | undefined
@@ -391,12 +394,15 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       return { queueMode, awake: !queueMode || queue.isAwake(endpoint), queued: queue.queued(endpoint) }
     },
     async observe(endpoint, request, onNotification) {
-      const path = formatPath(request.path)
+      const paths = request.kind === 'observe' ? [formatPath(request.path)] : request.paths.map(formatPath)
+      // A composite observation is listed (and logged) under its paths joined: "/3/0/13,/3303/0/5700".
+      const path = paths.join(',')
       const start = async (): Promise<LwM2mObservation> => {
         const reg = registrations.byEndpoint(endpoint)
         const obs = await sender.observe(target(endpoint), request, (response) => {
           queue.wake(endpoint)
-          events.emit('notification', { endpoint, path, ...(response.node && { node: response.node }), response })
+          const composite = request.kind === 'observeComposite' ? { paths, composite: response.composite ?? [] } : {}
+          events.emit('notification', { endpoint, path, ...(response.node && { node: response.node }), ...composite, response })
           onNotification?.(response)
         })
         if (!obs.active || !reg) return obs

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../logger.js'
 import type { LwM2mNode } from '../lwm2m/node.js'
-import { parsePath } from '../lwm2m/path.js'
+import { formatPath, parsePath } from '../lwm2m/path.js'
 import type { LwM2mObservation } from '../lwm2m/request/sender.js'
 import type { Registration } from '../lwm2m/server/index.js'
 import { createThresholdTracker, type ThresholdCrossing, type ThresholdRule } from '../lwm2m/server/thresholds.js'
@@ -98,6 +98,11 @@ export function startThresholdRules(deps: ThresholdRulesDeps): ThresholdRules {
   }
   const onNotification = (n: NotificationEvent) => {
     for (const rule of deps.rules) if (rule.path === n.path && applies(rule, n.endpoint)) evaluate(n.endpoint, rule, n.node)
+    // An Observe-Composite notification carries each observed path's node: a rule on one of them applies.
+    for (const [p, node] of n.composite ?? []) {
+      const at = formatPath(p)
+      for (const rule of deps.rules) if (rule.path === at && applies(rule, n.endpoint)) evaluate(n.endpoint, rule, node)
+    }
   }
   // Send (POST /dp) values count as readings too, in the order the device listed them.
   const onSend = (e: SendEvent) => {

@@ -87,7 +87,7 @@ export function registerCompositeRoutes(app: FastifyInstance, deps: CompositeRou
       const format = body.format === undefined ? {} : { format: FORMAT_NAMES[body.format] }
       const opts = deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : undefined
       if (body.paths !== undefined) {
-        const paths = parsePaths(body.paths)
+        const paths = parseCompositePaths(body.paths)
         const request: LwM2mRequest = { kind: 'readComposite', paths, ...format }
         const res = await daemon.send(endpoint, request, opts)
         throwIfFailed(res, `read-composite of ${paths.length} paths`)
@@ -113,7 +113,8 @@ function badPath(text: string, why: string): never {
   throw new HttpError(400, 'bad_request', `"${text}" ${why}`)
 }
 
-function parsePaths(texts: readonly string[]): LwM2mPath[] {
+/** The paths of a composite request, checked: at most MAX_COMPOSITE_PATHS, LwM2M paths, not the root, none twice (400 otherwise). */
+export function parseCompositePaths(texts: readonly string[]): LwM2mPath[] {
   if (texts.length > MAX_COMPOSITE_PATHS) throw new HttpError(400, 'bad_request', `a composite request names at most ${MAX_COMPOSITE_PATHS} paths, not ${texts.length}`)
   const seen = new Set<string>()
   return texts.map((t) => {
@@ -135,7 +136,7 @@ function parsePaths(texts: readonly string[]): LwM2mPath[] {
 /** `{"/3/0/14": "+02:00"}` → one resource node per key, typed by the object model. */
 function valueNodes(values: Record<string, unknown>, models: ModelRegistry): PathNode[] {
   const keys = Object.keys(values)
-  const paths = parsePaths(keys)
+  const paths = parseCompositePaths(keys)
   return paths.map((p, i) => {
     const level = pathLevel(p)
     if (level !== 'resource' && level !== 'resourceInstance') badPath(keys[i], 'is not a resource path: Write-Composite writes resources')

@@ -20,6 +20,7 @@ import { parsePath } from '../../lwm2m/path.js'
 import type { DeregistrationReason, Registration } from '../../lwm2m/server/index.js'
 import { registrationJson, type RoleGuard } from './clients.js'
 import type { LwM2mServerPort, NotificationEvent, QueuedResultEvent, SendEvent } from '../port.js'
+import { notificationValues } from '../values/feed.js'
 
 export interface EventRoutesDeps {
   daemon: LwM2mServerPort
@@ -117,17 +118,15 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
   const onDeregistered = (reg: Registration, reason: DeregistrationReason) =>
     broadcast({ type: 'deregistration', endpoint: reg.endpoint, data: { registrationId: reg.id, reason } })
   const onNotification = (n: NotificationEvent) => {
-    let values: Record<string, unknown> = {}
-    try {
-      if (n.node) values = flattenNode(n.node, parsePath(n.path))
-    } catch {
-      values = {}
-    }
+    // Observe-Composite: the values of all observed paths, the paths, and SenML times if given.
+    const values = notificationValues(n)
     broadcast({
       type: 'notification',
       endpoint: n.endpoint,
       data: {
         path: n.path,
+        ...(n.paths && { paths: n.paths }),
+        ...(n.response.times && { times: n.response.times }),
         code: n.response.coapCode,
         ...(n.response.format !== undefined && { format: NAME_BY_FORMAT.get(n.response.format) ?? String(n.response.format) }),
         values,

@@ -146,8 +146,9 @@ function parseComposite(req: CoapRequest, o: ParseRequestOptions): LwM2mRequest 
   }
   try {
     if (req.method === 'FETCH') {
-      if (req.observe === 0) return { error: 'NOT_IMPLEMENTED', message: 'Observe-Composite is not supported' }
-      return { kind: 'readComposite', paths: decodeCompositePaths(format, req.payload), format: req.accept ?? format }
+      // Observe=1 (the cancel) is a plain Read-Composite: the CoAP endpoint already ended the relation of that token.
+      const kind = req.observe === 0 ? 'observeComposite' : 'readComposite'
+      return { kind, paths: decodeCompositePaths(format, req.payload), format: req.accept ?? format }
     }
     return { kind: 'writeComposite', nodes: decodeCompositeNodes(format, req.payload, undefined, o.models), format }
   } catch (err) {

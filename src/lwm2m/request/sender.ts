@@ -21,7 +21,7 @@ import type { ModelRegistry } from '../model.js'
 import { formatPath } from '../path.js'
 import { InvalidRequestError, RequestFailedError, RequestTimeoutError, type RequestFailure } from './errors.js'
 import { fromCoapResponse, toCoapRequest } from './translate.js'
-import type { LwM2mRequest, LwM2mResponse, RequestOf } from './types.js'
+import type { LwM2mRequest, LwM2mResponse, ObserveRequest } from './types.js'
 
 /** What the sender needs from a CoAP endpoint: the transport's requesting side (a CoapEndpoint satisfies it). */
 export type { CoapRequester }
@@ -45,7 +45,10 @@ export interface LwM2mObservation {
   response: LwM2mResponse
   /** Whether the device accepted the observation (notifications will come). */
   active: boolean
-  /** Cancels with a GET Observe=1 (proactive cancel); resolves even if the device is gone. */
+  /**
+   * Cancels with the request repeated with Observe=1 (GET, or FETCH with the same paths for
+   * Observe-Composite): the proactive cancel; resolves even if the device is gone.
+   */
   cancel(): Promise<void>
 }
 
@@ -60,8 +63,8 @@ export interface RequestSenderOptions {
 export interface RequestSender {
   /** Sends one request; resolves with the LwM2M outcome, rejects only on transport failure. */
   send(target: PeerContext, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
-  /** Observes a path; every notification is decoded and given to onNotification. */
-  observe(target: PeerContext, request: RequestOf<'observe'>, onNotification: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
+  /** Observes a path (or several, Observe-Composite); every notification is decoded and given to onNotification. */
+  observe(target: PeerContext, request: ObserveRequest, onNotification: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
 }
 
 /** Creates the request sender both daemons use (Leshan's LwM2mRequestSender). */
@@ -84,7 +87,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
 
   return {
     async send(target, request, opts = {}) {
-      if (request.kind === 'observe') throw new InvalidRequestError('an observe request goes through observe(), not send()')
+      if (request.kind === 'observe' || request.kind === 'observeComposite') throw new InvalidRequestError(`an ${request.kind} request goes through observe(), not send()`)
       const timeoutMs = opts.timeoutMs ?? o.timeoutMs
       const who = target.endpoint ?? peerKey(target.peer)
       const carriesOpaque = request.kind === 'write' || request.kind === 'bootstrapWrite' || request.kind === 'create'
@@ -158,7 +161,7 @@ export function describeRequest(request: LwM2mRequest, peer: PeerAddress): strin
   const path =
     request.kind === 'bootstrapFinish'
       ? '/bs'
-      : request.kind === 'readComposite'
+      : request.kind === 'readComposite' || request.kind === 'observeComposite'
         ? request.paths.map(formatPath).join(',')
         : request.kind === 'writeComposite'
           ? request.nodes.map(([p]) => formatPath(p)).join(',')

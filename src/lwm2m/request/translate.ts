@@ -7,7 +7,7 @@ import { formatAttributes } from '../attributes.js'
 import { carriesNames, codecFor, decodeTimestamped, type LwM2mVersion } from '../codec/index.js'
 import type { OpaqueAlphabet } from '../codec/bytes-text.js'
 import { encodeSenmlJson } from '../codec/senml-json.js'
-import { decodeCompositeNodes, encodeCompositeNodes, encodeCompositePaths } from '../codec/composite.js'
+import { decodeCompositeNodes, decodeCompositeTimes, encodeCompositeNodes, encodeCompositePaths } from '../codec/composite.js'
 import { ContentFormat } from '../content-format.js'
 import { CodecError } from '../errors.js'
 import { parseLinks } from '../link.js'
@@ -17,7 +17,7 @@ import { formatPath, pathIds, pathLevel, type LwM2mPath, type PathLevel } from '
 import { isSuccessCoapCode, responseCodeOf } from './codes.js'
 import { InvalidRequestError } from './errors.js'
 import { chooseFormat } from './format.js'
-import type { LwM2mRequest, LwM2mResponse, SinglePathRequest } from './types.js'
+import type { CompositeRequest, LwM2mRequest, LwM2mResponse, SinglePathRequest } from './types.js'
 
 /** What the translator knows about the device it talks to. */
 export interface TranslationPeer {
@@ -46,7 +46,7 @@ export function rootSegments(rootPath: string | undefined): string[] {
 /** Translates an LwM2M request into a CoAP request; InvalidRequestError if it cannot be encoded. */
 export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, models: ModelRegistry): TranslatedRequest {
   if (request.kind === 'bootstrapFinish') return { coap: { method: 'POST', path: ['bs'] } }
-  if (request.kind === 'readComposite' || request.kind === 'writeComposite') return compositeRequest(request, peer)
+  if (request.kind === 'readComposite' || request.kind === 'writeComposite' || request.kind === 'observeComposite') return compositeRequest(request, peer)
   checkLevel(request)
   const path = [...rootSegments(peer.rootPath), ...pathIds(request.path).map(String)]
   switch (request.kind) {
@@ -151,11 +151,15 @@ export function checkCompositePaths(paths: readonly LwM2mPath[]): void {
   }
 }
 
-/** Read-Composite: FETCH / with the paths; Write-Composite: iPATCH / with the values (TS Core §6.3.4-5). */
-function compositeRequest(request: Extract<LwM2mRequest, { kind: 'readComposite' | 'writeComposite' }>, peer: TranslationPeer): TranslatedRequest {
+/**
+ * Read-Composite: FETCH / with the paths; Write-Composite: iPATCH / with the values (TS Core
+ * §6.3.4-5). Observe-Composite is the same FETCH: the CoAP client adds Observe 0 (and Observe 1,
+ * with this same payload, to cancel).
+ */
+function compositeRequest(request: CompositeRequest, peer: TranslationPeer): TranslatedRequest {
   const path = rootSegments(peer.rootPath)
   const format = compositeFormat(peer, request.format)
-  if (request.kind === 'readComposite') {
+  if (request.kind === 'readComposite' || request.kind === 'observeComposite') {
     checkCompositePaths(request.paths)
     return { coap: { method: 'FETCH', path, contentFormat: format, accept: format, payload: encodeCompositePaths(format, request.paths) }, format }
   }
@@ -226,6 +230,7 @@ export function fromCoapResponse(
     case 'discover':
     case 'bootstrapDiscover':
     case 'readComposite':
+    case 'observeComposite':
       // Content comes only with 2.05: decoding another answer's payload would invent a value.
       if (response.code !== '2.05') return { ...base, success: false, errorMessage: `unexpected ${response.code} answer to ${request.kind}` }
   }
@@ -238,7 +243,9 @@ export function fromCoapResponse(
     case 'bootstrapDiscover':
       return withLinks(base, response)
     case 'readComposite':
-      return withComposite(base, request.paths, response, expectedFormat, models)
+      return withComposite(base, request.paths, response, expectedFormat, models, false)
+    case 'observeComposite':
+      return withComposite(base, request.paths, response, expectedFormat, models, true)
     case 'create':
       return response.locationPath.length > 0 ? { ...base, location: '/' + response.locationPath.join('/') } : base
     default:
@@ -274,10 +281,13 @@ function withComposite(
   response: CoapResponse,
   expectedFormat: number | undefined,
   models: ModelRegistry,
+  withTimes: boolean,
 ): LwM2mResponse {
   const format = response.contentFormat ?? expectedFormat ?? ContentFormat.SENML_CBOR
   try {
-    return { ...base, format, composite: decodeCompositeNodes(format, response.payload, paths, models) }
+    const composite = decodeCompositeNodes(format, response.payload, paths, models)
+    const times = withTimes ? decodeCompositeTimes(format, response.payload) : {}
+    return { ...base, format, composite, ...(Object.keys(times).length > 0 && { times }) }
   } catch (err) {
     if (!(err instanceof CodecError)) throw err
     return { ...base, success: false, format, errorMessage: `undecodable composite content (format ${format}): ${err.shortMessage}` }

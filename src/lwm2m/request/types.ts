@@ -25,6 +25,8 @@ import type { LwM2mPath } from '../path.js'
  * - `bootstrapWrite`: path is an object or an instance; node is the node at that path.
  * - `readComposite` / `writeComposite`: several paths (or nodes, each at its path) in one SenML
  *   request; `format` must be SenML JSON or CBOR (chosen from the registration when absent).
+ * - `observeComposite`: Observe-Composite (TS Core §6.4.3), a FETCH / with Observe 0 and the paths
+ *   as readComposite sends them; it goes through the sender's observe(), like `observe`.
  * - `opaqueAlphabet` (writes, creates): the base64 alphabet of SenML JSON "vd" values; when absent
  *   the sender uses what this endpoint last accepted, RFC 8428's base64url first (see sender.ts).
  */
@@ -43,10 +45,14 @@ export type LwM2mRequest =
   | { kind: 'bootstrapRead'; path: LwM2mPath; format?: number }
   | { kind: 'bootstrapFinish' }
   | { kind: 'readComposite'; paths: readonly LwM2mPath[]; format?: number }
+  | { kind: 'observeComposite'; paths: readonly LwM2mPath[]; format?: number }
   | { kind: 'writeComposite'; nodes: readonly PathNode[]; format?: number }
 
-/** Composite operations (LwM2M 1.1 TS Core §6.3.4/§6.3.5): FETCH / iPATCH on the root with SenML. */
-export type CompositeRequest = Extract<LwM2mRequest, { kind: 'readComposite' | 'writeComposite' }>
+/** Composite operations (LwM2M 1.1 TS Core §6.3.4/§6.3.5/§6.4.3): FETCH / iPATCH on the root with SenML. */
+export type CompositeRequest = Extract<LwM2mRequest, { kind: 'readComposite' | 'writeComposite' | 'observeComposite' }>
+
+/** The requests that go through the sender's observe(): Observe and Observe-Composite. */
+export type ObserveRequest = Extract<LwM2mRequest, { kind: 'observe' | 'observeComposite' }>
 
 /** Requests that name one path (everything but Bootstrap-Finish and the composite operations). */
 export type SinglePathRequest = Exclude<LwM2mRequest, CompositeRequest | { kind: 'bootstrapFinish' }>
@@ -103,6 +109,11 @@ export interface LwM2mResponse {
    * node per time, newest first. `node` is then the newest state.
    */
   timestamped?: TimestampedNode[]
-  /** Read-Composite: one node per requested path the device answered for. */
+  /** Read-Composite / Observe-Composite: one node per requested path the device answered for. */
   composite?: PathNode[]
+  /**
+   * Observe-Composite: the SenML time (bt + t, seconds) of each resource path whose record carried
+   * one, e.g. {"/3303/0/5700": 1700000010}; the newest when a path has several records.
+   */
+  times?: Record<string, number>
 }
