@@ -34,9 +34,15 @@ function commandLines(): Array<{ pid: number; argv: string[] }> {
 }
 
 // Without /proc (macOS): ps joins the arguments with spaces, so they are split again on spaces;
-// a state path with a space in it is then not found (the lock still refuses a live holder).
+// a state path with a space in it is then not found. Without ps either (Windows), nothing is
+// found. Either way the lock still refuses a live holder; only an orphan goes unnoticed.
 function psCommandLines(): Array<{ pid: number; argv: string[] }> {
-  const text = execFileSync('ps', ['-axww', '-o', 'pid=,args='], { encoding: 'utf8' })
+  let text: string
+  try {
+    text = execFileSync('ps', ['-axww', '-o', 'pid=,args='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  } catch {
+    return []
+  }
   return text
     .split('\n')
     .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))

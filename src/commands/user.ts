@@ -14,6 +14,18 @@ import { positiveInt } from './lib/commandOptions.js'
 /** Registers the `user` command group. */
 export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('user and application accounts (UserStore)')
+  user.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ lwchain user add alice --email alice@example.com --role admin',
+      "  $ echo 'app1-password-123' | lwchain user add app1 --email app1@example.com --role application --password-stdin",
+      '  $ lwchain user list',
+      '  $ lwchain user update alice --role user',
+      '  $ lwchain user remove alice',
+    ].join('\n'),
+  )
 
   user
     .command('add <username>')

@@ -3,6 +3,7 @@ import { api, setUnauthorizedHandler } from './api.js'
 import { connectEvents, disconnectEvents } from './events.js'
 import { AdminDevicesPage } from './pages/AdminDevices.js'
 import { AnomaliesPage } from './pages/Anomalies.js'
+import { DevicePage } from './pages/Device.js'
 import { DevicesPage } from './pages/Devices.js'
 import { LoginPage } from './pages/Login.js'
 import { UsersPage } from './pages/Users.js'
@@ -99,7 +100,7 @@ export function App() {
           <ul>
             {NAV.filter((n) => !n.admin || canManage).map((n) => (
               <li key={n.path}>
-                <a href={n.path} onClick={linkClick} aria-current={path === n.path ? 'page' : undefined}>
+                <a href={n.path} onClick={linkClick} aria-current={path === n.path || path.startsWith(`${n.path}/`) && n.path === '/devices' ? 'page' : undefined}>
                   {n.label}
                 </a>
               </li>
@@ -149,6 +150,15 @@ function Page({ path, session, writesOff }: { path: string; session: Session; wr
         </p>
       </section>
     )
+  }
+  if (path.startsWith('/devices/') && path.length > '/devices/'.length) {
+    let endpoint: string
+    try {
+      endpoint = decodeURIComponent(path.slice('/devices/'.length))
+    } catch {
+      endpoint = path.slice('/devices/'.length)
+    }
+    return <DevicePage key={endpoint} session={session} endpoint={endpoint} />
   }
   switch (path) {
     case '/devices':

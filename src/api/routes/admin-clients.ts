@@ -6,7 +6,8 @@ import { updateClient } from '../../chain/clients/updateClient.js'
 import { ClientNotFoundError } from '../../chain/errors.js'
 import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
 import { buildClientSpec, sealClientRecord, type ClientInput } from '../../chain/records/clientRecord.js'
-import { validateCoapUri, validateText } from '../../chain/records/validate.js'
+import { InvalidInputError, validateCoapUri, validateText } from '../../chain/records/validate.js'
+import { checkEndpointName } from '../../lwm2m/endpoint-name.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
 import { requireRole } from '../plugin-auth.js'
@@ -69,6 +70,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
       },
     },
     async (request, reply) => {
+      checkEndpointName(request.body.endpoint, (m) => new InvalidInputError(m))
       const { spec } = buildClientSpec(request.body)
       const { txHash, block } = await addClient(writerOf(deps), { clientStore, record: sealClientRecord(spec, await sealingKey()) })
       await visible(block)

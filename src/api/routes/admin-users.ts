@@ -11,6 +11,7 @@ import { UsageError } from '../../errors/base.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
 import { ROLE_NAMES } from '../auth/types.js'
+import { pageOf, pageQuerySchema, pageSchema, type PageQuery } from '../paging.js'
 import { requireRole } from '../plugin-auth.js'
 import { adminDeployment, requireWriter, writerOf, type AdminRoutesDeps } from './admin-context.js'
 
@@ -49,13 +50,17 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
-        summary: 'List users (no e-mail addresses or password verifiers)',
+        summary: 'List users by username, paged (no e-mail addresses or password verifiers)',
         tags: ['admin'],
         security: bearerSecurity,
-        response: { 200: { type: 'array', items: userItem }, ...authErrorResponses },
+        querystring: { type: 'object', properties: pageQuerySchema },
+        response: { 200: pageSchema(userItem), ...authErrorResponses },
       },
     },
-    async () => deps.view.users().map(listItem).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0)),
+    async (request) => {
+      const page = pageOf(deps.view.users(), request.query as PageQuery, (u) => u.username, (u) => u.username)
+      return { ...page, items: page.items.map(listItem) }
+    },
   )
 
   app.get<{ Params: { username: string } }>(

@@ -67,6 +67,7 @@ export function generateIdentity(prefix: 'bs' | 'srv'): string {
 
 /** Validates input, fills defaults and generates missing identities and keys. */
 export function buildClientSpec(input: ClientInput): { spec: ClientSpec; generated: GeneratedFields } {
+  // The LwM2M endpoint-name rule (src/lwm2m/endpoint-name.ts) is applied by the callers (client add, import, the admin API); chain does not import lwm2m.
   const endpoint = validateText(input.endpoint, 'endpoint name')
   const bootstrapUri = validateCoapUri(input.bootstrapUri || DEFAULT_BOOTSTRAP_URI, 'bootstrap URI')
   const serverUri = validateCoapUri(input.serverUri || DEFAULT_SERVER_URI, 'server URI')
@@ -121,3 +122,4 @@ export function openClientRecord(record: OnChainClientRecord, sealingPrivateKey:
     },
   }
 }
+

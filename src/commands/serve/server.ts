@@ -5,6 +5,8 @@ import type { Command } from 'commander'
 import { createAnomalyLedger, type AnomalyLedger } from '../../anomalies/ledger.js'
 import { loadOrCreateJwtKey } from '../../api/auth/jwtKey.js'
 import { registerApi, type MountedApi } from '../../api/index.js'
+import { DEFAULT_AUTO_OBSERVE, parseObserveAttributes, type AutoObserveConfig } from '../../api/values/autoObserve.js'
+import { parsePath } from '../../lwm2m/path.js'
 import type { UserDirectory } from '../../api/plugin-auth.js'
 import type { ChainConnection } from '../../chain/connectChain.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
@@ -61,6 +63,10 @@ export interface ServeServerOptions {
   ledger?: { batchIntervalMs?: number; pollIntervalMs?: number }
   /** Timeout of device requests made through the REST API, ms (`--request-timeout-ms`); default the CoAP timers'. */
   requestTimeoutMs?: number | string
+  /** Resources observed on every registration (`--observe PATH`, repeatable; "none" for none). Default /3303/0/5700. */
+  observe?: string[]
+  /** Write-Attributes sent before each of those observations, e.g. "pmin=1,pmax=60". */
+  observeAttributes?: string
   /** Serve /api/metrics without a token. */
   publicMetrics?: boolean
   /** Serve the web console at / (default true from the command line). */
@@ -105,6 +111,28 @@ export function loadThresholdRules(o: Pick<ServeServerOptions, 'rules' | 'thresh
   return rules
 }
 
+/** The auto-observe set from `--observe` and `--observe-attributes` (undefined: the API's default). */
+export function autoObserveConfig(o: Pick<ServeServerOptions, 'observe' | 'observeAttributes'>): AutoObserveConfig | undefined {
+  let attributes: AutoObserveConfig['attributes']
+  if (o.observeAttributes !== undefined) {
+    try {
+      attributes = parseObserveAttributes(o.observeAttributes)
+    } catch (err) {
+      throw new UsageError(`--observe-attributes: ${(err as Error).message}`)
+    }
+  }
+  if (o.observe === undefined) return attributes ? { ...DEFAULT_AUTO_OBSERVE, attributes } : undefined
+  const paths = o.observe.filter((p) => p !== 'none')
+  for (const p of paths) {
+    try {
+      parsePath(p)
+    } catch {
+      throw new UsageError(`--observe: "${p}" is not an LwM2M path such as /3303/0/5700`)
+    }
+  }
+  return { paths, ...(attributes && { attributes }) }
+}
+
 /** `<configDir>/anomalies`; a second server on the profile (its own cursor) gets its own outbox, as one ledger owns a directory. */
 function defaultAnomalyDir(configDir: string, cursorName: string | undefined): string {
   const name = cursorName === undefined || cursorName === 'server-view.json' ? 'anomalies' : `anomalies-${cursorName.replace(/\.json$/, '')}`
@@ -120,6 +148,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   const logger = o.logger
 
   const rules = loadThresholdRules(o)
+  const autoObserve = autoObserveConfig(o)
   const requestTimeoutMs = o.requestTimeoutMs === undefined ? undefined : Number(o.requestTimeoutMs)
   if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
     throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
@@ -184,6 +213,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         ...(ledger && { ledger }),
         ...(liveView && { admin: { ...(writerConn && { conn: writerConn }), configDir } }),
         ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
+        ...(autoObserve && { autoObserve }),
         ...(o.publicMetrics && { publicMetrics: true }),
         ...(o.console && { console: true }),
       })
@@ -270,6 +300,8 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--writer-key-file <file>', 'key for device and user management through the API (needs the writer role); without it those writes answer 403')
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
+    .option('--observe <path>', 'observe this resource on every device that registers (repeatable; default /3303/0/5700; "none" for none)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--observe-attributes <attrs>', 'Write-Attributes sent before those observations, e.g. pmin=1,pmax=60')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')
     .addHelpText(
@@ -284,6 +316,7 @@ export function registerServeServerCommand(serve: Command): void {
         "  $ coap-client-openssl -u ID -k KEY -m post -t 40 -e '</3/0>' 'coaps://127.0.0.1:5684/rd?ep=dev-1&lt=300&lwm2m=1.1&b=U'",
         '  $ curl http://127.0.0.1:8080/api/health',
         '  $ lwchain serve server --threshold /3303/0/5700=40,45,50      # anomalies at 40/45/50 °C',
+        '  $ lwchain serve server --observe /3303/0/5700 --observe /3/0/9 --observe-attributes pmin=5,pmax=60',
         '',
         'REST API under /api (token from POST /api/login): GET /api/openapi.json lists every route;',
         'GET /api/metrics is admin-only unless --public-metrics.',

@@ -519,7 +519,11 @@ export function isWholeClientHello(f: HandshakeFragment): boolean {
   return f.msgType === HandshakeType.clientHello && isWhole(f)
 }
 
-/** Resolves like `p`, or rejects once `ms` passed. */
+/**
+ * Resolves like `p`, or rejects once `ms` passed. Not AbortSignal.timeout: the PSK lookup takes
+ * no signal, so a signal could not cancel it either, only race it, and its timer cannot be cleared
+ * (every handshake would leave one pending for the whole bound); this timer is cleared at once.
+ */
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
