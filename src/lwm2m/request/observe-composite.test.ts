@@ -1,6 +1,6 @@
 /** Observe-Composite (TS Core §6.4.3) through the translators: FETCH / + SenML paths, and its answers. */
 import { describe, expect, it } from 'vitest'
-import type { CoapRequest } from '../../transport/types.js'
+import type { CoapRequest, CoapRequester, CoapRequestInit } from '../../transport/types.js'
 import type { CoapResponse } from '../../transport/coap/request.js'
 import { decodeCompositePaths, decodeCompositeTimes } from '../codec/composite.js'
 import { ContentFormat as CF } from '../content-format.js'
@@ -8,8 +8,9 @@ import { loadDefaultModels } from '../models/registry.js'
 import { parsePath } from '../path.js'
 import { parseLwM2mRequest } from './device-side.js'
 import { InvalidRequestError } from './errors.js'
+import { createRequestSender } from './sender.js'
 import { fromCoapResponse, toCoapRequest } from './translate.js'
-import type { LwM2mRequest } from './types.js'
+import type { LwM2mRequest, LwM2mResponse } from './types.js'
 
 const models = loadDefaultModels()
 const v11 = { lwm2mVersion: '1.1' as const, contentFormats: [CF.SENML_JSON, CF.SENML_CBOR] }
@@ -67,6 +68,8 @@ describe('Observe-Composite answers', () => {
 
 describe('Observe-Composite on the device side', () => {
   const fetch = (observe: number | undefined): CoapRequest => ({
+    options: [],
+    confirmable: true,
     method: 'FETCH',
     path: [],
     query: [],
@@ -74,11 +77,41 @@ describe('Observe-Composite on the device side', () => {
     accept: CF.SENML_JSON,
     payload: new TextEncoder().encode('[{"n":"/3/0/13"},{"n":"/3303/0/5700"}]'),
     ...(observe !== undefined && { observe }),
-  }) as CoapRequest
+  })
 
   it('parses FETCH with Observe 0 as observeComposite, and Observe 1 (the cancel) or none as a Read-Composite', () => {
     expect(parseLwM2mRequest(fetch(0), { models })).toEqual({ kind: 'observeComposite', paths: [p('/3/0/13'), p('/3303/0/5700')], format: CF.SENML_JSON })
     expect(parseLwM2mRequest(fetch(1), { models })).toMatchObject({ kind: 'readComposite' })
     expect(parseLwM2mRequest(fetch(undefined), { models })).toMatchObject({ kind: 'readComposite' })
+  })
+})
+
+describe('Observe-Composite through the request sender', () => {
+  it('observes with one FETCH, decodes the first answer and each notification (with times), and cancels through the relation', async () => {
+    const sent: CoapRequestInit[] = []
+    let notify: ((r: CoapResponse) => void) | undefined
+    let cancelled = 0
+    const coap: CoapRequester = {
+      request: () => Promise.reject(new Error('not used')),
+      observe: async (_peer, init, on) => {
+        sent.push(init)
+        notify = on
+        return { first: response('[{"n":"/3/0/13","v":1},{"n":"/3303/0/5700","v":20}]'), active: true, cancel: async () => void cancelled++ }
+      },
+    }
+    const sender = createRequestSender({ coap, models })
+    const seen: LwM2mResponse[] = []
+    const target = { peer: { address: '127.0.0.1', port: 5683 }, ...v11 }
+    const obs = await sender.observe(target, request, (r) => seen.push(r))
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).toMatchObject({ method: 'FETCH', contentFormat: CF.SENML_JSON })
+    expect(obs.active).toBe(true)
+    expect(obs.response.composite).toHaveLength(2)
+    notify!(response('[{"bn":"/3303/0/","bt":1700000000,"n":"5700","v":21}]', { observe: 4 }))
+    expect(seen[0]).toMatchObject({ success: true, times: { '/3303/0/5700': 1700000000 } })
+    expect(seen[0].composite?.map(([p]) => p)).toEqual([p('/3303/0/5700')])
+    await obs.cancel()
+    expect(cancelled).toBe(1)
+    await expect(sender.send(target, request)).rejects.toThrow(/observe\(\)/)
   })
 })
