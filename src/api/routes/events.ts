@@ -141,6 +141,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     let values: Record<string, unknown> | undefined
     try {
       if (e.response?.node && e.path) values = flattenNode(e.response.node, parsePath(e.path))
+      // A queued Read- or Observe-Composite: the values of all its paths.
+      else if (e.response?.composite) values = notificationValues({ endpoint: e.endpoint, path: e.path ?? '', composite: e.response.composite })
     } catch {
       values = undefined
     }
