@@ -1,9 +1,11 @@
 import type { Address, Hash, TransactionReceipt } from 'viem'
 import { decodeBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
-import { signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
+import { GasCapExceededError, signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
 import type { ChainConnection } from '../chain/connectChain.js'
 import { toChainError } from '../chain/toChainError.js'
+import { classifyTxError, errorText } from '../chain/txErrors.js'
 import type { Logger } from '../logger.js'
+import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_TX_BYTES, DEFAULT_MAX_TX_GAS, encodedRecordBytes, rawTxBytes, recordBudget, txBytesFor } from './batchSize.js'
 import { AnchorTimeoutError, AnomalyStoreMissingError } from './errors.js'
 import { IdQueue } from './idQueue.js'
 import { buildBatch, type BuiltBatch } from './merkle.js'
@@ -31,6 +33,12 @@ export interface AnchorLoopOptions {
   intervalMs?: number
   /** Records per batch at most. Default 1,000. */
   maxBatch?: number
+  /** Signed transaction bytes at most (geth-class txpools refuse over 128 KiB). Default 120 KiB. */
+  maxTxBytes?: number
+  /** Gas per transaction at most. Default 15,000,000. */
+  maxTxGas?: bigint
+  /** A record that can never be anchored (too big for any transaction): journal it and report it. */
+  onQuarantined: (id: string, reason: string) => Promise<void>
   /** How long to wait for a receipt before retrying later. Default 60 s. */
   receiptTimeoutMs?: number
 }
@@ -60,7 +68,14 @@ const MAX_BACKOFF_MS = 15_000
  */
 export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   const intervalMs = o.intervalMs ?? 1_000
-  const maxBatch = o.maxBatch ?? 1_000
+  const maxBatch = o.maxBatch ?? DEFAULT_MAX_RECORDS
+  const maxTxBytes = o.maxTxBytes ?? DEFAULT_MAX_TX_BYTES
+  const maxTxGas = o.maxTxGas ?? DEFAULT_MAX_TX_GAS
+  // Learned limits: the node's own size limit when it refused a transaction as oversized (never
+  // grows back: a node's limit does not change), and a record count that halves when a batch
+  // needs more gas than allowed and doubles back after each batch that lands.
+  let byteCap = maxTxBytes
+  let countCap = maxBatch
   const receiptTimeoutMs = o.receiptTimeoutMs ?? 60_000
   const log = o.logger
   const pending = new IdQueue(o.pending)
@@ -116,13 +131,19 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     await o.outbox.appendJournal({ t: 'confirmed', ...at })
     o.outbox.removeRawTx(b.txHash)
     settle(b)
+    countCap = Math.min(maxBatch, countCap * 2)
     const built = builtBy.get(b.txHash)
     builtBy.delete(b.txHash)
     o.onConfirmed(b.ids, at, event, built)
     log.debug({ batchId: at.batchId, count: b.ids.length, txHash: b.txHash }, 'anomaly batch anchored')
   }
 
-  const drop = async (b: SentBatch, reason: string): Promise<void> => {
+  const quarantine = async (id: string, reason: string): Promise<void> => {
+    await o.onQuarantined(id, reason)
+    log.error({ id, reason }, `anomaly ${id} can never be anchored and is quarantined: ${reason}`)
+  }
+
+  const drop = async (b: SentBatch, reason: string, requeue = true): Promise<void> => {
     // Before anything goes back to pending, ask the chain: a batch of ours may hold these ids
     // even if this transaction's receipt is unknown (e.g. a chain restored from a state dump).
     await o.syncChain()
@@ -130,7 +151,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     o.outbox.removeRawTx(b.txHash)
     builtBy.delete(b.txHash)
     settle(b)
-    const back = b.ids.filter((id) => !o.isAnchored(id))
+    const back = requeue ? b.ids.filter((id) => !o.isAnchored(id)) : []
     pending.unshift(back)
     log.warn({ txHash: b.txHash, reason, requeued: back.length }, 'anomaly batch dropped; records queued again')
   }
@@ -141,11 +162,22 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
       try {
         await o.conn.publicClient.sendRawTransaction({ serializedTransaction: b.raw })
       } catch (err) {
-        const msg = errorText(err)
-        if (/nonce too low|nonce.{0,20}(lower|too small|already used)|invalid nonce|old nonce/i.test(msg)) {
+        const kind = classifyTxError(err)
+        if (kind === 'nonce-too-low') {
           receipt = await getReceipt(b.txHash)
           if (!receipt) return drop(b, 'its nonce was used by another transaction')
-        } else if (!/already known|already imported|known transaction|already exists/i.test(msg)) {
+        } else if (kind === 'oversized') {
+          // The pool refused it whole: it never entered, so its nonce is free and its ids can go
+          // in smaller batches. The node's limit is below this size: remember that.
+          const size = rawTxBytes(b.raw)
+          byteCap = Math.min(byteCap, Math.floor((size * 7) / 8))
+          log.warn({ txHash: b.txHash, bytes: size, records: b.ids.length, byteCap }, 'the node refused an anchoring transaction as oversized; splitting it')
+          if (b.ids.length === 1) {
+            await drop(b, 'oversized', false)
+            return quarantine(b.ids[0], `the node refuses even a transaction of this record alone (${size} bytes): ${errorText(err).split(' | ')[0]}`)
+          }
+          return drop(b, 'oversized')
+        } else if (kind !== 'already-known') {
           throw err
         }
       }
@@ -163,27 +195,61 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     }
     const ids: string[] = []
     const records: AnomalyRecord[] = []
+    const tooBig: { id: string; bytes: number }[] = []
+    const budget = recordBudget(byteCap)
+    let bytes = 0
     let taken = 0
-    while (taken < pending.length && ids.length < maxBatch) {
-      const id = pending.at(taken++)
+    while (taken < pending.length && ids.length < countCap) {
+      const id = pending.at(taken)
       const r = o.recordOf(id)
-      if (!r || o.isAnchored(id)) continue
+      if (!r || o.isAnchored(id)) {
+        taken++
+        continue
+      }
+      const size = encodedRecordBytes(r)
+      if (txBytesFor(size) > maxTxBytes) {
+        tooBig.push({ id, bytes: txBytesFor(size) })
+        taken++
+        continue
+      }
+      // A full batch: the next record goes in the next one (one over the learned cap goes alone).
+      if (ids.length > 0 && bytes + size > budget) break
       ids.push(id)
       records.push(r)
+      bytes += size
+      taken++
+      if (bytes > budget) break
     }
     // Off the queue before any await: requeue() may put ids at the front meanwhile. They are
     // counted as `signing` until journaled, so the depth never under-reports.
     pending.shift(taken)
-    if (ids.length === 0) return false
+    for (const t of tooBig) await quarantine(t.id, `its anchoring transaction would be ${t.bytes} bytes, over the ${maxTxBytes}-byte limit`)
+    if (ids.length === 0) return tooBig.length > 0
     signing = ids.length
     const built = buildBatch(records)
     let sent: SentBatch
     try {
-      const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded })
+      const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded, maxGas: maxTxGas })
+      if (rawTxBytes(signed.raw) > byteCap && ids.length > 1) {
+        // The envelope estimate was short: send half.
+        countCap = Math.max(1, Math.floor(ids.length / 2))
+        pending.unshift(ids)
+        return true
+      }
       sent = { t: 'sent', txHash: signed.txHash, nonce: signed.nonce, raw: signed.raw, root: built.root, ids }
       o.outbox.saveRawTx(sent.txHash, sent.raw)
       await o.outbox.appendJournal(sent)
     } catch (err) {
+      if (err instanceof GasCapExceededError) {
+        if (ids.length === 1) {
+          await quarantine(ids[0], err.shortMessage)
+          return true
+        }
+        countCap = Math.max(1, Math.floor(ids.length / 2))
+        log.info({ records: ids.length, gas: err.gas.toString(), countCap }, 'anomaly batch over the gas cap; splitting it')
+        pending.unshift(ids)
+        return true
+      }
       pending.unshift(ids)
       throw err
     } finally {
@@ -263,11 +329,3 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   }
 }
 
-function errorText(err: unknown): string {
-  const parts: string[] = []
-  for (let e = err as { message?: string; details?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    parts.push(String(e.message ?? ''), String(e.details ?? ''))
-    if (parts.length > 20) break
-  }
-  return parts.join(' | ')
-}

@@ -5,8 +5,11 @@ import { buildTree, decodeRecords, type BatchTree } from './merkle.js'
 import { parseTimestamp, toIsoTime, type AnomalyRecord } from './record.js'
 import { SortedRun } from './sortedRun.js'
 
-/** pending: accepted, not yet in an anchored batch; anchored: in a BatchAnchored event on chain. */
-export type AnomalyStatus = 'pending' | 'anchored'
+/**
+ * pending: accepted, not yet in an anchored batch; anchored: in a BatchAnchored event on chain;
+ * quarantined: accepted but too big for any transaction the node accepts (see `error`).
+ */
+export type AnomalyStatus = 'pending' | 'anchored' | 'quarantined'
 
 /** An anomaly as list() and get() serve it. */
 export interface AnomalyItem {
@@ -19,6 +22,8 @@ export interface AnomalyItem {
   /** The same, seconds since the epoch. */
   collectedAt: number
   status: AnomalyStatus
+  /** Why a quarantined record cannot be anchored. */
+  error?: string
   batchId?: string
   txHash?: string
   block?: string

@@ -27,8 +27,12 @@ export interface CreateAnomalyLedgerOptions {
   deployBlock?: bigint | number | string
   /** Pause between anchoring rounds. Default 1,000 ms. */
   batchIntervalMs?: number
-  /** Records per anchorBatch transaction at most. Default 1,000 (about 400 kB of calldata). */
+  /** Records per anchorBatch transaction at most. Default 1,000. */
   maxBatch?: number
+  /** Signed bytes per anchorBatch transaction at most (geth-class pools refuse over 128 KiB). Default 120 KiB. */
+  maxTxBytes?: number
+  /** Gas per anchorBatch transaction at most. Default 15,000,000. */
+  maxTxGas?: bigint
   /** Poll period of the BatchAnchored follower. Default 1,000 ms. */
   pollIntervalMs?: number
   /** How often the chain index is snapshotted to the data dir when it changed (and at stop). Default 30 s. */
@@ -47,6 +51,8 @@ export interface LedgerStats {
   batches: number
   /** Records anchored a second time (exactly once means 0). */
   duplicates: number
+  /** Records that can never be anchored (too big for any transaction the node accepts). */
+  quarantined: number
   lastError?: string
   chain: ViewLag
 }
@@ -90,6 +96,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   const listeners = new Set<(e: LedgerEvent) => void>()
   let index = new AnomalyIndex()
   let journalAnchored = new Map<string, Anchoring>()
+  let quarantined = new Map<string, string>()
   let outbox: Outbox | undefined
   let sync: BatchSync | undefined
   let loop: AnchorLoop | undefined
@@ -186,6 +193,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       outbox = opened.outbox
       index = new AnomalyIndex()
       journalAnchored = opened.state.anchored
+      quarantined = opened.state.quarantined
       for (const r of opened.state.records) index.addLocal(r)
       // Local records first: where the snapshot and the local store disagree, verify() must see the local copy.
       const snap = readIndexSnapshot(snapshotPath, o.address, deployBlock)
@@ -226,7 +234,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       snapshotTimer = setInterval(persistIndex, o.snapshotIntervalMs ?? 30_000)
       snapshotTimer.unref?.()
       const inflightIds = new Set(opened.state.inflight.flatMap((b) => b.ids))
-      const pending = opened.state.records.map((r) => r.id).filter((id) => !inflightIds.has(id) && !isAnchored(id))
+      const pending = opened.state.records.map((r) => r.id).filter((id) => !inflightIds.has(id) && !isAnchored(id) && !quarantined.has(id))
       loop = createAnchorLoop({
         conn: o.conn,
         anomalyStore: o.address,
@@ -244,10 +252,16 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
           indexChanged = true
           emit({ type: 'anchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
         },
+        onQuarantined: async (id, reason) => {
+          await outbox!.appendJournal({ t: 'quarantined', id, reason })
+          quarantined.set(id, reason)
+        },
         inflight: opened.state.inflight,
         pending,
         intervalMs: o.batchIntervalMs,
         maxBatch: o.maxBatch,
+        maxTxBytes: o.maxTxBytes,
+        maxTxGas: o.maxTxGas,
       })
       running = true
       loop.start()
@@ -281,6 +295,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
 
     get(id) {
       const item = index.get(id)
+      if (item?.status === 'pending' && quarantined.has(id)) return { ...item, status: 'quarantined', error: quarantined.get(id) }
       const at = item?.status === 'pending' ? journalAnchored.get(id) : undefined
       return at ? { ...item!, status: 'anchored', ...at } : item
     },
@@ -311,6 +326,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         anchored: index.anchored,
         batches: index.batchCount,
         duplicates: index.duplicates,
+        quarantined: quarantined.size,
         lastError: s?.lastError,
         chain: sync?.lag() ?? { behindBlocks: 0, lastSyncedBlock: undefined, lastSeenHead: undefined, sinceMs: Infinity, healthy: false },
       }

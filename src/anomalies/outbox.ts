@@ -42,7 +42,14 @@ export interface DroppedBatch {
   reason: string
 }
 
-export type JournalEntry = SentBatch | ConfirmedBatch | DroppedBatch | LostBatch
+/** A record that can never be anchored (no transaction the node accepts can hold it); it stays out of every batch. */
+export interface QuarantinedRecord {
+  t: 'quarantined'
+  id: string
+  reason: string
+}
+
+export type JournalEntry = SentBatch | ConfirmedBatch | DroppedBatch | LostBatch | QuarantinedRecord
 
 /** Where an id was anchored, per the journal. */
 export interface Anchoring {
@@ -60,6 +67,8 @@ export interface OutboxState {
   inflight: SentBatch[]
   /** Ids the journal knows as anchored. */
   anchored: Map<string, Anchoring>
+  /** Ids that can never be anchored, with why. */
+  quarantined: Map<string, string>
 }
 
 /**
@@ -97,7 +106,7 @@ export class Outbox {
     // Signed bytes of resolved batches (a crash after the journal said so, before the delete).
     const keep = new Set(state.inflight.map((b) => `${b.txHash}.tx`))
     for (const f of readdirSync(inflightDir)) if (!keep.has(f)) rmSync(join(inflightDir, f), { force: true })
-    return { outbox, state: { records: unique, inflight: state.inflight.filter((b) => b.raw), anchored: state.anchored } }
+    return { outbox, state: { records: unique, inflight: state.inflight.filter((b) => b.raw), anchored: state.anchored, quarantined: state.quarantined } }
   }
 
   /** Stores a signed transaction durably, before the journal names it. */
@@ -142,11 +151,13 @@ export class Outbox {
 }
 
 /** Folds journal entries into in-flight batches and anchored ids. */
-export function replayJournal(entries: JournalEntry[]): { inflight: SentBatch[]; anchored: Map<string, Anchoring> } {
+export function replayJournal(entries: JournalEntry[]): { inflight: SentBatch[]; anchored: Map<string, Anchoring>; quarantined: Map<string, string> } {
   const sent = new Map<string, SentBatch>()
   const anchored = new Map<string, Anchoring>()
+  const quarantined = new Map<string, string>()
   for (const e of entries) {
-    if (e.t === 'sent') sent.set(e.txHash, e)
+    if (e.t === 'quarantined') quarantined.set(e.id, e.reason)
+    else if (e.t === 'sent') sent.set(e.txHash, e)
     else if (e.t === 'confirmed') {
       const ids = e.ids ?? sent.get(e.txHash)?.ids ?? []
       for (const id of ids) if (!anchored.has(id)) anchored.set(id, { batchId: e.batchId, txHash: e.txHash, block: e.block, blockHash: e.blockHash })
@@ -154,17 +165,18 @@ export function replayJournal(entries: JournalEntry[]): { inflight: SentBatch[];
     } else if (e.t === 'dropped') sent.delete(e.txHash)
     else if (e.t === 'lost') for (const [id, a] of anchored) if (a.txHash === e.txHash) anchored.delete(id)
   }
-  return { inflight: [...sent.values()], anchored }
+  return { inflight: [...sent.values()], anchored, quarantined }
 }
 
-function compacted(state: { inflight: SentBatch[]; anchored: Map<string, Anchoring> }): unknown[] {
+function compacted(state: { inflight: SentBatch[]; anchored: Map<string, Anchoring>; quarantined: Map<string, string> }): unknown[] {
   const byTx = new Map<string, ConfirmedBatch>()
   for (const [id, a] of state.anchored) {
     let c = byTx.get(a.txHash)
     if (!c) byTx.set(a.txHash, (c = { t: 'confirmed', txHash: a.txHash, batchId: a.batchId, block: a.block, blockHash: a.blockHash, ids: [] }))
     c.ids!.push(id)
   }
-  return [...byTx.values(), ...state.inflight.map(({ raw: _raw, ...rest }) => rest)]
+  const quarantined = [...state.quarantined].map(([id, reason]) => ({ t: 'quarantined', id, reason }))
+  return [...byTx.values(), ...quarantined, ...state.inflight.map(({ raw: _raw, ...rest }) => rest)]
 }
 
 /** Replaces a file atomically and durably (temp file, fsync, rename, fsync of the directory). */

@@ -4,7 +4,19 @@ import type { ChainConnection } from '../connectChain.js'
 import { SignerRequiredError } from '../errors.js'
 import { anomalyStoreAbi } from '../generated/contracts.js'
 import { toChainError } from '../toChainError.js'
+import { LwchainError } from '../../errors/base.js'
 import type { AnchorBatchParameters } from './anchorBatch.js'
+
+/** The batch needs more gas than one transaction may use: split it. */
+export class GasCapExceededError extends LwchainError {
+  override name = 'GasCapExceededError'
+  constructor(
+    readonly gas: bigint,
+    readonly cap: bigint,
+  ) {
+    super(`the batch needs ${gas} gas, over the ${cap} a transaction may use`, { code: 'LWC_GAS_CAP' })
+  }
+}
 
 /** A signed anchorBatch transaction that has not necessarily been broadcast. */
 export interface SignedAnchorTx {
@@ -20,7 +32,7 @@ export interface SignedAnchorTx {
  */
 export async function signAnchorBatch(
   conn: ChainConnection,
-  p: AnchorBatchParameters & { nonce?: number },
+  p: AnchorBatchParameters & { nonce?: number; maxGas?: bigint },
 ): Promise<SignedAnchorTx> {
   if (!conn.account) throw new SignerRequiredError()
   const data = encodeFunctionData({ abi: anomalyStoreAbi, functionName: 'anchorBatch', args: [p.root, p.count, p.records] })
@@ -30,13 +42,15 @@ export async function signAnchorBatch(
       conn.publicClient.estimateFeesPerGas(),
       p.nonce ?? conn.publicClient.getTransactionCount({ address: conn.account.address, blockTag: 'pending' }),
     ])
+    const limit = (gas * 12n) / 10n
+    if (p.maxGas !== undefined && limit > p.maxGas) throw new GasCapExceededError(limit, p.maxGas)
     const raw = await conn.account.signTransaction({
       type: 'eip1559',
       chainId: conn.chainId,
       to: p.anomalyStore,
       data,
       nonce,
-      gas: (gas * 12n) / 10n,
+      gas: limit,
       maxFeePerGas: fees.maxFeePerGas * 2n,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     })
