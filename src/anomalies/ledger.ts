@@ -33,6 +33,8 @@ export interface CreateAnomalyLedgerOptions {
   maxTxBytes?: number
   /** Gas per anchorBatch transaction at most. Default 15,000,000. */
   maxTxGas?: bigint
+  /** How long one round waits for a receipt before trying again later (re-broadcasting). Default 60 s. */
+  receiptTimeoutMs?: number
   /** Poll period of the BatchAnchored follower. Default 1,000 ms. */
   pollIntervalMs?: number
   /** How often the chain index is snapshotted to the data dir when it changed (and at stop). Default 30 s. */
@@ -262,6 +264,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         maxBatch: o.maxBatch,
         maxTxBytes: o.maxTxBytes,
         maxTxGas: o.maxTxGas,
+        receiptTimeoutMs: o.receiptTimeoutMs,
       })
       running = true
       loop.start()
