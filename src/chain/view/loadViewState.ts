@@ -13,7 +13,8 @@ export async function loadViewState(
 ): Promise<ViewState> {
   const state = new ViewState(p.unseal)
   try {
-    const head = await client.getBlockNumber()
+    // Uncached: a block number cached by viem (its polling interval) would miss the latest writes.
+    const head = await client.getBlockNumber({ cacheTime: 0 })
     const events = await fetchStoreEvents(client, { clientStore: p.clientStore, userStore: p.userStore, fromBlock: p.deployBlock, toBlock: head })
     for (const ev of events) state.apply(ev)
   } catch (err) {
