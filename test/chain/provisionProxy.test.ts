@@ -58,12 +58,15 @@ describe('provisioning through a hosted-provider proxy', () => {
   it('does not take another transaction at the same nonce for its own: the batch is reported failed', async () => {
     const nonce = await d.conn.publicClient.getTransactionCount({ address: d.conn.account!.address, blockTag: 'pending' })
     // The pool drops our batch; another transaction of the same key then takes its nonce.
-    proxy.dropTransaction(() => true)
+    let racing = true
+    proxy.dropTransaction(() => racing, Infinity)
     const records = ['lost-0', 'lost-1'].map((endpoint) => sealClientRecord(buildClientSpec({ endpoint }).spec, d.sealingPublicKey))
     const dropped = proxy.stats.dropped.length
     const running = addClients(conn, { clientStore: d.clientStore, records, batchSize: 2, settleTimeoutMs: 30_000 })
     await until(() => proxy.stats.dropped.length > dropped)
     const raced = await d.conn.walletClient!.sendTransaction({ to: d.conn.account!.address, value: parseEther('0.001'), nonce })
+    await d.conn.publicClient.waitForTransactionReceipt({ hash: raced })
+    racing = false
     const [result] = await running
     expect(await d.conn.publicClient.getTransactionReceipt({ hash: raced })).toMatchObject({ status: 'success' })
     expect(result.status).toBe('failed')

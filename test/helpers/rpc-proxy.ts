@@ -62,8 +62,11 @@ export interface RpcProxy {
   stats: RpcProxyStats
   /** Replaces the 429 schedule (undefined: none). */
   setRateLimit(fn: RpcProxyOptions['rateLimit']): void
-  /** The next raw transaction matching `match` gets its hash answered and is never forwarded. */
-  dropTransaction(match: (tx: { hash: Hex; raw: Hex; call: ProxiedCall }) => boolean): void
+  /**
+   * The next raw transaction matching `match` gets its hash answered and is never forwarded; with
+   * `times`, that many matches (Infinity: every one, e.g. while a flag the predicate reads is set).
+   */
+  dropTransaction(match: (tx: { hash: Hex; raw: Hex; call: ProxiedCall }) => boolean, times?: number): void
   /** Resets the counters (not the schedule). */
   resetStats(): void
   close(): Promise<void>
@@ -96,12 +99,12 @@ export async function startRpcProxy(o: RpcProxyOptions): Promise<RpcProxy> {
   let rateLimit = o.rateLimit
   let n = 0
   const perMethod = new Map<string, number>()
-  const drops: ((tx: { hash: Hex; raw: Hex; call: ProxiedCall }) => boolean)[] = []
+  const drops: { match: (tx: { hash: Hex; raw: Hex; call: ProxiedCall }) => boolean; left: number }[] = []
   const proxy: RpcProxy = {
     url: '',
     stats: freshStats(),
     setRateLimit: (fn) => (rateLimit = fn),
-    dropTransaction: (match) => drops.push(match),
+    dropTransaction: (match, times = 1) => drops.push({ match, left: times }),
     resetStats: () => (proxy.stats = freshStats()),
     close: () => new Promise((res) => server.close(() => res())),
   }
@@ -129,9 +132,9 @@ export async function startRpcProxy(o: RpcProxyOptions): Promise<RpcProxy> {
         return error(req.id, -32000, `oversized data: transaction size ${size}, limit ${maxTxBytes}`)
       }
       const hash = keccak256(raw)
-      const i = drops.findIndex((m) => m({ hash, raw, call }))
+      const i = drops.findIndex((d) => d.match({ hash, raw, call }))
       if (i >= 0) {
-        drops.splice(i, 1)
+        if (--drops[i].left <= 0) drops.splice(i, 1)
         proxy.stats.dropped.push(hash)
         return { jsonrpc: '2.0', id: req.id, result: hash }
       }
