@@ -4,7 +4,6 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   randomBytes,
   type KeyObject,
@@ -18,6 +17,12 @@ import { LwchainError } from '../errors/base.js'
  * Sealed format: version (1) || ephemeral public key (32) || nonce (12) || ciphertext || tag (16).
  * The `context` (e.g. "lwchain:client:bootstrap-psk:<endpoint>") is the AEAD associated data, so
  * a sealed value copied into another record or field does not open.
+ *
+ * Keys go in and out of node:crypto as raw bytes wrapped in fixed DER prefixes (PKCS#8 / SPKI,
+ * RFC 8410), and private keys are 32 random bytes (X25519 clamps any scalar). We never call
+ * `generateKeyPairSync` or export JWK: on Node 20 that pair deadlocks the main thread now and
+ * then (a GC weak callback destroying a KeyGenJob takes a mutex held by the JWK export), which
+ * froze about one 10,000-row `client import` in four.
  */
 
 /** Format version byte of sealed values. */
@@ -51,8 +56,8 @@ export interface SealingKeyPair {
 
 /** Creates a fresh deployment sealing key pair. */
 export function generateSealingKeyPair(): SealingKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519')
-  return { publicKey: rawPublic(publicKey), privateKey: rawPrivate(privateKey) }
+  const privateKey = new Uint8Array(randomBytes(32))
+  return { publicKey: sealingPublicKeyOf(privateKey), privateKey }
 }
 
 /** The public key belonging to a raw 32-byte X25519 private key. */
@@ -63,8 +68,8 @@ export function sealingPublicKeyOf(privateKey: Uint8Array): Uint8Array {
 /** Seals `plaintext` to `publicKey`, bound to `context`; every call gives a different output. */
 export function seal(publicKey: Uint8Array, plaintext: Uint8Array, context: string | Uint8Array): Uint8Array {
   const recipient = publicKeyObject(publicKey)
-  const { publicKey: ephPub, privateKey: ephPriv } = generateKeyPairSync('x25519')
-  const ephRaw = rawPublic(ephPub)
+  const ephPriv = privateKeyObject(randomBytes(32))
+  const ephRaw = rawPublic(createPublicKey(ephPriv))
   let shared: Buffer
   try {
     shared = diffieHellman({ privateKey: ephPriv, publicKey: recipient })
@@ -130,10 +135,13 @@ function contextBytes(context: string | Uint8Array): Uint8Array {
   return typeof context === 'string' ? new TextEncoder().encode(context) : context
 }
 
+// SPKI DER prefix of a raw X25519 public key (RFC 8410).
+const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex')
+
 function publicKeyObject(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new InvalidSealingKeyError(`public key must be 32 bytes, got ${raw.length}`)
   try {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(raw) }, format: 'jwk' })
+    return createPublicKey({ key: Buffer.concat([SPKI_X25519, raw]), format: 'der', type: 'spki' })
   } catch (err) {
     throw new InvalidSealingKeyError('not an X25519 public key', err)
   }
@@ -152,17 +160,7 @@ function privateKeyObject(raw: Uint8Array): KeyObject {
 }
 
 function rawPublic(key: KeyObject): Uint8Array {
-  const x = key.export({ format: 'jwk' }).x
-  if (!x) throw new InvalidSealingKeyError('cannot export public key')
-  return new Uint8Array(Buffer.from(x, 'base64url'))
-}
-
-function rawPrivate(key: KeyObject): Uint8Array {
-  const d = key.export({ format: 'jwk' }).d
-  if (!d) throw new InvalidSealingKeyError('cannot export private key')
-  return new Uint8Array(Buffer.from(d, 'base64url'))
-}
-
-function b64url(raw: Uint8Array): string {
-  return Buffer.from(raw).toString('base64url')
+  const der = key.export({ format: 'der', type: 'spki' })
+  if (der.length !== SPKI_X25519.length + 32) throw new InvalidSealingKeyError('cannot export public key')
+  return new Uint8Array(der.subarray(SPKI_X25519.length))
 }

@@ -54,7 +54,9 @@ export function registerDevCommand(program: Command): void {
         const explicitConfigDir = (cmd.optsWithGlobals() as { configDir?: string }).configDir
         const explicitLevel = (cmd.optsWithGlobals() as { logLevel?: string }).logLevel ?? process.env.LWCHAIN_LOG_LEVEL
         const level = (explicitLevel ?? 'info') as LogLevel
-        const stopped = untilSignal()
+        // A repeated signal is only logged: ink's signal-exit re-raises the one it saw once the
+        // dashboard unmounts, so a repeat is not necessarily a second Ctrl-C.
+        const stopped = untilSignal((signal) => logger.info({ signal }, 'still stopping'))
         const dataDir = opts.dataDir ?? DEFAULT_DEV_DATA_DIR
         const logger = dashboard ? fileLogger(level, dataDir) : createLogger(level)
         let dev
@@ -76,13 +78,22 @@ export function registerDevCommand(program: Command): void {
           )
         }
         const started = dev.fleet?.start().then((r) => logger.info(r, 'demo devices started'))
-        await stopped
+        const signal = await stopped
+        const stopStart = Date.now()
         unmount?.()
         sampler?.stop()
-        if (dashboard) console.error('stopping: devices, server, bootstrap, chain…')
-        await dev.stop()
-        await started?.catch(() => undefined)
-        logger.info('lwchain dev stopped')
+        if (dashboard) console.error(`${signal}: stopping devices, server, bootstrap, then the chain (saving its state)…`)
+        logger.info({ signal }, 'lwchain dev stopping')
+        try {
+          await dev.stop()
+          await started?.catch(() => undefined)
+        } finally {
+          stopped.cancel()
+        }
+        const ms = Date.now() - stopStart
+        logger.info({ ms }, 'lwchain dev stopped')
+        if (dashboard) console.error(`stopped in ${(ms / 1000).toFixed(1)} s; chain state saved in ${dev.layout.chainDir}`)
+        logger.flush()
       }),
     )
 }

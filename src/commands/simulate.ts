@@ -61,8 +61,12 @@ export function registerSimulateCommand(program: Command): void {
           if (!g.json) console.error(`${registered} registered${failed > 0 ? `, ${failed} not yet (retrying every 10 s)` : ''}`)
         })
         await stopped
-        await fleet.stop()
-        await started.catch(() => undefined)
+        try {
+          await fleet.stop()
+          await started.catch(() => undefined)
+        } finally {
+          stopped.cancel()
+        }
         if (!g.json) console.error(`stopped ${specs.length} devices`)
       }),
     )

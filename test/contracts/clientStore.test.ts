@@ -64,12 +64,15 @@ describe('ClientStore', () => {
     const err = await revertOf(f.stranger.writeContract({ ...store(), functionName: 'addClient', args: [r] }))
     expect(err).toEqual({ errorName: 'AccessControlUnauthorizedAccount', args: [f.stranger.account.address, WRITER_ROLE] })
     await add(r)
-    for (const call of [
-      f.stranger.writeContract({ ...store(), functionName: 'updateClient', args: [r] }),
-      f.stranger.writeContract({ ...store(), functionName: 'removeClient', args: [r.endpoint] }),
-      f.stranger.writeContract({ ...store(), functionName: 'addClients', args: [[fresh()]] }),
-    ]) {
-      expect((await revertOf(call)).errorName).toBe('AccessControlUnauthorizedAccount')
+    // Each write starts only when the previous one has been awaited: a rejecting promise created
+    // ahead of its await is an unhandled rejection, which fails the whole run.
+    const writes = [
+      () => f.stranger.writeContract({ ...store(), functionName: 'updateClient', args: [r] }),
+      () => f.stranger.writeContract({ ...store(), functionName: 'removeClient', args: [r.endpoint] }),
+      () => f.stranger.writeContract({ ...store(), functionName: 'addClients', args: [[fresh()]] }),
+    ]
+    for (const write of writes) {
+      expect((await revertOf(write())).errorName).toBe('AccessControlUnauthorizedAccount')
     }
   })
 

@@ -40,14 +40,18 @@ describe('CoAP endpoint over UDP', () => {
 
   it('sends an empty ACK and then a separate CON response when the handler is slow', async () => {
     const { server, serverAddress } = await pair({ piggybackDelayMs: 20 })
+    // The handler answers only once the empty ACK has been seen: slow by construction, not by a timer.
+    let release!: () => void
+    const acked = new Promise<void>((resolve) => (release = resolve))
     server.onRequest(async () => {
-      await new Promise((r) => setTimeout(r, 150))
+      await acked
       return { code: '2.04', payload: 'late' }
     })
     const peer = await raw()
     peer.send(serverAddress, { type: 'CON', code: '0.02', messageId: 100, token, options: [], payload: utf8('x') })
     const ack = await peer.next()
     expect(ack.msg).toMatchObject({ type: 'ACK', code: '0.00', messageId: 100 })
+    release()
     const res = await peer.next()
     expect(res.msg).toMatchObject({ type: 'CON', code: '2.04', token })
     expect(text(res.msg.payload)).toBe('late')
@@ -56,14 +60,16 @@ describe('CoAP endpoint over UDP', () => {
 
   it('receives a separate response as a client and acknowledges it', async () => {
     const { client, server, serverAddress } = await pair({ piggybackDelayMs: 10 })
+    // Slower than the 10 ms piggyback window: both timers run in this process, so the empty ACK
+    // always goes first, however loaded the machine is.
     server.onRequest(async () => {
       await new Promise((r) => setTimeout(r, 100))
       return { code: '2.05', payload: 'separate' }
     })
     const res = await client.request(serverAddress, { method: 'GET', path: ['slow'] })
     expect(text(res.payload)).toBe('separate')
-    await new Promise((r) => setTimeout(r, 100))
-    expect(server.stats().pendingTransmissions).toBe(0)
+    // The client's ACK of the separate response ends the server's retransmission of it.
+    await waitFor(() => server.stats().pendingTransmissions === 0)
   })
 
   it('retransmits a CON until a lossy link lets it through', async () => {
@@ -244,7 +250,7 @@ describe('CoAP endpoint over UDP', () => {
       }),
       { numRuns: 3000 },
     )
-    await new Promise((r) => setTimeout(r, 300))
+    // The request retransmits until the server, still alive, has worked through the backlog.
     const res = await client.request(serverAddress, { method: 'GET' })
     expect(res.payload.length).toBe(200)
   })
@@ -321,9 +327,10 @@ describe('CoAP Observe', () => {
     notify(500, 12, 'twelve')
     notify(501, 11, 'eleven (stale)')
     notify(502, 13, 'thirteen')
-    await waitFor(() => seen.length >= 2)
-    await new Promise((r) => setTimeout(r, 50))
-    expect(seen).toEqual(['twelve', 'thirteen'])
+    // Loopback keeps order: once the last one is in, a stale one taken would already be there.
+    notify(503, 14, 'fourteen')
+    await waitFor(() => seen.length >= 3)
+    expect(seen).toEqual(['twelve', 'thirteen', 'fourteen'])
   })
 
   it('ends the served relation when the observer resets a notification', async () => {
@@ -424,7 +431,7 @@ describe('CoAP block-wise transfers', () => {
   })
 })
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not met')
