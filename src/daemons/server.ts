@@ -31,6 +31,7 @@ import {
 import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
 import { createHttpApp, healthReport, listenHttp } from './http.js'
+import { startEventLoopWatchdog, type EventLoopWatchdog } from './eventLoopWatchdog.js'
 
 /** CoAP timers (short ones in tests). */
 export interface CoapTimers {
@@ -131,6 +132,8 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   let stopping = false
   let started = false
   let sweeper: ExpirySweeper | undefined
+  // Reports a blocked event loop (DTLS handshakes and CoAP timers stall with it).
+  let watchdog: EventLoopWatchdog | undefined
   let unsubscribe: (() => void) | undefined
   let http: FastifyInstance | undefined
 
@@ -270,6 +273,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     async start() {
       if (started || stopping) throw new LwchainError('the server daemon was already started', { code: 'LWC_DAEMON_STARTED' })
       started = true
+      watchdog = startEventLoopWatchdog({ logger })
       const address = await coap.start()
       unsubscribe = security.subscribe(onSecurityChange)
       sweeper = startExpirySweeper({
@@ -290,6 +294,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       if (stopping) return
       stopping = true
       if (!started) return
+      watchdog?.stop()
       unsubscribe?.()
       sweeper?.stop()
       for (const reg of registrations.all()) forgetObservations(reg.endpoint)
