@@ -4,7 +4,8 @@ import type { ChainConnection } from '../chain/connectChain.js'
 import { AnomalyNotFoundError } from '../chain/errors.js'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
-import { createAnchorLoop, type AnchorLoop } from './anchor.js'
+import type { FeePolicy } from '../chain/fees.js'
+import { createAnchorLoop, type AnchorLoop, type Finality } from './anchor.js'
 import { AnomalyIndex, type AnomalyItem, type AnomalyProof, type ListPage, type ListQuery } from './anomalyIndex.js'
 import { createBatchSync, type BatchSync } from './batchSync.js'
 import { lockDataDir } from './dirLock.js'
@@ -33,8 +34,17 @@ export interface CreateAnomalyLedgerOptions {
   maxTxBytes?: number
   /** Gas per anchorBatch transaction at most. Default 15,000,000. */
   maxTxGas?: bigint
-  /** How long one round waits for a receipt before trying again later (re-broadcasting). Default 60 s. */
+  /** How long flush() waits for receipts in one round. Default 60 s. */
   receiptTimeoutMs?: number
+  /** Anchoring transactions in flight at most (consecutive nonces). Default 64. */
+  maxInflight?: number
+  /**
+   * When a batch is final (shown `anchored`, never undone): `{ confirmations: N }` blocks under the
+   * head, or the node's `{ tag: 'finalized' }`. Default 0 confirmations on anvil (31337), else `finalized`.
+   */
+  finality?: Finality
+  /** EIP-1559 fee ceiling, tip, and blocks before a stuck transaction is replaced (+12.5%). */
+  fees?: Partial<FeePolicy>
   /** Poll period of the BatchAnchored follower. Default 1,000 ms. */
   pollIntervalMs?: number
   /** How often the chain index is snapshotted to the data dir when it changed (and at stop). Default 30 s. */
@@ -56,13 +66,19 @@ export interface LedgerStats {
   /** Records that can never be anchored (too big for any transaction the node accepts). */
   quarantined: number
   lastError?: string
+  /** Code of lastError (LWC_INSUFFICIENT_FUNDS, LWC_FEE_CAP...: the daemon's health check fails on these). */
+  lastErrorCode?: string
   chain: ViewLag
 }
 
-/** Ledger events, for SSE: an accepted record, and a batch of this ledger anchored. */
+/**
+ * Ledger events, for SSE: an accepted record; a batch of this ledger mined (`included`), final
+ * (`anchored`), or removed by a reorganisation before it was final (`unanchored`: its records
+ * are in flight again, and will be included again by the very same transaction).
+ */
 export type LedgerEvent =
   | { type: 'accepted'; item: AnomalyItem }
-  | { type: 'anchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
+  | { type: 'included' | 'anchored' | 'unanchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
 
 /** The loss-free, verifiable anomaly ledger (see createAnomalyLedger). */
 export interface AnomalyLedger {
@@ -245,14 +261,27 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         recordOf: (id) => index.record(id),
         isAnchored,
         syncChain: () => sync!.syncNow(),
-        onConfirmed: (ids, at, event, built) => {
-          for (const id of ids) journalAnchored.set(id, at)
+        onIncluded: (ids, at, event, built) => {
           // Only trust our own tree when the event carries exactly what we encoded.
           if (event) index.applyBatch(event, built && built.root === event.root && built.encoded === event.records ? built : undefined)
           const synced = sync?.cursor()
           if (!synced || synced.block < BigInt(at.block)) aheadOfLogs.set(at.txHash, BigInt(at.block))
           indexChanged = true
+          emit({ type: 'included', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+        },
+        onFinal: (ids, at) => {
+          for (const id of ids) journalAnchored.set(id, at)
+          indexChanged = true
           emit({ type: 'anchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+        },
+        onExcluded: (ids, at) => {
+          index.removeBatch(BigInt(at.batchId), at.txHash)
+          aheadOfLogs.delete(at.txHash)
+          indexChanged = true
+          emit({ type: 'unanchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+        },
+        onFinalBlock: (block) => {
+          index.finalBlock = block
         },
         onQuarantined: async (id, reason) => {
           await outbox!.appendJournal({ t: 'quarantined', id, reason })
@@ -264,6 +293,9 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         maxBatch: o.maxBatch,
         maxTxBytes: o.maxTxBytes,
         maxTxGas: o.maxTxGas,
+        maxInflight: o.maxInflight,
+        finality: o.finality,
+        fees: o.fees,
         receiptTimeoutMs: o.receiptTimeoutMs,
       })
       running = true
@@ -331,6 +363,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         duplicates: index.duplicates,
         quarantined: quarantined.size,
         lastError: s?.lastError,
+        lastErrorCode: s?.lastErrorCode,
         chain: sync?.lag() ?? { behindBlocks: 0, lastSyncedBlock: undefined, lastSeenHead: undefined, sinceMs: Infinity, healthy: false },
       }
     },
