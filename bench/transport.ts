@@ -11,7 +11,6 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
-import { dtls } from 'node-dtls-client'
 import { silentLogger } from '../src/logger.js'
 import { createCoapEndpoint, type CoapEndpoint } from '../src/transport/coap/index.js'
 import { createDtlsClientTransport } from '../src/transport/dtls/client.js'
@@ -56,7 +55,7 @@ async function startOurs(): Promise<Server> {
   }
 }
 
-/** libcoap's reference server: UDP on P, DTLS on P+1, no identity hint (node-dtls-client 1.1.1 needs none). */
+/** libcoap's reference server: UDP on P, DTLS on P+1, no identity hint. */
 async function startLibcoap(): Promise<Server | undefined> {
   if (!existsSync('/usr/bin/coap-server-openssl')) return undefined
   const port = await freeUdpPair()
@@ -105,30 +104,15 @@ async function roundTrips(transport: DatagramTransport, server: PeerAddress): Pr
   }
 }
 
-/** Opens one node-dtls-client session; resolves with the socket once connected. */
-function connect(server: PeerAddress): Promise<dtls.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = dtls.createSocket({
-      type: 'udp4',
-      address: server.address,
-      port: server.port,
-      psk: { [IDENTITY]: KEY },
-      timeout: 10_000,
-      ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'],
-    })
-    s.once('connected', () => resolve(s))
-    s.once('error', reject)
-  })
+/** Opens one session with our DTLS client; resolves with the transport once connected. */
+async function connect(server: PeerAddress): Promise<DatagramTransport> {
+  const t = createDtlsClientTransport({ peer: server, identity: IDENTITY, key: new TextEncoder().encode(KEY), timeoutMs: 10_000, ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] })
+  await t.listen()
+  return t
 }
 
-function closeSocket(s: dtls.Socket): Promise<void> {
-  return new Promise((r) => {
-    try {
-      s.close(() => r())
-    } catch {
-      r()
-    }
-  })
+function closeSocket(t: DatagramTransport): Promise<void> {
+  return t.close().catch(() => undefined)
 }
 
 /** Full PSK handshakes per second (cookie exchange included), HANDSHAKE_CONCURRENCY at a time. */
@@ -154,8 +138,8 @@ async function handshakes(server: PeerAddress): Promise<number> {
 }
 
 /** Opens n sessions, ten at a time. */
-async function openSessions(server: PeerAddress, n: number): Promise<dtls.Socket[]> {
-  const sockets: dtls.Socket[] = []
+async function openSessions(server: PeerAddress, n: number): Promise<DatagramTransport[]> {
+  const sockets: DatagramTransport[] = []
   for (let i = 0; i < n; i += 10) {
     const batch = await Promise.allSettled(Array.from({ length: Math.min(10, n - i) }, () => connect(server)))
     for (const r of batch) if (r.status === 'fulfilled') sockets.push(r.value)
@@ -240,7 +224,7 @@ async function main() {
     quick,
     node: process.version,
     loadAverage: loadavg(),
-    setup: { durationMs: DURATION_MS, rounds: ROUNDS, inflight: INFLIGHT, idleSessions: IDLE_SESSIONS, handshakeConcurrency: HANDSHAKE_CONCURRENCY, cipher: 'TLS_PSK_WITH_AES_128_CCM_8', client: 'lwchain CoAP endpoint (UDP) / over node-dtls-client (DTLS); node-dtls-client for handshakes' },
+    setup: { durationMs: DURATION_MS, rounds: ROUNDS, inflight: INFLIGHT, idleSessions: IDLE_SESSIONS, handshakeConcurrency: HANDSHAKE_CONCURRENCY, cipher: 'TLS_PSK_WITH_AES_128_CCM_8', client: 'lwchain CoAP endpoint over UDP / over our DTLS client (src/transport/dtls/client.ts); the same DTLS client for handshakes' },
     lwchain: { ...oursResult, bytesPerIdleSessionRss: oursMem?.rss, bytesPerIdleSessionHeap: oursMem?.heap },
     libcoap: libResult && { ...libResult, bytesPerIdleSessionRss: libMem?.rss },
     ratio: libResult && {

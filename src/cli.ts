@@ -12,7 +12,8 @@ export function buildProgram(): Command {
     .option('--rpc <url>', 'EVM JSON-RPC URL (env LWCHAIN_RPC_URL); default: the embedded chain')
     .option('--private-key-file <file>', 'file holding the signer key (env LWCHAIN_PRIVATE_KEY)')
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]))
-    .showHelpAfterError('(run with --help for usage)')
+    // One line per error (DESIGN.md's contract), the hint on the same line; subcommands inherit it.
+    .configureOutput({ outputError: (message, write) => write(`${message.trimEnd()} (run with --help for usage)\n`) })
     .exitOverride()
   registerCommands(program)
   return program

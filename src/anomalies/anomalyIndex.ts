@@ -272,7 +272,8 @@ function toItem(e: Entry, finalBlock: bigint | undefined): AnomalyItem {
   return item
 }
 
-function parseLimit(value: unknown): number {
+/** Parses a page size (1-MAX_LIMIT; default DEFAULT_LIMIT), as the CLI and the API take it. */
+export function parseLimit(value: unknown): number {
   if (value === undefined || value === '') return DEFAULT_LIMIT
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {

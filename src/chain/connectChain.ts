@@ -45,13 +45,18 @@ export interface ChainConnection {
   account?: PrivateKeyAccount
 }
 
+/** True for an http(s) URL with a host: the JSON-RPC endpoints lwchain can talk to. */
+export function isRpcUrl(url: string): boolean {
+  return /^https?:\/\/[^/\s]+/i.test(url)
+}
+
 /**
  * Connects to an RPC endpoint: checks it answers and serves the expected chain, and builds the
  * signer. The account uses viem's nonce manager so concurrent sends get consecutive nonces.
  */
 export async function connectChain(options: ConnectChainOptions): Promise<ChainConnection> {
   const { rpcUrl } = options
-  if (!/^https?:\/\/[^/\s]+/i.test(rpcUrl)) {
+  if (!isRpcUrl(rpcUrl)) {
     throw new UsageError(`invalid RPC URL "${redactUrl(rpcUrl)}" (expected http:// or https://)`)
   }
   const transport = http(rpcUrl, { retryCount: 1, timeout: options.timeoutMs ?? 10_000 })

@@ -1,5 +1,5 @@
 /**
- * A hand-driven bootstrap client for the bootstrap daemon's tests: node-dtls-client (or UDP) +
+ * A hand-driven bootstrap client for the bootstrap daemon's tests: our DTLS client (or UDP) +
  * our CoAP endpoint, answering Bootstrap-Delete / Discover / Write / Finish the way an LwM2M
  * client does, and recording what it was told.
  */

@@ -19,8 +19,8 @@ describe.skipIf(!existsSync('/usr/bin/coap-rd-openssl'))('the device with libcoa
 
   beforeAll(async () => {
     port = await freeUdpPortPair()
-    // No identity hint: node-dtls-client 1.1.1 cannot take a ServerKeyExchange.
-    rd = spawn('coap-rd-openssl', ['-A', '127.0.0.1', '-p', String(port), '-k', KEY, '-h', '', '-v', '0'], { stdio: 'ignore' })
+    // With an identity hint, so the device's handshake also takes a ServerKeyExchange.
+    rd = spawn('coap-rd-openssl', ['-A', '127.0.0.1', '-p', String(port), '-k', KEY, '-h', 'rd-hint', '-v', '0'], { stdio: 'ignore' })
     await new Promise((r) => setTimeout(r, 300))
   })
   afterAll(async () => {

@@ -1,6 +1,7 @@
 /**
  * Our endpoint as the client, libcoap's coap-server as the peer: requests, Block1/Block2 and
- * Observe against a third-party server, over UDP and over DTLS (node-dtls-client transport).
+ * Observe against a third-party server, over UDP and over DTLS (our DTLS client, src/transport/dtls/client.ts, against libcoap's
+ * OpenSSL and GnuTLS builds, with and without a PSK identity hint).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -69,32 +70,39 @@ describe.skipIf(!existsSync('/usr/bin/coap-server-notls'))('our endpoint as clie
   })
 })
 
-describe.skipIf(!existsSync('/usr/bin/coap-server-openssl'))('our endpoint over node-dtls-client as client of coap-server-openssl', () => {
-  let server: { port: number; child: ChildProcess }
+for (const [binary, hint] of [
+  ['coap-server-openssl', ''],
+  ['coap-server-openssl', 'lwchain-hint'],
+  ['coap-server-gnutls', ''],
+  ['coap-server-gnutls', 'lwchain-hint'],
+] as const) {
+  describe.skipIf(!existsSync(`/usr/bin/${binary}`))(`our endpoint over our DTLS client as client of ${binary}${hint ? ' (identity hint)' : ''}`, () => {
+    let server: { port: number; child: ChildProcess }
 
-  beforeAll(async () => {
-    // No identity hint: node-dtls-client 1.1.1 cannot take a ServerKeyExchange.
-    server = await startLibcoap('coap-server-openssl', ['-k', KEY, '-h', '', '-d', '10'])
-  })
-  afterAll(() => {
-    server.child.kill()
-  })
-
-  it('gets the index and moves a Block1/Block2 body over coaps', async () => {
-    const peer = { address: '127.0.0.1', port: server.port + 1 }
-    const client = createCoapEndpoint({
-      transport: createDtlsClientTransport({ peer, identity: 'lwchain', key: new TextEncoder().encode(KEY) }),
-      logger: silentLogger(),
-      ackTimeoutMs: 1000,
+    beforeAll(async () => {
+      // `-h ''` sends no ServerKeyExchange; a hint makes the server send one.
+      server = await startLibcoap(binary, ['-k', KEY, '-h', hint, '-d', '10'])
     })
-    await client.start()
-    try {
-      expect(text((await client.request(peer, { method: 'GET' })).payload)).toContain('libcoap')
-      const body = 's'.repeat(2500)
-      await client.request(peer, { method: 'PUT', path: ['example_data'], contentFormat: 0, payload: body })
-      expect(text((await client.request(peer, { method: 'GET', path: ['example_data'] })).payload)).toBe(body)
-    } finally {
-      await client.stop()
-    }
+    afterAll(() => {
+      server.child.kill()
+    })
+
+    it('gets the index and moves a Block1/Block2 body over coaps', async () => {
+      const peer = { address: '127.0.0.1', port: server.port + 1 }
+      const client = createCoapEndpoint({
+        transport: createDtlsClientTransport({ peer, identity: 'lwchain', key: new TextEncoder().encode(KEY) }),
+        logger: silentLogger(),
+        ackTimeoutMs: 1000,
+      })
+      await client.start()
+      try {
+        expect(text((await client.request(peer, { method: 'GET' })).payload)).toContain('libcoap')
+        const body = 's'.repeat(2500)
+        await client.request(peer, { method: 'PUT', path: ['example_data'], contentFormat: 0, payload: body })
+        expect(text((await client.request(peer, { method: 'GET', path: ['example_data'] })).payload)).toBe(body)
+      } finally {
+        await client.stop()
+      }
+    })
   })
-})
+}

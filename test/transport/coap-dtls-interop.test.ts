@@ -1,5 +1,5 @@
 /**
- * Interop over DTLS: libcoap clients (OpenSSL and GnuTLS builds) and node-dtls-client against our
+ * Interop over DTLS: libcoap clients (OpenSSL and GnuTLS builds) and our own DTLS client against our
  * DTLS server + CoAP endpoint, and the server requesting back through the device's session.
  */
 import { execFile } from 'node:child_process'
@@ -70,7 +70,7 @@ describe('CoAP over our DTLS server', () => {
     })
   }
 
-  it('serves a node-dtls-client device and reads it back through the session it registered on', async () => {
+  it('serves a device on our DTLS client and reads it back through the session it registered on', async () => {
     const device = createCoapEndpoint({
       transport: createDtlsClientTransport({ peer: address, identity: IDENTITY, key: keyBytes }),
       logger: silentLogger(),

@@ -1,6 +1,7 @@
-import type { ListPage } from '../../anomalies/anomalyIndex.js'
+import { parseLimit, type ListPage } from '../../anomalies/anomalyIndex.js'
 import { loadAnomalyIndex } from '../../anomalies/loadAnomalyIndex.js'
 import { validateText } from '../../chain/records/validate.js'
+import { asUsage } from '../lib/commandOptions.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 import { parseIsoSeconds } from './post.js'
 
@@ -17,9 +18,12 @@ export interface AnomalyListFilter {
 
 /** Lists anchored anomalies from the chain's BatchAnchored events, a page at a time ({items, next}). */
 export async function runAnomalyList(o: ChainCommandOptions, filter: AnomalyListFilter = {}): Promise<ListPage> {
-  if (filter.endpoint !== undefined) validateText(filter.endpoint, 'endpoint name')
-  if (filter.from) parseIsoSeconds(filter.from, '--from')
-  if (filter.to) parseIsoSeconds(filter.to, '--to')
+  asUsage(() => {
+    if (filter.endpoint !== undefined) validateText(filter.endpoint, 'endpoint name')
+    if (filter.from) parseIsoSeconds(filter.from, '--from')
+    if (filter.to) parseIsoSeconds(filter.to, '--to')
+    if (filter.limit !== undefined) parseLimit(filter.limit)
+  })
   const { deployment, conn } = await openChain(o, { signer: false, deployment: true })
   const index = await loadAnomalyIndex(conn.publicClient, {
     anomalyStore: deployment.contracts.anomalyStore,

@@ -1,6 +1,7 @@
 import type { Hash } from 'viem'
 import { addClient } from '../../chain/clients/addClient.js'
 import { buildClientSpec, sealClientRecord, type ClientInput, type GeneratedFields } from '../../chain/records/clientRecord.js'
+import { asUsage } from '../lib/commandOptions.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 import { keyHex } from '../lib/output.js'
 
@@ -18,7 +19,7 @@ export async function runClientAdd(
   input: ClientInput,
 ): Promise<{ result: ClientAddResult; generated: GeneratedFields }> {
   // Validate before touching the chain, so bad input fails fast and offline.
-  const { spec, generated } = buildClientSpec(input)
+  const { spec, generated } = asUsage(() => buildClientSpec(input))
   const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
   const record = sealClientRecord(spec, deployment.sealingPublicKey)
   const { txHash } = await addClient(conn, { clientStore: deployment.contracts.clientStore, record })

@@ -2,6 +2,7 @@ import type { Hash } from 'viem'
 import { addUser } from '../../chain/users/addUser.js'
 import { generatePassword, hashPassword } from '../../chain/users/password.js'
 import { parseRole, roleToName, sealUserRecord, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
+import { asUsage } from '../lib/commandOptions.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 
 export interface UserAddInput {
@@ -23,9 +24,11 @@ export interface UserAddResult {
 
 /** Adds a user: the e-mail is sealed and hashed, the password kept only as a sealed scrypt verifier. */
 export async function runUserAdd(o: ChainCommandOptions, input: UserAddInput): Promise<UserAddResult> {
-  const username = validateUsername(input.username)
-  const email = validateEmail(input.email)
-  const role = parseRole(input.role)
+  const { username, email, role } = asUsage(() => ({
+    username: validateUsername(input.username),
+    email: validateEmail(input.email),
+    role: parseRole(input.role),
+  }))
   const generated = input.password === undefined ? generatePassword() : undefined
   const password = input.password ?? generated!
   const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
