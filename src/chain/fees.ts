@@ -33,8 +33,8 @@ export class FeeCapError extends LwchainError {
 /** The signer cannot pay for gas: one line for the command, a failed health check for the daemon. */
 export class InsufficientFundsError extends LwchainError {
   override name = 'InsufficientFundsError'
-  constructor(address: string) {
-    super(`the signer ${address} has insufficient funds for gas: fund it or use another key`, { code: 'LWC_INSUFFICIENT_FUNDS' })
+  constructor(address?: string) {
+    super(`the signer${address ? ` ${address}` : ''} has insufficient funds for gas: fund it or use another key`, { code: 'LWC_INSUFFICIENT_FUNDS' })
   }
 }
 

@@ -6,6 +6,8 @@ import {
   WebSocketRequestError,
 } from 'viem'
 import { LwchainError, redactUrl } from '../errors/base.js'
+import { InsufficientFundsError } from './fees.js'
+import { classifyTxError } from './txErrors.js'
 import {
   AnomalyNotFoundError,
   ChainCallError,
@@ -26,6 +28,8 @@ export interface ChainErrorContext {
   endpoint?: string
   username?: string
   anomalyId?: bigint | number
+  /** The signer's address, for "insufficient funds". */
+  account?: string
 }
 
 /** Name and arguments of a contract custom error, if `err` is a revert with one. */
@@ -93,6 +97,8 @@ export function toChainError(err: unknown, ctx: ChainErrorContext = {}): Lwchain
         return new ChainCallError(`the contract reverted with ${errorName}`, err)
     }
   }
+  // Before "unreachable": a node's refusal for lack of funds is one clear line, whatever the wrapper.
+  if (classifyTxError(err) === 'insufficient-funds') return new InsufficientFundsError(ctx.account)
   if (isUnreachable(err)) {
     return new ChainUnreachableError(redactUrl(ctx.rpcUrl ?? 'the configured RPC URL'), { cause: err })
   }

@@ -22,7 +22,7 @@ export type TxRejection =
 export function errorText(err: unknown): string {
   const parts: string[] = []
   for (let e = err as { message?: string; details?: string; shortMessage?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    parts.push(String(e.message ?? ''), String(e.details ?? ''))
+    parts.push(String((e as { name?: string }).name ?? ''), String(e.message ?? ''), String(e.details ?? ''))
     if (parts.length > 20) break
   }
   return parts.join(' | ')
@@ -32,7 +32,7 @@ export function errorText(err: unknown): string {
 export function classifyTxError(err: unknown): TxRejection | undefined {
   const msg = errorText(err)
   if (/oversized data|transaction size.{0,40}(exceed|too large|limit)|tx(n)? too large|exceeds.{0,30}size|payload too large|body.{0,20}too large/i.test(msg)) return 'oversized'
-  if (/insufficient funds|balance too low|not enough funds/i.test(msg)) return 'insufficient-funds'
+  if (/insufficient funds|balance too low|not enough funds|exceeds the balance of the account|InsufficientFundsError/i.test(msg)) return 'insufficient-funds'
   if (/nonce too low|nonce.{0,20}(lower|too small|already used)|invalid nonce|old nonce/i.test(msg)) return 'nonce-too-low'
   if (/already known|already imported|known transaction|already exists|alreadyknown/i.test(msg)) return 'already-known'
   if (/underpriced|replacement fee too low|fee too low to replace/i.test(msg)) return 'underpriced'

@@ -30,7 +30,7 @@ import {
 } from '../lwm2m/server/index.js'
 import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
-import { createHttpApp, healthReport, listenHttp } from './http.js'
+import { createHttpApp, healthReport, listenHttp, type AnchoringHealth } from './http.js'
 import { startEventLoopWatchdog, type EventLoopWatchdog } from './eventLoopWatchdog.js'
 
 /** CoAP timers (short ones in tests). */
@@ -65,6 +65,8 @@ export interface ServerDaemonDeps {
   models?: ModelRegistry
   /** The chain view's lag for `/api/health`; absent with `--store memory`. */
   chainLag?: () => ViewLag | undefined
+  /** The anomaly ledger's anchoring health for `/api/health` (absent without a ledger). */
+  anchoring?: () => AnchoringHealth
   /** Where registrations are kept; default in memory. */
   registrations?: RegistrationStore
   /** Adds routes to the HTTP app before it listens (the REST API); runs only when httpPort is set. */
@@ -283,7 +285,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       })
       let url: string | undefined
       if (config.httpPort !== undefined) {
-        http = createHttpApp({ logger, health: () => healthReport(registrations.size, deps.chainLag?.()) })
+        http = createHttpApp({ logger, health: () => healthReport(registrations.size, deps.chainLag?.(), deps.anchoring?.()) })
         await deps.extendHttp?.(http, daemon)
         url = await listenHttp(http, { host: config.httpHost, port: config.httpPort })
       }

@@ -10,6 +10,7 @@ import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
 import { loadProfile, type Deployment } from '../../chain/profile.js'
 import { loadSignerKey } from '../../chain/signerKey.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
+import { anchoringHealth } from '../../daemons/http.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
 import { startThresholdRules, type ThresholdRules } from '../../daemons/thresholdRules.js'
 import { parseThresholdFlag, parseThresholdRules, InvalidRulesError, type ThresholdRule } from '../../lwm2m/server/thresholds.js'
@@ -165,6 +166,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     security,
     logger,
     ...(liveView && { chainLag: () => liveView.lag() }),
+    ...(ledger && { anchoring: () => anchoringHealth(ledger!.stats()) }),
     extendHttp: async (app, d) => {
       rest = await registerApi(app, {
         daemon: d,
