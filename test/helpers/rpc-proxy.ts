@@ -55,6 +55,8 @@ export interface RpcProxyStats {
   rangeCapped: number
   resultCapped: number
   dropped: Hex[]
+  /** Block ranges of the eth_getLogs calls answered, in order. */
+  logRanges: { from: bigint; to: bigint }[]
 }
 
 export interface RpcProxy {
@@ -89,6 +91,7 @@ const freshStats = (): RpcProxyStats => ({
   rangeCapped: 0,
   resultCapped: 0,
   dropped: [],
+  logRanges: [],
 })
 
 /** Starts the proxy on 127.0.0.1 and a free port. */
@@ -149,6 +152,7 @@ export async function startRpcProxy(o: RpcProxyOptions): Promise<RpcProxy> {
           return error(req.id, -32600, `exceed maximum block range: ${maxLogBlocks}`)
         }
       }
+      if (!f.blockHash) proxy.stats.logRanges.push({ from: await blockNumberOf(f.fromBlock ?? 'latest'), to: await blockNumberOf(f.toBlock ?? 'latest') })
       const answer = (await upstream(req)) as { result?: { blockNumber: Hex }[] }
       if (Array.isArray(answer.result) && answer.result.length > maxLogResults) {
         proxy.stats.resultCapped++
