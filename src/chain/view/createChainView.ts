@@ -26,6 +26,8 @@ export interface CreateChainViewOptions {
   pollIntervalMs?: number
   /** Blocks per eth_getLogs request. Default 5,000. */
   chunkSize?: bigint
+  /** During a cold start (no snapshot), a checkpoint snapshot is written this often, so a restart resumes. Default 10 s. */
+  checkpointMs?: number
   /** A chain serving another id is reported as an error (lag), never applied. */
   expectedChainId?: number
   /** Used only to redact messages. */
@@ -137,23 +139,30 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     }
   }
 
-  const persist = (): void => {
-    if (!options.cursorFile || !cursor?.hash || chainId === undefined || !dirty) return
+  /** Writes `target` as the snapshot at `at` (sealed secrets only). */
+  const writeSnapshot = (target: ViewState, at: { block: bigint; hash: Hex }): boolean => {
+    if (!options.cursorFile || chainId === undefined) return false
     const snapshot: ViewSnapshot = {
       format: 1,
       chainId,
       clientStore: addresses.clientStore,
       userStore: addresses.userStore,
       deployBlock: deployBlock.toString(),
-      cursor: { block: cursor.block.toString(), hash: cursor.hash },
-      ...state.entries(),
+      cursor: { block: at.block.toString(), hash: at.hash },
+      ...target.entries(),
     }
     try {
       writeViewSnapshot(options.cursorFile, snapshot)
-      dirty = false
+      return true
     } catch (err) {
       logger?.warn({ err: (err as Error).message }, 'cannot persist the chain view cursor')
+      return false
     }
+  }
+
+  const persist = (): void => {
+    if (!cursor?.hash || !dirty) return
+    if (writeSnapshot(state, { block: cursor.block, hash: cursor.hash })) dirty = false
   }
 
   const loadSnapshot = (): boolean => {
@@ -176,13 +185,23 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
   /** Reloads everything into a fresh state and swaps it in; the old state serves meanwhile. */
   const reload = async (head: { number: bigint; hash: Hex }): Promise<void> => {
     const fresh = new ViewState(unseal)
-    const events = await fetchStoreEvents(publicClient, {
+    // A cold start (nothing to serve meanwhile) fills the state in place and checkpoints it, so
+    // an interrupted first load of a long history resumes where it stopped.
+    const cold = cursor === undefined
+    let lastCheckpoint = Date.now()
+    await fetchStoreEvents(publicClient, {
       ...addresses,
       fromBlock: deployBlock,
       toBlock: head.number,
       chunkSize: options.chunkSize,
+      onChunk: async (chunk, to) => {
+        applyAll(fresh, chunk, false)
+        if (!cold || !options.cursorFile || Date.now() - lastCheckpoint < (options.checkpointMs ?? 10_000) || to === head.number) return
+        const at = await publicClient.getBlock({ blockNumber: to })
+        if (at.hash) writeSnapshot(fresh, { block: to, hash: at.hash })
+        lastCheckpoint = Date.now()
+      },
     })
-    applyAll(fresh, events, false)
     const hadState = cursor !== undefined
     const old = state
     state = fresh
