@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Hash, Hex } from 'viem'
-import { AppendLog } from './appendLog.js'
+import { AppendLog, fsyncDir } from './appendLog.js'
 import type { AnomalyRecord } from './record.js'
 
 /**
@@ -142,7 +142,10 @@ export class Outbox {
     const seen = new Set<string>()
     const unique = values.filter((r) => r && typeof r.id === 'string' && !seen.has(r.id) && seen.add(r.id))
     const inflightDir = join(dataDir, 'inflight')
-    mkdirSync(inflightDir, { recursive: true })
+    if (!existsSync(inflightDir)) {
+      mkdirSync(inflightDir, { recursive: true })
+      fsyncDir(dataDir)
+    }
     const outbox = new Outbox(records, journalLog, inflightDir)
     for (const b of state.inflight) {
       for (const h of b.hashes) {
@@ -169,6 +172,8 @@ export class Outbox {
     } finally {
       closeSync(fd)
     }
+    // The new name too: the journal will name this file, so it must survive a power cut with it.
+    fsyncDir(this.inflightDir)
   }
 
   readRawTx(txHash: Hash): Hex | undefined {
