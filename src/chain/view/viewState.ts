@@ -175,20 +175,27 @@ export class ViewState {
     this.endpointByHash.set(e.endpointHash.toLowerCase(), e.endpoint)
     this.endpointByIdentity.set(e.bootstrapIdentity, e.endpoint)
     this.endpointByIdentity.set(e.serverIdentity, e.endpoint)
+    // Keys are unsealed on first use (an X25519 agreement each): a cold start or a reload of
+    // 100,000 clients would otherwise hold the event loop for seconds, handshakes waiting.
     this.clientViews.set(e.endpoint, {
       endpoint: e.endpoint,
       version: e.version,
-      bootstrap: {
-        uri: e.bootstrapUri,
-        identity: e.bootstrapIdentity,
-        key: this.unseal?.(e.bootstrapKeySealed, clientKeyContext(e.endpoint, 'bootstrap')),
-      },
-      server: {
-        uri: e.serverUri,
-        identity: e.serverIdentity,
-        key: this.unseal?.(e.serverKeySealed, clientKeyContext(e.endpoint, 'server')),
-      },
+      bootstrap: this.side(e.bootstrapUri, e.bootstrapIdentity, e.bootstrapKeySealed, clientKeyContext(e.endpoint, 'bootstrap')),
+      server: this.side(e.serverUri, e.serverIdentity, e.serverKeySealed, clientKeyContext(e.endpoint, 'server')),
     })
+  }
+
+  /** One side of a client, its key unsealed lazily (and once). */
+  private side(uri: string, identity: string, sealed: Hex, context: string): ClientView['bootstrap'] {
+    const side = { uri, identity } as ClientView['bootstrap']
+    const unseal = this.unseal
+    if (!unseal) return { ...side, key: undefined }
+    let opened: { key: Uint8Array | undefined } | undefined
+    Object.defineProperty(side, 'key', {
+      enumerable: true,
+      get: () => (opened ??= { key: unseal(sealed, context) }).key,
+    })
+    return side
   }
 
   private deleteClient(endpoint: string): void {
