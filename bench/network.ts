@@ -69,9 +69,16 @@ async function ledgerPart(): Promise<void> {
       if (spare > 0) await sleep(spare)
     }
     const acceptS = (performance.now() - t0) / 1000
+    log(`ledger: accepted ${total} in ${acceptS.toFixed(1)} s; reorgs at heads ${reorgs.map((r) => r.head).join(', ')}`)
+    let lastLog = 0
     const deadline = Date.now() + (quick ? 300_000 : 900_000)
     while (!ids.every((id) => ledger.get(id)?.status === 'anchored')) {
       if (Date.now() > deadline) throw new Error(`not all final: ${JSON.stringify(ledger.stats())}`)
+      if (Date.now() - lastLog > 15_000) {
+        lastLog = Date.now()
+        const s = ledger.stats()
+        log(`ledger: ${((performance.now() - t0) / 1000).toFixed(0)} s: outbox ${s.outboxDepth} (in flight ${s.inflight}), anchored ${ids.filter((id) => ledger.get(id)?.status === 'anchored').length}, head ${s.chain.lastSeenHead}${s.lastError ? `, last error: ${s.lastError}` : ''}`)
+      }
       await sleep(1_000)
     }
     const allFinalS = (performance.now() - t0) / 1000

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { createAnomalyLedger, type AnomalyLedger } from '../../anomalies/ledger.js'
+import { createAnomalyLedger, type AnomalyLedger, type CreateAnomalyLedgerOptions } from '../../anomalies/ledger.js'
 import { loadOrCreateJwtKey } from '../../api/auth/jwtKey.js'
 import { registerApi, type MountedApi } from '../../api/index.js'
 import type { UserDirectory } from '../../api/plugin-auth.js'
@@ -53,8 +53,14 @@ export interface ServeServerOptions {
   threshold?: string[]
   /** Where the anomaly outbox lives; default <configDir>/anomalies (anomalies-<cursor> for another cursorName). */
   anomalyDir?: string
-  /** Anomaly ledger timers (tests use short ones). */
-  ledger?: { batchIntervalMs?: number; pollIntervalMs?: number }
+  /** Anomaly ledger timers (tests use short ones) and limits. */
+  ledger?: Pick<CreateAnomalyLedgerOptions, 'batchIntervalMs' | 'pollIntervalMs' | 'maxTxBytes' | 'finality' | 'fees'>
+  /** `--anchor-max-tx-bytes`: signed bytes per anchoring transaction at most (default 120 KiB). */
+  anchorMaxTxBytes?: string
+  /** `--confirmations N|finalized`: when an anchored batch is final (default 0 on anvil, else finalized). */
+  confirmations?: string
+  /** `--max-fee-gwei`: the EIP-1559 fee ceiling of anchoring transactions (default 500). */
+  maxFeeGwei?: string
   /** Timeout of device requests made through the REST API, ms (`--request-timeout-ms`); default the CoAP timers'. */
   requestTimeoutMs?: number | string
   /** Serve /api/metrics without a token. */
@@ -107,6 +113,27 @@ function defaultAnomalyDir(configDir: string, cursorName: string | undefined): s
   return join(configDir, name)
 }
 
+/** The ledger's limits from `--anchor-max-tx-bytes`, `--confirmations`, `--max-fee-gwei`. */
+function ledgerLimits(o: ServeServerOptions): Pick<CreateAnomalyLedgerOptions, 'maxTxBytes' | 'finality' | 'fees'> {
+  const out: Pick<CreateAnomalyLedgerOptions, 'maxTxBytes' | 'finality' | 'fees'> = {}
+  if (o.anchorMaxTxBytes !== undefined) {
+    const n = Number(o.anchorMaxTxBytes)
+    if (!Number.isInteger(n) || n < 1024) throw new UsageError(`--anchor-max-tx-bytes must be a whole number of bytes, at least 1024, not "${o.anchorMaxTxBytes}"`)
+    out.maxTxBytes = n
+  }
+  if (o.confirmations !== undefined) {
+    if (o.confirmations === 'finalized' || o.confirmations === 'safe') out.finality = { tag: o.confirmations }
+    else if (/^\d{1,4}$/.test(o.confirmations)) out.finality = { confirmations: Number(o.confirmations) }
+    else throw new UsageError(`--confirmations must be a number of blocks, "finalized" or "safe", not "${o.confirmations}"`)
+  }
+  if (o.maxFeeGwei !== undefined) {
+    const g = Number(o.maxFeeGwei)
+    if (!(g > 0 && g < 1e6)) throw new UsageError(`--max-fee-gwei must be a positive number, not "${o.maxFeeGwei}"`)
+    out.fees = { maxFeePerGas: BigInt(Math.round(g * 1e9)) }
+  }
+  return out
+}
+
 const NO_USERS: UserDirectory = { byUsername: () => undefined, byEmail: () => undefined }
 
 /** The anomaly ledger's signer connection: the deployer key on the embedded chain, else the configured key; undefined without one. */
@@ -150,6 +177,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         dataDir: o.anomalyDir ?? defaultAnomalyDir(configDir, o.cursorName),
         deployBlock: chain.deployment.deployBlock,
         logger,
+        ...ledgerLimits(o),
         ...o.ledger,
       })
       try {
@@ -251,6 +279,9 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--rules <file>', 'threshold rules (JSON {"rules":[{"path":"/3303/0/5700","thresholds":[40,45,50]}]}): observe on every device, post anomalies')
     .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
+    .option('--anchor-max-tx-bytes <n>', 'signed bytes per anchoring transaction at most (geth-class pools refuse over 128 KiB)', String(120 * 1024))
+    .option('--confirmations <n|finalized>', 'when an anchored batch is final: N blocks deep, or the node\'s finalized/safe tag (default 0 on anvil, else finalized)')
+    .option('--max-fee-gwei <gwei>', 'EIP-1559 fee ceiling of anchoring transactions', '500')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')
