@@ -241,6 +241,12 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
             sync?.reload()
           }
         },
+        onRollback: (fork) => {
+          // Batches above the fork point left the chain (ours are also re-sent by the anchor loop).
+          for (const b of index.allBatches()) if (b.block > fork) index.removeBatch(b.batchId, b.txHash)
+          for (const [tx, block] of aheadOfLogs) if (block > fork) aheadOfLogs.delete(tx)
+          indexChanged = true
+        },
         onReset: () => {
           aheadOfLogs.clear()
           index.resetChain()
