@@ -1,26 +1,30 @@
-// Prints the closing line CI reads, `tests: N passed, N failed`, from vitest's JSON report.
-// Exits 1 when the report is missing, a test failed, a suite failed to load, or no test ran.
+// Prints the closing line CI reads, `tests: N passed, N failed`, over the suite's runs (one
+// summary file per Node version, written by test/reporters/closingLine.ts) and the package check
+// (its exit status, counted as one check). Exits 1 when a run is missing, anything failed, or no
+// test ran.
 import { readFileSync } from 'node:fs'
 
-const file = process.argv[2]
-let report
-try {
-  report = JSON.parse(readFileSync(file, 'utf8'))
-} catch (err) {
-  console.log('tests: 0 passed, 1 failed')
-  console.error(`no vitest report at ${file}: ${err.message}`)
-  process.exit(1)
+const [packStatus, ...files] = [process.argv.at(-1), ...process.argv.slice(2, -1)]
+let passed = 0
+let failed = 0
+let skipped = 0
+for (const file of files) {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8'))
+    console.log(`${file}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`)
+    for (const p of s.problems ?? []) console.error(`  ${p}`)
+    passed += s.passed
+    failed += s.failed
+    skipped += s.skipped
+  } catch (err) {
+    console.error(`no test summary at ${file}: ${err.message}`)
+    failed += 1
+  }
 }
-
-const passed = report.numPassedTests ?? 0
-const failedTests = report.numFailedTests ?? 0
-// A test file that fails to import counts no test but is a failure all the same.
-const brokenSuites = (report.testResults ?? []).filter(
-  (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
-)
-for (const s of brokenSuites) console.error(`suite failed to run: ${s.name}: ${(s.message ?? '').split('\n')[0]}`)
-const failed = failedTests + brokenSuites.length
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
-
+if (packStatus === '0') passed += 1
+else {
+  console.error('the packed package did not install or start')
+  failed += 1
+}
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(failed > 0 || passed === 0 ? 1 : 0)

@@ -1,7 +1,7 @@
 // Fig. 10: gas and time of one client add and one client remove as the registry grows, and the
 // batch import throughput (10,000 devices through `client import`).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -94,26 +94,44 @@ export async function runProvisioningBench(o: { sizes: number[]; runs: number; l
   })
 }
 
-/** Imports `clients` devices into a fresh registry `runs` times, each in its own process and chain (killed after `timeoutS`). */
-export async function runImportThroughput(o: { clients: number; runs: number; timeoutS?: number; log?: (m: string) => void }): Promise<ImportRun[]> {
+/**
+ * Imports `clients` devices into a fresh registry `runs` times, each in its own process and chain.
+ * A run is *stalled* when its process uses no CPU for `stallS` seconds (the old sealing deadlock
+ * sat at 0 % CPU for good); a slow run on a loaded machine keeps using CPU and is waited for, up
+ * to `timeoutS`. A stalled or overrunning run is killed and reported.
+ */
+export async function runImportThroughput(o: { clients: number; runs: number; timeoutS?: number; stallS?: number; log?: (m: string) => void }): Promise<ImportRun[]> {
   const out: ImportRun[] = []
   const script = join(dirname(fileURLToPath(import.meta.url)), 'import-child.ts')
+  const timeoutS = o.timeoutS ?? 300
+  const stallS = o.stallS ?? 20
   for (let i = 0; i < o.runs; i++) {
     const run = await new Promise<ImportRun>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', script, String(o.clients)], { stdio: ['ignore', 'pipe', 'inherit'], detached: true })
       let text = ''
+      let why = ''
       child.stdout.on('data', (b: Buffer) => (text += b.toString()))
-      // Its own process group: a kill takes its anvil along.
-      const timer = setTimeout(() => {
+      // Its own process group: a kill takes it along; its chain is killed by pid.
+      const kill = (reason: string): void => {
+        why = reason
         const m = /\{"anvilPid":(\d+)\}/.exec(text)
-        if (m) process.kill(Number(m[1]), 'SIGKILL') // its chain: started by this child, not in its group
-        process.kill(-child.pid!, 'SIGKILL')
-      }, (o.timeoutS ?? 60) * 1000)
+        if (m) safeKill(Number(m[1]))
+        safeKill(-child.pid!)
+      }
+      const started = Date.now()
+      let lastCpu = -1
+      let lastChange = Date.now()
+      const watch = setInterval(() => {
+        const cpu = cpuTicks(child.pid!)
+        if (cpu !== lastCpu) (lastCpu = cpu), (lastChange = Date.now())
+        if (Date.now() - lastChange > stallS * 1000) kill(`stalled: no CPU used for ${stallS} s`)
+        else if (Date.now() - started > timeoutS * 1000) kill(`did not finish within ${timeoutS} s`)
+      }, 1000)
       child.on('exit', (code, signal) => {
-        clearTimeout(timer)
+        clearInterval(watch)
         const line = text.trim().split('\n').pop() ?? ''
         if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as ImportRun)
-        else reject(new Error(`import run ${i + 1} ${signal === 'SIGKILL' ? `did not finish within ${o.timeoutS ?? 60} s (killed)` : `exited with ${code ?? signal}`}`))
+        else reject(new Error(`import run ${i + 1} ${why || `exited with ${code ?? signal}`}`))
       })
     }).catch((err: Error) => {
       o.log?.(`  fig10: ${err.message}`)
@@ -121,8 +139,27 @@ export async function runImportThroughput(o: { clients: number; runs: number; ti
     })
     if (run) {
       out.push(run)
-      o.log?.(`  fig10: import of ${o.clients}: ${run.seconds} s`)
+      o.log?.(`  fig10: import ${i + 1} of ${o.runs} (${o.clients} rows): ${run.seconds} s`)
     }
   }
   return out
+}
+
+/** utime + stime of a process from /proc (Linux), in clock ticks; -1 when it is gone. */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return -1
+  }
+}
+
+function safeKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
 }

@@ -15,15 +15,23 @@ import { runUsersBench } from './users.js'
 import { machine } from './lib/stats.js'
 
 const quick = process.argv.includes('--quick')
+/** `--part NAME` (repeatable, or comma-separated) runs only those parts; the others keep their last figures. */
+const PARTS = ['registration', 'provisioning', 'import', 'users', 'anomalies', 'scale'] as const
+type Part = (typeof PARTS)[number]
+const selected = new Set<Part>(
+  process.argv.flatMap((a, i, all) => (all[i - 1] === '--part' ? a.split(',') : a.startsWith('--part=') ? a.slice(7).split(',') : [])) as Part[],
+)
+for (const p of selected) if (!PARTS.includes(p)) throw new Error(`unknown --part ${p} (one of ${PARTS.join(', ')})`)
+const runs = (p: Part): boolean => selected.size === 0 || selected.has(p)
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const log = (m: string) => console.log(m)
 
 /** Sizes and run counts: the quick run keeps every figure but shrinks them to fit 5 minutes on 2 cores. */
 const PLAN = quick
-  ? { regSizes: [10, 100, 1000, 10_000], regRuns: 9, provSizes: [1, 100, 1000, 10_000], provRuns: 5, importRuns: 3, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 5 }
-  : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 5, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 10 }
+  ? { regSizes: [10, 100, 1000, 10_000], regRuns: 9, provSizes: [1, 100, 1000, 10_000], provRuns: 5, importRuns: 5, userSizes: [1, 10, 25], userRuns: 5, scaleDevices: 1000, scaleConcurrency: 25, revocationRuns: 5 }
+  : { regSizes: [10, 100, 1000, 10_000], regRuns: 21, provSizes: [1, 100, 1000, 10_000], provRuns: 10, importRuns: 20, userSizes: [1, 10, 100], userRuns: 10, scaleDevices: 10_000, scaleConcurrency: 50, revocationRuns: 10 }
 /** Per-part wall-clock bound, seconds. */
-const LIMIT = quick ? { registration: 90, provisioning: 50, import: 140, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 400, import: 500, users: 300, anomalies: 900, scale: 1200 }
+const LIMIT = quick ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60 } : { registration: 600, provisioning: 400, import: 900, users: 300, anomalies: 900, scale: 1200 }
 
 async function bounded<T>(name: string, seconds: number, fn: () => Promise<T>, errors: Record<string, string>): Promise<T | undefined> {
   const t0 = performance.now()
@@ -89,26 +97,43 @@ async function main(): Promise<void> {
   const m = machine()
   log(`lwchain bench (${quick ? 'quick' : 'full'}) on ${m.cpu}, ${m.cores} cores, node ${m.node}, load ${m.loadAverage}`)
   const errors: Record<string, string> = {}
-  const d: BenchData = { quick, startedAt, durationS: 0, machine: m, errors }
+  // With --part, the parts not run keep the figures of the last run (results.json's raw data).
+  const previous = selected.size > 0 && existsSync(join(benchDir, 'results.json')) ? (JSON.parse(readFileSync(join(benchDir, 'results.json'), 'utf8')).raw as BenchData) : undefined
+  const d: BenchData = { ...previous, quick, startedAt, durationS: 0, machine: m, errors }
   startWatchdog(quick ? 280 : 2400)
-  const regRows: RegistrationRow[] = []
-  await bounded('fig9 registration', LIMIT.registration, () => runRegistrationBench({ sizes: PLAN.regSizes, runs: PLAN.regRuns, log, rows: regRows }), errors)
-  d.registration = regRows.length ? regRows : undefined
-  const provRows: ProvisioningRow[] = []
-  await bounded('fig10 add/remove', LIMIT.provisioning, () => runProvisioningBench({ sizes: PLAN.provSizes, runs: PLAN.provRuns, log, rows: provRows }), errors)
-  const imports = (await bounded('fig10 import', LIMIT.import, () => runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, timeoutS: quick ? 40 : 90, log }), errors)) ?? []
-  if (imports.length < PLAN.importRuns) errors['fig10 import'] ??= `${PLAN.importRuns - imports.length} of ${PLAN.importRuns} import runs failed or stalled (killed)`
-  d.provisioning = provRows.length || imports.length ? { rows: provRows, imports } : undefined
-  save(d, t0)
-  d.users = await bounded('fig11/12 users', LIMIT.users, () => runUsersBench({ sizes: PLAN.userSizes, runs: PLAN.userRuns, log }), errors)
-  save(d, t0)
-  d.anomalies = await bounded('fig13/14 anomalies', LIMIT.anomalies, () => runAnomalies(LIMIT.anomalies - 5), errors)
-  save(d, t0)
-  d.scale = await bounded('scale', LIMIT.scale, async () => {
-    const rows: ScaleRow[] = []
-    for (const transport of ['udp', 'dtls'] as const) rows.push(await runScaleBench({ transport, devices: PLAN.scaleDevices, concurrency: PLAN.scaleConcurrency, log }))
-    return { rows, revocation: await runRevocationBench({ runs: PLAN.revocationRuns, log }) }
-  }, errors)
+  if (runs('registration')) {
+    const regRows: RegistrationRow[] = []
+    await bounded('fig9 registration', LIMIT.registration, () => runRegistrationBench({ sizes: PLAN.regSizes, runs: PLAN.regRuns, log, rows: regRows }), errors)
+    d.registration = regRows.length ? regRows : undefined
+  }
+  if (runs('provisioning')) {
+    const provRows: ProvisioningRow[] = []
+    await bounded('fig10 add/remove', LIMIT.provisioning, () => runProvisioningBench({ sizes: PLAN.provSizes, runs: PLAN.provRuns, log, rows: provRows }), errors)
+    d.provisioning = { rows: provRows, imports: d.provisioning?.imports ?? [] }
+    save(d, t0)
+  }
+  if (runs('import')) {
+    // Consecutive 10,000-row imports into fresh chains: each must finish (none may stall).
+    const imports = (await bounded('fig10 import', LIMIT.import, () => runImportThroughput({ clients: 10_000, runs: PLAN.importRuns, timeoutS: 300, stallS: 20, log }), errors)) ?? []
+    if (imports.length < PLAN.importRuns) errors['fig10 import'] ??= `${PLAN.importRuns - imports.length} of ${PLAN.importRuns} import runs failed or stalled (killed)`
+    d.provisioning = { rows: d.provisioning?.rows ?? [], imports }
+    save(d, t0)
+  }
+  if (runs('users')) {
+    d.users = await bounded('fig11/12 users', LIMIT.users, () => runUsersBench({ sizes: PLAN.userSizes, runs: PLAN.userRuns, log }), errors)
+    save(d, t0)
+  }
+  if (runs('anomalies')) {
+    d.anomalies = await bounded('fig13/14 anomalies', LIMIT.anomalies, () => runAnomalies(LIMIT.anomalies - 5), errors)
+    save(d, t0)
+  }
+  if (runs('scale')) {
+    d.scale = await bounded('scale', LIMIT.scale, async () => {
+      const rows: ScaleRow[] = []
+      for (const transport of ['udp', 'dtls'] as const) rows.push(await runScaleBench({ transport, devices: PLAN.scaleDevices, concurrency: PLAN.scaleConcurrency, log }))
+      return { rows, revocation: await runRevocationBench({ runs: PLAN.revocationRuns, log }) }
+    }, errors)
+  }
   save(d, t0)
   const h = headline(d)
   log(`\nwritten: bench/results.md, bench/results.json, bench/plots/*.svg in ${d.durationS} s`)

@@ -3,6 +3,7 @@
 //   tsx --expose-gc bench/scale-server.ts <N> <dtls|udp>
 import { createHash } from 'node:crypto'
 import { createServerDaemon } from '../src/daemons/server.js'
+import { createDaemonTransport } from '../src/daemons/transport.js'
 import { silentLogger } from '../src/logger.js'
 import { createInMemorySecurityStore, type ClientSecurity } from '../src/lwm2m/security-store.js'
 
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
     bootstrap: { uri: 'coaps://127.0.0.1:1', identity: `bs-scale-${i}`, key: scaleKey(`bs-${i}`) },
     server: { uri: 'coaps://127.0.0.1:2', identity: `scale-${i}`, key: scaleKey(i) },
   }))
-  const daemon = createServerDaemon({ security: createInMemorySecurityStore(clients), logger: silentLogger(), config: { host: '127.0.0.1', port: 0, dtls } })
+  const security = createInMemorySecurityStore(clients)
+  const transport = createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0, dtls })
+  const daemon = createServerDaemon({ security, transport, logger: silentLogger(), config: {} })
   const { address } = await daemon.start()
   const gc = (globalThis as { gc?: () => void }).gc
   process.on('disconnect', () => process.exit(0)) // the parent died: do not linger

@@ -13,7 +13,8 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 /// with dataHash = keccak256(data). The records are
 /// `abi.encode((string id, string endpoint, uint8 level, uint64 collectedAt, bytes data)[])`.
 /// The contract does not decode them (that would cost more than the batch itself); an indexer
-/// checks that they rebuild the root and ignores a batch whose records do not.
+/// checks that they rebuild the root and ignores a batch whose records do not. `verifyRecord` takes
+/// the record itself and hashes its leaf on chain.
 contract AnomalyStore is AccessControl {
     bytes32 public constant POSTER_ROLE = keccak256("POSTER_ROLE");
     uint256 public constant MAX_BATCH = 10_000;
@@ -32,6 +33,15 @@ contract AnomalyStore is AccessControl {
 
     error BatchNotFound(uint256 batchId);
     error InvalidAnomaly(string reason);
+
+    /// @notice One anchored record as BatchAnchored carries it (`data` is its canonical JSON).
+    struct AnomalyRecord {
+        string id;
+        string endpoint;
+        uint8 level;
+        uint64 collectedAt;
+        bytes data;
+    }
 
     /// @dev Index 0 holds batch id 1.
     Batch[] private _batches;
@@ -71,9 +81,17 @@ contract AnomalyStore is AccessControl {
         return _batches.length;
     }
 
-    /// @notice Whether `leaf` (double-hashed, StandardMerkleTree style) is in batch `batchId`.
-    function verifyRecord(uint256 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
-        return MerkleProof.verifyCalldata(proof, _batch(batchId).root, leaf);
+    /// @notice Whether record `r` is in batch `batchId`. The leaf is computed here from the record's
+    /// fields (StandardMerkleTree: keccak256(bytes.concat(keccak256(abi.encode(values))))), never
+    /// taken from the caller: an interior node, whose preimage is two hashes, cannot be passed off
+    /// as a record with a shorter proof.
+    function verifyRecord(uint256 batchId, AnomalyRecord calldata r, bytes32[] calldata proof) external view returns (bool) {
+        return MerkleProof.verifyCalldata(proof, _batch(batchId).root, leafOf(r));
+    }
+
+    /// @notice The leaf hash of a record, as the batch's tree holds it.
+    function leafOf(AnomalyRecord calldata r) public pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(r.id, r.endpoint, r.level, r.collectedAt, keccak256(r.data)))));
     }
 
     function _batch(uint256 batchId) private view returns (Batch storage) {

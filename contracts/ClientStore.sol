@@ -61,11 +61,15 @@ contract ClientStore is AccessControl {
         ClientRecord record
     );
     event ClientRemoved(bytes32 indexed endpointHash, uint64 version);
+    /// @notice The key PSKs are sealed to changed (`lwchain keys rotate`); records sealed to the
+    /// previous key are re-sealed after it, so readers must hold both keys until that is done.
+    event SealingKeyChanged(bytes publicKey);
 
     error ClientExists(bytes32 endpointHash);
     error ClientNotFound(bytes32 endpointHash);
     error IdentityTaken(bytes32 identityHash);
     error InvalidRecord(string reason);
+    error VersionMismatch(bytes32 endpointHash, uint64 expected, uint64 actual);
 
     bytes private _sealingPublicKey;
     mapping(bytes28 => Slot) private _slots;
@@ -84,6 +88,13 @@ contract ClientStore is AccessControl {
         return _sealingPublicKey;
     }
 
+    /// @notice Replaces the sealing public key (admin only): new records are sealed to it.
+    function setSealingPublicKey(bytes calldata sealingPublicKey_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (sealingPublicKey_.length != 32) revert InvalidRecord("sealing public key must be 32 bytes");
+        _sealingPublicKey = sealingPublicKey_;
+        emit SealingKeyChanged(sealingPublicKey_);
+    }
+
     /// @notice Adds one client; reverts if the endpoint or either PSK identity is taken.
     function addClient(ClientRecord calldata r) external onlyRole(WRITER_ROLE) {
         _add(r);
@@ -96,15 +107,15 @@ contract ClientStore is AccessControl {
 
     /// @notice Replaces an existing client's record (new URIs, identities or keys); version++.
     function updateClient(ClientRecord calldata r) external onlyRole(WRITER_ROLE) {
-        _validate(r);
-        bytes32 eh = keccak256(bytes(r.endpoint));
-        bytes28 key = bytes28(eh);
-        Slot memory s = _slots[key];
-        if (s.index == 0) revert ClientNotFound(eh);
-        uint32 version = s.version + 1;
-        (bytes32 bh, bytes32 sh) = _bind(r, key, version);
-        bytes20 commitment = _emitRecord(ClientUpdated.selector, eh, bh, sh, version, r);
-        _slots[key] = Slot(commitment, version, uint32(block.timestamp), s.index);
+        _update(r, 0);
+    }
+
+    /// @notice Replaces many records atomically (all or none), each only if it is still at
+    /// `versions[i]` (else VersionMismatch), so a re-seal after a key rotation never undoes a
+    /// change written meanwhile.
+    function updateClients(ClientRecord[] calldata rs, uint64[] calldata versions) external onlyRole(WRITER_ROLE) {
+        if (versions.length != rs.length) revert InvalidRecord("one version per record");
+        for (uint256 i = 0; i < rs.length; ++i) _update(rs[i], versions[i]);
     }
 
     /// @notice Removes a client (swap-and-pop); its identities become free at once.
@@ -171,6 +182,20 @@ contract ClientStore is AccessControl {
         _endpoints.push(eh);
         bytes20 commitment = _emitRecord(ClientAdded.selector, eh, bh, sh, version, r);
         _slots[key] = Slot(commitment, version, uint32(block.timestamp), uint32(_endpoints.length));
+    }
+
+    /// @dev `expected` 0 means any version.
+    function _update(ClientRecord calldata r, uint64 expected) private {
+        _validate(r);
+        bytes32 eh = keccak256(bytes(r.endpoint));
+        bytes28 key = bytes28(eh);
+        Slot memory s = _slots[key];
+        if (s.index == 0) revert ClientNotFound(eh);
+        if (expected != 0 && expected != s.version) revert VersionMismatch(eh, expected, s.version);
+        uint32 version = s.version + 1;
+        (bytes32 bh, bytes32 sh) = _bind(r, key, version);
+        bytes20 commitment = _emitRecord(ClientUpdated.selector, eh, bh, sh, version, r);
+        _slots[key] = Slot(commitment, version, uint32(block.timestamp), s.index);
     }
 
     /// @dev Claims both identities for `key` at `version`; an identity still bound to another live

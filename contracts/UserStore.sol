@@ -5,8 +5,11 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
 /// @title UserStore — operator, user and application accounts.
 /// @notice Storage keeps a commitment to each account's record, its role and version, e-mail-hash
-/// uniqueness (the login "wildcard") and an enumerable list. The e-mail and the password verifier
-/// are sealed to the deployment key and travel only in calldata and events. All operations O(1).
+/// uniqueness (the login "wildcard"), an enumerable list and the number of admin accounts, so the
+/// last admin can be neither removed nor demoted. The e-mail and the password verifier are sealed
+/// to the deployment key and travel only in calldata and events; the e-mail hash is keyed
+/// (HMAC-SHA256 under a per-deployment secret), so it cannot be recomputed from an address.
+/// All operations O(1).
 contract UserStore is AccessControl {
     bytes32 public constant WRITER_ROLE = keccak256("WRITER_ROLE");
     uint256 public constant MAX_USERNAME_LENGTH = 255;
@@ -49,17 +52,23 @@ contract UserStore is AccessControl {
     event UserAdded(bytes32 indexed usernameHash, bytes32 indexed emailHash, uint64 version, UserRecord record);
     event UserUpdated(bytes32 indexed usernameHash, bytes32 indexed emailHash, uint64 version, UserRecord record);
     event UserRemoved(bytes32 indexed usernameHash, uint64 version);
+    /// @notice The key e-mails and verifiers are sealed to changed (`lwchain keys rotate`).
+    event SealingKeyChanged(bytes publicKey);
 
     error UserExists(bytes32 usernameHash);
     error UserNotFound(bytes32 hash);
     error EmailTaken(bytes32 emailHash);
     error InvalidRole(uint8 role);
     error InvalidRecord(string reason);
+    /// @notice Refused: the change would leave no admin account.
+    error LastAdmin(bytes32 usernameHash);
+    error VersionMismatch(bytes32 usernameHash, uint64 expected, uint64 actual);
 
     bytes private _sealingPublicKey;
     mapping(bytes28 => Slot) private _slots;
     mapping(bytes32 => Binding) private _emails;
     bytes32[] private _users;
+    uint256 private _adminCount;
 
     constructor(bytes memory sealingPublicKey_) {
         if (sealingPublicKey_.length != 32) revert InvalidRecord("sealing public key must be 32 bytes");
@@ -73,6 +82,18 @@ contract UserStore is AccessControl {
         return _sealingPublicKey;
     }
 
+    /// @notice Replaces the sealing public key (admin only): new records are sealed to it.
+    function setSealingPublicKey(bytes calldata sealingPublicKey_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (sealingPublicKey_.length != 32) revert InvalidRecord("sealing public key must be 32 bytes");
+        _sealingPublicKey = sealingPublicKey_;
+        emit SealingKeyChanged(sealingPublicKey_);
+    }
+
+    /// @notice Number of accounts with the admin role.
+    function adminCount() external view returns (uint256) {
+        return _adminCount;
+    }
+
     /// @notice Adds an account; reverts if the username or the e-mail hash is taken.
     function addUser(UserRecord calldata r) external onlyRole(WRITER_ROLE) {
         _validate(r);
@@ -84,29 +105,36 @@ contract UserStore is AccessControl {
         uint32 version = s.version + 1;
         _claim(r.emailHash, key, version);
         _users.push(uh);
+        if (r.role == ROLE_ADMIN) ++_adminCount;
         _slots[key] = Slot(_commit(r), version, uint32(block.timestamp), r.role, uint24(_users.length));
         emit UserAdded(uh, r.emailHash, version, r);
     }
 
-    /// @notice Replaces an account's record (role, e-mail, password); version++.
+    /// @notice Replaces an account's record (role, e-mail, password); version++. Demoting the last
+    /// admin reverts LastAdmin.
     function updateUser(UserRecord calldata r) external onlyRole(WRITER_ROLE) {
-        _validate(r);
-        bytes32 uh = keccak256(bytes(r.username));
-        bytes28 key = bytes28(uh);
-        Slot memory s = _slots[key];
-        if (s.index == 0) revert UserNotFound(uh);
-        uint32 version = s.version + 1;
-        _claim(r.emailHash, key, version);
-        _slots[key] = Slot(_commit(r), version, uint32(block.timestamp), r.role, s.index);
-        emit UserUpdated(uh, r.emailHash, version, r);
+        _update(r, 0);
     }
 
-    /// @notice Removes an account (swap-and-pop); its e-mail becomes free at once.
+    /// @notice Replaces many records atomically (all or none), each only if it is still at
+    /// `versions[i]` (else VersionMismatch), so a re-seal after a key rotation never undoes a
+    /// change written meanwhile.
+    function updateUsers(UserRecord[] calldata rs, uint64[] calldata versions) external onlyRole(WRITER_ROLE) {
+        if (versions.length != rs.length) revert InvalidRecord("one version per record");
+        for (uint256 i = 0; i < rs.length; ++i) _update(rs[i], versions[i]);
+    }
+
+    /// @notice Removes an account (swap-and-pop); its e-mail becomes free at once. Removing the
+    /// last admin reverts LastAdmin.
     function removeUser(string calldata username) external onlyRole(WRITER_ROLE) {
         bytes32 uh = keccak256(bytes(username));
         bytes28 key = bytes28(uh);
         Slot memory s = _slots[key];
         if (s.index == 0) revert UserNotFound(uh);
+        if (s.role == ROLE_ADMIN) {
+            if (_adminCount == 1) revert LastAdmin(uh);
+            --_adminCount;
+        }
         uint256 last = _users.length - 1;
         if (s.index - 1 != last) {
             bytes32 moved = _users[last];
@@ -155,6 +183,26 @@ contract UserStore is AccessControl {
         if (limit > n - offset) limit = n - offset;
         usernameHashes = new bytes32[](limit);
         for (uint256 i = 0; i < limit; ++i) usernameHashes[i] = _users[offset + i];
+    }
+
+    /// @dev `expected` 0 means any version.
+    function _update(UserRecord calldata r, uint64 expected) private {
+        _validate(r);
+        bytes32 uh = keccak256(bytes(r.username));
+        bytes28 key = bytes28(uh);
+        Slot memory s = _slots[key];
+        if (s.index == 0) revert UserNotFound(uh);
+        if (expected != 0 && expected != s.version) revert VersionMismatch(uh, expected, s.version);
+        if (s.role == ROLE_ADMIN && r.role != ROLE_ADMIN) {
+            if (_adminCount == 1) revert LastAdmin(uh);
+            --_adminCount;
+        } else if (s.role != ROLE_ADMIN && r.role == ROLE_ADMIN) {
+            ++_adminCount;
+        }
+        uint32 version = s.version + 1;
+        _claim(r.emailHash, key, version);
+        _slots[key] = Slot(_commit(r), version, uint32(block.timestamp), r.role, s.index);
+        emit UserUpdated(uh, r.emailHash, version, r);
     }
 
     /// @dev Binds an e-mail hash to `key` at `version`; zero means "no e-mail" and binds nothing.

@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LwchainError } from '../errors/base.js'
+import { acquireDirLock, DirLockedError } from '../lock/dirLock.js'
 
 /** Another live process holds the ledger's data directory. */
 export class LedgerLockedError extends LwchainError {
@@ -10,32 +10,22 @@ export class LedgerLockedError extends LwchainError {
   }
 }
 
-/**
- * Takes `<dir>/ledger.lock` for this process: two ledgers on one outbox would anchor the same
- * records twice. A lock left by a dead process (kill -9) is taken over. Returns the release function.
- */
-export function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true })
-  const path = join(dir, 'ledger.lock')
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 })
-      return () => rmSync(path, { force: true })
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const pid = Number(readFileSync(path, 'utf8').trim())
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new LedgerLockedError(dir, pid)
-      rmSync(path, { force: true })
-    }
-  }
-  throw new LedgerLockedError(dir, -1)
+/** The lock directory of a ledger data dir. */
+export function ledgerLockPath(dir: string): string {
+  return join(dir, 'ledger-lock')
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Takes the ledger's data directory for this process (src/lock/dirLock.ts): two ledgers on one
+ * outbox would anchor the same records twice. A dead holder's lock (kill -9) is taken over, by one
+ * taker only however many race. Returns the release function.
+ */
+export function lockDataDir(dir: string): () => void {
   try {
-    process.kill(pid, 0)
-    return true
+    const lock = acquireDirLock(ledgerLockPath(dir))
+    return () => lock.release()
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    if (err instanceof DirLockedError) throw new LedgerLockedError(dir, err.holder?.pid ?? -1)
+    throw err
   }
 }

@@ -1,40 +1,13 @@
-import { randomBytes } from 'node:crypto'
-
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+import { monotonicFactory } from 'ulidx'
 
 /**
  * Returns a generator of monotonic ULIDs (48-bit ms time + 80 random bits, Crockford base32):
- * ids sort by acceptance time, and within one millisecond the random part is incremented so
- * that ids from one generator never repeat or go backwards.
+ * ids sort by acceptance time, and within one millisecond (or when the clock steps back) the
+ * random part is incremented so that ids from one generator never repeat or go backwards.
+ * ulidx's monotonic factory does exactly this (it replaced our own encoder); `now` stays
+ * injectable for tests.
  */
 export function createUlidGenerator(now: () => number = Date.now): () => string {
-  let lastTime = -1
-  let lastRandom: number[] = []
-  return () => {
-    let t = now()
-    if (t <= lastTime) {
-      t = lastTime
-      increment(lastRandom)
-    } else {
-      lastTime = t
-      lastRandom = Array.from(randomBytes(16), (b) => b & 31)
-    }
-    let timePart = ''
-    for (let i = 0; i < 10; i++) {
-      timePart = ALPHABET[t % 32] + timePart
-      t = Math.floor(t / 32)
-    }
-    return timePart + lastRandom.map((d) => ALPHABET[d]).join('')
-  }
-}
-
-/** Adds one to a base-32 digit array (most significant first). */
-function increment(digits: number[]): void {
-  for (let i = digits.length - 1; i >= 0; i--) {
-    if (digits[i] < 31) {
-      digits[i]++
-      return
-    }
-    digits[i] = 0
-  }
+  const next = monotonicFactory()
+  return () => next(now())
 }

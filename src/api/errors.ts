@@ -31,7 +31,9 @@ const STATUS_BY_CODE: Record<string, [number, string]> = {
   LWC_INVALID_REQUEST: [400, 'bad_request'],
   LWC_CODEC: [400, 'bad_request'],
   LWC_USAGE: [400, 'bad_request'],
-  LWC_UNAUTHORIZED: [401, 'unauthorized'],
+  // The daemon's own key lacks a contract role: not the caller's fault, and not a reason to log them out.
+  LWC_UNAUTHORIZED: [403, 'forbidden'],
+  LWC_MISSING_ROLE: [403, 'forbidden'],
   LWC_INVALID_TOKEN: [401, 'unauthorized'],
   LWC_FORBIDDEN: [403, 'forbidden'],
   LWC_NOT_REGISTERED: [404, 'not_found'],
@@ -42,6 +44,7 @@ const STATUS_BY_CODE: Record<string, [number, string]> = {
   LWC_USER_EXISTS: [409, 'conflict'],
   LWC_IDENTITY_TAKEN: [409, 'conflict'],
   LWC_EMAIL_TAKEN: [409, 'conflict'],
+  LWC_LAST_ADMIN: [409, 'conflict'],
   LWC_CHAIN_UNREACHABLE: [503, 'unavailable'],
   LWC_LEDGER_NOT_RUNNING: [503, 'unavailable'],
   LWC_REQUEST_TIMEOUT: [504, 'device_timeout'],

@@ -5,6 +5,7 @@ import { createPasswordAuthenticator, type UserLookup } from './auth/authenticat
 import { InvalidTokenError } from './auth/errors.js'
 import { sendError } from './auth/httpErrors.js'
 import { createLoginRateLimiter, type LoginRateLimitOptions } from './auth/rateLimit.js'
+import { createReadThrough } from './auth/readThrough.js'
 import { bearerToken, tokenTtl, verifyToken } from './auth/tokens.js'
 import type { AuthContext, Role } from './auth/types.js'
 import { registerLoginRoute } from './routes/login.js'
@@ -30,6 +31,10 @@ export interface AuthDeps {
   now?: () => number
   /** Login rate limits; default 5 failures per account and 20 per address per minute. */
   rateLimit?: LoginRateLimitOptions
+  /** One sync round of the user directory (ChainView.syncNow): a login that misses reads the chain once. */
+  refreshUsers?: () => Promise<void>
+  /** Bounds of that read-through (least ms between rounds, longest wait). */
+  readThrough?: { minIntervalMs?: number; timeoutMs?: number }
 }
 
 /** What registerAuth hangs on the fastify instance for requireRole(). */
@@ -83,6 +88,7 @@ export async function registerAuth(app: FastifyInstance, deps: AuthDeps): Promis
     ttlSeconds: tokenTtl(deps.tokenTtlSeconds),
     now,
     logger: deps.logger.child({ component: 'api-auth' }),
+    ...(deps.refreshUsers && { readThrough: createReadThrough({ refresh: deps.refreshUsers, now, ...deps.readThrough }).lookup }),
   })
 }
 

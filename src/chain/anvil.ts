@@ -3,7 +3,9 @@ import { mkdirSync, existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { LwchainError } from '../errors/base.js'
+import { acquireDirLock, DirLockedError, type DirLock } from '../lock/dirLock.js'
 import type { Logger } from '../logger.js'
+import { processesWithArgs } from './processesWithArgs.js'
 
 /** Options of the embedded chain: where it listens and where it keeps its state. */
 export interface EmbeddedChainOptions {
@@ -43,6 +45,21 @@ export class EmbeddedChainError extends LwchainError {
   }
 }
 
+/**
+ * The chain state directory is in use: by another live lwchain (its lock), or by an anvil that an
+ * earlier lwchain left running on the state file. Two anvils on one state file would each
+ * overwrite the other's dumps.
+ */
+export class ChainStateInUseError extends LwchainError {
+  override name = 'ChainStateInUseError'
+  /** The process to stop (the lock holder, or the orphaned anvil). */
+  readonly pid: number
+  constructor(message: string, pid: number) {
+    super(message, { code: 'LWC_CHAIN_STATE_IN_USE' })
+    this.pid = pid
+  }
+}
+
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' }
 
 /** Path of the anvil binary shipped by the `@foundry-rs/anvil` npm package for this platform. */
@@ -62,16 +79,20 @@ export function anvilBinaryPath(): string {
 
 /**
  * Starts anvil from the npm registry package, with its state persisted in `dataDir` so a restart
- * keeps contracts and records. Resolves once anvil listens.
+ * keeps contracts and records. Resolves once anvil listens. With a `dataDir`, the directory is
+ * locked for as long as anvil runs (ChainStateInUseError while another lwchain's anvil, or an
+ * orphaned one, runs on the same state file).
  */
 export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Promise<EmbeddedChain> {
   const host = options.host ?? '127.0.0.1'
   const args = ['--port', String(options.port ?? 8545), '--host', host]
   let statePath: string | undefined
+  let lock: DirLock | undefined
   if (options.dataDir) {
     const dir = resolve(options.dataDir)
     mkdirSync(dir, { recursive: true })
     statePath = join(dir, 'anvil-state.json')
+    lock = lockStateDir(dir, statePath)
     args.push('--state', statePath, '--state-interval', String(options.stateIntervalSeconds ?? 5))
     // Keep historical states so event queries and calls at old blocks keep working after a restart.
     args.push('--preserve-historical-states')
@@ -80,8 +101,15 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Pr
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime))
 
   // Its own process group: a terminal's Ctrl-C then reaches lwchain alone, which stops the chain
-  // last, after the daemons that read it. The exit hook makes sure it never outlives lwchain.
-  const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  // last, after the daemons that read it. The exit hook makes sure it never outlives lwchain
+  // (except after kill -9: lockStateDir then finds the orphan on the next start).
+  let child: ChildProcess
+  try {
+    child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
   const killOnExit = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
   }
@@ -89,11 +117,16 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Pr
   const exited = new Promise<number | null>((res) =>
     child.once('exit', (code) => {
       process.off('exit', killOnExit)
+      // The state file is free once anvil has written its last dump and exited.
+      lock?.release()
       res(code)
     }),
   )
+  // A failed spawn (no binary) emits 'error' and no 'exit'.
+  child.once('error', () => lock?.release())
   const port = await waitForListening(child, options.logger)
   const rpcUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  lock?.update({ anvilPid: child.pid, rpcUrl })
   options.logger?.info({ rpcUrl, statePath }, 'embedded chain listening')
 
   let stopping: Promise<void> | undefined
@@ -108,6 +141,33 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Pr
     return stopping
   }
   return { rpcUrl, port, host, statePath, pid: child.pid ?? 0, stop, exited }
+}
+
+/**
+ * Locks the chain state directory (anvil-lock/) and refuses an anvil already running on the state
+ * file without a live lwchain holding the lock: an orphan of a killed run. It is not adopted: this
+ * process could neither stop it in order nor see it exit, so the user is told to stop it.
+ */
+function lockStateDir(dir: string, statePath: string): DirLock {
+  let lock: DirLock
+  try {
+    lock = acquireDirLock(join(dir, 'anvil-lock'))
+  } catch (err) {
+    if (!(err instanceof DirLockedError) || !err.holder) throw err
+    const { pid, info } = err.holder
+    const at = typeof info?.rpcUrl === 'string' ? ` (anvil at ${info.rpcUrl})` : ''
+    throw new ChainStateInUseError(`the chain state in ${dir} is in use by lwchain process ${pid}${at}; stop it first, or use another data dir`, pid)
+  }
+  const orphans = processesWithArgs(['--state', statePath])
+  if (orphans.length > 0) {
+    lock.release()
+    throw new ChainStateInUseError(
+      `an anvil left running by an earlier lwchain (pid ${orphans.join(', ')}) still holds ${statePath}; ` +
+        `stop it with \`kill ${orphans.join(' ')}\` (it saves its state on SIGTERM), then start again`,
+      orphans[0],
+    )
+  }
+  return lock
 }
 
 function waitForListening(child: ChildProcess, logger?: Logger): Promise<number> {

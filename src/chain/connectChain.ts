@@ -26,6 +26,8 @@ export interface ConnectChainOptions {
   expectedChainId?: number
   /** Fail with SignerRequiredError when no signer can be had. */
   requireSigner?: boolean
+  /** No signer at all, not even anvil's account 0 on the embedded chain (read-only daemons). */
+  readOnly?: boolean
   /**
    * When the RPC cannot be reached, carry on as if it served `expectedChainId` (for daemons that
    * start during an outage and serve their ChainView snapshot). Needs expectedChainId.
@@ -82,7 +84,7 @@ export async function connectChain(options: ConnectChainOptions): Promise<ChainC
     rpcUrls: { default: { http: [rpcUrl] } },
   })
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 })
-  const key = options.privateKey ?? (chainId === EMBEDDED_CHAIN_ID ? ANVIL_ACCOUNT_0_KEY : undefined)
+  const key = options.readOnly ? undefined : options.privateKey ?? (chainId === EMBEDDED_CHAIN_ID ? ANVIL_ACCOUNT_0_KEY : undefined)
   if (!key) {
     if (options.requireSigner) throw new SignerRequiredError()
     return { rpcUrl, chainId, chain, publicClient }

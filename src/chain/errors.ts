@@ -61,11 +61,28 @@ export class SealingKeyError extends LwchainError {
   }
 }
 
-/** The signer lacks the contract role needed for a write. */
+/** The signer lacks the contract role needed for a write (the contract's AccessControlUnauthorizedAccount). */
 export class UnauthorizedError extends LwchainError {
   override name = 'UnauthorizedError'
-  constructor(account: string) {
-    super(`account ${account} is not allowed to write to this deployment`, { code: 'LWC_UNAUTHORIZED' })
+  constructor(account: string, role?: string) {
+    const why = role ? `lacks the ${role} role needed for this write: grant it with \`lwchain role grant ${role} ${account}\`` : 'is not allowed to write to this deployment'
+    super(`account ${account} ${why}`, { code: 'LWC_UNAUTHORIZED' })
+  }
+}
+
+/** A batch update named a version the record no longer has: it changed meanwhile (VersionMismatch). */
+export class RecordChangedError extends LwchainError {
+  override name = 'RecordChangedError'
+  constructor(what: string) {
+    super(`${what} changed while this update was prepared; read it again and retry`, { code: 'LWC_RECORD_CHANGED' })
+  }
+}
+
+/** Refused by UserStore: the change would remove or demote the last admin account. */
+export class LastAdminError extends LwchainError {
+  override name = 'LastAdminError'
+  constructor(username: string) {
+    super(`refusing to remove or demote "${username}": it is the last admin account (add another admin first)`, { code: 'LWC_LAST_ADMIN' })
   }
 }
 

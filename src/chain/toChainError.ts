@@ -8,6 +8,7 @@ import {
 import { LwchainError, redactUrl } from '../errors/base.js'
 import { InsufficientFundsError } from './fees.js'
 import { classifyTxError } from './txErrors.js'
+import { roleNameOf } from './roles/roles.js'
 import {
   AnomalyNotFoundError,
   ChainCallError,
@@ -17,6 +18,8 @@ import {
   EmailTakenError,
   IdentityTakenError,
   InvalidRecordError,
+  LastAdminError,
+  RecordChangedError,
   UnauthorizedError,
   UserExistsError,
   UserNotFoundError,
@@ -92,7 +95,11 @@ export function toChainError(err: unknown, ctx: ChainErrorContext = {}): Lwchain
       case 'AnomalyNotFound':
         return new AnomalyNotFoundError(ctx.anomalyId ?? String(args[0]))
       case 'AccessControlUnauthorizedAccount':
-        return new UnauthorizedError(String(args[0]))
+        return new UnauthorizedError(String(args[0]), roleNameOf(String(args[1])))
+      case 'VersionMismatch':
+        return new RecordChangedError(ctx.endpoint ? `client "${ctx.endpoint}"` : ctx.username ? `user "${ctx.username}"` : `record ${String(args[0])}`)
+      case 'LastAdmin':
+        return new LastAdminError(ctx.username ?? String(args[0]))
       default:
         return new ChainCallError(`the contract reverted with ${errorName}`, err)
     }

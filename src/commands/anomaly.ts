@@ -9,6 +9,16 @@ import { printJson, renderTable } from './lib/output.js'
 /** Registers the `anomaly` command group. */
 export function registerAnomalyCommands(program: Command): void {
   const anomaly = program.command('anomaly').description('critical events kept in AnomalyStore')
+  anomaly.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ lwchain anomaly post --endpoint sensor-1 --level 3 --data \'{"temperature": 97.5}\'',
+      '  $ lwchain anomaly list --endpoint sensor-1',
+      '  $ lwchain anomaly verify 01KABCDEF0123456789ABCDEFG   # VALID (exit 0) or INVALID (exit 1)',
+    ].join('\n'),
+  )
 
   anomaly
     .command('post')

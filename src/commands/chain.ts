@@ -8,6 +8,15 @@ import { printJson } from './lib/output.js'
 /** Registers the `chain` command group. */
 export function registerChainCommands(program: Command): void {
   const chain = program.command('chain').description('the embedded chain (anvil from npm)')
+  chain.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ lwchain chain start --port 8545 --data-dir ./chain-data',
+      '  $ lwchain deploy                                      # in another terminal',
+    ].join('\n'),
+  )
   chain
     .command('start')
     .description('run the embedded chain with its state persisted in a data dir; Ctrl-C stops it')

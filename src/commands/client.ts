@@ -18,6 +18,20 @@ type AddOpts = Omit<ClientInput, 'endpoint'>
 /** Registers the `client` command group. */
 export function registerClientCommands(program: Command): void {
   const client = program.command('client').description('LwM2M clients (devices) registered on chain')
+  client.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ lwchain client add sensor-1 --printable-keys --json > sensor-1.json',
+      '  $ lwchain client add "Gerät 7 – Halle B"            # spaces and UTF-8 are fine, up to 252 bytes',
+      '  $ lwchain client import devices.csv --batch-size 100',
+      '  $ lwchain client list',
+      '  $ lwchain client show sensor-1 --reveal',
+      '  $ lwchain client move sensor-1 --server-uri coaps://10.0.0.7:5684',
+      '  $ lwchain client remove sensor-1',
+    ].join('\n'),
+  )
 
   client
     .command('add <endpoint>')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { action } from './action.js'
 import { globalOptions } from './globals.js'
-import { loadModels } from '../lwm2m/models/registry.js'
+import { loadModels } from './lib/modelDirectory.js'
 import { decodeCommand } from './codec/decode.js'
 import { encodeCommand } from './codec/encode.js'
 import { FORMAT_LIST, readStdin } from './codec/format.js'

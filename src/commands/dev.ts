@@ -54,8 +54,8 @@ export function registerDevCommand(program: Command): void {
         const explicitConfigDir = (cmd.optsWithGlobals() as { configDir?: string }).configDir
         const explicitLevel = (cmd.optsWithGlobals() as { logLevel?: string }).logLevel ?? process.env.LWCHAIN_LOG_LEVEL
         const level = (explicitLevel ?? 'info') as LogLevel
-        // A repeated signal is only logged: ink's signal-exit re-raises the one it saw once the
-        // dashboard unmounts, so a repeat is not necessarily a second Ctrl-C.
+        // A repeated signal is only logged: libraries re-raise the one they saw (see untilSignal),
+        // so a repeat is not necessarily a second Ctrl-C.
         const stopped = untilSignal((signal) => logger.info({ signal }, 'still stopping'))
         const dataDir = opts.dataDir ?? DEFAULT_DEV_DATA_DIR
         const logger = dashboard ? fileLogger(level, dataDir) : createLogger(level)

@@ -7,10 +7,25 @@ import { runUserList, runUserShow } from './user/list.js'
 import { readPasswordFrom } from './user/readPassword.js'
 import { runUserRemove } from './user/remove.js'
 import { runUserUpdate } from './user/update.js'
+import { runMigrateEmails } from './keys/migrateEmails.js'
+import { resealBar } from './keys.js'
+import { positiveInt } from './lib/commandOptions.js'
 
 /** Registers the `user` command group. */
 export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('user and application accounts (UserStore)')
+  user.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ lwchain user add alice --email alice@example.com --role admin',
+      "  $ echo 'app1-password-123' | lwchain user add app1 --email app1@example.com --role application --password-stdin",
+      '  $ lwchain user list',
+      '  $ lwchain user update alice --role user',
+      '  $ lwchain user remove alice',
+    ].join('\n'),
+  )
 
   user
     .command('add <username>')
@@ -57,6 +72,29 @@ export function registerUserCommands(program: Command): void {
         const r = await runUserRemove(o, username)
         if (g.json) return printJson(r)
         console.log(`removed ${r.username} (transaction ${r.txHash})`)
+      }),
+    )
+
+  user
+    .command('migrate-emails')
+    .description('one-shot: key the e-mail lookup hashes of a deployment from before keyed hashes (HMAC under a new e-mail key)')
+    .option('--batch-size <n>', 'accounts per transaction', '50')
+    .addHelpText(
+      'after',
+      '\nLogins by e-mail keep working throughout; migrated accounts sign in again (their version changes).\nThe plain hashes in old events stay in the chain\'s history.\n\nExample:\n  $ lwchain user migrate-emails',
+    )
+    .action(
+      action(async (opts: { batchSize?: string }, cmd: Command) => {
+        const { g, o } = chainOptions(cmd)
+        const bar = resealBar(g.json, 'migrating')
+        let r
+        try {
+          r = await runMigrateEmails(o, { batchSize: positiveInt(opts.batchSize, '--batch-size', 50), onProgress: bar.onProgress })
+        } finally {
+          bar.stop()
+        }
+        if (g.json) return printJson(r)
+        console.log(`${r.createdKey ? 'created the e-mail key ' + r.emailKeyFile + '; ' : ''}rewrote ${r.reseal.users} accounts in ${r.reseal.transactions} transactions (${r.reseal.unchanged} records already keyed)`)
       }),
     )
 

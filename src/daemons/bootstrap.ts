@@ -1,6 +1,7 @@
 /**
- * The bootstrap daemon: DTLS-PSK (or, for development only, plain UDP) + CoAP endpoint + the
- * bootstrap handler, authenticated from a SecurityStore (the ChainView or the in-memory store).
+ * The bootstrap daemon: a CoAP endpoint over the injected transport (DTLS-PSK, or for development
+ * plain UDP) + the bootstrap handler, authenticated from a SecurityStore (the ChainView or the
+ * in-memory store).
  */
 import { LwchainError } from '../errors/base.js'
 import type { Logger } from '../logger.js'
@@ -10,9 +11,10 @@ import type { ModelRegistry } from '../lwm2m/model.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
 import { createRequestSender } from '../lwm2m/request/sender.js'
 import type { SecurityChange, SecurityInfoSide, SecurityStore } from '../lwm2m/security-store.js'
-import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type DtlsTransport } from '../transport/index.js'
+import { createCoapEndpoint } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
 import { startEventLoopWatchdog, type EventLoopWatchdog } from './eventLoopWatchdog.js'
+import { dtlsOf } from './transport.js'
 
 /** CoAP timers of the daemon's endpoint (RFC 7252 names; short ones in tests). */
 export interface CoapTimers {
@@ -22,14 +24,8 @@ export interface CoapTimers {
   responseTimeoutMs?: number
 }
 
-/** Configuration of the bootstrap daemon. */
+/** Configuration of the bootstrap daemon; where it listens is the injected transport's business. */
 export interface BootstrapDaemonConfig {
-  /** Default 127.0.0.1. */
-  host?: string
-  /** Default 5784 (0 picks a free port). */
-  port?: number
-  /** DTLS-PSK (default). false = plain CoAP over UDP: development only (`--insecure-udp`). */
-  dtls?: boolean
   /** A bootstrap session not finished after this long fails; default 60 s. */
   sessionTimeoutMs?: number
   /** Lifetime written to the Server instance; default 300 s. */
@@ -42,13 +38,16 @@ export interface BootstrapDaemonConfig {
   securityInstanceId?: number
   /** Per-request timeout of the bootstrap requests. */
   requestTimeoutMs?: number
-  /** A DTLS session idle this long is dropped; default the transport's (30 min). */
-  sessionIdleTimeoutMs?: number
   coapTimers?: CoapTimers
 }
 
 export interface BootstrapDaemonDeps {
   security: SecurityStore
+  /**
+   * The datagram transport the CoAP endpoint runs on (createDaemonTransport: DTLS-PSK keyed by
+   * the bootstrap identities of `security`, or UDP for development). The daemon closes it on stop.
+   */
+  transport: DatagramTransport
   logger: Logger
   models?: ModelRegistry
   config?: BootstrapDaemonConfig
@@ -71,7 +70,9 @@ export interface BootstrapDaemon {
 export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemon {
   const cfg = deps.config ?? {}
   const logger = deps.logger
-  const dtls = cfg.dtls !== false
+  const transport = deps.transport
+  const dtlsTransport = dtlsOf(transport)
+  const dtls = transport.kind === 'dtls'
   const config = resolveBootstrapConfig({
     serverLifetime: cfg.serverLifetime,
     shortServerId: cfg.shortServerId,
@@ -81,26 +82,7 @@ export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemo
     requestTimeoutMs: cfg.requestTimeoutMs,
     requireIdentity: dtls,
   })
-  const host = cfg.host ?? '127.0.0.1'
-  const port = cfg.port ?? 5784
   const security = deps.security
-
-  let dtlsTransport: DtlsTransport | undefined
-  let transport: DatagramTransport
-  if (dtls) {
-    dtlsTransport = createDtlsTransport({
-      host,
-      port,
-      logger: logger.child({ layer: 'dtls' }),
-      // From memory (ChainView / in-memory store): a handshake never waits on the chain.
-      pskLookup: async (identity) => security.byIdentity(identity, 'bootstrap')?.key,
-      ...(cfg.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: cfg.sessionIdleTimeoutMs }),
-    })
-    transport = dtlsTransport
-  } else {
-    logger.warn('bootstrap server on plain UDP: no authentication (development only)')
-    transport = createUdpTransport({ host, port, logger: logger.child({ layer: 'udp' }) })
-  }
   const coap = createCoapEndpoint({ transport, logger: logger.child({ layer: 'coap' }), ...cfg.coapTimers })
   const sender = createRequestSender({ coap, models: deps.models ?? loadDefaultModels(), logger })
   const handler = createBootstrapHandler({ security, sender, config, logger })

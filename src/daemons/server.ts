@@ -1,6 +1,6 @@
 /**
- * The LwM2M server daemon: DTLS-PSK (or, for development, plain UDP) CoAP endpoint, the
- * registration interface, device management through the request sender, revocation and mobility
+ * The LwM2M server daemon: a CoAP endpoint over the injected transport (DTLS-PSK, or for
+ * development plain UDP; see ./transport.ts), the registration interface, device management through the request sender, revocation and mobility
  * driven by the SecurityStore's changes, and `/api/health`. Wiring only; the protocol logic lives in
  * src/lwm2m/server/.
  */
@@ -28,9 +28,11 @@ import {
   type Registration,
   type RegistrationStore,
 } from '../lwm2m/server/index.js'
-import { createCoapEndpoint, createDtlsTransport, createUdpTransport, type CoapEndpoint, type DtlsTransport } from '../transport/index.js'
+import { createCoapEndpoint, type CoapEndpoint } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
-import { createHttpApp, healthReport, listenHttp, type AnchoringHealth } from './http.js'
+import { dtlsOf } from './transport.js'
+import { createHttpApp, healthReport, listenHttp, type AnchoringHealth } from '../api/http.js'
+import type { LwM2mServerEvents, LwM2mServerPort, LwM2mServerStats, NotificationEvent } from '../api/port.js'
 import { startEventLoopWatchdog, type EventLoopWatchdog } from './eventLoopWatchdog.js'
 
 /** CoAP timers (short ones in tests). */
@@ -41,26 +43,26 @@ export interface CoapTimers {
   piggybackDelayMs?: number
 }
 
+/** The daemon's own settings; where it listens for CoAP is the injected transport's business. */
 export interface ServerDaemonConfig {
-  host?: string
-  /** CoAP port; default 5684 (0 picks a free one). */
-  port?: number
-  /** DTLS-PSK (default); false only with `--insecure-udp` (no identity check is possible then). */
-  dtls?: boolean
   /** 0 picks a free port; undefined = no HTTP. */
   httpPort?: number
   httpHost?: string
   coapTimers?: CoapTimers
   /** How often expired registrations are swept; default 1 s. */
   sweepIntervalMs?: number
-  /** DTLS sessions idle this long are dropped; default the transport's (30 min). */
-  sessionIdleTimeoutMs?: number
   /** Timeout of the Bootstrap-Request Trigger sent when a device moves; default 10 s. */
   moveTimeoutMs?: number
 }
 
 export interface ServerDaemonDeps {
   security: SecurityStore
+  /**
+   * The datagram transport the CoAP endpoint runs on (createDaemonTransport: DTLS-PSK keyed by
+   * the server identities of `security`, or UDP). Registration requires a DTLS identity unless
+   * it is plain UDP (`--insecure-udp`). The daemon closes it on stop.
+   */
+  transport: DatagramTransport
   logger: Logger
   models?: ModelRegistry
   /** The chain view's lag for `/api/health`; absent with `--store memory`. */
@@ -74,36 +76,11 @@ export interface ServerDaemonDeps {
   config: ServerDaemonConfig
 }
 
-/** A notification of an observation the daemon holds. */
-export interface NotificationEvent {
-  endpoint: string
-  path: string
-  /** The decoded value (absent when the notification did not decode: see response.errorMessage). */
-  node?: LwM2mNode
-  response: LwM2mResponse
-}
+/** The daemon's events and counters are the ones the REST API's port names. */
+export type { NotificationEvent, LwM2mServerEvents as ServerDaemonEvents, LwM2mServerStats as ServerDaemonStats } from '../api/port.js'
 
-/** The daemon's events. */
-export interface ServerDaemonEvents {
-  registered: [reg: Registration]
-  updated: [reg: Registration, previous: Registration]
-  deregistered: [reg: Registration, reason: DeregistrationReason]
-  notification: [event: NotificationEvent]
-}
-
-export interface ServerDaemonStats {
-  registrations: number
-  observations: number
-  sessions?: number
-  revoked: number
-  moved: number
-  /** DTLS handshakes completed / failed since start (absent over plain UDP). */
-  handshakes?: { completed: number; failed: number; inProgress: number }
-  /** PSK identities offered in handshakes that no client has (one cause of failed handshakes). */
-  unknownIdentities: number
-}
-
-export interface ServerDaemon {
+/** The LwM2M server daemon: the REST API's port (what routes use) plus its lifecycle. */
+export interface ServerDaemon extends LwM2mServerPort {
   /** Binds CoAP (and HTTP when httpPort is set). */
   start(): Promise<{ address: PeerAddress; http?: { url: string } }>
   /** Ordered shutdown: refuse requests, cancel observations, stop timers, close HTTP, close sessions and socket. */
@@ -113,10 +90,10 @@ export interface ServerDaemon {
   send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
   /** Observes a path; notifications go to `onNotification` and to the 'notification' event. */
   observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
-  readonly events: EventEmitter<ServerDaemonEvents>
+  readonly events: EventEmitter<LwM2mServerEvents>
   /** The fastify instance (after start with httpPort); the REST API registers on it. */
   readonly http: FastifyInstance | undefined
-  stats(): ServerDaemonStats
+  stats(): LwM2mServerStats
 }
 
 const BOOTSTRAP_REQUEST_TRIGGER = 9
@@ -126,11 +103,13 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   const { security, config } = deps
   const logger = deps.logger.child({ daemon: 'server' })
   const models = deps.models ?? loadDefaultModels()
-  const useDtls = config.dtls ?? true
+  const transport = deps.transport
+  const dtls = dtlsOf(transport)
+  const useDtls = transport.kind === 'dtls'
   const registrations = deps.registrations ?? createInMemoryRegistrationStore()
   const observations = createObservationRegistry()
-  const events = new EventEmitter<ServerDaemonEvents>()
-  const counters = { revoked: 0, moved: 0, unknownIdentities: 0 }
+  const events = new EventEmitter<LwM2mServerEvents>()
+  const counters = { revoked: 0, moved: 0 }
   let stopping = false
   let started = false
   let sweeper: ExpirySweeper | undefined
@@ -139,19 +118,6 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   let unsubscribe: (() => void) | undefined
   let http: FastifyInstance | undefined
 
-  const transport: DatagramTransport = useDtls
-    ? createDtlsTransport({
-        host: config.host,
-        port: config.port ?? 5684,
-        logger,
-        pskLookup: async (identity) => {
-          const key = security.byIdentity(identity, 'server')?.key
-          if (key === undefined) counters.unknownIdentities++
-          return key
-        },
-        ...(config.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: config.sessionIdleTimeoutMs }),
-      })
-    : createUdpTransport({ host: config.host, port: config.port ?? 5684, logger })
   const coap: CoapEndpoint = createCoapEndpoint({ transport, logger, ...config.coapTimers })
   const sender = createRequestSender({ coap, models, logger })
 
@@ -205,8 +171,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   /** Ends every DTLS session of a server identity (revocation: the device may not even be registered). */
   const closeSessionsOf = (identity: string, peer?: PeerAddress): void => {
     if (peer) transport.closeSession(peer, 'revoked')
-    const dtls = transport as Partial<DtlsTransport>
-    for (const s of dtls.sessions?.() ?? []) {
+    for (const s of dtls?.sessions() ?? []) {
       if (s.identity === identity && (!peer || peerKey(s.peer) !== peerKey(peer))) transport.closeSession(s.peer, 'revoked')
     }
   }
@@ -328,15 +293,15 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     stats: () => ({
       registrations: registrations.size,
       observations: observations.size,
-      ...((transport as Partial<DtlsTransport>).sessions && { sessions: (transport as DtlsTransport).sessions().length }),
-      ...((transport as Partial<DtlsTransport>).stats && handshakeStats((transport as DtlsTransport).stats())),
+      ...(dtls && { sessions: dtls.sessions().length, ...handshakeStats(dtls.stats()) }),
       ...counters,
+      unknownIdentities: dtls?.stats().unknownIdentities ?? 0,
     }),
   }
   return daemon
 }
 
-function handshakeStats(s: { handshakes: number; handshakesCompleted: number; handshakesFailed: number }): Pick<ServerDaemonStats, 'handshakes'> {
+function handshakeStats(s: { handshakes: number; handshakesCompleted: number; handshakesFailed: number }): Pick<LwM2mServerStats, 'handshakes'> {
   return { handshakes: { completed: s.handshakesCompleted, failed: s.handshakesFailed, inProgress: s.handshakes } }
 }
 

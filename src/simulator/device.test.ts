@@ -8,7 +8,9 @@ describe('createDevice', () => {
   it('refuses invalid options with a typed error', () => {
     const bad: Array<Partial<DeviceOptions>> = [
       { endpoint: '', server },
-      { endpoint: 'a b', server },
+      // A space is a valid name (issue 16); control characters and names over 252 bytes are not.
+      { endpoint: 'a\tb', server },
+      { endpoint: 'x'.repeat(253), server },
       { endpoint: 'ok' },
       { endpoint: 'ok', server: { ...server, uri: 'http://x' } },
       { endpoint: 'ok', server: { ...server, key: new Uint8Array() } },

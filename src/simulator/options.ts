@@ -1,4 +1,5 @@
 import type { DeviceOptions } from './device.js'
+import { describeEndpointNameProblem, endpointNameProblem } from '../lwm2m/endpoint-name.js'
 import { DeviceError } from './errors.js'
 import { parseServerUri } from './uri.js'
 
@@ -7,9 +8,8 @@ export function validateDeviceOptions(o: DeviceOptions): void {
   const fail = (msg: string): never => {
     throw new DeviceError('LWC_DEVICE_OPTIONS', msg)
   }
-  if (typeof o.endpoint !== 'string' || o.endpoint.length === 0 || o.endpoint.length > 255 || /[\s&?=/]/.test(o.endpoint)) {
-    fail(`endpoint name "${String(o.endpoint)}" is empty, too long or holds a character a URI query cannot carry`)
-  }
+  const nameProblem = endpointNameProblem(o.endpoint)
+  if (nameProblem !== undefined) fail(describeEndpointNameProblem(o.endpoint, nameProblem))
   if (!o.bootstrap && !o.server) fail('a device needs a bootstrap or a server account')
   for (const a of [o.bootstrap, o.server]) {
     if (!a) continue

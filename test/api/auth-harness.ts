@@ -18,7 +18,7 @@ import { openProfileView } from '../../src/chain/view/openProfileView.js'
 import { runDeploy } from '../../src/commands/deploy/run.js'
 import type { ChainCommandOptions } from '../../src/commands/lib/context.js'
 import { runUserAdd } from '../../src/commands/user/add.js'
-import { createHttpApp, healthReport } from '../../src/daemons/http.js'
+import { createHttpApp, healthReport } from '../../src/api/http.js'
 import { DEPLOYER_KEY, startAnvil, type TestAnvil } from '../helpers/anvil.js'
 
 /** The three accounts every API test logs in with (one per role). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listenHttp } from '../../src/daemons/http.js'
+import { listenHttp } from '../../src/api/http.js'
 import { ACCOUNTS, givenApi, type ApiHarness } from './auth-harness.js'
 
 describe('POST /api/login', () => {

@@ -5,6 +5,7 @@ import { issueToken } from '../../src/api/auth/tokens.js'
 import { registerApi, type MountedApi } from '../../src/api/index.js'
 import type { UserView } from '../../src/chain/view/types.js'
 import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import { silentLogger } from '../../src/logger.js'
 import { createInMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 import { eventually } from '../e2e/system.js'
@@ -35,10 +36,12 @@ describe('SSE streams: heartbeats and the bounded per-client buffer', () => {
 
   beforeAll(async () => {
     const jwtKey = randomBytes(32)
+    const security = createInMemorySecurityStore([])
     daemon = createServerDaemon({
-      security: createInMemorySecurityStore([]),
+      security,
+      transport: createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0 }),
       logger: silentLogger(),
-      config: { host: '127.0.0.1', port: 0, httpPort: 0 },
+      config: { httpPort: 0 },
       extendHttp: async (app, d) => {
         mounted = await registerApi(app, {
           daemon: d,

@@ -23,13 +23,25 @@ describe('GET /api/openapi.json', () => {
     expect(routes.length).toBeGreaterThan(30)
     const missing = routes.filter((r) => !doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()]).map((r) => `${r.method} ${r.url}`)
     expect(missing).toEqual([])
-    for (const path of ['/api/health', '/api/login', '/api/clients', '/api/events', '/api/metrics', '/api/anomalies', '/api/openapi.json']) {
+    for (const path of ['/api/health', '/api/login', '/api/clients', '/api/clients/{endpoint}/values', '/api/models', '/api/events', '/api/metrics', '/api/anomalies', '/api/openapi.json']) {
       expect(doc.paths, path).toHaveProperty([path])
     }
     expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/api/'))).toEqual([])
     expect(doc.paths['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}']).toHaveProperty('post')
     expect(doc.paths['/api/clients/{endpoint}/{objectId}/discover']).toHaveProperty('get')
     expect(doc.paths['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}/observe']).toHaveProperty('delete')
+  })
+
+  it('documents the paging parameters and the {items, next} answer of the lists', async () => {
+    type Op = { parameters?: Array<{ name: string; in: string }>; responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }> }
+    const doc = (await (await sys.call('GET', '/api/openapi.json')).json()) as { paths: Record<string, Record<string, Op>> }
+    for (const path of ['/api/clients', '/api/admin/users']) {
+      const op = doc.paths[path]!.get!
+      expect(op.parameters?.filter((p) => p.in === 'query').map((p) => p.name), path).toEqual(expect.arrayContaining(['limit', 'cursor', 'q']))
+      expect(Object.keys(op.responses['200']!.content!['application/json']!.schema.properties!), path).toEqual(expect.arrayContaining(['items', 'next', 'total']))
+    }
+    const events = doc.paths['/api/events']!.get!
+    expect(events.parameters?.map((p) => p.name)).toContain('lastEventId')
   })
 
   it('marks token-protected routes with the bearer scheme and leaves health open', async () => {

@@ -65,11 +65,17 @@ describe('admin manages devices and users through the API, on chain', () => {
   it('lists users without e-mails or password verifiers', async () => {
     const r = await req('GET', '/api/admin/users')
     expect(r.statusCode).toBe(200)
-    expect(r.json()).toEqual([
+    expect(r.json().items).toEqual([
       { username: 'ada', role: 'admin', version: 1 },
       { username: 'app', role: 'application', version: 1 },
       { username: 'uma', role: 'user', version: 1 },
     ])
+    expect(r.json().next).toBeNull()
+    // Paged and searched like /api/clients.
+    const first = (await req('GET', '/api/admin/users?limit=2')).json()
+    expect(first.items.map((u: { username: string }) => u.username)).toEqual(['ada', 'app'])
+    expect((await req('GET', `/api/admin/users?limit=2&cursor=${first.next}`)).json().items.map((u: { username: string }) => u.username)).toEqual(['uma'])
+    expect((await req('GET', '/api/admin/users?q=UM')).json()).toMatchObject({ items: [{ username: 'uma' }], total: 1 })
     expect(r.body).not.toMatch(/@|scrypt/)
     expect((await req('GET', '/api/admin/users/uma')).json()).toEqual({ username: 'uma', role: 'user', version: 1 })
     expect((await req('GET', '/api/admin/users/nobody')).statusCode).toBe(404)

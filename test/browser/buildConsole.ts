@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'vite'
 
@@ -9,8 +10,25 @@ import { build } from 'vite'
  */
 export async function ensureConsoleBuilt(): Promise<void> {
   const index = resolve('dist/web/index.html')
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(resolve('web'))) return
-  await build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' })
+  const fresh = (): boolean => existsSync(index) && statSync(index).mtimeMs >= newestMtime(resolve('web'))
+  if (fresh()) return
+  // Browser test files run in parallel workers, and a build empties dist/web first: one build at a
+  // time (a lock directory), re-checked once the lock is held; a lock older than 5 minutes is a crashed build.
+  const lock = join(tmpdir(), `lwchain-web-build-${Buffer.from(process.cwd()).toString('hex').slice(-24)}.lock`)
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch {
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true })
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+  try {
+    if (!fresh()) await build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' })
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
 }
 
 function newestMtime(dir: string): number {

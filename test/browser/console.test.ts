@@ -65,6 +65,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
       coapTimers: { ackTimeoutMs: 500, maxRetransmit: 3, responseTimeoutMs: 5_000 },
       ledger: { batchIntervalMs: 200, pollIntervalMs: 200 },
       console: true,
+      // One key for the ledger and the admin pages, as `dev` does (test/daemons/leastPrivilege.test.ts splits them).
+      singleKey: true,
       logger,
     })
     http = server.api.replace(/\/api$/, '')
@@ -149,6 +151,115 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await page.close()
   })
 
+  it('shows temperatures live without a click (observed on registration), and still after a reload', async () => {
+    const page = await signIn('user')
+    const row = page.locator('tr[data-endpoint="sensor-1"]')
+    await row.waitFor()
+    device.temperature(24.5)
+    await row.getByText('24.5 °C').waitFor()
+    await page.reload()
+    await page.getByRole('heading', { name: 'Registered devices' }).waitFor()
+    await row.getByText('24.5 °C').waitFor()
+    await page.close()
+  })
+
+  it('the device page shows the object tree with names, types, units and live values, and runs every operation', async () => {
+    const page = await signIn('admin')
+    // A failing step names its locator well within the test's time.
+    page.setDefaultTimeout(12_000)
+    await page.locator('tr[data-endpoint="sensor-1"]').getByRole('link', { name: 'sensor-1' }).click()
+    await page.getByRole('heading', { name: 'sensor-1', level: 1 }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/devices/sensor-1')
+    // The tree: objects from the registration, named from the models.
+    const objects = page.getByRole('navigation', { name: 'Objects' })
+    expect(await objects.getByRole('button').allTextContents()).toEqual(['LwM2M Server /11 instance', 'Device /31 instance', 'Temperature /33031 instance'])
+    const temp = page.locator('section[data-object="3303"]')
+    await temp.getByRole('heading', { name: /Temperature \/3303/ }).waitFor()
+    const value = temp.locator('tr[data-path="/3303/0/5700"]')
+    expect(await value.textContent()).toMatch(/^5700Sensor ValuefloatR/)
+    device.temperature(24.5)
+    await value.locator('.v').getByText('24.5', { exact: true }).waitFor()
+    // Live: notifications update the value and draw the plot of recent values.
+    device.temperature(26)
+    await value.locator('.v').getByText('26', { exact: true }).waitFor()
+    device.temperature(27.5)
+    await value.locator('.v').getByText('27.5', { exact: true }).waitFor()
+    await value.locator('svg polyline').waitFor()
+
+    await objects.getByRole('button', { name: /^Device/ }).click()
+    const device3 = page.locator('section[data-object="3"]')
+    const row = (p: string) => page.locator(`tr[data-path="${p}"]`)
+    // Read.
+    await page.getByRole('button', { name: 'Read Manufacturer /3/0/0' }).click()
+    await row('/3/0/0').getByText('lwchain', { exact: true }).waitFor()
+    // Write with an input of the resource's type, then read it back.
+    await page.getByLabel('New value of UTC Offset /3/0/14').fill('+01:00')
+    await row('/3/0/14').getByRole('button', { name: 'Write', exact: true }).click()
+    await row('/3/0/14').getByText('Written: +01:00.').waitFor()
+    await page.getByRole('button', { name: 'Read UTC Offset /3/0/14' }).click()
+    await row('/3/0/14').getByText('Read: 2.05 Content.').waitFor()
+    expect(await row('/3/0/14').locator('.v').textContent()).toBe('+01:00')
+    // Device errors as plain messages: a resource the device lacks (4.04), a Delete it refuses (4.05).
+    await page.getByRole('button', { name: 'Read Timezone /3/0/15' }).click()
+    await row('/3/0/15').getByRole('alert').getByText(/has no such object, instance or resource \(4\.04 Not Found\)/).waitFor()
+    await device3.getByRole('button', { name: 'Delete instance /3/0' }).click()
+    await device3.getByRole('button', { name: 'Confirm delete of /3/0' }).click()
+    await device3.locator('.outcome[data-path="/3/0"]').getByText(/does not allow this operation here \(4\.05 Method Not Allowed\)/).waitFor()
+    // Observe and cancel on a resource.
+    await page.getByRole('button', { name: 'Observe Current Time /3/0/13' }).click()
+    await row('/3/0/13').getByText(/^Observing/).waitFor()
+    await page.getByRole('button', { name: 'Cancel observation of Current Time /3/0/13' }).click()
+    await row('/3/0/13').getByText('Observation cancelled.').waitFor()
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await page.screenshot({ path: join(ARTIFACTS, 'console-device-object3-1366.png') })
+    // Execute.
+    await objects.getByRole('button', { name: /^Temperature/ }).click()
+    await page.getByRole('button', { name: 'Execute Reset Min and Max Measured Values /3303/0/5605' }).click()
+    await row('/3303/0/5605').getByText('Executed.').waitFor()
+    // Discover and Write-Attributes on an instance.
+    await temp.getByRole('button', { name: 'Discover instance /3303/0' }).click()
+    await temp.getByText(/Discover: .*<\/3303\/0\/5700>/).waitFor()
+    await temp.getByRole('button', { name: 'Write attributes of instance /3303/0', exact: true }).click()
+    await page.locator('[id="attr-/3303/0-pmax"]').fill('30')
+    await temp.getByRole('button', { name: 'Write attributes', exact: true }).click()
+    await temp.getByText('Attributes written: pmax=30.').waitFor()
+    // Create an instance, then delete it.
+    await temp.getByRole('button', { name: 'Create an instance of Temperature' }).click()
+    await page.getByLabel('Instance id').fill('7')
+    await page.getByLabel(/^Sensor Value \(float/).fill('20')
+    await temp.getByRole('button', { name: 'Create instance' }).click()
+    await temp.getByText(/^Created/).waitFor()
+    await temp.locator('[data-instance="/3303/7"]').waitFor()
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await page.screenshot({ path: join(ARTIFACTS, 'console-device-1366.png'), fullPage: true })
+    await temp.getByRole('button', { name: 'Delete instance /3303/7' }).click()
+    await temp.getByRole('button', { name: 'Confirm delete of /3303/7' }).click()
+    await temp.locator('[data-instance="/3303/7"]').waitFor({ state: 'detached' })
+    await page.setViewportSize({ width: 800, height: 900 })
+    await page.screenshot({ path: join(ARTIFACTS, 'console-device-800.png'), fullPage: true })
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await page.close()
+  })
+
+  it('a plain user sees the device page with values and plots but no operation', async () => {
+    const page = await signIn('user')
+    await page.goto(`${http}/devices/sensor-1`)
+    await page.getByRole('heading', { name: 'sensor-1', level: 1 }).waitFor()
+    const value = page.locator('tr[data-path="/3303/0/5700"]')
+    device.temperature(28)
+    await value.locator('.v').getByText('28', { exact: true }).waitFor()
+    await value.locator('svg polyline').waitFor()
+    // The object list still works (it only chooses what is shown); nothing on the objects operates the device.
+    expect(await page.locator('main section.object button').count()).toBe(0)
+    expect(await page.locator('main input, main select').count()).toBe(0)
+    await page.getByRole('navigation', { name: 'Objects' }).getByRole('button', { name: /^Device/ }).click()
+    await page.locator('section[data-object="3"]').waitFor()
+    expect(await page.locator('main section.object button').count()).toBe(0)
+    await page.getByText(/Your role \(user\) shows values/).waitFor()
+    await page.screenshot({ path: join(ARTIFACTS, 'console-device-user.png'), fullPage: true })
+    await page.close()
+  })
+
   it('the device view follows registrations, de-registrations and temperature notifications live', async () => {
     const page = await signIn('admin')
     const token = (await page.evaluate(() => sessionStorage.getItem('lwchain.token')))!
@@ -227,7 +338,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await row.getByRole('button', { name: 'Save' }).click()
     await page.getByText('User bob updated.').waitFor()
     await until(() => server.view!.userByUsername('bob')?.roleName === 'application')
-    expect(await page.locator('tr[data-username="bob"] td').first().textContent()).toBe('application')
+    // The success note comes before the list has re-rendered: wait for the row to say so.
+    await page.locator('tr[data-username="bob"] td').first().getByText('application', { exact: true }).waitFor()
     expect(server.view!.userByEmail('bob@other.example.org')?.username).toBe('bob')
 
     await page.getByRole('button', { name: 'Remove bob' }).click()

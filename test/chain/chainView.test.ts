@@ -27,6 +27,7 @@ describe('ChainView', () => {
       addresses: d,
       deployBlock: d.deployBlock,
       sealingPrivateKey: withKey ? d.sealingPrivateKey : undefined,
+      emailKey: withKey ? d.emailKey : undefined,
       cursorFile,
       pollIntervalMs: 100,
     })
@@ -92,7 +93,7 @@ describe('ChainView', () => {
     const view = viewOf(d)
     await view.start()
     const verifier = await hashPassword('correct horse')
-    const record = sealUserRecord({ username: 'vera', role: 2, email: 'Vera@Example.com', passwordVerifier: verifier }, d.sealingPublicKey)
+    const record = sealUserRecord({ username: 'vera', role: 2, email: 'Vera@Example.com', passwordVerifier: verifier }, d.sealingPublicKey, d.emailKey)
     const { block } = await addUser(d.conn, { userStore: d.userStore, record })
     await view.waitForBlock(block)
     const u = view.userByEmail('  vera@EXAMPLE.com ')

@@ -15,13 +15,13 @@ describe('changeUser', () => {
   let dir: string
   let chain: EmbeddedChain
   let d: GivenDeployment
-  const params = () => ({ userStore: d.userStore, deployBlock: d.deployBlock, sealingPublicKey: d.sealingPublicKey })
+  const params = () => ({ userStore: d.userStore, deployBlock: d.deployBlock, sealingPublicKey: d.sealingPublicKey, emailKey: d.emailKey })
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lwchain-change-user-'))
     chain = await startEmbeddedChain({ port: 0, dataDir: join(dir, 'chain') })
     d = await givenDeployment(chain.rpcUrl)
-    const record = sealUserRecord({ username: 'carol', role: parseRole('user'), email: 'carol@example.org', passwordVerifier: await hashPassword('old secret') }, d.sealingPublicKey)
+    const record = sealUserRecord({ username: 'carol', role: parseRole('user'), email: 'carol@example.org', passwordVerifier: await hashPassword('old secret') }, d.sealingPublicKey, d.emailKey)
     await addUser(d.conn, { userStore: d.userStore, record })
   })
 

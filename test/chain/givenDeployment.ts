@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Hex } from 'viem'
 import { connectChain, type ChainConnection } from '../../src/chain/connectChain.js'
 import { deployContracts } from '../../src/chain/deployContracts.js'
@@ -14,6 +15,8 @@ export interface GivenDeployment {
   deployBlock: bigint
   sealingPublicKey: Hex
   sealingPrivateKey: Uint8Array
+  /** The deployment's e-mail key (HMAC key of the e-mail lookup hashes). */
+  emailKey: Uint8Array
   /** Registers a client with generated credentials; returns its spec (with clear keys). */
   addGeneratedClient(endpoint: string): Promise<{ spec: ClientSpec; block: bigint }>
 }
@@ -29,6 +32,7 @@ export async function givenDeployment(rpcUrl: string): Promise<GivenDeployment> 
     ...d,
     sealingPublicKey,
     sealingPrivateKey: keys.privateKey,
+    emailKey: new Uint8Array(randomBytes(32)),
     async addGeneratedClient(endpoint) {
       const { spec } = buildClientSpec({ endpoint })
       const { block } = await addClient(conn, { clientStore: d.clientStore, record: sealClientRecord(spec, sealingPublicKey) })

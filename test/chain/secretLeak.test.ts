@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hexToBytes, type Hex } from 'viem'
 import { connectChain } from '../../src/chain/connectChain.js'
+import { legacyEmailHash } from '../../src/chain/hashes.js'
 import { loadProfile, readSealingKey } from '../../src/chain/profile.js'
 import { openValue } from '../../src/chain/records/sealValue.js'
 import { loadViewState } from '../../src/chain/view/loadViewState.js'
@@ -59,6 +60,8 @@ describe('no secret appears anywhere on chain', () => {
     for (const p of [alice.password!, 'Tr0ub4dor&3-given', 'another-Passw0rd']) secrets.push({ what: 'password', value: text(p) })
     for (const e of ['Alice.Secret@Example.com', 'alice.secret@example.com', 'app-owner@example.org', 'new-owner@example.net']) {
       secrets.push({ what: `e-mail ${e}`, value: text(e) })
+      // The plain keccak256 of an address would let anyone test a list of addresses: keyed instead.
+      secrets.push({ what: `plain e-mail hash of ${e}`, value: hexToBytes(legacyEmailHash(e)) })
     }
     publicValues.push({ what: 'username', value: text('alice') })
 

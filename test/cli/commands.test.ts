@@ -15,6 +15,7 @@ import { runDeploy } from '../../src/commands/deploy/run.js'
 import type { ChainCommandOptions } from '../../src/commands/lib/context.js'
 import { runUserAdd } from '../../src/commands/user/add.js'
 import { runUserList, runUserShow } from '../../src/commands/user/list.js'
+import { runUserRemove } from '../../src/commands/user/remove.js'
 import { runUserUpdate } from '../../src/commands/user/update.js'
 import { startAnvil, STRANGER_KEY, type TestAnvil } from '../helpers/anvil.js'
 
@@ -166,6 +167,10 @@ describe('chain commands', () => {
     expect(given.password).toBeUndefined()
     await expect(runUserAdd(o, { username: 'eve', email: 'ALICE@example.com', role: 'user' })).rejects.toMatchObject({ code: 'LWC_EMAIL_TAKEN' })
     await expect(runUserAdd(o, { username: 'alice', email: 'a2@example.com', role: 'user' })).rejects.toMatchObject({ code: 'LWC_USER_EXISTS' })
+    // The only admin can be neither demoted nor removed; with a second admin she can.
+    await expect(runUserUpdate(o, { username: 'alice', role: 'user' })).rejects.toMatchObject({ code: 'LWC_LAST_ADMIN' })
+    await expect(runUserRemove(o, 'alice')).rejects.toMatchObject({ code: 'LWC_LAST_ADMIN' })
+    await runUserAdd(o, { username: 'bob', email: 'bob@example.com', role: 'admin' })
     const up = await runUserUpdate(o, { username: 'alice', role: 'user' })
     expect(up).toMatchObject({ role: 'user', changed: ['role'], version: 2 })
     await expect(runUserUpdate(o, { username: 'ghost', role: 'user' })).rejects.toMatchObject({ code: 'LWC_USER_NOT_FOUND' })
@@ -173,6 +178,7 @@ describe('chain commands', () => {
     expect(list).toEqual([
       { username: 'alice', role: 'user', version: 2 },
       { username: 'app', role: 'application', version: 1 },
+      { username: 'bob', role: 'admin', version: 1 },
     ])
     expect(JSON.stringify(await runUserShow(o, 'alice'))).not.toMatch(/example\.com/)
   })

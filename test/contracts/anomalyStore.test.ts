@@ -1,9 +1,10 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { keccak256, parseEventLogs, toBytes, type Hex } from 'viem'
+import { concat, encodeFunctionData, keccak256, parseAbi, parseEventLogs, toBytes, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anomalyStoreAbi } from '../../src/chain/generated/contracts.js'
 import { buildBatch, decodeRecords } from '../../src/anomalies/merkle.js'
 import { LEAF_TYPES, leafHashOf, leafValuesOf, type AnomalyRecord } from '../../src/anomalies/record.js'
+import { contractRecordOf } from '../../src/anomalies/verifyRecord.js'
 import { givenDeployedStores, mined, revertOf, type ContractFixture } from './fixtures.js'
 
 let f: ContractFixture
@@ -70,14 +71,50 @@ describe('AnomalyStore', () => {
     const [log] = parseEventLogs({ abi: anomalyStoreAbi, logs: receipt.logs, eventName: 'BatchAnchored' })
     const id = log.args.batchId
     for (let i = 0; i < rs.length; i++) {
-      expect(await read('verifyRecord', [id, leafHashOf(rs[i]), batch.tree.proof(i)])).toBe(true)
+      expect(await read('verifyRecord', [id, contractRecordOf(rs[i]), batch.tree.proof(i)])).toBe(true)
     }
     const proof = batch.tree.proof(4)
     for (const altered of [{ ...rs[4], level: 3 - (rs[4].level % 3) }, { ...rs[4], data: { temperature: 1 } }, { ...rs[4], collectedAt: rs[4].collectedAt + 1 }]) {
-      expect(await read('verifyRecord', [id, leafHashOf(altered), proof])).toBe(false)
+      expect(await read('verifyRecord', [id, contractRecordOf(altered), proof])).toBe(false)
     }
     // the right proof in the wrong batch
-    expect(await read('verifyRecord', [1n, leafHashOf(rs[4]), proof])).toBe(false)
+    expect(await read('verifyRecord', [1n, contractRecordOf(rs[4]), proof])).toBe(false)
+  })
+
+  it('hashes the leaf on chain exactly as the tree does', async () => {
+    for (const r of records(3, 'leaf')) expect(await read('leafOf', [contractRecordOf(r)])).toBe(leafHashOf(r))
+  })
+
+  it('never verifies an interior node of the tree, with its shorter proof, as a record', async () => {
+    const rs = records(8, 'interior')
+    const batch = buildBatch(rs)
+    const receipt = await anchor(batch.root, rs.length, batch.encoded)
+    const [log] = parseEventLogs({ abi: anomalyStoreAbi, logs: receipt.logs, eventName: 'BatchAnchored' })
+    const id = log.args.batchId
+    // The interior node above record 0 and its sibling, and the proof from there to the root.
+    const full = batch.tree.proof(0)
+    const sorted = (a: Hex, b: Hex): Hex => (Buffer.compare(Buffer.from(a.slice(2), 'hex'), Buffer.from(b.slice(2), 'hex')) <= 0 ? concat([a, b]) : concat([b, a]))
+    const interior = keccak256(sorted(leafHashOf(rs[0]), full[0]))
+    const shorter = full.slice(1)
+    // The attack is real against a raw-leaf verifier: the node and the shorter proof rebuild the root.
+    expect(shorter.reduce((node, sib) => keccak256(sorted(node, sib)), interior)).toBe(batch.root)
+    // The old entry point (raw leaf) is gone: the call reverts, it never answers true.
+    const oldAbi = parseAbi(['function verifyRecord(uint256 batchId, bytes32 leaf, bytes32[] proof) view returns (bool)'])
+    const data = encodeFunctionData({ abi: oldAbi, functionName: 'verifyRecord', args: [id, interior, shorter] })
+    await expect(f.publicClient.call({ to: f.contracts.anomalyStore, data })).rejects.toThrow(/revert/i)
+    // Whatever record is presented, its leaf is hashed on chain, so the node's bytes do not help:
+    // not as an id, not as the data, not with the node's own preimage (the two children) as data.
+    const forged = [
+      { ...rs[0], id: interior },
+      { ...rs[0], data: interior },
+      { id: 'x', endpoint: 'y', level: 1, collectedAt: 0, data: sorted(leafHashOf(rs[0]), full[0]) },
+    ]
+    for (const r of forged) {
+      expect(await read('verifyRecord', [id, contractRecordOf(r), shorter])).toBe(false)
+      expect(await read('verifyRecord', [id, contractRecordOf(r), full])).toBe(false)
+    }
+    // And the real record with its full proof still verifies.
+    expect(await read('verifyRecord', [id, contractRecordOf(rs[0]), full])).toBe(true)
   })
 
   it('refuses a batch from an account without the poster role', async () => {
@@ -96,7 +133,7 @@ describe('AnomalyStore', () => {
     const count: bigint = await read('batchCount')
     for (const id of [0n, count + 1n]) {
       expect(await revertOf(read('batchRoot', [id]))).toEqual({ errorName: 'BatchNotFound', args: [id] })
-      expect(await revertOf(read('verifyRecord', [id, batch.root, []]))).toEqual({ errorName: 'BatchNotFound', args: [id] })
+      expect(await revertOf(read('verifyRecord', [id, contractRecordOf(records(1, 'm')[0]), []]))).toEqual({ errorName: 'BatchNotFound', args: [id] })
     }
   })
 })

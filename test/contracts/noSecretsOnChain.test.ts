@@ -1,7 +1,7 @@
 import { toHex, type Hex } from 'viem'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { clientStoreAbi, userStoreAbi } from '../../src/chain/generated/contracts.js'
-import { emailHash } from '../../src/chain/hashes.js'
+import { emailHash, legacyEmailHash } from '../../src/chain/hashes.js'
 import { seal } from '../../src/chain/sealing.js'
 import { givenDeployedStores, mined, type ContractFixture } from './fixtures.js'
 
@@ -38,7 +38,7 @@ it('keeps PSKs, e-mails and password verifiers out of calldata, events and stora
   const user = {
     username: 'dana',
     role: 1,
-    emailHash: emailHash(email),
+    emailHash: emailHash(email, new Uint8Array(32).fill(9)),
     emailSealed: hex(seal(pk, new TextEncoder().encode(email), 'lwchain:user:email:dana')),
     passwordSealed: hex(seal(pk, verifier, 'lwchain:user:password:dana')),
   }
@@ -68,6 +68,7 @@ it('keeps PSKs, e-mails and password verifiers out of calldata, events and stora
     ['e-mail local part', Buffer.from('Dana.Secret')],
     ['password verifier', verifier],
     ['password verifier digest', Buffer.from('c0ffeec0ffeec0ffeec0ffee', 'hex')],
+    ['plain e-mail hash', Buffer.from(legacyEmailHash(email).slice(2), 'hex')],
   ]
   for (const [what, bytes] of secrets) {
     expect(haystack.includes(bytes.toString('hex')), what).toBe(false)

@@ -25,6 +25,8 @@ interface UserArgs {
   passwordSealed: Hex
 }
 
+const EMAIL_KEY = new Uint8Array(32).fill(0x5a)
+
 function fresh(over: Partial<UserArgs> & { email?: string } = {}): UserArgs {
   const username = over.username ?? `user${++n}`
   const email = over.email ?? `${username}@example.org`
@@ -32,7 +34,7 @@ function fresh(over: Partial<UserArgs> & { email?: string } = {}): UserArgs {
   return {
     username,
     role: 2,
-    emailHash: emailHash(email),
+    emailHash: emailHash(email, EMAIL_KEY),
     emailSealed: hex(seal(f.sealing.publicKey, new TextEncoder().encode(email), `lwchain:user:email:${username}`)),
     passwordSealed: hex(seal(f.sealing.publicKey, new Uint8Array(48).fill(7), `lwchain:user:password:${username}`)),
     ...rest,
@@ -62,8 +64,8 @@ describe('UserStore', () => {
   it('finds an account by its e-mail hash, whatever the case and spaces of the address', async () => {
     const r = fresh({ email: 'Carol.Smith@Example.ORG' })
     await add(r)
-    expect(await read('userOfEmail', [emailHash('  carol.smith@example.org ')])).toBe(usernameHash(r.username))
-    const unknown = emailHash('nobody@example.org')
+    expect(await read('userOfEmail', [emailHash('  carol.smith@example.org ', EMAIL_KEY)])).toBe(usernameHash(r.username))
+    const unknown = emailHash('nobody@example.org', EMAIL_KEY)
     expect(await revertOf(read('userOfEmail', [unknown]))).toEqual({ errorName: 'UserNotFound', args: [unknown] })
   })
 

@@ -71,7 +71,8 @@ describe('lwchain serve bootstrap (process)', () => {
 
     it("gets 4.03 with another endpoint's identity, and the refusal is logged", async () => {
       expect(await post('bs-other', CLIENTS[1]._key, 'lib-dev')).toBe('4.03')
-      await new Promise((r) => setTimeout(r, 100))
+      const refused = /"endpoint":"lib-dev","identity":"bs-other".*"outcome":"unauthorized"/
+      for (const deadline = Date.now() + 10_000; !refused.test(stderr) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20))
       expect(stderr).toMatch(/"endpoint":"lib-dev","identity":"bs-other".*"outcome":"unauthorized"/)
       expect(stderr).not.toContain(CLIENTS[1]._key)
       expect(stderr).not.toContain(CLIENTS[1].bootstrap.key)

@@ -6,6 +6,7 @@
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import type { BootstrapOutcome } from '../../src/lwm2m/bootstrap/index.js'
 import { createInMemorySecurityStore, type InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 import { silentLogger } from '../../src/logger.js'
@@ -35,8 +36,9 @@ describe('bootstrap daemon (in-memory store)', () => {
     for (const ep of ['dev-a', 'dev-b', 'dev-senml', 'dev-revoked', 'dev-silent', 'dev-bspack', 'dev-nodiscover']) store.put(client(ep))
     daemon = createBootstrapDaemon({
       security: store,
+      transport: createDaemonTransport({ side: 'bootstrap', security: store, logger: silentLogger(), port: 0 }),
       logger: silentLogger(),
-      config: { port: 0, serverLifetime: 120, coapTimers: FAST_TIMERS, sessionTimeoutMs: 10_000 },
+      config: { serverLifetime: 120, coapTimers: FAST_TIMERS, sessionTimeoutMs: 10_000 },
     })
     daemon.onOutcome((o) => outcomes.push(o))
     ;({ address } = await daemon.start())
@@ -211,7 +213,7 @@ describe('bootstrap daemon logs', () => {
     const lines: string[] = []
     const logger = pino({ level: 'trace' }, { write: (l: string) => void lines.push(l) })
     const store = createInMemorySecurityStore([{ ...client('dev-logged'), version: 1 }])
-    const daemon = createBootstrapDaemon({ security: store, logger, config: { port: 0, coapTimers: FAST_TIMERS } })
+    const daemon = createBootstrapDaemon({ security: store, transport: createDaemonTransport({ side: 'bootstrap', security: store, logger, port: 0 }), logger, config: { coapTimers: FAST_TIMERS } })
     const { address } = await daemon.start()
     const c = client('dev-logged')
     const device = await startBootstrapClient({ server: address, identity: c.bootstrap.identity, key: c.bootstrap.key })
@@ -235,7 +237,7 @@ describe('bootstrap daemon logs', () => {
 describe('bootstrap daemon, credential change', () => {
   it('closes the DTLS session of a client whose bootstrap key changed; the new key works', async () => {
     const store = createInMemorySecurityStore([{ ...client('dev-rekeyed'), version: 1 }])
-    const daemon = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0, coapTimers: FAST_TIMERS } })
+    const daemon = createBootstrapDaemon({ security: store, transport: createDaemonTransport({ side: 'bootstrap', security: store, logger: silentLogger(), port: 0 }), logger: silentLogger(), config: { coapTimers: FAST_TIMERS } })
     const { address } = await daemon.start()
     const old = client('dev-rekeyed')
     const device = await startBootstrapClient({ server: address, identity: old.bootstrap.identity, key: old.bootstrap.key })
@@ -258,7 +260,7 @@ describe('bootstrap daemon, credential change', () => {
 describe('bootstrap daemon over plain UDP (--insecure-udp, development only)', () => {
   it('bootstraps a device without DTLS', async () => {
     const store = createInMemorySecurityStore([{ ...client('dev-udp'), version: 1 }])
-    const daemon = createBootstrapDaemon({ security: store, logger: silentLogger(), config: { port: 0, dtls: false, coapTimers: FAST_TIMERS } })
+    const daemon = createBootstrapDaemon({ security: store, transport: createDaemonTransport({ side: 'bootstrap', security: store, logger: silentLogger(), port: 0, dtls: false }), logger: silentLogger(), config: { coapTimers: FAST_TIMERS } })
     const { address } = await daemon.start()
     const device = await startBootstrapClient({ server: address })
     try {

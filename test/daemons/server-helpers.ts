@@ -10,6 +10,7 @@ import { parsePath, toPath, type LwM2mPath } from '../../src/lwm2m/path.js'
 import type { LwM2mNode, SingleResource } from '../../src/lwm2m/node.js'
 import { createInMemorySecurityStore, type ClientSecurity, type InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 import { createServerDaemon, type ServerDaemon, type ServerDaemonConfig } from '../../src/daemons/server.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import {
   createCoapEndpoint,
   createDtlsClientTransport,
@@ -42,13 +43,15 @@ export interface GivenServer {
 }
 
 /** Starts a server daemon on port 0 with the given clients. */
-export async function givenServer(clients: ClientSecurity[], config: ServerDaemonConfig = {}): Promise<GivenServer> {
+export async function givenServer(clients: ClientSecurity[], config: ServerDaemonConfig & { dtls?: boolean } = {}): Promise<GivenServer> {
   const security = createInMemorySecurityStore(clients)
+  const { dtls, ...daemonConfig } = config
   const daemon = createServerDaemon({
     security,
+    transport: createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0, dtls }),
     logger: silentLogger(),
     models,
-    config: { host: '127.0.0.1', port: 0, coapTimers: { ackTimeoutMs: 300, maxRetransmit: 2, responseTimeoutMs: 3000 }, sweepIntervalMs: 100, ...config },
+    config: { coapTimers: { ackTimeoutMs: 300, maxRetransmit: 2, responseTimeoutMs: 3000 }, sweepIntervalMs: 100, ...daemonConfig },
   })
   const started = await daemon.start()
   return { daemon, security, address: started.address, httpUrl: started.http?.url }

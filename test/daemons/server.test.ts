@@ -236,13 +236,16 @@ describe('server daemon: HTTP extension point', () => {
     const { createServerDaemon } = await import('../../src/daemons/server.js')
     const { createInMemorySecurityStore } = await import('../../src/lwm2m/security-store.js')
     const { silentLogger } = await import('../../src/logger.js')
+    const { createDaemonTransport } = await import('../../src/daemons/transport.js')
+    const security = createInMemorySecurityStore()
     const daemon = createServerDaemon({
-      security: createInMemorySecurityStore(),
+      security,
+      transport: createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0 }),
       logger: silentLogger(),
       extendHttp: (app, d) => {
         app.get('/api/clients', async () => d.registrations.all().map((r) => r.endpoint))
       },
-      config: { port: 0, httpPort: 0 },
+      config: { httpPort: 0 },
     })
     const { http } = await daemon.start()
     try {
@@ -258,9 +261,14 @@ describe('server daemon: lifecycle', () => {
     const { createServerDaemon } = await import('../../src/daemons/server.js')
     const { createInMemorySecurityStore } = await import('../../src/lwm2m/security-store.js')
     const { silentLogger } = await import('../../src/logger.js')
-    const idle = createServerDaemon({ security: createInMemorySecurityStore(), logger: silentLogger(), config: { port: 0 } })
+    const { createDaemonTransport } = await import('../../src/daemons/transport.js')
+    const given = () => {
+      const security = createInMemorySecurityStore()
+      return createServerDaemon({ security, transport: createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0 }), logger: silentLogger(), config: {} })
+    }
+    const idle = given()
     await idle.stop()
-    const daemon = createServerDaemon({ security: createInMemorySecurityStore(), logger: silentLogger(), config: { port: 0 } })
+    const daemon = given()
     await daemon.start()
     try {
       await expect(daemon.start()).rejects.toMatchObject({ code: 'LWC_DAEMON_STARTED' })

@@ -1,5 +1,6 @@
 import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
 import { createServerDaemon, type ServerDaemon } from '../../src/daemons/server.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
 import { silentLogger } from '../../src/logger.js'
 import { createInMemorySecurityStore, type ClientSecurity, type InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 
@@ -24,10 +25,16 @@ export async function givenDaemonPair(o: { serverLifetime: number; coapTimers: R
   const store = createInMemorySecurityStore()
   const bootstrap = createBootstrapDaemon({
     security: store,
+    transport: createDaemonTransport({ side: 'bootstrap', security: store, logger: silentLogger(), port: 0 }),
     logger: silentLogger(),
-    config: { port: 0, serverLifetime: o.serverLifetime, coapTimers: o.coapTimers },
+    config: { serverLifetime: o.serverLifetime, coapTimers: o.coapTimers },
   })
-  const server = createServerDaemon({ security: store, logger: silentLogger(), config: { port: 0, coapTimers: o.coapTimers } })
+  const server = createServerDaemon({
+    security: store,
+    transport: createDaemonTransport({ side: 'server', security: store, logger: silentLogger(), port: 0 }),
+    logger: silentLogger(),
+    config: { coapTimers: o.coapTimers },
+  })
   const bsUri = `coaps://127.0.0.1:${(await bootstrap.start()).address.port}`
   const srvUri = `coaps://127.0.0.1:${(await server.start()).address.port}`
   return {

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram'
+import { readFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 
 /** A free TCP port on loopback (for a chain that must come back on the same URL). */
@@ -27,5 +28,21 @@ export async function freeUdpPortPair(): Promise<number> {
     await new Promise<void>((r) => a.close(() => r()))
     if (ok) await new Promise<void>((r) => b.close(() => r()))
     if (ok && port < 65000) return port
+  }
+}
+
+/**
+ * Resolves once some process has a UDP socket bound to `port` (read from /proc/net/udp and udp6),
+ * for tests that spawn a peer and must not talk to it before it listens. Throws after `timeoutMs`.
+ */
+export async function untilUdpBound(port: number, timeoutMs = 20_000): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const tables = await Promise.all(['/proc/net/udp', '/proc/net/udp6'].map((f) => readFile(f, 'utf8').catch(() => '')))
+    // Column 2 is local_address as HEXIP:HEXPORT.
+    if (tables.some((t) => t.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim())))) return
+    if (Date.now() > deadline) throw new Error(`nothing bound UDP port ${port} within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 20))
   }
 }

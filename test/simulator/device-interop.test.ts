@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDevice, type Device } from '../../src/simulator/device.js'
 import { models } from './fakes.js'
-import { freeUdpPortPair } from '../helpers/ports.js'
+import { freeUdpPortPair, untilUdpBound } from '../helpers/ports.js'
 
 const KEY = 'Rd-Interop-PSK-42'
 
@@ -21,7 +21,7 @@ describe.skipIf(!existsSync('/usr/bin/coap-rd-openssl'))('the device with libcoa
     port = await freeUdpPortPair()
     // With an identity hint, so the device's handshake also takes a ServerKeyExchange.
     rd = spawn('coap-rd-openssl', ['-A', '127.0.0.1', '-p', String(port), '-k', KEY, '-h', 'rd-hint', '-v', '0'], { stdio: 'ignore' })
-    await new Promise((r) => setTimeout(r, 300))
+    await untilUdpBound(port + 1)
   })
   afterAll(async () => {
     rd.kill()

@@ -11,14 +11,14 @@ import { createCoapEndpoint, type CoapEndpoint } from '../../src/transport/coap/
 import { createDtlsClientTransport } from '../../src/transport/dtls/client.js'
 import type { PeerAddress } from '../../src/transport/types.js'
 import { givenEndpoint, text } from './coap-helpers.js'
-import { freeUdpPortPair } from '../helpers/ports.js'
+import { freeUdpPortPair, untilUdpBound } from '../helpers/ports.js'
 
 const KEY = 'Interop-PSK-0123'
 
 async function startLibcoap(binary: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
   const port = await freeUdpPortPair()
   const child = spawn(binary, ['-A', '127.0.0.1', '-p', String(port), '-v', '0', ...args], { stdio: 'ignore' })
-  await new Promise((r) => setTimeout(r, 300))
+  await untilUdpBound(port)
   return { port, child }
 }
 

@@ -60,7 +60,7 @@ describe.skipIf(!existsSync(CLIENT))('libcoap coap-client-notls against our endp
   it('serves an observation to libcoap (-s) and ends it when libcoap deregisters', async () => {
     const out = await client('-s', '2', '-m', 'get', uri('/obs'))
     expect(out).toMatch(/^n0n1n2/)
-    await new Promise((r) => setTimeout(r, 300))
+    for (const deadline = Date.now() + 10_000; closedReasons.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20))
     expect(closedReasons).toEqual(['deregistered'])
   })
 

@@ -61,16 +61,47 @@ function runToExit(cmd: string, args: string[], timeoutMs = 10_000): Promise<str
 
 const hexKey = KEY.toString('hex')
 
+/** The fields of the last "DTLS session established" log line of server `t`. */
+function lastSession(t: GivenServer = s): { suite: number; encryptThenMac: boolean } {
+  const line = t.lines.filter((l) => l.includes('DTLS session established')).at(-1)
+  if (!line) throw new Error('no session established')
+  return JSON.parse(line) as { suite: number; encryptThenMac: boolean }
+}
+
 describe.skipIf(!has('openssl'))('openssl s_client', () => {
-  for (const cipher of ['PSK-AES128-CCM8', 'PSK-AES128-CBC-SHA256']) {
-    it(`completes a handshake with ${cipher} forced and exchanges data both ways`, async () => {
-      const line = `hello-openssl-${cipher}`
-      const args = ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${s.address.port}`, '-psk_identity', IDENTITY, '-psk', hexKey, '-cipher', cipher, '-quiet']
+  // OpenSSL offers encrypt_then_mac by default; -no_etm makes it MAC-then-encrypt.
+  const cases: Array<[string, string[], boolean]> = [
+    ['PSK-AES128-CCM8', [], false],
+    ['PSK-AES128-CBC-SHA256', [], true],
+    ['PSK-AES128-CBC-SHA256', ['-no_etm'], false],
+  ]
+  for (const [cipher, extra, etm] of cases) {
+    it(`completes a handshake with ${cipher} forced${extra.length ? ' and ' + extra.join(' ') : ''} (encrypt_then_mac ${etm ? 'on' : 'off'}) and exchanges data both ways`, async () => {
+      const line = `hello-openssl-${cipher}${extra.join('')}`
+      const args = ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${s.address.port}`, '-psk_identity', IDENTITY, '-psk', hexKey, '-cipher', cipher, ...extra, '-quiet']
       await runClient('openssl', args, line, `echo:${line}`)
       const got = s.received.find((d) => Buffer.from(d.data).toString().startsWith(line))
       expect(got?.identity).toBe(IDENTITY)
+      expect(lastSession().encryptThenMac).toBe(etm)
     })
   }
+
+  it('gets no CBC without encrypt_then_mac from a server with cbcMacThenEncrypt off, and CBC with it', async () => {
+    const t = await givenServer({ cbcMacThenEncrypt: false })
+    try {
+      const base = ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${t.address.port}`, '-psk_identity', IDENTITY, '-psk', hexKey, '-cipher', 'PSK-AES128-CBC-SHA256']
+      expect(await runToExit('openssl', [...base, '-no_etm'])).toMatch(/alert handshake failure/i)
+      const child = spawn('openssl', [...base, '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] })
+      try {
+        await until(() => t.transport.stats().sessions === 1, 10_000)
+        expect(t.transport.sessions()[0]).toMatchObject({ suite: CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256, encryptThenMac: true })
+      } finally {
+        child.kill('SIGTERM')
+      }
+    } finally {
+      await t.transport.close()
+    }
+  })
 
   it('gets a handshake_failure alert with a wrong key', async () => {
     const out = await runToExit('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${s.address.port}`, '-psk_identity', IDENTITY, '-psk', 'deadbeef', '-cipher', 'PSK-AES128-CCM8'])
@@ -116,16 +147,19 @@ describe.skipIf(!has('openssl'))('retransmission with a real client', () => {
 })
 
 describe.skipIf(!has('gnutls-cli'))('gnutls-cli', () => {
-  const priorities = {
-    'AES-128-CCM-8': 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CCM-8:-MAC-ALL:+AEAD',
-    'AES-128-CBC-SHA256': 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA256',
+  // GnuTLS negotiates encrypt_then_mac unless %NO_ETM says otherwise.
+  const priorities: Record<string, [string, boolean]> = {
+    'AES-128-CCM-8': ['NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CCM-8:-MAC-ALL:+AEAD', false],
+    'AES-128-CBC-SHA256': ['NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA256', true],
+    'AES-128-CBC-SHA256 %NO_ETM': ['NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA256:%NO_ETM', false],
   }
-  for (const [name, priority] of Object.entries(priorities)) {
-    it(`completes a handshake with ${name} and exchanges data both ways`, async () => {
+  for (const [name, [priority, etm]] of Object.entries(priorities)) {
+    it(`completes a handshake with ${name} (encrypt_then_mac ${etm ? 'on' : 'off'}) and exchanges data both ways`, async () => {
       const line = `hello-gnutls-${name}`
       const args = ['--udp', '-p', String(s.address.port), '127.0.0.1', '--pskusername', IDENTITY, '--pskkey', hexKey, '--priority', priority]
       await runClient('gnutls-cli', args, line, `echo:${line}`)
       expect(s.received.some((d) => Buffer.from(d.data).toString().startsWith(line) && d.identity === IDENTITY)).toBe(true)
+      expect(lastSession().encryptThenMac).toBe(etm)
     })
   }
 })
@@ -150,17 +184,24 @@ describe('our DTLS client (client.ts) with our server', () => {
   it('serves 30 clients handshaking at the same time', async () => {
     // A generous timeout: this checks concurrency, not speed, and a loaded 2-core CI box can take
     // seconds to get through 30 handshakes. A datagram lost on the way costs a resend, not the test.
-    const clients = Array.from({ length: 30 }, () =>
-      createDtlsClientTransport({ peer: s.address, identity: IDENTITY, key: KEY, timeoutMs: 25_000 }),
+    // 30 devices, 30 identities: sessions of one identity replace each other (maxSessionsPerIdentity).
+    const t = await givenServer({ pskLookup: async (id) => (id.startsWith('dev30-') ? KEY : undefined) })
+    const clients = Array.from({ length: 30 }, (_, i) =>
+      createDtlsClientTransport({ peer: t.address, identity: `dev30-${i}`, key: KEY, timeoutMs: 25_000 }),
     )
     const replies = clients.map((c) => new Promise<string>((resolve) => c.onDatagram((d) => resolve(Buffer.from(d.data).toString()))))
     await Promise.all(clients.map((c) => c.listen()))
-    await Promise.all(clients.map((c, i) => c.send(s.address, Buffer.from(`n${i}`))))
-    expect(await Promise.all(replies)).toEqual(clients.map((_, i) => `echo:n${i}`))
-    await Promise.all(clients.map((c) => c.close()))
+    try {
+      await Promise.all(clients.map((c, i) => c.send(t.address, Buffer.from(`n${i}`))))
+      expect(await Promise.all(replies)).toEqual(clients.map((_, i) => `echo:n${i}`))
+    } finally {
+      await Promise.all(clients.map((c) => c.close()))
+      await t.transport.close()
+    }
   }, 60_000)
 
   it('fails the handshake with a wrong key', async () => {
+    // Its Finished comes in the datagram of its ClientKeyExchange, so the alert comes at once.
     const c = createDtlsClientTransport({ peer: s.address, identity: IDENTITY, key: Buffer.from('wrong'), timeoutMs: 3000 })
     await expect(c.listen()).rejects.toMatchObject({ code: 'LWC_DTLS_HANDSHAKE' })
     await c.close()
@@ -205,6 +246,20 @@ describe.skipIf(!has('coap-client-openssl'))('libcoap coap-client', () => {
       }
       const d = s.received.slice(before).find((d) => isGet(d.data))!
       expect(d.identity).toBe(IDENTITY)
+    })
+
+    it(`${bin} completes a DTLS handshake with PSK-AES128-CBC-SHA256 and encrypt_then_mac (the only suite the server accepts)`, async () => {
+      const t = await givenServer({ cipherSuites: [CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256] })
+      const r = spawn(bin, ['-u', IDENTITY, '-k', KEY.toString(), '-B', '1', '-m', 'get', `coaps://127.0.0.1:${t.address.port}/x`], { stdio: 'ignore' })
+      try {
+        await until(() => t.received.length > 0, 10_000)
+        expect(t.received[0].identity).toBe(IDENTITY)
+        // libcoap (OpenSSL and GnuTLS builds) offers encrypt_then_mac, so CBC runs with it.
+        expect(lastSession(t)).toMatchObject({ suite: CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256, encryptThenMac: true })
+      } finally {
+        r.kill('SIGTERM')
+        await t.transport.close()
+      }
     })
   }
 })

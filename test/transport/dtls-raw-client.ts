@@ -12,10 +12,19 @@ import { extendedMasterSecret, keyBlock, masterSecret, pskPremasterSecret, trans
 import { ContentType, DTLS_1_2, parseRecords, serializeRecord, type DtlsRecord } from '../../src/transport/dtls/record.js'
 
 export interface RawHandshakeOptions {
-  identity: string
+  /** A string is sent as its UTF-8 bytes. */
+  identity: string | Uint8Array
   key: Uint8Array
   suites?: number[]
   ems?: boolean
+  /** Offer encrypt_then_mac (RFC 7366). */
+  encryptThenMac?: boolean
+  /** Rewrites the records of the final flight (ClientKeyExchange..., ChangeCipherSpec, Finished) before they go out in one datagram. */
+  editFinalFlight?: (records: Buffer[]) => Buffer[]
+  /** Splits the final flight into datagrams as it likes (instead of one datagram). */
+  finalFlightDatagrams?: (records: Buffer[]) => Buffer[][]
+  /** Resend the final flight (fresh record numbers) when nothing came back after this long; default 300 ms. */
+  retransmitFinalMs?: number
   /** Split ClientKeyExchange into fragments of this many body bytes, sent in reverse order. */
   fragmentClientKeyExchange?: number
   /** Send the flight as separate datagrams: Finished, then ClientKeyExchange, then ChangeCipherSpec. */
@@ -33,6 +42,10 @@ export class RawDtlsClient {
   private read?: RecordCipher
   private write?: RecordCipher
   private readonly readEpoch1: DtlsRecord[] = []
+  /** True when the server's ServerHello echoed encrypt_then_mac. */
+  encryptThenMac = false
+  /** The server's answer to our final flight (ChangeCipherSpec + Finished). */
+  serverFinalFlight?: Buffer
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -45,9 +58,9 @@ export class RawDtlsClient {
   }
 
   /** Opens a socket on loopback. */
-  static async open(server: PeerAddress): Promise<RawDtlsClient> {
+  static async open(server: PeerAddress, localAddress = '127.0.0.1'): Promise<RawDtlsClient> {
     const socket = dgram.createSocket('udp4')
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => socket.bind(0, localAddress, resolve))
     return new RawDtlsClient(socket, server)
   }
 
@@ -101,11 +114,12 @@ export class RawDtlsClient {
   }
 
   /** Builds a ClientHello body. */
-  static clientHello(random: Uint8Array, cookie: Uint8Array, suites: number[], ems: boolean): Buffer {
+  static clientHello(random: Uint8Array, cookie: Uint8Array, suites: number[], ems: boolean, etm = false): Buffer {
     const suiteBytes = Buffer.alloc(2 + suites.length * 2)
     suiteBytes.writeUInt16BE(suites.length * 2)
     suites.forEach((s, i) => suiteBytes.writeUInt16BE(s, 2 + i * 2))
-    const ext = ems ? Buffer.from([0x00, 0x04, 0x00, 0x17, 0x00, 0x00]) : Buffer.alloc(0)
+    const exts = Buffer.concat([ems ? Buffer.from([0x00, 0x17, 0x00, 0x00]) : Buffer.alloc(0), etm ? Buffer.from([0x00, 0x16, 0x00, 0x00]) : Buffer.alloc(0)])
+    const ext = exts.length === 0 ? exts : Buffer.concat([Buffer.from([exts.length >> 8, exts.length & 0xff]), exts])
     return Buffer.concat([Buffer.from([0xfe, 0xfd]), random, Buffer.from([0]), Buffer.from([cookie.length]), cookie, suiteBytes, Buffer.from([1, 0]), ext])
   }
 
@@ -113,12 +127,13 @@ export class RawDtlsClient {
   async handshake(o: RawHandshakeOptions): Promise<CipherSuiteId> {
     const suites = o.suites ?? [CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256]
     const ems = o.ems ?? true
+    const etm = o.encryptThenMac ?? false
     const random = randomBytes(32)
-    this.send(this.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 0, body: RawDtlsClient.clientHello(random, Buffer.alloc(0), suites, ems) })))
+    this.send(this.plain(ContentType.handshake, serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 0, body: RawDtlsClient.clientHello(random, Buffer.alloc(0), suites, ems, etm) })))
     const hvr = this.handshakeMessages(await this.next())[0]
     if (hvr?.msgType !== HandshakeType.helloVerifyRequest) throw new Error('expected HelloVerifyRequest')
     const cookie = hvr.body.subarray(3, 3 + hvr.body[2])
-    const ch2 = serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 1, body: RawDtlsClient.clientHello(random, cookie, suites, ems) })
+    const ch2 = serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: 1, body: RawDtlsClient.clientHello(random, cookie, suites, ems, etm) })
     const transcript: Buffer[] = [ch2]
     this.send(this.plain(ContentType.handshake, ch2))
     if (o.dropFirstServerFlight) await this.next()
@@ -127,28 +142,47 @@ export class RawDtlsClient {
     const sh = flight[0].body
     const serverRandom = sh.subarray(2, 34)
     const suite = sh.readUInt16BE(35 + sh[34]) as CipherSuiteId
+    this.encryptThenMac = serverHelloExtensions(sh).has(0x0016)
     for (const m of flight) transcript.push(serializeHandshake(m))
-    const identity = Buffer.from(o.identity, 'utf8')
+    const identity = typeof o.identity === 'string' ? Buffer.from(o.identity, 'utf8') : Buffer.from(o.identity)
     const cke = serializeHandshake({ msgType: HandshakeType.clientKeyExchange, messageSeq: 2, body: Buffer.concat([Buffer.from([identity.length >> 8, identity.length & 0xff]), identity]) })
     transcript.push(cke)
     const premaster = pskPremasterSecret(o.key)
     const master = ems ? extendedMasterSecret(premaster, transcriptHash(transcript)) : masterSecret(premaster, random, serverRandom)
-    const ciphers = serverCiphers(suite, keyBlock(master, random, serverRandom, keyBlockLength(suite)))
+    const ciphers = serverCiphers(suite, keyBlock(master, random, serverRandom, keyBlockLength(suite)), { encryptThenMac: this.encryptThenMac })
     this.write = ciphers.read
     this.read = ciphers.write
     const fin = serializeHandshake({ msgType: HandshakeType.finished, messageSeq: 3, body: verifyData(master, 'client finished', transcriptHash(transcript)) })
     transcript.push(fin)
-    const ckeRecords = o.fragmentClientKeyExchange ? this.fragmentRecords(cke, o.fragmentClientKeyExchange).reverse() : [this.plain(ContentType.handshake, cke)]
-    const ccs = this.plain(ContentType.changeCipherSpec, Buffer.from([1]))
-    const finRecord = this.protect(ContentType.handshake, fin)
-    if (o.reorderFinalFlight) {
-      this.send(finRecord)
-      for (const r of ckeRecords) this.send(r)
-      this.send(ccs)
-    } else {
-      this.send(Buffer.concat([...ckeRecords, ccs, finRecord]))
+    const sendFinalFlight = (): void => {
+      // Built anew each time: a resent flight carries fresh record numbers (RFC 6347 4.2.4).
+      const ckeRecords = o.fragmentClientKeyExchange ? this.fragmentRecords(cke, o.fragmentClientKeyExchange).reverse() : [this.plain(ContentType.handshake, cke)]
+      const ccs = this.plain(ContentType.changeCipherSpec, Buffer.from([1]))
+      const finRecord = this.protect(ContentType.handshake, fin)
+      if (o.reorderFinalFlight) {
+        this.send(finRecord)
+        for (const r of ckeRecords) this.send(r)
+        this.send(ccs)
+      } else {
+        const records = [...ckeRecords, ccs, finRecord]
+        if (o.finalFlightDatagrams) for (const d of o.finalFlightDatagrams(records)) this.send(Buffer.concat(d))
+        else this.send(Buffer.concat(o.editFinalFlight ? o.editFinalFlight(records) : records))
+      }
     }
-    const reply = parseRecords(await this.next())
+    sendFinalFlight()
+    let answer: Buffer | undefined
+    for (let attempt = 0; !answer; attempt++) {
+      try {
+        const d = await this.next(o.retransmitFinalMs ?? 300)
+        // A late retransmission of the server's previous flight (epoch-0 handshake only) is not the answer.
+        if (!parseRecords(d).every((r) => r.epoch === 0 && r.type === ContentType.handshake)) answer = d
+      } catch (err) {
+        if (attempt >= 5) throw err
+        sendFinalFlight()
+      }
+    }
+    this.serverFinalFlight = answer
+    const reply = parseRecords(answer)
     const alert = reply.find((r) => r.type === ContentType.alert && r.epoch === 0)
     if (alert) throw new Error(`alert ${alert.fragment[1]}`)
     const serverFin = reply.find((r) => r.epoch === 1)
@@ -176,6 +210,11 @@ export class RawDtlsClient {
       const plain = this.read!.decrypt(r.type, r.version, 1, r.seq, r.fragment)
       if (plain && r.type === type) return plain
     }
+  }
+
+  /** Decrypts one epoch-1 record from the server (undefined when it does not authenticate). */
+  open(r: DtlsRecord): Buffer | undefined {
+    return this.read!.decrypt(r.type, r.version, 1, r.seq, r.fragment)
   }
 
   close(): void {
@@ -207,4 +246,20 @@ export class RawDtlsClient {
     }
     return out
   }
+}
+
+/** The extension types of a ServerHello body. */
+function serverHelloExtensions(sh: Buffer): Map<number, Buffer> {
+  const out = new Map<number, Buffer>()
+  let off = 35 + sh[34] + 3
+  if (off + 2 > sh.length) return out
+  const end = off + 2 + sh.readUInt16BE(off)
+  off += 2
+  while (off + 4 <= end) {
+    const type = sh.readUInt16BE(off)
+    const len = sh.readUInt16BE(off + 2)
+    out.set(type, sh.subarray(off + 4, off + 4 + len))
+    off += 4 + len
+  }
+  return out
 }

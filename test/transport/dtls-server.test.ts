@@ -184,11 +184,26 @@ describe('DTLS server resource limits', () => {
   })
 
   it('refuses handshakes beyond maxHandshakes and sessions beyond maxSessions', async () => {
-    const s = await server({ maxHandshakes: 1, maxSessions: 1 })
+    const keys = new Map([
+      [IDENTITY, KEY],
+      ['device-2', KEY],
+    ])
+    const s = await server({ maxHandshakes: 1, maxSessions: 1, pskLookup: async (id) => keys.get(id) })
     const first = await client(s)
     await first.handshake({ identity: IDENTITY, key: KEY })
-    const second = await client(s)
-    await expect(second.handshake({ identity: IDENTITY, key: KEY })).rejects.toThrow('no datagram')
+    // One handshake in progress takes the only handshake slot: the next client gets no answer.
+    const halfOpen = await client(s)
+    await cookieExchange(halfOpen)
+    await expect((await client(s)).handshake({ identity: 'device-2', key: KEY })).rejects.toThrow('no datagram')
+    halfOpen.send(halfOpen.plain(ContentType.alert, Buffer.from([2, 40]))) // it gives up
+    await until(() => s.transport.stats().handshakes === 0)
+    // Another identity finds no room for a session.
+    await expect((await client(s)).handshake({ identity: 'device-2', key: KEY })).rejects.toThrow('alert 40')
+    expect(s.lines.join('')).toContain('too many sessions')
+    // The same identity from a new port (a rebooted device) replaces its session although the server is full.
+    const rebooted = await client(s)
+    await rebooted.handshake({ identity: IDENTITY, key: KEY })
+    expect(s.transport.sessions().map((x) => x.peer.port)).toEqual([rebooted.port])
     expect(s.transport.stats()).toMatchObject({ sessions: 1, connections: 1 })
   })
 })
@@ -256,7 +271,7 @@ describe('DTLS server sessions', () => {
     const s = await server()
     const c = await client(s)
     await c.handshake({ identity: IDENTITY, key: KEY })
-    expect(s.transport.sessions()).toEqual([{ peer: { address: '127.0.0.1', port: c.port }, identity: IDENTITY, lastActivity: expect.any(Number) }])
+    expect(s.transport.sessions()).toEqual([{ peer: { address: '127.0.0.1', port: c.port }, identity: IDENTITY, lastActivity: expect.any(Number), suite: CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, encryptThenMac: false }])
     s.transport.closeSession({ address: '127.0.0.1', port: c.port })
     expect([...(await c.receive(ContentType.alert))]).toEqual([1, 0])
     expect(s.ended[0]).toMatchObject({ identity: IDENTITY, reason: 'revoked' })

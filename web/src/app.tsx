@@ -3,6 +3,7 @@ import { api, setUnauthorizedHandler } from './api.js'
 import { connectEvents, disconnectEvents } from './events.js'
 import { AdminDevicesPage } from './pages/AdminDevices.js'
 import { AnomaliesPage } from './pages/Anomalies.js'
+import { DevicePage } from './pages/Device.js'
 import { DevicesPage } from './pages/Devices.js'
 import { LoginPage } from './pages/Login.js'
 import { UsersPage } from './pages/Users.js'
@@ -28,6 +29,9 @@ export function App() {
   const [session, setSession] = useState<Session | undefined>(() => loadSession())
   const [notice, setNotice] = useState<string>()
   const [live, setLive] = useState(false)
+  // Whether device and user management works on this server (it needs a writer key), from GET
+  // /api/me: '' when it does, the reason when not, undefined until known (admin pages wait).
+  const [writesOff, setWritesOff] = useState<string>()
   const main = useRef<HTMLElement>(null)
   const firstPath = useRef(path)
   // After an in-app navigation, move focus to the new page so keyboard and screen-reader users start there.
@@ -43,6 +47,16 @@ export function App() {
     setNotice(why)
     navigate('/login', { replace: true })
   }
+
+  // The server says whether it can write devices and accounts; without its writer key the admin pages are hidden.
+  useEffect(() => {
+    setWritesOff(undefined)
+    if (session?.role !== 'admin') return
+    api<{ adminWrites: boolean; adminWritesOff?: string }>('GET', '/me', { token: session.token })
+      .then((me) => setWritesOff(me.adminWrites ? '' : me.adminWritesOff ?? 'device and user management is off on this server'))
+      // Unknown: show the pages; the API still refuses what it cannot do.
+      .catch(() => setWritesOff(''))
+  }, [session])
 
   // Log out when the token expires, and whenever the API says it no longer accepts it.
   useEffect(() => {
@@ -74,6 +88,7 @@ export function App() {
     return null
   }
   const isAdmin = session.role === 'admin'
+  const canManage = isAdmin && writesOff === ''
   return (
     <>
       <a class="skip" href="#main">
@@ -83,9 +98,9 @@ export function App() {
         <span class="brand">lwchain</span>
         <nav aria-label="Main">
           <ul>
-            {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
+            {NAV.filter((n) => !n.admin || canManage).map((n) => (
               <li key={n.path}>
-                <a href={n.path} onClick={linkClick} aria-current={path === n.path ? 'page' : undefined}>
+                <a href={n.path} onClick={linkClick} aria-current={path === n.path || path.startsWith(`${n.path}/`) && n.path === '/devices' ? 'page' : undefined}>
                   {n.label}
                 </a>
               </li>
@@ -102,14 +117,25 @@ export function App() {
         </span>
       </header>
       <main id="main" tabIndex={-1} ref={main}>
-        <Page path={path} session={session} />
+        <Page path={path} session={session} writesOff={writesOff} />
       </main>
     </>
   )
 }
 
-function Page({ path, session }: { path: string; session: Session }) {
+function Page({ path, session, writesOff }: { path: string; session: Session; writesOff?: string }) {
   const isAdmin = session.role === 'admin'
+  if (path.startsWith('/admin/') && isAdmin && writesOff === undefined) return <p>Loading…</p>
+  if (path.startsWith('/admin/') && isAdmin && writesOff) {
+    return (
+      <section aria-labelledby="off">
+        <h1 id="off">Management is off</h1>
+        <p role="alert" class="error">
+          {writesOff.charAt(0).toUpperCase() + writesOff.slice(1)}.
+        </p>
+      </section>
+    )
+  }
   if (path.startsWith('/admin/') && !isAdmin) {
     return (
       <section aria-labelledby="refused">
@@ -124,6 +150,15 @@ function Page({ path, session }: { path: string; session: Session }) {
         </p>
       </section>
     )
+  }
+  if (path.startsWith('/devices/') && path.length > '/devices/'.length) {
+    let endpoint: string
+    try {
+      endpoint = decodeURIComponent(path.slice('/devices/'.length))
+    } catch {
+      endpoint = path.slice('/devices/'.length)
+    }
+    return <DevicePage key={endpoint} session={session} endpoint={endpoint} />
   }
   switch (path) {
     case '/devices':

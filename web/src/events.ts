@@ -3,9 +3,12 @@ import { useEffect, useRef } from 'preact/hooks'
 // One stream of /api/events for the whole app; pages subscribe to the event types they show.
 // Read with fetch rather than EventSource: EventSource cannot send an Authorization header, and a
 // token in the URL (?token=) ends up in request logs and proxies; fetch sends it as a header.
+// Like EventSource, it remembers the last event id and sends it as Last-Event-ID when it
+// reconnects, so the server replays what was missed; when it cannot (the gap is too old) it sends
+// `reset`, and pages reload what they show.
 
 /** Event types the API streams. */
-export const EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'anomaly', 'anomaly-anchored'] as const
+export const EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'send', 'anomaly', 'anomaly-anchored', 'reset'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 /** One server-sent event: its type and parsed JSON data. */
@@ -17,6 +20,8 @@ export interface ApiEvent {
 type Listener = (e: ApiEvent) => void
 const listeners = new Set<Listener>()
 let current: AbortController | undefined
+/** Id of the last event received (sent back as Last-Event-ID on reconnect); per stream, so reset on connectEvents. */
+let lastEventId: string | undefined
 
 /** Delay before reconnecting after the stream ended or failed (the server may change it with `retry:`). */
 let retryMs = 2_000
@@ -29,6 +34,7 @@ const REFUSED_RETRY_MS = 5_000
  */
 export function connectEvents(token: string, onStatus?: (open: boolean) => void, onRefused?: () => void): void {
   disconnectEvents()
+  lastEventId = undefined
   const ctl = new AbortController()
   current = ctl
   void (async () => {
@@ -71,7 +77,9 @@ export function useEvents(fn: Listener): void {
 
 /** Reads one connection until it ends; 'refused' when the API would not open it for this token. */
 async function readStream(token: string, signal: AbortSignal, opened: () => void): Promise<'ended' | 'refused'> {
-  const res = await fetch('/api/events', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, cache: 'no-store', signal })
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' }
+  if (lastEventId !== undefined) headers['last-event-id'] = lastEventId
+  const res = await fetch('/api/events', { headers, cache: 'no-store', signal })
   if (res.status === 401 || res.status === 403) return 'refused'
   if (!res.ok || !res.body) return 'ended'
   opened()
@@ -99,6 +107,7 @@ function dispatch(block: string): void {
     const field = colon < 0 ? line : line.slice(0, colon)
     const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
     if (field === 'event') type = value
+    else if (field === 'id' && !value.includes('\0')) lastEventId = value
     else if (field === 'data') data.push(value)
     else if (field === 'retry' && /^\d+$/.test(value)) retryMs = Number(value)
   }

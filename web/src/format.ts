@@ -40,3 +40,13 @@ export function resourceValue(body: unknown, path: string): unknown {
   const hit = keys.find((k) => k.endsWith(path))
   return hit ? o[hit] : undefined
 }
+
+/** The values of a notification ({path: value}) or a Send ([{path, value, time?}]) as {path: value}. */
+export function eventValues(values: unknown): Record<string, unknown> {
+  if (Array.isArray(values)) {
+    const out: Record<string, unknown> = {}
+    for (const v of values as Array<{ path?: unknown; value?: unknown }>) if (typeof v?.path === 'string') out[v.path] = v.value
+    return out
+  }
+  return values && typeof values === 'object' ? (values as Record<string, unknown>) : {}
+}

@@ -1,3 +1,13 @@
+/**
+ * The login rate limiter: failed logins counted per account and per client address in fixed
+ * windows, a success clearing the account's count.
+ *
+ * Not @fastify/rate-limit: it counts every request under one key per route, before the body is
+ * read; a login limit needs two keys at once (the account from the body, and the address), must
+ * count failures only (a user who types the right password is never throttled by their own
+ * earlier successes), and must forget an account's failures on success. That is the 60 lines
+ * below, bounded in memory (oldest keys dropped past maxEntries).
+ */
 /** Limits of the login rate limiter. */
 export interface LoginRateLimitOptions {
   /** Failed logins per account per window. Default 5. */
@@ -17,6 +27,8 @@ export interface LoginRateLimiter {
   retryAfter(account: string, address: string): number
   /** Records a failed attempt against both keys. */
   failed(account: string, address: string): void
+  /** Records a failed attempt against the address only (a name no account has). */
+  failedAddress(address: string): void
   /** A successful login clears the account's failures (not the address's). */
   succeeded(account: string): void
   /** Keys tracked (for tests of the bound). */
@@ -66,6 +78,9 @@ export function createLoginRateLimiter(o: LoginRateLimitOptions = {}): LoginRate
     },
     failed(account, address) {
       bump(accounts, norm(account))
+      bump(addresses, address)
+    },
+    failedAddress(address) {
       bump(addresses, address)
     },
     succeeded(account) {

@@ -4,12 +4,14 @@ import { readClientRecord } from '../../chain/clients/readClientRecord.js'
 import { removeClient } from '../../chain/clients/removeClient.js'
 import { updateClient } from '../../chain/clients/updateClient.js'
 import { ClientNotFoundError } from '../../chain/errors.js'
+import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
 import { buildClientSpec, sealClientRecord, type ClientInput } from '../../chain/records/clientRecord.js'
-import { validateCoapUri, validateText } from '../../chain/records/validate.js'
+import { InvalidInputError, validateCoapUri, validateText } from '../../chain/records/validate.js'
+import { checkEndpointName } from '../../lwm2m/endpoint-name.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
 import { requireRole } from '../plugin-auth.js'
-import { adminDeployment, type AdminRoutesDeps } from './admin-context.js'
+import { adminDeployment, requireWriter, writerOf, type AdminRoutesDeps } from './admin-context.js'
 
 export type { AdminRoutesDeps } from './admin-context.js'
 
@@ -33,11 +35,15 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
   const clientStore = deployment.contracts.clientStore
   const visible = (block: bigint) => deps.view.waitForBlock(block, deps.viewTimeoutMs)
   const admin = requireRole('admin')
+  // The key on chain at each write: the server may outlive a `keys rotate`.
+  const sealingKey = () => readSealingPublicKey(writerOf(deps).publicClient, { clientStore, rpcUrl: writerOf(deps).rpcUrl })
+  // Writes need the writer key too; without it they answer 403 saying so (listings still work).
+  const adminWriter = [admin, requireWriter(deps)]
 
   app.post<{ Body: ClientInput }>(
     '/api/admin/clients',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Register a device on chain; generated identities and keys are returned once (like `client add --json`)',
@@ -64,8 +70,9 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
       },
     },
     async (request, reply) => {
+      checkEndpointName(request.body.endpoint, (m) => new InvalidInputError(m))
       const { spec } = buildClientSpec(request.body)
-      const { txHash, block } = await addClient(deps.conn, { clientStore, record: sealClientRecord(spec, deployment.sealingPublicKey) })
+      const { txHash, block } = await addClient(writerOf(deps), { clientStore, record: sealClientRecord(spec, await sealingKey()) })
       await visible(block)
       request.log.info({ endpoint: spec.endpoint, by: request.auth?.username, txHash }, 'client added')
       return reply.code(201).send({
@@ -80,7 +87,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
   app.delete<{ Params: { endpoint: string } }>(
     '/api/admin/clients/:endpoint',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Remove a device from the chain (revoked everywhere)',
@@ -92,7 +99,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
     },
     async (request) => {
       const endpoint = validateText(request.params.endpoint, 'endpoint name')
-      const { txHash, block } = await removeClient(deps.conn, { clientStore, endpoint })
+      const { txHash, block } = await removeClient(writerOf(deps), { clientStore, endpoint })
       await visible(block)
       request.log.info({ endpoint, by: request.auth?.username, txHash }, 'client removed')
       return { endpoint, txHash }
@@ -102,7 +109,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
   app.post<{ Params: { endpoint: string }; Body: { serverUri?: string; bootstrapUri?: string } }>(
     '/api/admin/clients/:endpoint/move',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Re-home a device: point its record at another LwM2M server (and/or bootstrap server)',
@@ -130,10 +137,10 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
       const newServer = serverUri !== undefined ? validateCoapUri(serverUri, 'server URI') : undefined
       const newBootstrap = bootstrapUri !== undefined ? validateCoapUri(bootstrapUri, 'bootstrap URI') : undefined
       // The chain keeps only a commitment: the full record (sealed keys kept as they are) comes from its latest event.
-      const current = await readClientRecord(deps.conn.publicClient, { clientStore, endpoint, deployBlock: BigInt(deployment.deployBlock), rpcUrl: deps.conn.rpcUrl })
+      const current = await readClientRecord(writerOf(deps).publicClient, { clientStore, endpoint, deployBlock: BigInt(deployment.deployBlock), rpcUrl: writerOf(deps).rpcUrl })
       if (!current) throw new ClientNotFoundError(endpoint)
       const record = { ...current.record, serverUri: newServer ?? current.record.serverUri, bootstrapUri: newBootstrap ?? current.record.bootstrapUri }
-      const { txHash, block } = await updateClient(deps.conn, { clientStore, record })
+      const { txHash, block } = await updateClient(writerOf(deps), { clientStore, record })
       await visible(block)
       request.log.info({ endpoint, serverUri: record.serverUri, by: request.auth?.username, txHash }, 'client moved')
       return { endpoint, serverUri: record.serverUri, bootstrapUri: record.bootstrapUri, version: current.version + 1, txHash }

@@ -1,16 +1,19 @@
 import type { FastifyInstance } from 'fastify'
 import { UserNotFoundError } from '../../chain/errors.js'
+import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
 import { parseRole, roleToName, sealUserRecord, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
 import { addUser } from '../../chain/users/addUser.js'
 import { changeUser } from '../../chain/users/changeUser.js'
 import { generatePassword, hashPassword } from '../../chain/users/password.js'
 import { removeUser } from '../../chain/users/removeUser.js'
+import { loadProfile, requireEmailKey } from '../../chain/profile.js'
 import { UsageError } from '../../errors/base.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
 import { ROLE_NAMES } from '../auth/types.js'
+import { pageOf, pageQuerySchema, pageSchema, type PageQuery } from '../paging.js'
 import { requireRole } from '../plugin-auth.js'
-import { adminDeployment, type AdminRoutesDeps } from './admin-context.js'
+import { adminDeployment, requireWriter, writerOf, type AdminRoutesDeps } from './admin-context.js'
 
 export type { AdminRoutesDeps } from './admin-context.js'
 
@@ -33,6 +36,12 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   const userStore = deployment.contracts.userStore
   const visible = (block: bigint) => deps.view.waitForBlock(block, deps.viewTimeoutMs)
   const admin = requireRole('admin')
+  // The key on chain at each write: the server may outlive a `keys rotate`.
+  const sealingKey = () => readSealingPublicKey(writerOf(deps).publicClient, { clientStore: deployment.contracts.clientStore, rpcUrl: writerOf(deps).rpcUrl })
+  // Writes need the writer key too; without it they answer 403 saying so (listings still work).
+  const adminWriter = [admin, requireWriter(deps)]
+  // Read at each write, so `user migrate-emails` needs no restart.
+  const emailKey = () => requireEmailKey(loadProfile(deps.configDir))
   const listItem = (u: { username: string; role: number; version: number }) => ({ username: u.username, role: roleToName(u.role), version: u.version })
 
   app.get(
@@ -41,13 +50,17 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       onRequest: admin,
       errorHandler: apiErrorHandler,
       schema: {
-        summary: 'List users (no e-mail addresses or password verifiers)',
+        summary: 'List users by username, paged (no e-mail addresses or password verifiers)',
         tags: ['admin'],
         security: bearerSecurity,
-        response: { 200: { type: 'array', items: userItem }, ...authErrorResponses },
+        querystring: { type: 'object', properties: pageQuerySchema },
+        response: { 200: pageSchema(userItem), ...authErrorResponses },
       },
     },
-    async () => deps.view.users().map(listItem).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0)),
+    async (request) => {
+      const page = pageOf(deps.view.users(), request.query as PageQuery, (u) => u.username, (u) => u.username)
+      return { ...page, items: page.items.map(listItem) }
+    },
   )
 
   app.get<{ Params: { username: string } }>(
@@ -67,7 +80,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.post<{ Body: { username: string; email: string; role: string; password?: string } }>(
     '/api/admin/users',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Add a user; a generated password is returned once when none is given',
@@ -94,8 +107,8 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       const role = parseRole(request.body.role)
       const generated = request.body.password === undefined ? generatePassword() : undefined
       const password = request.body.password ?? generated!
-      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey)
-      const { txHash, block } = await addUser(deps.conn, { userStore, record })
+      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, await sealingKey(), emailKey())
+      const { txHash, block } = await addUser(writerOf(deps), { userStore, record })
       await visible(block)
       request.log.info({ username, role: roleToName(role), by: request.auth?.username, txHash }, 'user added')
       return reply.code(201).send({ username, role: roleToName(role), ...(generated ? { password: generated } : {}), txHash })
@@ -105,7 +118,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.put<{ Params: { username: string }; Body: { email?: string; role?: string; password?: string } }>(
     '/api/admin/users/:username',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: "Change a user's e-mail, role and/or password (their tokens stop working)",
@@ -132,10 +145,11 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       if (body.email === undefined && body.role === undefined && body.password === undefined) throw new UsageError('nothing to update: give email, role and/or password')
       const email = body.email !== undefined ? validateEmail(body.email) : undefined
       const role = body.role !== undefined ? parseRole(body.role) : undefined
-      const { record, changed, version, txHash, block } = await changeUser(deps.conn, {
+      const { record, changed, version, txHash, block } = await changeUser(writerOf(deps), {
         userStore,
         deployBlock: BigInt(deployment.deployBlock),
-        sealingPublicKey: deployment.sealingPublicKey,
+        sealingPublicKey: await sealingKey(),
+        ...(body.email !== undefined && { emailKey: emailKey() }),
         username,
         email,
         role,
@@ -150,7 +164,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
   app.delete<{ Params: { username: string } }>(
     '/api/admin/users/:username',
     {
-      onRequest: admin,
+      onRequest: adminWriter,
       errorHandler: apiErrorHandler,
       schema: {
         summary: 'Remove a user (their tokens stop working)',
@@ -162,7 +176,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
     },
     async (request) => {
       const username = validateUsername(request.params.username)
-      const { txHash, block } = await removeUser(deps.conn, { userStore, username })
+      const { txHash, block } = await removeUser(writerOf(deps), { userStore, username })
       await visible(block)
       request.log.info({ username, by: request.auth?.username, txHash }, 'user removed')
       return { username, txHash }

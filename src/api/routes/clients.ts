@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler, RouteShorthandOptions } from 'fastify'
 import type { ClientView } from '../../chain/view/types.js'
-import type { ServerDaemon } from '../../daemons/server.js'
 import { FORMAT_NAMES, type FormatName } from '../../lwm2m/content-format.js'
 import { codecFor, flattenNode, unflatten } from '../../lwm2m/codec/index.js'
 import { formatLinks, type NotificationAttributes } from '../../lwm2m/link.js'
@@ -17,23 +16,30 @@ import type { LwM2mObservation } from '../../lwm2m/request/sender.js'
 import type { LwM2mRequest, LwM2mResponse } from '../../lwm2m/request/types.js'
 import type { Registration } from '../../lwm2m/server/index.js'
 import { HttpError, throwIfFailed } from '../errors.js'
+import { pageOf, pageQuerySchema, pageSchema, type PageQuery } from '../paging.js'
+import type { LatestValues } from '../values/latestValues.js'
+import type { LwM2mServerPort } from '../port.js'
 
 /** A preHandler that admits the given roles (requireRole of plugin-auth.ts). */
 export type RoleGuard = (...roles: Array<'admin' | 'user' | 'application'>) => preHandlerHookHandler
 
 export interface ClientRoutesDeps {
-  daemon: ServerDaemon
+  daemon: LwM2mServerPort
   models: ModelRegistry
   requireRole: RoleGuard
   /** Provisioned clients (the ChainView), listed as `provisioned` when not registered. */
   provisioned?: () => ClientView[]
   /** Per-request timeout towards the device; default the daemon's CoAP timers. */
   requestTimeoutMs?: number
+  /** The latest values seen per device: Reads made here are recorded, GET .../values answers from it. */
+  values: LatestValues
 }
 
 /** Observations started through the API, by endpoint and path (cancelled with DELETE .../observe). */
 export interface ApiObservations {
   get(endpoint: string, path: string): LwM2mObservation | undefined
+  /** Takes an observation started elsewhere (auto-observe), as if POST .../observe had started it; records its first value. */
+  adopt(endpoint: string, path: LwM2mPath, obs: LwM2mObservation): void
   size(): number
   cancelAll(): Promise<void>
 }
@@ -134,6 +140,16 @@ export function registrationJson(reg: Registration): Record<string, unknown> {
   }
 }
 
+const latestValueSchema = {
+  type: 'object',
+  properties: {
+    value: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }] },
+    time: { type: 'string', description: 'when the server saw it (ISO 8601)' },
+    source: { type: 'string', enum: ['read', 'notification', 'send'] },
+  },
+}
+const latestValuesSchema = { type: 'object', description: 'latest value per resource path', additionalProperties: latestValueSchema }
+
 const clientItem = {
   type: 'object',
   properties: {
@@ -148,6 +164,7 @@ const clientItem = {
     binding: { type: 'string' },
     queueMode: { type: 'boolean' },
     objectLinks: { type: 'array', items: { type: 'string' } },
+    values: latestValuesSchema,
   },
 }
 
@@ -173,6 +190,15 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
   }
   const registered = (endpoint: string): void => {
     if (!daemon.registrations.byEndpoint(endpoint)) throw new HttpError(404, 'not_found', `client "${endpoint}" is not registered`)
+  }
+  const valuesJson = (endpoint: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = {}
+    for (const [path, v] of Object.entries(deps.values.latest(endpoint))) out[path] = { value: v.value, time: new Date(v.time).toISOString(), source: v.source }
+    return out
+  }
+  /** Records the values of a successful read-like answer in the latest-values store. */
+  const seen = (endpoint: string, path: LwM2mPath, res: LwM2mResponse): void => {
+    if (res.success && res.node) deps.values.record(endpoint, flattenNode(res.node, path), 'read')
   }
   const content = (endpoint: string, path: LwM2mPath, res: LwM2mResponse) => ({
     endpoint,
@@ -216,15 +242,28 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
         tags: ['devices'],
         summary: 'registered devices, then provisioned ones that are not registered',
         security,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: clientItem } } }, 401: errorSchema, 403: errorSchema },
+        querystring: {
+          type: 'object',
+          properties: { ...pageQuerySchema, status: { type: 'string', enum: ['registered', 'provisioned'], description: 'only devices in this state' } },
+        },
+        response: { 200: pageSchema(clientItem), 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
-    async () => {
-      const regs = daemon.registrations.all().map(registrationJson)
-      const seen = new Set(regs.map((r) => r.endpoint))
-      const provisioned = (deps.provisioned?.() ?? []).filter((c) => !seen.has(c.endpoint)).map((c) => ({ endpoint: c.endpoint, status: 'provisioned' }))
-      const items = [...regs.sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint))), ...provisioned.sort((a, b) => a.endpoint.localeCompare(b.endpoint))]
-      return { items }
+    async (req) => {
+      const q = req.query as PageQuery & { status?: 'registered' | 'provisioned' }
+      type Row = { endpoint: string; registered: boolean }
+      const rows: Row[] = []
+      if (q.status !== 'provisioned') for (const r of daemon.registrations.all()) rows.push({ endpoint: r.endpoint, registered: true })
+      if (q.status !== 'registered') {
+        for (const c of deps.provisioned?.() ?? []) if (!daemon.registrations.byEndpoint(c.endpoint)) rows.push({ endpoint: c.endpoint, registered: false })
+      }
+      // Registered devices first, then provisioned ones, each by endpoint; only the page is serialized.
+      const page = pageOf(rows, q, (r) => `${r.registered ? 0 : 1}${r.endpoint}`, (r) => r.endpoint)
+      const items = page.items.map((r) => {
+        const reg = r.registered ? daemon.registrations.byEndpoint(r.endpoint) : undefined
+        return reg ? { ...registrationJson(reg), values: valuesJson(r.endpoint) } : { endpoint: r.endpoint, status: 'provisioned' }
+      })
+      return { ...page, items }
     },
   )
 
@@ -244,7 +283,55 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       const { endpoint } = req.params as { endpoint: string }
       const reg = daemon.registrations.byEndpoint(endpoint)
       if (!reg) throw new HttpError(404, 'not_found', `client "${endpoint}" is not registered`)
-      return registrationJson(reg)
+      return { ...registrationJson(reg), values: valuesJson(endpoint) }
+    },
+  )
+
+  app.get(
+    '/api/clients/:endpoint/values',
+    {
+      preHandler: anyRole,
+      schema: {
+        tags: ['devices'],
+        summary: 'the latest value of every resource seen (reads, notifications, Send), with the recent numeric values of each',
+        security,
+        params: { type: 'object', properties: { endpoint: { type: 'string' } }, required: ['endpoint'] },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              endpoint: { type: 'string' },
+              values: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'object',
+                  properties: {
+                    ...latestValueSchema.properties,
+                    history: { type: 'array', items: { type: 'object', properties: { time: { type: 'string' }, value: { type: 'number' } } } },
+                  },
+                },
+              },
+            },
+          },
+          401: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const { endpoint } = req.params as { endpoint: string }
+      if (!daemon.registrations.byEndpoint(endpoint)) throw new HttpError(404, 'not_found', `client "${endpoint}" is not registered`)
+      const values: Record<string, unknown> = {}
+      for (const [path, v] of Object.entries(deps.values.latest(endpoint))) {
+        values[path] = {
+          value: v.value,
+          time: new Date(v.time).toISOString(),
+          source: v.source,
+          history: deps.values.history(endpoint, path).map((s) => ({ time: new Date(s.time).toISOString(), value: s.value })),
+        }
+      }
+      return { endpoint, values }
     },
   )
 
@@ -261,6 +348,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       const query = req.query as { format?: string }
       const format = negotiateFormat(query, req.headers.accept)
       const res = await send(p.endpoint, { kind: 'read', path, ...(format !== undefined && { format }) }, `read ${formatPath(path)}`)
+      seen(p.endpoint, path, res)
       const media = query.format === undefined ? acceptedMedia(req.headers.accept) : undefined
       if (media && res.node) {
         // The device's answer re-encoded as asked (it answered in `format` already unless it chose another).
@@ -367,6 +455,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       const previous = observations.get(key)
       const obs = await daemon.observe(p.endpoint, { kind: 'observe', path, ...(format !== undefined && { format }) })
       throwIfFailed(obs.response, `observe ${formatPath(path)}`)
+      seen(p.endpoint, path, obs.response)
       if (obs.active) {
         observations.set(key, obs)
         // A second observe of the same path replaces the first (the device keeps one relation per token).
@@ -414,6 +503,18 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
 
   return {
     get: (endpoint, path) => observations.get(obsKey(endpoint, path)),
+    adopt(endpoint, path, obs) {
+      const key = obsKey(endpoint, formatPath(path))
+      const previous = observations.get(key)
+      // A device that de-registered meanwhile: its observation is already gone on the daemon's side.
+      if (!daemon.registrations.byEndpoint(endpoint)) {
+        void obs.cancel().catch(() => {})
+        return
+      }
+      observations.set(key, obs)
+      if (previous && previous !== obs) void previous.cancel().catch(() => {})
+      seen(endpoint, path, obs.response)
+    },
     size: () => observations.size,
     async cancelAll() {
       const all = [...observations.values()]

@@ -4,30 +4,38 @@
  * `?endpoint=` (comma-separated). EventSource cannot set headers, so the token may come as
  * `?token=`. Each client has a bounded buffer: a client that does not read is disconnected
  * (EventSource reconnects) rather than allowed to grow the server's memory.
+ *
+ * Replay: event ids grow monotonically (they start at the boot time in µs, so they also grow
+ * across a restart), and the last `replaySize` events are kept. A client that reconnects with
+ * `Last-Event-ID` (header, or `?lastEventId=`) gets the events it missed; when they are no longer
+ * all in the buffer (or the id is not from this server's run) it gets one `reset` event instead,
+ * telling it to reload what it shows.
  */
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AnomalyLedger, LedgerEvent } from '../../anomalies/ledger.js'
-import type { NotificationEvent, ServerDaemon } from '../../daemons/server.js'
 import { flattenNode } from '../../lwm2m/codec/index.js'
 import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
 import { parsePath } from '../../lwm2m/path.js'
 import type { DeregistrationReason, Registration } from '../../lwm2m/server/index.js'
 import { registrationJson, type RoleGuard } from './clients.js'
+import type { LwM2mServerPort, NotificationEvent } from '../port.js'
 
 export interface EventRoutesDeps {
-  daemon: ServerDaemon
+  daemon: LwM2mServerPort
   ledger?: AnomalyLedger
   requireRole: RoleGuard
   /** Comment line sent this often so proxies keep the stream open; default 15 s. */
   heartbeatMs?: number
   /** Events queued per client while its socket is full before it is disconnected; default 1,000. */
   bufferSize?: number
+  /** Recent events kept for Last-Event-ID replay; default 1,000. */
+  replaySize?: number
 }
 
 /** One event of the stream. */
 export interface ApiEvent {
-  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'anomaly' | 'anomaly-included' | 'anomaly-anchored' | 'anomaly-unanchored'
+  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'anomaly' | 'anomaly-included' | 'anomaly-anchored' | 'anomaly-unanchored'
   endpoint?: string
   data: Record<string, unknown>
 }
@@ -36,6 +44,8 @@ export interface ApiEvent {
 export interface EventStreams {
   clients(): number
   dropped(): number
+  /** Reconnects served from the replay buffer / answered with `reset`. */
+  replays(): { resumed: number; reset: number }
 }
 
 const NAME_BY_FORMAT = new Map<number, string>(Object.entries(FORMAT_NAMES).map(([k, v]) => [v, k]))
@@ -51,8 +61,15 @@ interface SseClient {
 export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps): EventStreams {
   const clients = new Set<SseClient>()
   const bufferSize = deps.bufferSize ?? 1_000
-  let seq = 0
+  const replaySize = Math.max(1, deps.replaySize ?? 1_000)
+  // Ids of this run start above any id of an earlier run (boot time in µs; 2^53 is ~285 years away).
+  const firstId = Date.now() * 1000
+  let seq = firstId
   let dropped = 0
+  const replays = { resumed: 0, reset: 0 }
+  /** The last replaySize events (a ring): id, endpoint (for the filter) and the encoded chunk. */
+  const recent: Array<{ id: number; endpoint?: string; chunk: string }> = []
+  let recentStart = 0
 
   const close = (c: SseClient): void => {
     clients.delete(c)
@@ -72,13 +89,25 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     }
     if (!c.raw.write(chunk)) c.blocked = true
   }
+  const wants = (c: Pick<SseClient, 'endpoints'>, endpoint: string | undefined): boolean => !c.endpoints || (endpoint !== undefined && c.endpoints.has(endpoint))
   const broadcast = (e: ApiEvent): void => {
-    if (clients.size === 0) return
-    const chunk = `id: ${++seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ type: e.type, ...(e.endpoint !== undefined && { endpoint: e.endpoint }), ...e.data })}\n\n`
-    for (const c of clients) {
-      if (c.endpoints && (e.endpoint === undefined || !c.endpoints.has(e.endpoint))) continue
-      write(c, chunk)
+    const id = ++seq
+    const chunk = `id: ${id}\nevent: ${e.type}\ndata: ${JSON.stringify({ type: e.type, ...(e.endpoint !== undefined && { endpoint: e.endpoint }), ...e.data })}\n\n`
+    const entry = { id, chunk, ...(e.endpoint !== undefined && { endpoint: e.endpoint }) }
+    if (recent.length < replaySize) recent.push(entry)
+    else {
+      recent[recentStart] = entry
+      recentStart = (recentStart + 1) % replaySize
     }
+    for (const c of clients) if (wants(c, e.endpoint)) write(c, chunk)
+  }
+  /** The buffered events after `lastId`, oldest first; undefined when some of them are gone (or lastId is not ours). */
+  const missedSince = (lastId: number): Array<{ id: number; endpoint?: string; chunk: string }> | undefined => {
+    if (!Number.isSafeInteger(lastId) || lastId < firstId || lastId > seq) return undefined
+    const ordered = [...recent.slice(recentStart), ...recent.slice(0, recentStart)]
+    const oldest = ordered[0]?.id ?? seq + 1
+    if (lastId < oldest - 1) return undefined
+    return ordered.filter((x) => x.id > lastId)
   }
 
   const onRegistered = (reg: Registration) => broadcast({ type: 'registration', endpoint: reg.endpoint, data: { registration: registrationJson(reg) } })
@@ -104,6 +133,10 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       },
     })
   }
+  // LwM2M Send (the daemon's 'send' event, also fed to the latest values by src/api/values/feed.ts):
+  // `values` as the device sent them, [{path, value, time?}] with time in epoch seconds.
+  const onSend = (e: { endpoint: string; values: ReadonlyArray<{ path: string; value: unknown; time?: number }> }) =>
+    broadcast({ type: 'send', endpoint: e.endpoint, data: { values: e.values } })
   const onLedger = (e: LedgerEvent) => {
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
     // included: mined, not final; anchored: final; unanchored: a reorganisation removed it before it was final.
@@ -113,6 +146,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
   deps.daemon.events.on('updated', onUpdated)
   deps.daemon.events.on('deregistered', onDeregistered)
   deps.daemon.events.on('notification', onNotification)
+  ;(deps.daemon.events as unknown as NodeJS.EventEmitter).on('send', onSend)
   const unsubscribeLedger = deps.ledger?.subscribe(onLedger)
 
   const heartbeat = setInterval(() => {
@@ -130,6 +164,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     deps.daemon.events.off('updated', onUpdated)
     deps.daemon.events.off('deregistered', onDeregistered)
     deps.daemon.events.off('notification', onNotification)
+    ;(deps.daemon.events as unknown as NodeJS.EventEmitter).off('send', onSend)
     unsubscribeLedger?.()
   })
 
@@ -144,20 +179,21 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       preHandler: deps.requireRole('admin', 'application', 'user'),
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: registration, update, deregistration, notification, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored',
+        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored; Last-Event-ID resumes, `reset` says the gap was too long',
         security: [{ bearerAuth: [] }],
         querystring: {
           type: 'object',
           properties: {
             endpoint: { type: 'string', description: 'only events of these endpoints (comma-separated)' },
             token: { type: 'string', description: 'the bearer token, for EventSource which cannot set headers' },
+            lastEventId: { type: 'string', description: 'resume after this event id (as the Last-Event-ID header does)' },
           },
         },
         response: { 200: { description: 'text/event-stream', type: 'string' } },
       },
     },
     async (req, reply) => {
-      const q = req.query as { endpoint?: string }
+      const q = req.query as { endpoint?: string; lastEventId?: string }
       const endpoints = q.endpoint ? new Set(q.endpoint.split(',').map((s) => s.trim()).filter(Boolean)) : undefined
       reply.hijack()
       const raw = reply.raw
@@ -173,10 +209,24 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
         while (c.queue.length > 0 && !c.blocked) if (!raw.write(c.queue.shift()!)) c.blocked = true
       })
       raw.on('close', () => clients.delete(c))
-      clients.add(c)
       raw.write(`retry: 2000\n: connected\n\n`)
+      const header = req.headers['last-event-id']
+      const last = (Array.isArray(header) ? header[0] : header) ?? q.lastEventId
+      if (last !== undefined && last.trim() !== '') {
+        const missed = /^\d{1,16}$/.test(last.trim()) ? missedSince(Number(last.trim())) : undefined
+        if (missed) {
+          replays.resumed++
+          for (const m of missed) if (wants(c, m.endpoint)) write(c, m.chunk)
+        } else {
+          replays.reset++
+          // Its id keeps the client's next reconnect from asking for the same lost range again.
+          write(c, `id: ${seq}\nevent: reset\ndata: ${JSON.stringify({ type: 'reset', reason: 'missed events are no longer buffered; reload' })}\n\n`)
+        }
+      }
+      // Added after the replay, so no live event overtakes a missed one (all of this runs in one tick).
+      clients.add(c)
     },
   )
 
-  return { clients: () => clients.size, dropped: () => dropped }
+  return { clients: () => clients.size, dropped: () => dropped, replays: () => ({ ...replays }) }
 }

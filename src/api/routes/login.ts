@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js'
 import { LoginBusyError, type PasswordAuthenticator } from '../auth/authenticate.js'
 import { apiErrorHandler, sendError } from '../auth/httpErrors.js'
 import type { LoginRateLimiter } from '../auth/rateLimit.js'
+import type { ReadThroughLookup } from '../auth/readThrough.js'
 import { errorSchema } from '../auth/schemas.js'
 import { issueToken } from '../auth/tokens.js'
 import { isRole } from '../auth/types.js'
@@ -14,6 +15,8 @@ export interface LoginRouteDeps {
   ttlSeconds: number
   now: () => number
   logger: Logger
+  /** On a view miss, reads the chain once (src/api/auth/readThrough.ts); absent: the view is all there is. */
+  readThrough?: ReadThroughLookup
 }
 
 const UNAUTHORIZED = 'wrong username, e-mail or password'
@@ -56,7 +59,14 @@ export function registerLoginRoute(app: FastifyInstance, deps: LoginRouteDeps): 
     async (request, reply) => {
       const { username: account, password } = request.body
       const address = request.ip
-      const found = deps.authenticator.lookup(account)
+      // The address limit first: it is what bounds the chain reads a flood of unknown names could cause.
+      const early = deps.limiter.retryAfter(`name:${account}`, address)
+      if (early > 0) {
+        deps.logger.warn({ address }, 'login rate limited')
+        reply.header('retry-after', String(early))
+        return sendError(reply, 429, 'too_many_requests', `too many failed logins; retry in ${early} s`)
+      }
+      const found = deps.readThrough ? await deps.readThrough(account, (a) => deps.authenticator.lookup(a)) : deps.authenticator.lookup(account)
       // Count against the account itself, so alternating username and e-mail gains nothing.
       const key = found ? `user:${found.username}` : `name:${account}`
       const wait = deps.limiter.retryAfter(key, address)
@@ -75,7 +85,10 @@ export function registerLoginRoute(app: FastifyInstance, deps: LoginRouteDeps): 
       }
       const user = ok ? found : undefined
       if (!user || !isRole(user.roleName)) {
-        deps.limiter.failed(key, address)
+        // A name neither the view nor the chain has counts against the address only: a miss must
+        // not lock out an account that is about to appear (issue 16), and there is no account to protect.
+        if (found) deps.limiter.failed(key, address)
+        else deps.limiter.failedAddress(address)
         // E-mail addresses are sealed on chain: keep them out of logs too.
         deps.logger.warn({ address, account: account.includes('@') ? '(e-mail)' : account }, 'login failed')
         return sendError(reply, 401, 'unauthorized', UNAUTHORIZED)

@@ -9,12 +9,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { AnomalyLedger } from '../../anomalies/ledger.js'
 import type { ViewLag } from '../../chain/view/types.js'
-import type { ServerDaemon } from '../../daemons/server.js'
 import type { RoleGuard } from './clients.js'
 import type { EventStreams } from './events.js'
+import type { LwM2mServerPort } from '../port.js'
 
 export interface MetricsRoutesDeps {
-  daemon: ServerDaemon
+  daemon: LwM2mServerPort
   ledger?: AnomalyLedger
   chainLag?: () => ViewLag | undefined
   streams?: EventStreams

@@ -3,6 +3,7 @@ import type { Hex } from 'viem'
 import { clientKeyContext } from './sealContexts.js'
 import { openValue, sealValue } from './sealValue.js'
 import { parseHexKey, validateCoapUri, validateText } from './validate.js'
+import type { OnChainClientRecord } from './abiStructs.js'
 
 /** Default bootstrap-server URI (what `lwchain serve bootstrap` listens on). */
 export const DEFAULT_BOOTSTRAP_URI = 'coaps://127.0.0.1:5784'
@@ -25,16 +26,8 @@ export interface ClientSpec {
   server: ClientCredentials
 }
 
-/** The ClientStore struct: keys sealed, everything else public. */
-export interface OnChainClientRecord {
-  endpoint: string
-  bootstrapUri: string
-  bootstrapIdentity: string
-  bootstrapKeySealed: Hex
-  serverUri: string
-  serverIdentity: string
-  serverKeySealed: Hex
-}
+/** The ClientStore struct (keys sealed, everything else public), derived from the generated ABI. */
+export type { OnChainClientRecord }
 
 /** Input for building a spec: anything omitted is defaulted or generated. */
 export interface ClientInput {
@@ -74,6 +67,7 @@ export function generateIdentity(prefix: 'bs' | 'srv'): string {
 
 /** Validates input, fills defaults and generates missing identities and keys. */
 export function buildClientSpec(input: ClientInput): { spec: ClientSpec; generated: GeneratedFields } {
+  // The LwM2M endpoint-name rule (src/lwm2m/endpoint-name.ts) is applied by the callers (client add, import, the admin API); chain does not import lwm2m.
   const endpoint = validateText(input.endpoint, 'endpoint name')
   const bootstrapUri = validateCoapUri(input.bootstrapUri || DEFAULT_BOOTSTRAP_URI, 'bootstrap URI')
   const serverUri = validateCoapUri(input.serverUri || DEFAULT_SERVER_URI, 'server URI')
@@ -128,3 +122,4 @@ export function openClientRecord(record: OnChainClientRecord, sealingPrivateKey:
     },
   }
 }
+

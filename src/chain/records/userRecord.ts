@@ -3,19 +3,14 @@ import { emailHash } from '../hashes.js'
 import { userEmailContext, userPasswordContext } from './sealContexts.js'
 import { openValue, sealValue } from './sealValue.js'
 import { InvalidInputError, validateText } from './validate.js'
+import type { OnChainUserRecord } from './abiStructs.js'
 
 /** UserStore roles. */
 export const ROLES = { admin: 1, user: 2, application: 3 } as const
 export type RoleName = keyof typeof ROLES
 
-/** The UserStore struct: e-mail and password verifier sealed, e-mail also as a hash for lookups. */
-export interface OnChainUserRecord {
-  username: string
-  role: number
-  emailHash: Hex
-  emailSealed: Hex
-  passwordSealed: Hex
-}
+/** The UserStore struct (e-mail and password verifier sealed, e-mail also as a hash for lookups), derived from the generated ABI. */
+export type { OnChainUserRecord }
 
 /** Parses a role name (admin, user, application); anything else is refused. */
 export function parseRole(value: unknown): number {
@@ -44,15 +39,19 @@ export function validateEmail(value: unknown): string {
   return email
 }
 
-/** Builds the on-chain user record: seals e-mail and password verifier to the deployment key. */
+/**
+ * Builds the on-chain user record: seals e-mail and password verifier to the deployment key, and
+ * keys the e-mail's lookup hash with the deployment's e-mail key.
+ */
 export function sealUserRecord(
   p: { username: string; role: number; email: string; passwordVerifier: string },
   sealingPublicKey: Hex | Uint8Array,
+  emailKey: Uint8Array,
 ): OnChainUserRecord {
   return {
     username: p.username,
     role: p.role,
-    emailHash: emailHash(p.email),
+    emailHash: emailHash(p.email, emailKey),
     emailSealed: sealValue(sealingPublicKey, p.email, userEmailContext(p.username)),
     passwordSealed: sealValue(sealingPublicKey, p.passwordVerifier, userPasswordContext(p.username)),
   }

@@ -2,6 +2,7 @@ import type { Address, Hash, Hex } from 'viem'
 import type { ChainConnection } from '../connectChain.js'
 import { UserNotFoundError } from '../errors.js'
 import { emailHash } from '../hashes.js'
+import { EmailKeyMissingError } from '../profile.js'
 import { userEmailContext, userPasswordContext } from '../records/sealContexts.js'
 import { sealValue } from '../records/sealValue.js'
 import type { OnChainUserRecord } from '../records/userRecord.js'
@@ -13,6 +14,8 @@ export interface ChangeUserParameters {
   userStore: Address
   deployBlock: bigint
   sealingPublicKey: Hex | Uint8Array
+  /** The deployment's e-mail key (readEmailKey): a new e-mail's lookup hash is keyed with it (needed with `email`). */
+  emailKey?: Uint8Array
   /** Already validated. */
   username: string
   /** Already validated; undefined keeps the sealed e-mail as it is. */
@@ -49,7 +52,8 @@ export async function changeUser(conn: ChainConnection, p: ChangeUserParameters)
   const record = { ...current.record }
   const changed: string[] = []
   if (p.email !== undefined) {
-    record.emailHash = emailHash(p.email)
+    if (!p.emailKey) throw new EmailKeyMissingError()
+    record.emailHash = emailHash(p.email, p.emailKey)
     record.emailSealed = sealValue(p.sealingPublicKey, p.email, userEmailContext(p.username))
     changed.push('email')
   }

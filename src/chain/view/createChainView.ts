@@ -1,7 +1,8 @@
 import type { Address, Hex, PublicClient } from 'viem'
 import type { Logger } from '../../logger.js'
-import { emailHash as hashEmail } from '../hashes.js'
-import { openValue } from '../records/sealValue.js'
+import { emailHash, legacyEmailHash } from '../hashes.js'
+import { clientStoreAbi } from '../generated/contracts.js'
+import { SealingKeyRing } from '../keys/keyRing.js'
 import { WrongChainError } from '../errors.js'
 import { LwchainError } from '../../errors/base.js'
 import { createPollLoop } from '../pollLoop.js'
@@ -9,7 +10,7 @@ import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursor
 import type { StoreEvent } from './events.js'
 import { fetchStoreEvents } from './fetchStoreEvents.js'
 import type { ClientByIdentity, ClientView, UserView, ViewChange, ViewLag } from './types.js'
-import { ViewState, type Unsealer, type ViewUndo } from './viewState.js'
+import { ViewState, type KeyedUnsealer, type ViewUndo } from './viewState.js'
 
 /** Recent blocks remembered (their hashes, and the undo of their events) to roll a reorg back. */
 const RECENT_BLOCKS = 256n
@@ -20,6 +21,14 @@ export interface CreateChainViewOptions {
   deployBlock: bigint | number | string
   /** With it, lookups return unsealed PSKs, e-mails and password verifiers (kept in memory only). */
   sealingPrivateKey?: Uint8Array
+  /**
+   * Instead of one key: every key of the profile (current, pending, retiring), so the view follows
+   * a `keys rotate` without a restart: it switches to the new key at SealingKeyChanged and forgets
+   * the old one once every record it holds opens with the new key.
+   */
+  sealingKeys?: SealingKeyRing
+  /** The deployment's e-mail key: userByEmail looks up the keyed hash (and the legacy plain one, for records not migrated yet). */
+  emailKey?: Uint8Array | (() => Uint8Array | undefined)
   /** Where to persist cursor + snapshot so a restart resumes instead of rescanning. */
   cursorFile?: string
   /** Poll period for new blocks. Default 1,000 ms. */
@@ -69,7 +78,8 @@ export interface ChainView {
 export function createChainView(options: CreateChainViewOptions): ChainView {
   const { publicClient, addresses, logger } = options
   const deployBlock = BigInt(options.deployBlock)
-  const unseal = options.sealingPrivateKey ? makeUnsealer(options.sealingPrivateKey, logger) : undefined
+  const ring = options.sealingKeys ?? (options.sealingPrivateKey ? new SealingKeyRing(options.sealingPrivateKey, [], undefined, logger) : undefined)
+  const unseal = ring ? makeUnsealer(ring, logger) : undefined
   const listeners = new Set<(c: ViewChange) => void>()
 
   let state = new ViewState(unseal)
@@ -120,6 +130,8 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
 
   const applyAll = (target: ViewState, events: StoreEvent[], notify: boolean): void => {
     for (const ev of events) {
+      // In chain order: records after the change are sealed to the new key, so it must be in use first.
+      if (ev.type === 'SealingKeyChanged') ring?.adopt(ev.publicKey, { quiet: !notify })
       if (notify) {
         const undo = target.undoOf(ev)
         if (undo) undoLog.push({ block: ev.block, undo })
@@ -216,11 +228,18 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     emit({ kind: 'reset' })
   }
 
+  let keyChecked = false
   const syncRound = async (): Promise<void> => {
     if (chainId === undefined || options.expectedChainId !== undefined) {
       const id = await publicClient.getChainId()
       if (options.expectedChainId !== undefined && id !== options.expectedChainId) throw new WrongChainError(options.expectedChainId, id)
       chainId = id
+    }
+    if (ring && !keyChecked) {
+      // A snapshot may resume past the last SealingKeyChanged: the contract says which key is current.
+      const current = (await publicClient.readContract({ address: addresses.clientStore, abi: clientStoreAbi, functionName: 'sealingPublicKey' })) as Hex
+      ring.adopt(current)
+      keyChecked = true
     }
     const head = await publicClient.getBlock({ blockTag: 'latest' })
     if (head.number === null || head.hash === null) return
@@ -271,6 +290,11 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     onSuccess: () => {
       releaseWaiters()
       persist()
+      // A rotation is complete here once nothing held is sealed to a retiring key: forget it.
+      if (ring?.retiring() && state.sealedWithOtherKeys(ring.currentPublicKey()) === 0) {
+        const n = ring.retire()
+        logger?.info({ dropped: n }, 'every record is re-sealed to the new sealing key: the old key is forgotten')
+      }
     },
   })
   const syncNow = (): Promise<void> => loop.syncNow()
@@ -324,7 +348,10 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       return { endpoint: client.endpoint, key: side.key }
     },
     userByUsername: (username) => state.userByUsername(username),
-    userByEmail: (email) => state.userByEmailHash(hashEmail(email)),
+    userByEmail(email) {
+      const key = typeof options.emailKey === 'function' ? options.emailKey() : options.emailKey
+      return (key && state.userByEmailHash(emailHash(email, key))) || state.userByEmailHash(legacyEmailHash(email))
+    },
     clients: () => state.clients(),
     users: () => state.users(),
     lag: () => loop.lag(lastSeenHead, cursor?.block),
@@ -362,14 +389,13 @@ export class ViewTimeoutError extends LwchainError {
   }
 }
 
-function makeUnsealer(privateKey: Uint8Array, logger?: Logger): Unsealer {
-  return (sealed, context) => {
-    try {
-      return openValue(privateKey, sealed, context)
-    } catch {
+function makeUnsealer(ring: SealingKeyRing, logger?: Logger): KeyedUnsealer {
+  return {
+    open(sealed, context) {
+      const opened = ring.open(sealed, context)
       // Wrong key or tampered value: serve the record without the secret, say so once per call.
-      logger?.warn({ context: context.split(':').slice(0, 3).join(':') }, 'cannot open a sealed value')
-      return undefined
-    }
+      if (!opened) logger?.warn({ context: context.split(':').slice(0, 3).join(':') }, 'cannot open a sealed value')
+      return opened
+    },
   }
 }

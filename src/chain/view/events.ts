@@ -8,3 +8,5 @@ export type StoreEvent =
   | { type: 'ClientRemoved'; endpointHash: Hex; version: number; block: bigint; logIndex: number }
   | { type: 'UserAdded' | 'UserUpdated'; usernameHash: Hex; version: number; record: OnChainUserRecord; block: bigint; logIndex: number }
   | { type: 'UserRemoved'; usernameHash: Hex; version: number; block: bigint; logIndex: number }
+  /** `keys rotate` set a new sealing public key on ClientStore or UserStore. */
+  | { type: 'SealingKeyChanged'; publicKey: Hex; version: number; block: bigint; logIndex: number }

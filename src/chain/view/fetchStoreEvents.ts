@@ -4,7 +4,7 @@ import type { StoreEvent } from './events.js'
 import { getLogsInChunks } from '../getLogsInChunks.js'
 
 const STORE_ABI = [...clientStoreAbi, ...userStoreAbi]
-const TYPES = new Set(['ClientAdded', 'ClientUpdated', 'ClientRemoved', 'UserAdded', 'UserUpdated', 'UserRemoved'])
+const TYPES = new Set(['ClientAdded', 'ClientUpdated', 'ClientRemoved', 'UserAdded', 'UserUpdated', 'UserRemoved', 'SealingKeyChanged'])
 
 export interface FetchStoreEventsParameters {
   clientStore: Address
@@ -41,7 +41,7 @@ export function decodeStoreEvents(logs: Log[]): StoreEvent[] {
   for (const log of parsed) {
     if (!TYPES.has(log.eventName)) continue
     const a = log.args as Record<string, unknown>
-    const base = { version: Number(a.version), block: log.blockNumber ?? 0n, logIndex: log.logIndex ?? 0 }
+    const base = { version: Number(a.version ?? 0), block: log.blockNumber ?? 0n, logIndex: log.logIndex ?? 0 }
     switch (log.eventName) {
       case 'ClientAdded':
       case 'ClientUpdated':
@@ -58,6 +58,9 @@ export function decodeStoreEvents(logs: Log[]): StoreEvent[] {
       }
       case 'UserRemoved':
         out.push({ type: 'UserRemoved', usernameHash: a.usernameHash as Hex, ...base })
+        break
+      case 'SealingKeyChanged':
+        out.push({ type: 'SealingKeyChanged', publicKey: a.publicKey as Hex, ...base })
         break
     }
   }

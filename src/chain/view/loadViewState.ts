@@ -1,7 +1,7 @@
 import type { Address, PublicClient } from 'viem'
 import { toChainError } from '../toChainError.js'
 import { fetchStoreEvents } from './fetchStoreEvents.js'
-import { ViewState, type Unsealer } from './viewState.js'
+import { ViewState, type KeyedUnsealer, type Unsealer } from './viewState.js'
 
 /**
  * One-shot load of the stores' current state from events (for `client list`, import checks...);
@@ -9,11 +9,11 @@ import { ViewState, type Unsealer } from './viewState.js'
  */
 export async function loadViewState(
   client: PublicClient,
-  p: { clientStore: Address; userStore: Address; deployBlock: bigint; rpcUrl?: string; unseal?: Unsealer },
+  p: { clientStore: Address; userStore: Address; deployBlock: bigint; rpcUrl?: string; unseal?: Unsealer | KeyedUnsealer },
 ): Promise<ViewState> {
   const state = new ViewState(p.unseal)
   try {
-    // Uncached: a block number cached by viem (its polling interval) would miss the latest writes.
+    // Not viem's cached block number: a caller that just wrote must read its own write.
     const head = await client.getBlockNumber({ cacheTime: 0 })
     const events = await fetchStoreEvents(client, { clientStore: p.clientStore, userStore: p.userStore, fromBlock: p.deployBlock, toBlock: head })
     for (const ev of events) state.apply(ev)

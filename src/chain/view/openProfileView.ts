@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import { connectChain, type ChainConnection } from '../connectChain.js'
 import { DEFAULT_RPC_URL } from '../devAccounts.js'
-import { loadProfile, readSealingKey, requireDeployment, type Deployment } from '../profile.js'
+import { SealingKeyRing } from '../keys/keyRing.js'
+import { loadProfile, readEmailKey, readSealingKeyRing, requireDeployment, type Deployment } from '../profile.js'
 import type { Logger } from '../../logger.js'
 import { createChainView, type ChainView } from './createChainView.js'
 
@@ -28,12 +29,14 @@ export async function openProfileView(
 ): Promise<{ view: ChainView; conn: ChainConnection; deployment: Deployment; configDir: string }> {
   const profile = loadProfile(o.configDir)
   const deployment = requireDeployment(profile)
-  const conn = await connectChain({ rpcUrl: o.rpc ?? profile.rpcUrl ?? DEFAULT_RPC_URL, expectedChainId: deployment.chainId, allowOffline: true })
+  // Read-only: a view never signs, so it holds no key (not even anvil's account 0 on the embedded chain).
+  const conn = await connectChain({ rpcUrl: o.rpc ?? profile.rpcUrl ?? DEFAULT_RPC_URL, expectedChainId: deployment.chainId, allowOffline: true, readOnly: true })
   const view = createChainView({
     publicClient: conn.publicClient,
     addresses: deployment.contracts,
     deployBlock: deployment.deployBlock,
-    sealingPrivateKey: o.withSealingKey === false ? undefined : readSealingKey(profile),
+    sealingKeys: o.withSealingKey === false ? undefined : profileKeyRing(profile.configDir, o.logger),
+    emailKey: o.withSealingKey === false ? undefined : profileEmailKey(profile.configDir, readEmailKey(profile)),
     cursorFile: join(profile.configDir, o.cursorName ?? 'view-cursor.json'),
     pollIntervalMs: o.pollIntervalMs,
     rpcUrl: conn.rpcUrl,
@@ -41,4 +44,19 @@ export async function openProfileView(
     logger: o.logger,
   })
   return { view, conn, deployment, configDir: profile.configDir }
+}
+
+/**
+ * The profile's sealing keys as a ring that follows `keys rotate`: a key the chain announces and
+ * the ring lacks is looked for again in the config dir (the rotation wrote it there first).
+ */
+function profileKeyRing(configDir: string, logger?: Logger): SealingKeyRing {
+  const [current, ...others] = readSealingKeyRing(loadProfile(configDir))
+  return new SealingKeyRing(current, others, () => readSealingKeyRing(loadProfile(configDir)), logger)
+}
+
+/** The e-mail key, looked for again until found: `user migrate-emails` may create it while the daemon runs. */
+function profileEmailKey(configDir: string, atStart: Uint8Array | undefined): () => Uint8Array | undefined {
+  let key = atStart
+  return () => (key ??= readEmailKey(loadProfile(configDir)))
 }

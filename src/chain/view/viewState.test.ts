@@ -15,16 +15,6 @@ const rec = (endpoint: string, bs: string, srv: string) => ({
 const ev = (e: Partial<StoreEvent> & { type: StoreEvent['type'] }): StoreEvent => ({ version: 1, block: 1n, logIndex: 0, ...e }) as StoreEvent
 
 describe('ViewState', () => {
-  it('unseals a key on first use only, not while loading', () => {
-    let calls = 0
-    const s = new ViewState(() => (calls++, new Uint8Array([7])))
-    for (let i = 0; i < 100; i++) s.apply(ev({ type: 'ClientAdded', endpointHash: endpointHash(`c${i}`), record: rec(`c${i}`, `b${i}`, `s${i}`) }))
-    expect(calls).toBe(0)
-    expect(s.clientByEndpoint('c7')?.server.key).toEqual(new Uint8Array([7]))
-    expect(s.clientByEndpoint('c7')?.server.key).toEqual(new Uint8Array([7]))
-    expect(calls).toBe(1)
-  })
-
   it('undoes events in reverse, back to the state before them', () => {
     const s = new ViewState()
     s.apply(ev({ type: 'ClientAdded', endpointHash: endpointHash('a'), record: rec('a', 'id-1', 'id-2') }))

@@ -11,6 +11,11 @@ export type ViewUndo =
 /** Opens a sealed value with the deployment's key; undefined when it cannot be opened. */
 export type Unsealer = (sealed: Hex, context: string) => Uint8Array | undefined
 
+/** An unsealer that also names the key that opened each value (a SealingKeyRing during a rotation). */
+export interface KeyedUnsealer {
+  open(sealed: Hex, context: string): { value: Uint8Array; publicKey: Hex } | undefined
+}
+
 const ROLE_NAMES = { 1: 'admin', 2: 'user', 3: 'application' } as const
 
 /** Name of a UserStore role number. */
@@ -31,8 +36,36 @@ export class ViewState {
   private readonly usernameByEmailHash = new Map<string, string>()
   private readonly clientViews = new Map<string, ClientView>()
   private readonly userViews = new Map<string, UserView>()
+  /** Which keys opened each record's sealed values ('c:endpoint' / 'u:username'); only with a KeyedUnsealer. */
+  private readonly openedBy = new Map<string, Hex[]>()
+  private readonly unseal?: Unsealer
+  private readonly keyed?: KeyedUnsealer
 
-  constructor(private readonly unseal?: Unsealer) {}
+  constructor(unseal?: Unsealer | KeyedUnsealer) {
+    if (typeof unseal === 'function' || unseal === undefined) {
+      this.unseal = unseal
+      this.keyed = undefined
+    } else this.keyed = unseal
+  }
+
+  /** Opens one sealed value of record `id`, noting which key opened it. */
+  private open(id: string, sealed: Hex, context: string): Uint8Array | undefined {
+    if (this.unseal) return this.unseal(sealed, context)
+    const opened = this.keyed?.open(sealed, context)
+    if (!opened) return undefined
+    const keys = this.openedBy.get(id)
+    if (!keys) this.openedBy.set(id, [opened.publicKey])
+    else if (!keys.includes(opened.publicKey)) keys.push(opened.publicKey)
+    return opened.value
+  }
+
+  /** How many records still hold a value that only a key other than `publicKey` opened (a rotation's re-sealing is done at 0). */
+  sealedWithOtherKeys(publicKey: Hex): number {
+    const want = publicKey.toLowerCase()
+    let n = 0
+    for (const keys of this.openedBy.values()) if (keys.some((k) => k !== want)) n++
+    return n
+  }
 
   /**
    * What applying `ev` would overwrite: the entry it replaces or removes (undefined: it adds one),
@@ -40,6 +73,8 @@ export class ViewState {
    */
   undoOf(ev: StoreEvent): ViewUndo | undefined {
     switch (ev.type) {
+      case 'SealingKeyChanged':
+        return undefined
       case 'ClientAdded':
       case 'ClientUpdated':
         return { kind: 'client', endpoint: ev.record.endpoint, previous: this.clientsByEndpoint.get(ev.record.endpoint) }
@@ -78,6 +113,9 @@ export class ViewState {
   /** Applies one event; returns the change, or undefined for an event that changes nothing known. */
   apply(ev: StoreEvent): ViewChange | undefined {
     switch (ev.type) {
+      // The key ring follows these (createChainView); the records themselves do not change.
+      case 'SealingKeyChanged':
+        return undefined
       case 'ClientAdded':
       case 'ClientUpdated': {
         const r = ev.record
@@ -175,33 +213,27 @@ export class ViewState {
     this.endpointByHash.set(e.endpointHash.toLowerCase(), e.endpoint)
     this.endpointByIdentity.set(e.bootstrapIdentity, e.endpoint)
     this.endpointByIdentity.set(e.serverIdentity, e.endpoint)
-    // Keys are unsealed on first use (an X25519 agreement each): a cold start or a reload of
-    // 100,000 clients would otherwise hold the event loop for seconds, handshakes waiting.
     this.clientViews.set(e.endpoint, {
       endpoint: e.endpoint,
       version: e.version,
-      bootstrap: this.side(e.bootstrapUri, e.bootstrapIdentity, e.bootstrapKeySealed, clientKeyContext(e.endpoint, 'bootstrap')),
-      server: this.side(e.serverUri, e.serverIdentity, e.serverKeySealed, clientKeyContext(e.endpoint, 'server')),
+      bootstrap: {
+        uri: e.bootstrapUri,
+        identity: e.bootstrapIdentity,
+        key: this.open(`c:${e.endpoint}`, e.bootstrapKeySealed, clientKeyContext(e.endpoint, 'bootstrap')),
+      },
+      server: {
+        uri: e.serverUri,
+        identity: e.serverIdentity,
+        key: this.open(`c:${e.endpoint}`, e.serverKeySealed, clientKeyContext(e.endpoint, 'server')),
+      },
     })
-  }
-
-  /** One side of a client, its key unsealed lazily (and once). */
-  private side(uri: string, identity: string, sealed: Hex, context: string): ClientView['bootstrap'] {
-    const side = { uri, identity } as ClientView['bootstrap']
-    const unseal = this.unseal
-    if (!unseal) return { ...side, key: undefined }
-    let opened: { key: Uint8Array | undefined } | undefined
-    Object.defineProperty(side, 'key', {
-      enumerable: true,
-      get: () => (opened ??= { key: unseal(sealed, context) }).key,
-    })
-    return side
   }
 
   private deleteClient(endpoint: string): void {
     const e = this.clientsByEndpoint.get(endpoint)
     if (!e) return
     this.clientsByEndpoint.delete(endpoint)
+    this.openedBy.delete(`c:${endpoint}`)
     this.clientViews.delete(endpoint)
     this.endpointByHash.delete(e.endpointHash.toLowerCase())
     // Only drop identity mappings that still point at this endpoint.
@@ -215,8 +247,8 @@ export class ViewState {
     this.usersByName.set(e.username, e)
     this.usernameByHash.set(e.usernameHash.toLowerCase(), e.username)
     this.usernameByEmailHash.set(e.emailHash.toLowerCase(), e.username)
-    const email = this.unseal?.(e.emailSealed, userEmailContext(e.username))
-    const verifier = this.unseal?.(e.passwordSealed, userPasswordContext(e.username))
+    const email = this.open(`u:${e.username}`, e.emailSealed, userEmailContext(e.username))
+    const verifier = this.open(`u:${e.username}`, e.passwordSealed, userPasswordContext(e.username))
     this.userViews.set(e.username, {
       username: e.username,
       role: e.role,
@@ -232,6 +264,7 @@ export class ViewState {
     const e = this.usersByName.get(username)
     if (!e) return
     this.usersByName.delete(username)
+    this.openedBy.delete(`u:${username}`)
     this.userViews.delete(username)
     this.usernameByHash.delete(e.usernameHash.toLowerCase())
     if (this.usernameByEmailHash.get(e.emailHash.toLowerCase()) === username) {

@@ -1,6 +1,8 @@
 import type { Hash } from 'viem'
 import { addClient } from '../../chain/clients/addClient.js'
 import { buildClientSpec, sealClientRecord, type ClientInput, type GeneratedFields } from '../../chain/records/clientRecord.js'
+import { InvalidInputError } from '../../chain/records/validate.js'
+import { checkEndpointName } from '../../lwm2m/endpoint-name.js'
 import { asUsage } from '../lib/commandOptions.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 import { keyHex } from '../lib/output.js'
@@ -19,7 +21,11 @@ export async function runClientAdd(
   input: ClientInput,
 ): Promise<{ result: ClientAddResult; generated: GeneratedFields }> {
   // Validate before touching the chain, so bad input fails fast and offline.
-  const { spec, generated } = asUsage(() => buildClientSpec(input))
+  // The one endpoint-name rule: a name the devices, daemons and simulator all accept, or one clear line.
+  const { spec, generated } = asUsage(() => {
+    checkEndpointName(input.endpoint, (m) => new InvalidInputError(m))
+    return buildClientSpec(input)
+  })
   const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
   const record = sealClientRecord(spec, deployment.sealingPublicKey)
   const { txHash } = await addClient(conn, { clientStore: deployment.contracts.clientStore, record })

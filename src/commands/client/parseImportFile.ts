@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { InvalidInputError } from '../../chain/records/validate.js'
 import type { ClientInput } from '../../chain/records/clientRecord.js'
+import { describeEndpointNameProblem, endpointNameProblem } from '../../lwm2m/endpoint-name.js'
 
 /** One row of an import file, before validation. `row` is 1-based among data rows. */
 export interface ImportRow {
@@ -32,7 +33,15 @@ export function parseImportFile(path: string): ImportRow[] {
     throw new InvalidInputError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const isJson = extname(path).toLowerCase() === '.json' || /^\s*[[{]/.test(buf.subarray(0, 64).toString('latin1'))
-  return isJson ? parseJson(buf, path) : parseCsv(buf)
+  const rows = isJson ? parseJson(buf, path) : parseCsv(buf)
+  // The one endpoint-name rule, as `client add` applies it (an empty name is reported by validation).
+  return rows.map((r) => {
+    const name = r.input?.endpoint
+    const problem = name ? endpointNameProblem(name) : undefined
+    if (problem === undefined) return r
+    const { input: _dropped, ...rest } = r
+    return { ...rest, error: describeEndpointNameProblem(name, problem) }
+  })
 }
 
 function parseJson(buf: Buffer, path: string): ImportRow[] {

@@ -4,7 +4,9 @@ import type { Address, Hex } from 'viem'
 import { connectChain } from '../../chain/connectChain.js'
 import { deployContracts } from '../../chain/deployContracts.js'
 import { WrongChainError } from '../../chain/errors.js'
-import { loadProfile, saveProfile, writeSealingKey, type ContractAddresses } from '../../chain/profile.js'
+import { randomBytes } from 'node:crypto'
+import { loadProfile, saveProfile, writeEmailKey, writeSealingKey, type ContractAddresses } from '../../chain/profile.js'
+import { EMAIL_KEY_BYTES } from '../../chain/hashes.js'
 import { generateSealingKeyPair, sealingKeyToHex } from '../../chain/sealing.js'
 import { loadSignerKey } from '../../chain/signerKey.js'
 import { toChainError } from '../../chain/toChainError.js'
@@ -61,6 +63,10 @@ export async function runDeploy(o: ChainCommandOptions, opts: { force?: boolean 
   const keyPath = join(profile.configDir, 'sealing-key.hex')
   if (existsSync(keyPath)) renameSync(keyPath, join(profile.configDir, `sealing-key.${Date.now()}.hex`))
   const sealingKeyFile = writeSealingKey(profile.configDir, keys.privateKey)
+  // A new deployment, a new e-mail key: lookup hashes of one deployment say nothing about another's.
+  const emailKeyPath = join(profile.configDir, 'email-key.hex')
+  if (existsSync(emailKeyPath)) renameSync(emailKeyPath, join(profile.configDir, `email-key.${Date.now()}.hex`))
+  const emailKeyFile = writeEmailKey(profile.configDir, randomBytes(EMAIL_KEY_BYTES))
   const contracts = { clientStore: deployed.clientStore, userStore: deployed.userStore, anomalyStore: deployed.anomalyStore }
   const sealingPublicKey = sealingKeyToHex(keys.publicKey)
   saveProfile(o.configDir, {
@@ -73,6 +79,7 @@ export async function runDeploy(o: ChainCommandOptions, opts: { force?: boolean 
       deployBlock: deployed.deployBlock.toString(),
       sealingPublicKey,
       sealingKeyFile,
+      emailKeyFile,
       deployer: conn.account!.address,
       deployedAt: new Date().toISOString(),
     },

@@ -1,5 +1,5 @@
 import { createElement as h, useEffect, useState, type ReactElement } from 'react'
-import { Box, Text, render } from 'ink'
+import { Box, Text, render, useStdout } from 'ink'
 import type { DevSnapshot } from './stats.js'
 import type { DevReady } from './run.js'
 
@@ -11,16 +11,36 @@ interface DashboardProps {
 }
 
 const STATE_COLOR: Record<string, string> = { registered: 'green', failed: 'red', stopped: 'gray', idle: 'gray' }
-const MAX_ROWS = 12
+/** Lines the dashboard uses besides the device rows (header, counters, table head, page line). */
+const CHROME_LINES = 11
+/** A page is shown this long before the next one (keys would need raw mode, which would take Ctrl-C from the ordered shutdown). */
+export const PAGE_TURN_MS = 5_000
+
+/** The rows of page `page` (wrapping) when `perPage` fit, and the page line under them. */
+export function dashboardPage<T>(all: readonly T[], perPage: number, page: number): { rows: T[]; page: number; pages: number; line?: string } {
+  const size = Math.max(1, perPage)
+  const pages = Math.max(1, Math.ceil(all.length / size))
+  const at = ((page % pages) + pages) % pages
+  const rows = all.slice(at * size, at * size + size)
+  if (pages === 1) return { rows, page: 0, pages }
+  return { rows, page: at, pages, line: `page ${at + 1}/${pages}: devices ${at * size + 1}–${at * size + rows.length} of ${all.length} (pages turn every ${PAGE_TURN_MS / 1000} s)` }
+}
 
 function Dashboard(p: DashboardProps): ReactElement {
   const [snap, setSnap] = useState<DevSnapshot>(() => p.sample())
+  const [page, setPage] = useState(0)
+  const { stdout } = useStdout()
   useEffect(() => {
     const t = setInterval(() => setSnap(p.sample()), 1000)
-    return () => clearInterval(t)
+    const turn = setInterval(() => setPage((n) => n + 1), PAGE_TURN_MS)
+    return () => {
+      clearInterval(t)
+      clearInterval(turn)
+    }
   }, [p])
   const a = snap.anomalies
-  const rows = snap.devices.slice(0, MAX_ROWS)
+  const shown = dashboardPage(snap.devices, (stdout.rows ?? 24) - CHROME_LINES, page)
+  const rows = shown.rows
   return h(
     Box,
     { flexDirection: 'column', paddingX: 1 },
@@ -50,22 +70,22 @@ function Dashboard(p: DashboardProps): ReactElement {
     ),
     h(Text, null, ' '),
     snap.devices.length === 0
-      ? h(Text, { color: 'gray' }, 'no demo devices (start with --demo N, or run `lwchain simulate`)')
+      ? h(Text, { color: 'gray' }, 'no device registered (start with --demo N, or run `lwchain simulate`)')
       : h(
           Box,
           { flexDirection: 'column' },
-          h(Text, { bold: true }, pad('device', 16) + pad('state', 14) + pad('°C', 8) + 'requests'),
+          h(Text, { bold: true }, pad('device', 24) + pad('state', 14) + pad('°C', 8) + 'requests'),
           ...rows.map((d) =>
             h(
               Text,
               { key: d.endpoint },
-              pad(d.endpoint, 16),
+              pad(d.endpoint, 24),
               h(Text, { color: STATE_COLOR[d.state] ?? 'yellow' }, pad(d.state, 14)),
-              pad(d.temperature.toFixed(1), 8),
-              String(d.requests),
+              pad(d.temperature === undefined ? '—' : d.temperature.toFixed(1), 8),
+              d.demo ? String(d.requests ?? 0) : h(Text, { color: 'gray' }, 'not a demo device'),
             ),
           ),
-          snap.devices.length > MAX_ROWS ? h(Text, { color: 'gray' }, `… and ${snap.devices.length - MAX_ROWS} more`) : null,
+          shown.line ? h(Text, { color: 'gray' }, shown.line) : null,
         ),
   )
 }

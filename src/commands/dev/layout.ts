@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { LwchainError } from '../../errors/base.js'
+import { acquireDirLock, DirLockedError } from '../../lock/dirLock.js'
 
 /** Where `lwchain dev` keeps everything: one self-contained directory (default ./.lwchain). */
 export interface DevLayout {
@@ -67,34 +68,13 @@ export class DevAlreadyRunningError extends LwchainError {
   }
 }
 
-/** Claims the data dir for this process (dev.pid); returns the release. A pid file of a dead process is taken over. */
+/** Claims the data dir for this process (dev-lock/, src/lock/dirLock.ts); returns the release. A dead holder's lock is taken over. */
 export function lockDevDataDir(layout: DevLayout): () => void {
-  const file = join(layout.dataDir, 'dev.pid')
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' })
-      return () => {
-        try {
-          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file)
-        } catch {
-          // already gone
-        }
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const pid = Number(readFileSync(file, 'utf8').trim())
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new DevAlreadyRunningError(layout.dataDir, pid)
-      unlinkSync(file)
-    }
-  }
-  throw new DevAlreadyRunningError(layout.dataDir, 0)
-}
-
-function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0)
-    return true
+    const lock = acquireDirLock(join(layout.dataDir, 'dev-lock'))
+    return () => lock.release()
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    if (err instanceof DirLockedError) throw new DevAlreadyRunningError(layout.dataDir, err.holder?.pid ?? 0)
+    throw err
   }
 }

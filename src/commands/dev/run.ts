@@ -1,4 +1,4 @@
-import { startEmbeddedChain, type EmbeddedChain } from '../../chain/anvil.js'
+import { ChainStateInUseError, startEmbeddedChain, type EmbeddedChain } from '../../chain/anvil.js'
 import { connectChain } from '../../chain/connectChain.js'
 import { loadProfile, saveProfile } from '../../chain/profile.js'
 import type { ClientView } from '../../chain/view/types.js'
@@ -129,7 +129,7 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
     const bootstrap = await firstThat(candidates('bootstrap'), (port) => runServeBootstrap({ ...cmd, port, pollIntervalMs, logger }), logger, 'bootstrap')
     stack.push(() => bootstrap.stop())
     const serverPorts = pairs(candidates('server'), candidates('http'))
-    const server = await firstThat(serverPorts, ([port, httpPort]) => runServeServer({ ...cmd, port, httpPort, pollIntervalMs, logger, console: o.console ?? true, threshold: o.threshold, rules: o.rules }), logger, 'server')
+    const server = await firstThat(serverPorts, ([port, httpPort]) => runServeServer({ ...cmd, port, httpPort, pollIntervalMs, logger, console: o.console ?? true, threshold: o.threshold, rules: o.rules, singleKey: true }), logger, 'server')
     stack.push(() => server.stop())
     const ports: DevPorts = { rpc: chain.port, bootstrap: bootstrap.address.port, server: server.address.port, http: Number(new URL(server.api).port) }
     writeDevPorts(layout, ports)
@@ -229,6 +229,8 @@ async function firstThat<P, T>(candidates: P[], start: (p: P) => Promise<T>, log
     try {
       return await start(c)
     } catch (err) {
+      // Another port cannot help when the chain state itself is taken: say that, once.
+      if (err instanceof ChainStateInUseError) throw err
       last = err
       logger.info({ what, port: c, err: (err as Error).message }, 'port not usable, trying the next')
     }

@@ -1,9 +1,42 @@
 import type { FleetDeviceStatus } from '../simulate/fleet.js'
 import type { RunningDev } from './run.js'
 
+/** One row of the dashboard: a device registered at the server, or a demo device (registered or not). */
+export interface DashboardDevice {
+  endpoint: string
+  /** The demo device's state; `registered` for a device that is not one of dev's own. */
+  state: string
+  /** Latest temperature: the server's latest value (any device), else the demo device's own. */
+  temperature?: number
+  /** Requests a demo device answered (unknown for other devices). */
+  requests?: number
+  demo: boolean
+}
+
+const TEMPERATURE = '/3303/0/5700'
+
+/**
+ * Every device the dashboard lists: all registrations at the server (demo or not) and the demo
+ * devices that are not registered (failed, stopped...), sorted by endpoint.
+ */
+export function dashboardDevices(
+  registered: Iterable<{ endpoint: string }>,
+  demo: readonly FleetDeviceStatus[],
+  latestTemperature: (endpoint: string) => number | undefined,
+): DashboardDevice[] {
+  const byName = new Map<string, DashboardDevice>()
+  for (const d of demo) byName.set(d.endpoint, { endpoint: d.endpoint, state: d.state, temperature: latestTemperature(d.endpoint) ?? d.temperature, requests: d.requests, demo: true })
+  for (const r of registered) {
+    if (byName.has(r.endpoint)) continue
+    const t = latestTemperature(r.endpoint)
+    byName.set(r.endpoint, { endpoint: r.endpoint, state: 'registered', ...(t !== undefined && { temperature: t }), demo: false })
+  }
+  return [...byName.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0))
+}
+
 /** What the dashboard shows, sampled once a second. */
 export interface DevSnapshot {
-  devices: FleetDeviceStatus[]
+  devices: DashboardDevice[]
   registrations: number
   chainHeight?: number
   chainHealthy: boolean
@@ -49,10 +82,15 @@ export function createDevSampler(dev: RunningDev): { sample(): DevSnapshot; stop
 
   return {
     sample() {
-      const devices = dev.fleet?.status() ?? []
+      const demo = dev.fleet?.status() ?? []
+      const latest = dev.server.rest?.values
+      const devices = dashboardDevices(dev.server.daemon.registrations.all(), demo, (ep) => {
+        const v = latest?.latest(ep)[TEMPERATURE]?.value
+        return typeof v === 'number' ? v : undefined
+      })
       const bs = dev.bootstrap.daemon.stats()
       const handshakes = bs.authorized + registeredEvents
-      const requests = devices.reduce((n, d) => n + d.requests, 0)
+      const requests = demo.reduce((n, d) => n + d.requests, 0)
       const now = Date.now()
       const secs = Math.max(0.001, (now - last.at) / 1000)
       const snap: DevSnapshot = {

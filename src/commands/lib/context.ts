@@ -1,6 +1,7 @@
 import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
 import { DEFAULT_RPC_URL } from '../../chain/devAccounts.js'
 import { loadProfile, requireDeployment, type Deployment, type Profile } from '../../chain/profile.js'
+import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
 import { loadSignerKey } from '../../chain/signerKey.js'
 import type { Logger } from '../../logger.js'
 import { silentLogger } from '../../logger.js'
@@ -35,7 +36,7 @@ export async function openChain(
   opts: { signer: boolean; deployment: boolean },
 ): Promise<{ profile: Profile; deployment?: Deployment; conn: ChainConnection; logger: Logger }> {
   const profile = loadProfile(o.configDir)
-  const deployment = opts.deployment ? requireDeployment(profile) : profile.deployment
+  let deployment = opts.deployment ? requireDeployment(profile) : profile.deployment
   const privateKey = loadSignerKey({
     privateKeyFile: o.privateKeyFile,
     envKey: process.env.LWCHAIN_PRIVATE_KEY,
@@ -47,5 +48,9 @@ export async function openChain(
     expectedChainId: opts.deployment ? deployment?.chainId : undefined,
     requireSigner: opts.signer,
   })
+  // Writers seal to the key on chain, not the profile's copy (a rotation run elsewhere leaves it stale).
+  if (opts.signer && deployment) {
+    deployment = { ...deployment, sealingPublicKey: await readSealingPublicKey(conn.publicClient, { clientStore: deployment.contracts.clientStore, rpcUrl: conn.rpcUrl }) }
+  }
   return { profile, deployment, conn, logger: o.logger ?? silentLogger() }
 }

@@ -5,14 +5,16 @@ export interface SignalWait extends Promise<NodeJS.Signals> {
 
 /**
  * Resolves at the first SIGINT or SIGTERM, for long-running commands that then stop in order.
- * Holds the event loop open until then: signal handlers do not, and simulated devices unref their
- * sockets and timers, so without it the process would end (exit 13) while "waiting".
+ * Holds the event loop open until cancel(): signal handlers do not, and simulated devices unref
+ * their sockets and timers, so without it the process would end (exit 13) while waiting for the
+ * signal, or in the middle of its own shutdown.
  *
- * The handlers stay installed after the first signal, until cancel(). Removing them while the
- * signal is being dispatched is what killed `lwchain dev` on a terminal: ink's signal-exit
- * re-raises a signal when it finds itself the only listener, so the process died with SIGINT
- * before the ordered shutdown could run. Later signals during the shutdown are ignored (reported
- * through `onRepeat`), so a second Ctrl-C cannot tear the chain down before it saved its state.
+ * The handlers stay installed after the first signal, until cancel(). Two libraries re-raise a
+ * signal they see: when-exit (conf → atomically) always does, and ink's signal-exit does when it
+ * finds itself the only listener. Removing our handlers during the first dispatch therefore let
+ * the re-raised signal kill `lwchain dev` on a terminal (exit 130/143) before the ordered shutdown
+ * ran. Later signals are ignored (reported through `onRepeat`), so a re-raised or second Ctrl-C
+ * cannot tear the chain down before it saved its state.
  */
 export function untilSignal(onRepeat?: (signal: NodeJS.Signals) => void): SignalWait {
   let cancel = (): void => {}
@@ -25,7 +27,6 @@ export function untilSignal(onRepeat?: (signal: NodeJS.Signals) => void): Signal
         return
       }
       received = true
-      clearInterval(keepAlive)
       resolve(sig)
     }
     cancel = () => {

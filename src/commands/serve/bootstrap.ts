@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { createBootstrapDaemon, type BootstrapDaemon } from '../../daemons/bootstrap.js'
+import { createDaemonTransport } from '../../daemons/transport.js'
 import { createLogger, type Logger } from '../../logger.js'
 import { peerKey, type PeerAddress } from '../../transport/types.js'
 import { action } from '../action.js'
@@ -9,6 +10,7 @@ import { globalOptions } from '../globals.js'
 import { positiveInt } from '../lib/commandOptions.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
+import { stopInOrder } from '../lib/stopInOrder.js'
 import { openSecurityStore } from './securityStore.js'
 
 /** Options of `lwchain serve bootstrap` (and of runServeBootstrap, its testable body). */
@@ -55,14 +57,21 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
 
   const daemon = createBootstrapDaemon({
     security,
+    transport: createDaemonTransport({ side: 'bootstrap', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp }),
     logger,
-    config: { host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp, serverLifetime, sessionTimeoutMs: sessionTimeoutS * 1000 },
+    config: { serverLifetime, sessionTimeoutMs: sessionTimeoutS * 1000 },
   })
+  const steps = [
+    { name: 'bootstrap server', stop: () => daemon.stop() },
+    { name: 'chain view', stop: view && (() => view.stop()) },
+  ]
   let address: PeerAddress
   try {
     ;({ address } = await daemon.start())
   } catch (err) {
-    await view?.stop()
+    await stopInOrder(steps, { logger }).catch(() => {
+      // Already logged step by step; the start failure is the error to report.
+    })
     throw err
   }
   const liveView = view
@@ -73,8 +82,8 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
     daemon,
     view: liveView,
     async stop() {
-      await daemon.stop()
-      await liveView?.stop()
+      // The daemon (sessions, socket) before the view; each bounded, failures logged, then reported.
+      await stopInOrder(steps, { logger })
     },
   }
 }
@@ -110,11 +119,13 @@ export function registerServeBootstrapCommand(serve: Command): void {
         const running = await runServeBootstrap({ ...opts, configDir: g.configDir, rpc: g.rpc, logger })
         if (g.json) printJson({ bootstrap: running.url })
         else console.log(`bootstrap server listening at ${running.url} (store: ${running.store}); Ctrl-C stops it`)
-        await untilSignal()
+        const stopped = untilSignal()
+        await stopped
         await running.stop().catch((err: unknown) => {
           logger.error({ err }, 'bootstrap server did not stop cleanly')
           process.exitCode = 1
         })
+        stopped.cancel()
       }),
     )
 }

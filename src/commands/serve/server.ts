@@ -5,13 +5,14 @@ import type { Command } from 'commander'
 import { createAnomalyLedger, type AnomalyLedger, type CreateAnomalyLedgerOptions } from '../../anomalies/ledger.js'
 import { loadOrCreateJwtKey } from '../../api/auth/jwtKey.js'
 import { registerApi, type MountedApi } from '../../api/index.js'
+import { DEFAULT_AUTO_OBSERVE, parseObserveAttributes, type AutoObserveConfig } from '../../api/values/autoObserve.js'
+import { parsePath } from '../../lwm2m/path.js'
 import type { UserDirectory } from '../../api/plugin-auth.js'
-import { connectChain, type ChainConnection } from '../../chain/connectChain.js'
-import { loadProfile, type Deployment } from '../../chain/profile.js'
-import { loadSignerKey } from '../../chain/signerKey.js'
+import type { ChainConnection } from '../../chain/connectChain.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
-import { anchoringHealth } from '../../daemons/http.js'
+import { anchoringHealth } from '../../api/http.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
+import { createDaemonTransport } from '../../daemons/transport.js'
 import { startThresholdRules, type ThresholdRules } from '../../daemons/thresholdRules.js'
 import { parseThresholdFlag, parseThresholdRules, InvalidRulesError, type ThresholdRule } from '../../lwm2m/server/thresholds.js'
 import { UsageError } from '../../errors/base.js'
@@ -22,6 +23,8 @@ import { parsePort } from '../chain/start.js'
 import { globalOptions } from '../globals.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
+import { stopInOrder } from '../lib/stopInOrder.js'
+import { openDaemonKeys } from './daemonKeys.js'
 import { openSecurityStore } from './securityStore.js'
 
 /** Options of `lwchain serve server` (and of runServeServer, its testable body). */
@@ -45,8 +48,12 @@ export interface ServeServerOptions {
   cursorName?: string
   /** CoAP timers (tests use short ones). */
   coapTimers?: { ackTimeoutMs?: number; maxRetransmit?: number; responseTimeoutMs?: number }
-  /** Signer of the anomaly ledger (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
+  /** Signer of the anomaly ledger, which needs the poster role (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
   privateKeyFile?: string
+  /** Signer of the admin REST writes (device and user management), which needs the writer role; without it they answer 403. */
+  writerKeyFile?: string
+  /** `dev`: the ledger's signer also writes for the admin routes (one key for convenience, not least privilege). */
+  singleKey?: boolean
   /** Threshold rules file (JSON: {"rules": [{path, thresholds, hysteresis?, endpoints?, pmin?, pmax?}]}). */
   rules?: string
   /** Threshold rules as flags: `PATH=T1,T2,...` (e.g. /3303/0/5700=40,45,50). */
@@ -63,6 +70,10 @@ export interface ServeServerOptions {
   maxFeeGwei?: string
   /** Timeout of device requests made through the REST API, ms (`--request-timeout-ms`); default the CoAP timers'. */
   requestTimeoutMs?: number | string
+  /** Resources observed on every registration (`--observe PATH`, repeatable; "none" for none). Default /3303/0/5700. */
+  observe?: string[]
+  /** Write-Attributes sent before each of those observations, e.g. "pmin=1,pmax=60". */
+  observeAttributes?: string
   /** Serve /api/metrics without a token. */
   publicMetrics?: boolean
   /** Serve the web console at / (default true from the command line). */
@@ -107,6 +118,28 @@ export function loadThresholdRules(o: Pick<ServeServerOptions, 'rules' | 'thresh
   return rules
 }
 
+/** The auto-observe set from `--observe` and `--observe-attributes` (undefined: the API's default). */
+export function autoObserveConfig(o: Pick<ServeServerOptions, 'observe' | 'observeAttributes'>): AutoObserveConfig | undefined {
+  let attributes: AutoObserveConfig['attributes']
+  if (o.observeAttributes !== undefined) {
+    try {
+      attributes = parseObserveAttributes(o.observeAttributes)
+    } catch (err) {
+      throw new UsageError(`--observe-attributes: ${(err as Error).message}`)
+    }
+  }
+  if (o.observe === undefined) return attributes ? { ...DEFAULT_AUTO_OBSERVE, attributes } : undefined
+  const paths = o.observe.filter((p) => p !== 'none')
+  for (const p of paths) {
+    try {
+      parsePath(p)
+    } catch {
+      throw new UsageError(`--observe: "${p}" is not an LwM2M path such as /3303/0/5700`)
+    }
+  }
+  return { paths, ...(attributes && { attributes }) }
+}
+
 /** `<configDir>/anomalies`; a second server on the profile (its own cursor) gets its own outbox, as one ledger owns a directory. */
 function defaultAnomalyDir(configDir: string, cursorName: string | undefined): string {
   const name = cursorName === undefined || cursorName === 'server-view.json' ? 'anomalies' : `anomalies-${cursorName.replace(/\.json$/, '')}`
@@ -136,14 +169,6 @@ function ledgerLimits(o: ServeServerOptions): Pick<CreateAnomalyLedgerOptions, '
 
 const NO_USERS: UserDirectory = { byUsername: () => undefined, byEmail: () => undefined }
 
-/** The anomaly ledger's signer connection: the deployer key on the embedded chain, else the configured key; undefined without one. */
-async function ledgerConnection(o: ServeServerOptions, rpcUrl: string, deployment: Deployment): Promise<ChainConnection | undefined> {
-  const profile = loadProfile(o.configDir)
-  const privateKey = loadSignerKey({ privateKeyFile: o.privateKeyFile, envKey: process.env.LWCHAIN_PRIVATE_KEY, profileKeyFile: profile.privateKeyFile })
-  const conn = await connectChain({ rpcUrl, privateKey, expectedChainId: deployment.chainId, allowOffline: true })
-  return conn.walletClient ? conn : undefined
-}
-
 /** Loads the profile, builds the SecurityStore (chain view or memory), starts the LwM2M server daemon. */
 export async function runServeServer(o: ServeServerOptions): Promise<RunningServer> {
   const port = parsePort(o.port, 5684)
@@ -151,6 +176,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   const logger = o.logger
 
   const rules = loadThresholdRules(o)
+  const autoObserve = autoObserveConfig(o)
   const requestTimeoutMs = o.requestTimeoutMs === undefined ? undefined : Number(o.requestTimeoutMs)
   if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
     throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
@@ -168,8 +194,16 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
 
   let ledger: AnomalyLedger | undefined
   let ledgerConn: ChainConnection | undefined
+  let writerConn: ChainConnection | undefined
   if (chain) {
-    ledgerConn = await ledgerConnection(o, chain.conn.rpcUrl, chain.deployment)
+    // Each key is checked for its role before the ledger may send anything.
+    try {
+      ;({ poster: ledgerConn, writer: writerConn } = await openDaemonKeys(o, chain.conn.rpcUrl, chain.deployment))
+    } catch (err) {
+      await liveView?.stop()
+      throw err
+    }
+    if (liveView && !writerConn) logger.info('no writer key (--writer-key-file): device and user management through the API is off (403)')
     if (ledgerConn) {
       ledger = createAnomalyLedger({
         conn: ledgerConn,
@@ -183,15 +217,19 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       try {
         await ledger.start()
       } catch (err) {
-        await liveView?.stop()
+        await stopInOrder([{ name: 'chain view', stop: liveView && (() => liveView.stop()) }], { logger }).catch(() => {
+          // Already logged step by step; the start failure is the error to report.
+        })
         throw err
       }
     } else logger.warn('no signer for the anomaly ledger (--private-key-file): /api/anomalies and threshold rules are off')
   }
 
   let rest: MountedApi | undefined
+  const transport = createDaemonTransport({ side: 'server', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp })
   const daemon = createServerDaemon({
     security,
+    transport,
     logger,
     ...(liveView && { chainLag: () => liveView.lag() }),
     ...(ledger && { anchoring: () => anchoringHealth(ledger!.stats()) }),
@@ -203,16 +241,14 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         users,
         ...(liveView && { view: liveView }),
         ...(ledger && { ledger }),
-        ...(liveView && ledgerConn && { admin: { conn: ledgerConn, configDir } }),
+        ...(liveView && { admin: { ...(writerConn && { conn: writerConn }), configDir } }),
         ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
+        ...(autoObserve && { autoObserve }),
         ...(o.publicMetrics && { publicMetrics: true }),
         ...(o.console && { console: true }),
       })
     },
     config: {
-      host: o.host ?? '127.0.0.1',
-      port,
-      dtls: !o.insecureUdp,
       httpHost: o.httpHost ?? '127.0.0.1',
       httpPort,
       ...(o.coapTimers && { coapTimers: o.coapTimers }),
@@ -222,9 +258,16 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   try {
     started = await daemon.start()
   } catch (err) {
-    await daemon.stop().catch(() => {})
-    await ledger?.stop().catch(() => {})
-    await liveView?.stop()
+    await stopInOrder(
+      [
+        { name: 'LwM2M server', stop: () => daemon.stop() },
+        { name: 'anomaly ledger', stop: ledger && (() => ledger!.stop()) },
+        { name: 'chain view', stop: liveView && (() => liveView.stop()) },
+      ],
+      { logger },
+    ).catch(() => {
+      // Already logged step by step; the start failure is the error to report.
+    })
     throw err
   }
   const activeLedger = ledger
@@ -255,11 +298,17 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     ...(running && { rules: running }),
     async stop() {
       // Rules first (their observations are cancelled over the live CoAP endpoint), the ledger after
-      // the API stopped taking anomalies, the view last.
-      await running?.stop()
-      await daemon.stop()
-      await ledger?.stop()
-      await liveView?.stop()
+      // the API stopped taking anomalies, the view last. Each step bounded; a failure is logged,
+      // the later steps still run, and stop() rejects at the end (the command exits 1).
+      await stopInOrder(
+        [
+          { name: 'threshold rules', stop: running && (() => running.stop()) },
+          { name: 'LwM2M server', stop: () => daemon.stop() },
+          { name: 'anomaly ledger', stop: ledger && (() => ledger!.stop()) },
+          { name: 'chain view', stop: liveView && (() => liveView.stop()) },
+        ],
+        { logger },
+      )
     },
   }
 }
@@ -278,11 +327,14 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
     .option('--rules <file>', 'threshold rules (JSON {"rules":[{"path":"/3303/0/5700","thresholds":[40,45,50]}]}): observe on every device, post anomalies')
     .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--writer-key-file <file>', 'key for device and user management through the API (needs the writer role); without it those writes answer 403')
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
     .option('--anchor-max-tx-bytes <n>', 'signed bytes per anchoring transaction at most (geth-class pools refuse over 128 KiB)', String(120 * 1024))
     .option('--confirmations <n|finalized>', 'when an anchored batch is final: N blocks deep, or the node\'s finalized/safe tag (default 0 on anvil, else finalized)')
     .option('--max-fee-gwei <gwei>', 'EIP-1559 fee ceiling of anchoring transactions', '500')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
+    .option('--observe <path>', 'observe this resource on every device that registers (repeatable; default /3303/0/5700; "none" for none)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--observe-attributes <attrs>', 'Write-Attributes sent before those observations, e.g. pmin=1,pmax=60')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')
     .addHelpText(
@@ -297,9 +349,15 @@ export function registerServeServerCommand(serve: Command): void {
         "  $ coap-client-openssl -u ID -k KEY -m post -t 40 -e '</3/0>' 'coaps://127.0.0.1:5684/rd?ep=dev-1&lt=300&lwm2m=1.1&b=U'",
         '  $ curl http://127.0.0.1:8080/api/health',
         '  $ lwchain serve server --threshold /3303/0/5700=40,45,50      # anomalies at 40/45/50 °C',
+        '  $ lwchain serve server --observe /3303/0/5700 --observe /3/0/9 --observe-attributes pmin=5,pmax=60',
         '',
         'REST API under /api (token from POST /api/login): GET /api/openapi.json lists every route;',
         'GET /api/metrics is admin-only unless --public-metrics.',
+        '',
+        'Keys (least privilege): --private-key-file signs anomaly batches and needs only the poster role;',
+        '--writer-key-file (optional) signs device and user management and needs only the writer role.',
+        'A key without its role stops the start with one line naming the role (see `lwchain role grant`).',
+        '  $ lwchain serve server --private-key-file poster.key --writer-key-file writer.key',
       ].join('\n'),
     )
     .action(
@@ -309,11 +367,13 @@ export function registerServeServerCommand(serve: Command): void {
         const running = await runServeServer({ ...opts, configDir: g.configDir, rpc: g.rpc, privateKeyFile: g.privateKeyFile, logger })
         if (g.json) printJson({ server: running.url, api: running.api })
         else console.log(`LwM2M server listening at ${running.url}, API at ${running.api} (store: ${running.store}); Ctrl-C stops it`)
-        await untilSignal()
+        const stopped = untilSignal()
+        await stopped
         await running.stop().catch((err: unknown) => {
           logger.error({ err }, 'LwM2M server did not stop cleanly')
           process.exitCode = 1
         })
+        stopped.cancel()
       }),
     )
 }

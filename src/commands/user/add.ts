@@ -2,6 +2,7 @@ import type { Hash } from 'viem'
 import { addUser } from '../../chain/users/addUser.js'
 import { generatePassword, hashPassword } from '../../chain/users/password.js'
 import { parseRole, roleToName, sealUserRecord, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
+import { requireEmailKey } from '../../chain/profile.js'
 import { asUsage } from '../lib/commandOptions.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 
@@ -31,8 +32,9 @@ export async function runUserAdd(o: ChainCommandOptions, input: UserAddInput): P
   }))
   const generated = input.password === undefined ? generatePassword() : undefined
   const password = input.password ?? generated!
-  const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
-  const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey)
+  const { profile, deployment, conn } = await openChain(o, { signer: true, deployment: true })
+  const emailKey = requireEmailKey(profile)
+  const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, deployment.sealingPublicKey, emailKey)
   const { txHash } = await addUser(conn, { userStore: deployment.contracts.userStore, record })
   return { username, role: roleToName(role), email, ...(generated ? { password: generated } : {}), txHash }
 }

@@ -2,6 +2,7 @@ import type { Hash } from 'viem'
 import { parseRole, roleToName, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
 import { changeUser } from '../../chain/users/changeUser.js'
 import { UsageError } from '../../errors/base.js'
+import { readEmailKey } from '../../chain/profile.js'
 import { openChain, type ChainCommandOptions } from '../lib/context.js'
 
 export interface UserUpdateInput {
@@ -22,11 +23,13 @@ export async function runUserUpdate(
   }
   const email = input.email !== undefined ? validateEmail(input.email) : undefined
   const role = input.role !== undefined ? parseRole(input.role) : undefined
-  const { deployment, conn } = await openChain(o, { signer: true, deployment: true })
+  const { profile, deployment, conn } = await openChain(o, { signer: true, deployment: true })
   const { record, changed, version, txHash } = await changeUser(conn, {
     userStore: deployment.contracts.userStore,
     deployBlock: BigInt(deployment.deployBlock),
     sealingPublicKey: deployment.sealingPublicKey,
+    // Only a new e-mail needs it; an old deployment can still change roles and passwords before migrating.
+    emailKey: readEmailKey(profile),
     username,
     email,
     role,

@@ -1,5 +1,6 @@
 import type { Logger } from '../../logger.js'
 import { peerKey, type PeerAddress } from '../../transport/types.js'
+import { endpointNameProblem } from '../endpoint-name.js'
 import type { SecurityStore } from '../security-store.js'
 import type { BootstrapConfig } from './config.js'
 import { BootstrapSessionError, type BootstrapFailureReason } from './errors.js'
@@ -169,7 +170,9 @@ export function createBootstrapHandler(o: BootstrapHandlerOptions): BootstrapHan
       if (closed) return { code: '5.03' }
       const query = parseQuery(req.query)
       const endpoint = query.get('ep')
-      if (!endpoint) return bad('4.00', 'missing ep')
+      if (endpoint === undefined) return bad('4.00', 'missing ep')
+      const nameProblem = endpointNameProblem(endpoint)
+      if (nameProblem !== undefined) return bad('4.00', `endpoint name ${nameProblem}`)
       const pctText = query.get('pct')
       let pct: number | undefined
       if (pctText !== undefined) {

@@ -3,9 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseDdf } from './ddf.js'
 import { InvalidModelError } from './errors.js'
-import { coreModelDirectory } from './registry.js'
-
-const core = (name: string) => readFileSync(join(coreModelDirectory(), name), 'utf8')
+const core = (name: string) => readFileSync(join(import.meta.dirname, '../../../fixtures/models', name), 'utf8')
 
 function ddf(items: string, objectExtra = ''): string {
   return `<?xml version="1.0" encoding="UTF-8"?>

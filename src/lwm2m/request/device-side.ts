@@ -3,7 +3,7 @@
  * receives becomes an LwM2mRequest, and the device's answer becomes a CoAP response. The same
  * mapping as translate.ts, read backwards, so both ends agree by construction.
  */
-import type { CoapRequest, CoapResponseInit } from '../../transport/coap/request.js'
+import type { CoapRequest, CoapResponseInit } from '../../transport/types.js'
 import { InvalidAttributesError, parseAttributes } from '../attributes.js'
 import { codecFor } from '../codec/index.js'
 import { ContentFormat } from '../content-format.js'

@@ -5,16 +5,13 @@
  */
 import type { Logger } from '../../logger.js'
 import {
-  CoapBlockError,
-  CoapEndpointClosedError,
-  CoapResetError,
-  CoapSendError,
-  CoapSessionEndedError,
-  CoapTimeoutError,
-} from '../../transport/coap/errors.js'
-import type { CoapObservation, CoapRequestOptions } from '../../transport/coap/client.js'
-import type { CoapRequestInit, CoapResponse } from '../../transport/coap/request.js'
-import { peerKey, type PeerAddress } from '../../transport/types.js'
+  peerKey,
+  transportFailureOf,
+  type CoapObservation,
+  type CoapRequester,
+  type CoapResponse,
+  type PeerAddress,
+} from '../../transport/types.js'
 import type { LwM2mVersion } from '../codec/index.js'
 import type { ModelRegistry } from '../model.js'
 import { formatPath } from '../path.js'
@@ -22,11 +19,8 @@ import { InvalidRequestError, RequestFailedError, RequestTimeoutError, type Requ
 import { fromCoapResponse, toCoapRequest } from './translate.js'
 import type { LwM2mRequest, LwM2mResponse, RequestOf } from './types.js'
 
-/** What the sender needs from a CoAP endpoint (structural; a CoapEndpoint satisfies it). */
-export interface CoapRequester {
-  request(peer: PeerAddress, req: CoapRequestInit, opts?: CoapRequestOptions): Promise<CoapResponse>
-  observe(peer: PeerAddress, req: CoapRequestInit, onNotification: (res: CoapResponse) => void): Promise<CoapObservation>
-}
+/** What the sender needs from a CoAP endpoint: the transport's requesting side (a CoapEndpoint satisfies it). */
+export type { CoapRequester }
 
 /** The device a request goes to, as its registration describes it. */
 export interface PeerContext {
@@ -115,18 +109,14 @@ export function describeRequest(request: LwM2mRequest, peer: PeerAddress): strin
   return `${request.kind} ${path} to ${peerKey(peer)}`
 }
 
-/** Maps a CoAP endpoint failure to the request error of its kind. */
+/**
+ * Maps a transport failure to the request error of its kind. The kind comes from the error's
+ * `transportFailure` (transport/types.ts), so lwm2m does not depend on the endpoint's classes.
+ */
 export function transportError(what: string, err: unknown): Error {
   if (err instanceof RequestTimeoutError || err instanceof RequestFailedError) return err
-  if (err instanceof CoapTimeoutError) return new RequestTimeoutError(what, err)
-  return new RequestFailedError(what, failureOf(err), err)
-}
-
-function failureOf(err: unknown): RequestFailure {
-  if (err instanceof CoapResetError) return 'reset'
-  if (err instanceof CoapSendError) return 'no-session'
-  if (err instanceof CoapSessionEndedError) return 'session-ended'
-  if (err instanceof CoapEndpointClosedError) return 'closed'
-  if (err instanceof CoapBlockError) return 'block'
-  return 'other'
+  const kind = transportFailureOf(err)
+  if (kind === 'timeout') return new RequestTimeoutError(what, err)
+  const failure: RequestFailure = kind ?? 'other'
+  return new RequestFailedError(what, failure, err)
 }

@@ -2,7 +2,7 @@
  * The translator at the boundary (Leshan's CoapRequestBuilder / LwM2mResponseBuilder): an
  * LwM2mRequest becomes a CoapRequestInit, a CoapResponse becomes an LwM2mResponse.
  */
-import type { CoapRequestInit, CoapResponse } from '../../transport/coap/request.js'
+import type { CoapRequestInit, CoapResponse } from '../../transport/types.js'
 import { formatAttributes } from '../attributes.js'
 import { carriesNames, codecFor, decodeTimestamped, type LwM2mVersion } from '../codec/index.js'
 import { ContentFormat } from '../content-format.js'

@@ -1,3 +1,4 @@
+import { endpointNameProblem } from '../endpoint-name.js'
 import { RegistrationRequestError } from './errors.js'
 
 /** The query parameters of a Register (`ep` required) or Update request, validated. */
@@ -15,7 +16,6 @@ export interface RegistrationParams {
 const MAX_LIFETIME = 0xffff_ffff
 const BINDING = /^[UTSNQ]{1,5}$/
 const VERSION = /^\d{1,3}\.\d{1,3}$/
-const MAX_ENDPOINT_LENGTH = 255
 
 /**
  * Parses Uri-Query strings (`ep=x`, `lt=300`, `Q`...). Unknown parameters are ignored, as clients
@@ -31,10 +31,12 @@ export function parseRegistrationParams(query: readonly string[]): RegistrationP
     if (seen.has(name)) throw new RegistrationRequestError(`parameter "${name}" given twice`)
     seen.add(name)
     switch (name) {
-      case 'ep':
-        if (!value || value.length > MAX_ENDPOINT_LENGTH) throw new RegistrationRequestError('empty or too long endpoint name')
+      case 'ep': {
+        const problem = endpointNameProblem(value)
+        if (problem !== undefined) throw new RegistrationRequestError(`endpoint name ${problem}`)
         out.endpoint = value
         break
+      }
       case 'lt': {
         if (!value || !/^\d{1,10}$/.test(value) || Number(value) < 1 || Number(value) > MAX_LIFETIME) {
           throw new RegistrationRequestError(`invalid lifetime "${value ?? ''}"`)

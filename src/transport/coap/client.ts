@@ -2,7 +2,7 @@
  * The requesting half of an endpoint: token matching, piggybacked and separate responses,
  * Block1 sending, Block2 fetching (RFC 7959) and Observe relations we hold as a client (RFC 7641).
  */
-import { peerKey, type PeerAddress } from '../types.js'
+import { peerKey, type CoapObservation, type CoapRequestOptions, type PeerAddress } from '../types.js'
 import { type EndpointCore, tokenHex } from './core.js'
 import { CoapBlockError, CoapEndpointClosedError, CoapFormatError, CoapResetError, CoapSessionEndedError, CoapTimeoutError } from './errors.js'
 import { emptyMessage, type CoapMessage, type CoapOption } from './message.js'
@@ -28,21 +28,7 @@ import {
   type CoapResponse,
 } from './request.js'
 
-/** Per-call options of request(). */
-export interface CoapRequestOptions {
-  /** Overrides the endpoint's responseTimeoutMs for this request. */
-  readonly responseTimeoutMs?: number
-}
-
-/** A client-side observation, returned by observe(). */
-export interface CoapObservation {
-  /** The response to the Observe=0 request; `first.observe` is undefined if the peer declined. */
-  readonly first: CoapResponse
-  /** Deregisters with a GET Observe=1 (RFC 7641 §3.6); later notifications are Reset. */
-  cancel(): Promise<void>
-  /** False once the relation ended (cancelled, error notification, session ended, endpoint stopped). */
-  readonly active: boolean
-}
+export type { CoapObservation, CoapRequestOptions } from '../types.js'
 
 /** Why a client-side observation ended. */
 export type CoapObservationEnd = 'cancelled' | 'ended-by-peer' | 'session-ended' | 'stopped'

@@ -2,6 +2,12 @@
  * A map whose entries all live for the same time. Since every entry has the same lifetime,
  * insertion order is expiry order, so expired entries are swept from the front on each write:
  * no timer per entry (a busy endpoint keeps tens of thousands of exchanges).
+ *
+ * Not lru-cache (with `ttl`), which does the same job: it allocates its arrays for `max` entries
+ * up front. Each CoAP endpoint holds five of these maps (bounds 100,000 and 10,000), and a
+ * simulated fleet runs one endpoint per device in one process: measured with lru-cache 11.5,
+ * 13.3 MiB per endpoint before any entry, against 1.5 KiB for this map (Node 20, --expose-gc,
+ * 200 endpoints), so 1,000 devices would need 13 GiB.
  */
 export class ExpiringMap<K, V> {
   private readonly entries = new Map<K, { value: V; expires: number }>()

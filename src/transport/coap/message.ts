@@ -3,15 +3,12 @@
  * objects. Decoding either returns a well-formed message or throws CoapFormatError, whatever the
  * input.
  */
+import type { CoapOption } from '../types.js'
 import { CoapFormatError } from './errors.js'
 
 export type CoapType = 'CON' | 'NON' | 'ACK' | 'RST'
 
-/** One option instance; repeated options (Uri-Path...) are several entries with the same number. */
-export interface CoapOption {
-  readonly number: number
-  readonly value: Uint8Array
-}
+export type { CoapOption } from '../types.js'
 
 /** A decoded CoAP message. `code` is written "c.dd" ("0.01" GET, "2.05" Content, "0.00" empty). */
 export interface CoapMessage {

@@ -1,13 +1,15 @@
 /**
  * The request/response view of CoAP messages that handlers and callers use: methods by name, the
- * URI as path segments and query strings, known options lifted into fields.
+ * URI as path segments and query strings, known options lifted into fields. The shapes themselves
+ * are declared in ../types.ts; this file maps them to and from messages.
  */
-import type { PeerAddress } from '../types.js'
+import type { CoapMethod, CoapOption, CoapRequest, CoapRequestInit, CoapResponse, CoapResponseInit, PeerAddress } from '../types.js'
 import { CoapFormatError } from './errors.js'
-import type { CoapMessage, CoapOption } from './message.js'
+import type { CoapMessage } from './message.js'
 import { OptionNumber as O, encodeUint, getStrings, getUint, stringOptions, withoutOptions } from './options.js'
 
-export type CoapMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'FETCH' | 'PATCH' | 'iPATCH'
+// The shapes live in ../types.ts, the seam the layers above import; kept importable from here.
+export type { CoapMethod, CoapRequest, CoapRequestInit, CoapResponse, CoapResponseInit } from '../types.js'
 
 const METHOD_CODES: Record<CoapMethod, string> = {
   GET: '0.01',
@@ -19,61 +21,6 @@ const METHOD_CODES: Record<CoapMethod, string> = {
   iPATCH: '0.07',
 }
 const CODE_METHODS = new Map(Object.entries(METHOD_CODES).map(([m, c]) => [c, m as CoapMethod]))
-
-/** A request as a handler receives it (payload reassembled from Block1). */
-export interface CoapRequest {
-  readonly method: CoapMethod
-  /** Uri-Path segments, e.g. ["rd"] or ["3", "0", "1"]. */
-  readonly path: readonly string[]
-  /** Uri-Query strings, e.g. ["ep=x", "lt=300"]. */
-  readonly query: readonly string[]
-  readonly contentFormat?: number
-  readonly accept?: number
-  /** Observe option: 0 register, 1 deregister. */
-  readonly observe?: number
-  readonly payload: Uint8Array
-  /** Every option as received (including the ones lifted into fields). */
-  readonly options: readonly CoapOption[]
-  readonly confirmable: boolean
-}
-
-/** What a caller gives to `request()`: everything but the method is optional. */
-export interface CoapRequestInit {
-  readonly method: CoapMethod
-  readonly path?: readonly string[]
-  readonly query?: readonly string[]
-  readonly contentFormat?: number
-  readonly accept?: number
-  readonly observe?: number
-  readonly payload?: Uint8Array | string
-  /** Extra options (ETag, Uri-Host...), added as they are. */
-  readonly options?: readonly CoapOption[]
-  /** CON (default) or NON. */
-  readonly confirmable?: boolean
-}
-
-/** A response as a caller receives it (payload reassembled from Block2). */
-export interface CoapResponse {
-  /** "2.05", "4.04"... */
-  readonly code: string
-  readonly contentFormat?: number
-  readonly observe?: number
-  readonly locationPath: readonly string[]
-  readonly locationQuery: readonly string[]
-  readonly payload: Uint8Array
-  readonly options: readonly CoapOption[]
-}
-
-/** What a handler returns: a code and optionally content. */
-export interface CoapResponseInit {
-  readonly code: string
-  readonly contentFormat?: number
-  readonly payload?: Uint8Array | string
-  readonly locationPath?: readonly string[]
-  readonly locationQuery?: readonly string[]
-  readonly maxAge?: number
-  readonly options?: readonly CoapOption[]
-}
 
 /** What a request handler learns about the sender. */
 export interface CoapRequestContext {

@@ -1,4 +1,6 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { cbcSha256 } from './cbc-sha256.js'
+import { pseudoHeader } from './pseudo-header.js'
 import { writeU48 } from './reader.js'
 
 /** Cipher suites we implement, in server preference order. */
@@ -12,9 +14,23 @@ export const SERVER_PREFERENCE: readonly CipherSuiteId[] = [
   CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256,
 ]
 
-/** Picks the first suite of our preference that the client offers. */
-export function chooseCipherSuite(offered: readonly number[]): CipherSuiteId | undefined {
-  return SERVER_PREFERENCE.find((s) => offered.includes(s))
+/** True for the suites whose records are CBC + HMAC (where encrypt_then_mac applies). */
+export function isCbcSuite(suite: number): boolean {
+  return suite === CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256
+}
+
+/**
+ * Picks the first suite of our preference that the client offers; `allowed` (default: all) lets
+ * the server leave a suite out for this client (CBC when MAC-then-encrypt is not wanted).
+ */
+export function chooseCipherSuite(offered: readonly number[], allowed: (suite: CipherSuiteId) => boolean = () => true): CipherSuiteId | undefined {
+  return SERVER_PREFERENCE.find((s) => offered.includes(s) && allowed(s))
+}
+
+/** Options of the record ciphers. */
+export interface RecordCipherOptions {
+  /** RFC 7366 encrypt_then_mac was negotiated (CBC suites only; ignored for AEAD). */
+  readonly encryptThenMac?: boolean
 }
 
 /** Protects or unprotects records of one direction of one epoch. */
@@ -30,7 +46,7 @@ export function keyBlockLength(suite: CipherSuiteId): number {
 }
 
 /** Splits the key block into the server's read (client write) and write ciphers. */
-export function serverCiphers(suite: CipherSuiteId, block: Buffer): { read: RecordCipher; write: RecordCipher } {
+export function serverCiphers(suite: CipherSuiteId, block: Buffer, options: RecordCipherOptions = {}): { read: RecordCipher; write: RecordCipher } {
   if (suite === CipherSuite.TLS_PSK_WITH_AES_128_CCM_8) {
     const clientKey = block.subarray(0, 16)
     const serverKey = block.subarray(16, 32)
@@ -42,18 +58,8 @@ export function serverCiphers(suite: CipherSuiteId, block: Buffer): { read: Reco
   const serverMac = block.subarray(32, 64)
   const clientKey = block.subarray(64, 80)
   const serverKey = block.subarray(80, 96)
-  return { read: cbcSha256(clientKey, clientMac), write: cbcSha256(serverKey, serverMac) }
-}
-
-/** seq_num(epoch + 48-bit seq) || type || version || length: the AEAD/MAC header (RFC 6347 4.1.2.1). */
-function pseudoHeader(type: number, version: number, epoch: number, seq: number, length: number): Buffer {
-  const h = Buffer.allocUnsafe(13)
-  h.writeUInt16BE(epoch, 0)
-  writeU48(h, seq, 2)
-  h[8] = type
-  h.writeUInt16BE(version, 9)
-  h.writeUInt16BE(length, 11)
-  return h
+  const etm = options.encryptThenMac ?? false
+  return { read: cbcSha256(clientKey, clientMac, etm), write: cbcSha256(serverKey, serverMac, etm) }
 }
 
 /** AES-128-CCM with an 8-byte tag (RFC 6655): nonce = 4-byte implicit IV || 8-byte explicit nonce. */
@@ -86,45 +92,6 @@ function ccm8(key: Buffer, implicitIv: Buffer): RecordCipher {
       } catch {
         return undefined
       }
-    },
-  }
-}
-
-/**
- * AES-128-CBC with HMAC-SHA256, MAC-then-encrypt, explicit IV (RFC 5246 6.2.3.2). We never
- * negotiate encrypt_then_mac, so this is the only ordering we need.
- */
-function cbcSha256(key: Buffer, macKey: Buffer): RecordCipher {
-  const mac = (type: number, version: number, epoch: number, seq: number, content: Uint8Array): Buffer =>
-    createHmac('sha256', macKey).update(pseudoHeader(type, version, epoch, seq, content.length)).update(content).digest()
-  return {
-    encrypt(type, version, epoch, seq, plaintext) {
-      const tag = mac(type, version, epoch, seq, plaintext)
-      const unpadded = plaintext.length + tag.length + 1
-      const padLen = (16 - (unpadded % 16)) % 16
-      const padding = Buffer.alloc(padLen + 1, padLen)
-      const iv = randomBytes(16)
-      const c = createCipheriv('aes-128-cbc', key, iv)
-      c.setAutoPadding(false)
-      return Buffer.concat([iv, c.update(Buffer.concat([plaintext, tag, padding])), c.final()])
-    },
-    decrypt(type, version, epoch, seq, fragment) {
-      // IV + at least one block holding MAC (32) + padding length byte.
-      if (fragment.length < 16 + 48 || fragment.length % 16 !== 0) return undefined
-      const d = createDecipheriv('aes-128-cbc', key, fragment.subarray(0, 16))
-      d.setAutoPadding(false)
-      const pt = Buffer.concat([d.update(fragment.subarray(16)), d.final()])
-      const padLen = pt[pt.length - 1]
-      // Check padding and MAC on the same path whatever the padding says (Lucky13-style care, approximately).
-      let good = padLen + 1 + 32 <= pt.length
-      const effectivePad = good ? padLen : 0
-      for (let i = 0; i <= effectivePad; i++) if (pt[pt.length - 1 - i] !== padLen) good = false
-      const contentEnd = pt.length - 1 - effectivePad - 32
-      const content = pt.subarray(0, Math.max(0, contentEnd))
-      const received = pt.subarray(Math.max(0, contentEnd), Math.max(0, contentEnd) + 32)
-      const expected = mac(type, version, epoch, seq, content)
-      const macOk = received.length === 32 && timingSafeEqual(received, expected)
-      return good && macOk ? content : undefined
     },
   }
 }

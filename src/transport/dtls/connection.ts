@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../logger.js'
 import type { PeerAddress, PskLookup, SessionEndReason } from '../types.js'
 import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
-import type { RecordCipher } from './cipher.js'
+import type { CipherSuiteId, RecordCipher } from './cipher.js'
 import { HandshakeType, isWhole, parseHandshakeFragments, serializeHandshake, type HandshakeFragment, type HandshakeMessage } from './handshake.js'
 import { HandshakeState, MAX_EARLY_RECORDS } from './handshake-state.js'
-import { parsePskClientKeyExchange } from './hello.js'
+import { decodePskIdentity, parsePskClientKeyExchange } from './hello.js'
 import { clientFinishedValid, deriveKeys, serverFinished, serverHelloFlight } from './server-handshake.js'
 import { ContentType, DTLS_1_2, MAX_SEQ, serializeRecord, type DtlsRecord } from './record.js'
 import { ReplayWindow } from './replay-window.js'
@@ -23,10 +23,17 @@ export interface ConnectionContext {
   sendRaw(peer: PeerAddress, datagram: Buffer): void
   deliver(peer: PeerAddress, data: Uint8Array, identity: string): void
   handshakeStarted(conn: Connection): void
+  /** Called when the PSK lookup answered that no key has the offered identity. */
+  identityUnknown(conn: Connection, identity: string): void
   /** Called when the handshake state goes away (completed or failed). */
   handshakeEnded(conn: Connection, ok: boolean): void
   /** Called after each processed input: the owner forgets the connection once it is empty. */
   settled(conn: Connection): void
+  /**
+   * Asked once the client authenticated (its Finished verified) and before the session exists:
+   * false when there is no room for it (maxSessions, unless it replaces a session).
+   */
+  admitSession(conn: Connection, identity: string): boolean
   sessionStarted(conn: Connection): void
   sessionEnded(conn: Connection, identity: string, reason: SessionEndReason): void
 }
@@ -34,14 +41,18 @@ export interface ConnectionContext {
 /** An established DTLS session (epoch 1). */
 export interface Session {
   readonly identity: string
+  readonly suite: CipherSuiteId
+  readonly encryptThenMac: boolean
   readonly clientRandom: Uint8Array
   readonly read: RecordCipher
   readonly write: RecordCipher
   readonly replay: ReplayWindow
   writeSeq: number
   lastActivity: number
-  /** Our final flight (ChangeCipherSpec + Finished), resent when the client repeats its last flight. */
-  readonly lastFlight: Buffer
+  /** Our Finished message (with its header), resent when the client repeats its last flight. */
+  readonly finished: Buffer
+  /** Next epoch-0 record number (for a resent ChangeCipherSpec: each resend gets fresh numbers). */
+  writeSeq0: number
   readonly clientKeyExchangeSeq: number
   readonly finishedSeq: number
   lastResendAt: number
@@ -63,6 +74,8 @@ export class Connection {
   private queue: Promise<void> = Promise.resolve()
   private queued = 0
   private dead = false
+  /** The datagram of the record being processed. */
+  private datagram = 0
 
   constructor(
     readonly peer: PeerAddress,
@@ -70,12 +83,39 @@ export class Connection {
     private readonly ctx: ConnectionContext,
   ) {}
 
-  /** Queues one input; processed strictly in arrival order. Returns false when dropped. */
-  enqueue(record: DtlsRecord): boolean {
+  /**
+   * Queues one record; processed strictly in arrival order. `datagram` numbers the datagram it
+   * came in (see endOfDatagram). Returns false when dropped.
+   */
+  enqueue(record: DtlsRecord, datagram = 0): boolean {
+    return this.schedule(() => {
+      this.datagram = datagram
+      return this.process(record)
+    })
+  }
+
+  /**
+   * Queued after the records of each datagram. When the datagram that carried the client's
+   * ClientKeyExchange also carried a handshake record that did not decrypt, and no Finished
+   * verified, the client's own flight shows that the keys differ (wrong PSK, unknown identity):
+   * the handshake fails now. A stray undecryptable record on its own is only discarded
+   * (RFC 6347 4.1.2.7).
+   */
+  endOfDatagram(datagram: number): void {
+    // Handshakes only start synchronously (ClientHello), so none can appear behind this check.
+    if (!this.handshake) return
+    this.schedule(() => {
+      const hs = this.handshake
+      if (!hs || hs.phase !== 'wait_finished' || hs.undecryptableWithKeyExchange !== datagram) return
+      this.failHandshake(hs, AlertDescription.handshakeFailure, keysDiffer(hs))
+    })
+  }
+
+  private schedule(task: () => Promise<void> | void): boolean {
     if (this.queued >= MAX_QUEUED || this.dead) return false
     this.queued++
     this.queue = this.queue
-      .then(() => (this.dead ? undefined : this.process(record)))
+      .then(() => (this.dead ? undefined : task()))
       .catch((err: unknown) => this.ctx.logger.debug({ peer: this.key, err }, 'DTLS input dropped'))
       .finally(() => {
         this.queued--
@@ -113,6 +153,17 @@ export class Connection {
     this.dead = true
   }
 
+  /**
+   * Ends the session, with close_notify, because its identity has a newer one elsewhere. A
+   * handshake in progress on this address stays: it may be the device itself coming back.
+   */
+  replaceSession(): void {
+    const s = this.session
+    if (!s) return
+    if (s.writeSeq < MAX_SEQ) this.ctx.sendRaw(this.peer, this.protect(s, ContentType.alert, serializeAlert(AlertLevel.warning, AlertDescription.closeNotify)))
+    this.endSession('replaced')
+  }
+
   /** Ends the session without telling the peer (idle expiry: the peer is probably gone). */
   expireSession(): void {
     if (this.session) this.endSession('expired')
@@ -120,8 +171,10 @@ export class Connection {
 
   /** Gives up a handshake that took too long. */
   expireHandshake(): void {
-    if (!this.handshake) return
-    this.ctx.logger.info({ peer: this.key, identity: this.handshake.identity }, 'DTLS handshake timed out')
+    const hs = this.handshake
+    if (!hs) return
+    const why = hs.undecryptable > 0 ? ' (its Finished did not decrypt: wrong PSK?)' : ''
+    this.ctx.logger.info({ peer: this.key, identity: loggedIdentity(hs), phase: hs.phase }, `DTLS handshake timed out${why}`)
     this.dropHandshake(false)
   }
 
@@ -159,8 +212,8 @@ export class Connection {
       if (this.session && record.type === ContentType.handshake) this.maybeResendFinal(record.fragment, this.session.clientKeyExchangeSeq)
       return
     }
-    if (!hs.replay0.check(record.seq)) return
-    hs.replay0.accept(record.seq)
+    // No record-level replay check in epoch 0 (see HandshakeState): a duplicate handshake
+    // fragment is caught by the reassembler, a duplicate ChangeCipherSpec by the phase.
     switch (record.type) {
       case ContentType.handshake:
         return this.processHandshakeFragments(hs, parseHandshakeFragments(record.fragment), 0)
@@ -171,7 +224,13 @@ export class Connection {
           return
         }
         hs.phase = 'wait_finished'
-        for (const early of hs.early.splice(0)) await this.processEpoch1(early)
+        for (const early of hs.early.splice(0)) {
+          // Processed as part of the datagram it came in, not of this one.
+          const current = this.datagram
+          this.datagram = early.datagram
+          await this.processEpoch1(early.record)
+          this.datagram = current
+        }
         return
       case ContentType.alert:
         return this.receiveHandshakeAlert(hs, record.fragment)
@@ -192,7 +251,7 @@ export class Connection {
         return this.processSessionRecord(s, record.type, plain)
       }
     }
-    if (hs && hs.early.length < MAX_EARLY_RECORDS) hs.early.push(record)
+    if (hs && hs.early.length < MAX_EARLY_RECORDS) hs.early.push({ record, datagram: this.datagram })
   }
 
   private async processHandshakeEpoch1(hs: HandshakeState, record: DtlsRecord): Promise<void> {
@@ -208,11 +267,14 @@ export class Connection {
           return this.processSessionRecord(s, record.type, old)
         }
       }
-      // Only a handshake record can be the client's Finished; anything else (a late or replayed
-      // record of the old session, garbage) is dropped rather than allowed to abort the handshake.
-      if (record.type !== ContentType.handshake) return
-      const why = hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)'
-      return this.failHandshake(hs, AlertDescription.handshakeFailure, why)
+      // An invalid record is discarded, never fatal on its own (RFC 6347 4.1.2.7): anyone can
+      // send one. A client with the wrong key still gets its alert: see endOfDatagram, and the
+      // repeated ClientKeyExchange in processHandshakeFragments.
+      if (record.type === ContentType.handshake) {
+        hs.undecryptable++
+        if (this.datagram !== 0 && this.datagram === hs.keyExchangeDatagram) hs.undecryptableWithKeyExchange = this.datagram
+      }
+      return
     }
     hs.replay1.accept(record.seq)
     if (record.type === ContentType.handshake) return this.processHandshakeFragments(hs, parseHandshakeFragments(plain), 1)
@@ -221,7 +283,14 @@ export class Connection {
 
   private async processHandshakeFragments(hs: HandshakeState, fragments: HandshakeFragment[], epoch: number): Promise<void> {
     for (const f of fragments) {
-      if (!hs.reassembler.add(f)) continue // part of an earlier flight: the client retransmits, it has our flight or will soon
+      if (!hs.reassembler.add(f)) {
+        // The client repeats its final flight although its Finished did not decrypt: the keys
+        // differ (wrong PSK or unknown identity). Only now is it safe to give up on it.
+        if (hs.phase === 'wait_finished' && hs.undecryptable > 0 && f.msgType === HandshakeType.clientKeyExchange && f.messageSeq === hs.clientKeyExchangeSeq) {
+          return this.failHandshake(hs, AlertDescription.handshakeFailure, keysDiffer(hs))
+        }
+        continue // part of an earlier flight: the client retransmits, it has our flight or will soon
+      }
       let message: HandshakeMessage | undefined
       while ((message = hs.reassembler.next()) && this.handshake === hs) {
         await this.processHandshakeMessage(hs, message, epoch)
@@ -240,20 +309,32 @@ export class Connection {
   }
 
   private async receiveClientKeyExchange(hs: HandshakeState, m: HandshakeMessage): Promise<void> {
-    const identityBytes = parsePskClientKeyExchange(m.body)
-    const identity = Buffer.from(identityBytes).toString('utf8')
+    hs.identityBytes = ownCopy(parsePskClientKeyExchange(m.body))
+    // Strict decoding: two different byte strings never map to the same identity. Bytes that are
+    // not UTF-8 cannot be any identity we store (they are strings), so they are not looked up.
+    const identity = decodePskIdentity(hs.identityBytes)
     hs.identity = identity
     hs.clientKeyExchangeSeq = m.messageSeq
+    hs.keyExchangeDatagram = this.datagram
     hs.phase = 'lookup'
     this.stopRetransmit(hs)
     hs.transcript.push(serializeHandshake(m))
     let psk: Uint8Array | undefined
-    try {
-      psk = await withTimeout(this.ctx.pskLookup(identity), this.ctx.lookupTimeoutMs)
-    } catch (err) {
-      this.ctx.logger.warn({ peer: this.key, identity, err }, 'PSK lookup failed')
+    if (identity === undefined) {
+      this.ctx.logger.info({ peer: this.key, identity: loggedIdentity(hs) }, 'PSK identity is not UTF-8: treated as unknown')
+    } else {
+      try {
+        psk = await withTimeout(this.ctx.pskLookup(identity), this.ctx.lookupTimeoutMs)
+      } catch (err) {
+        this.ctx.logger.warn({ peer: this.key, identity, err }, 'PSK lookup failed')
+        // Our failure, not the peer's: say so now rather than after its retransmission.
+        if (this.handshake === hs) this.failHandshake(hs, AlertDescription.handshakeFailure, 'PSK lookup failed')
+        return
+      }
     }
     if (this.handshake !== hs) return
+    // The lookup answered (it did not fail): no key has this identity, or it is not UTF-8.
+    if (!psk) this.ctx.identityUnknown(this, identity ?? loggedIdentity(hs)!)
     if (!psk) {
       // Go on with a random key so that an unknown identity looks like a wrong key (RFC 4279 2).
       hs.unknownIdentity = true
@@ -268,35 +349,32 @@ export class Connection {
     if (!clientFinishedValid(hs, m.body)) {
       return this.failHandshake(hs, AlertDescription.handshakeFailure, 'client Finished did not verify (wrong PSK?)')
     }
+    if (!this.session && !this.ctx.admitSession(this, hs.identity!)) {
+      return this.failHandshake(hs, AlertDescription.handshakeFailure, 'too many sessions')
+    }
     const finished = serverFinished(hs, m)
-    const ccs = this.plainRecord(hs, ContentType.changeCipherSpec, Buffer.from([1]))
-    const write = hs.write!
-    const fin = serializeRecord({
-      type: ContentType.handshake,
-      version: DTLS_1_2,
-      epoch: 1,
-      seq: 0,
-      fragment: write.encrypt(ContentType.handshake, DTLS_1_2, 1, 0, finished),
-    })
-    const lastFlight = ownCopy(Buffer.concat([ccs, fin]))
     const old = this.session
     if (old) this.endSession('replaced')
-    this.session = {
+    const session: Session = {
       identity: hs.identity!,
+      suite: hs.suite,
+      encryptThenMac: hs.encryptThenMac,
       clientRandom: ownCopy(hs.hello.random),
       read: hs.read!,
-      write,
+      write: hs.write!,
       replay: hs.replay1,
-      writeSeq: 1,
+      writeSeq: 0,
       lastActivity: Date.now(),
-      lastFlight,
+      finished,
+      writeSeq0: hs.writeSeq0,
       clientKeyExchangeSeq: hs.clientKeyExchangeSeq,
       finishedSeq: m.messageSeq,
       lastResendAt: 0,
     }
+    this.session = session
     this.dropHandshake(true)
-    this.ctx.sendRaw(this.peer, lastFlight)
-    this.ctx.logger.debug({ peer: this.key, identity: this.session.identity, suite: hs.suite }, 'DTLS session established')
+    this.ctx.sendRaw(this.peer, this.finalFlight(session))
+    this.ctx.logger.debug({ peer: this.key, identity: session.identity, suite: hs.suite, encryptThenMac: hs.encryptThenMac }, 'DTLS session established')
     this.ctx.sessionStarted(this)
   }
 
@@ -351,19 +429,25 @@ export class Connection {
     // At most one resend per 250 ms: the trigger is an unauthenticated epoch-0 record.
     if (now - s.lastResendAt >= RESEND_MIN_INTERVAL_MS) {
       s.lastResendAt = now
-      this.ctx.sendRaw(this.peer, s.lastFlight)
+      if (s.writeSeq < MAX_SEQ) this.ctx.sendRaw(this.peer, this.finalFlight(s))
     }
     return true
   }
 
+  /** ChangeCipherSpec + Finished, with fresh record numbers each time (RFC 6347 4.2.4: a resent flight is new records). */
+  private finalFlight(s: Session): Buffer {
+    const ccs = serializeRecord({ type: ContentType.changeCipherSpec, version: DTLS_1_2, epoch: 0, seq: s.writeSeq0++, fragment: Buffer.from([1]) })
+    return Buffer.concat([ccs, this.protect(s, ContentType.handshake, s.finished)])
+  }
+
   private receiveHandshakeAlert(hs: HandshakeState, body: Uint8Array): void {
     if (body.length !== 2 || body[0] !== AlertLevel.fatal) return
-    this.ctx.logger.info({ peer: this.key, identity: hs.identity, alert: body[1] }, 'DTLS handshake aborted by the peer')
+    this.ctx.logger.info({ peer: this.key, identity: loggedIdentity(hs), alert: body[1] }, 'DTLS handshake aborted by the peer')
     this.dropHandshake(false)
   }
 
   private failHandshake(hs: HandshakeState, description: number, why: string): void {
-    this.ctx.logger.warn({ peer: this.key, identity: hs.identity, alert: description }, `DTLS handshake failed: ${why}`)
+    this.ctx.logger.warn({ peer: this.key, identity: loggedIdentity(hs), alert: description }, `DTLS handshake failed: ${why}`)
     // The client reads epoch 0 until it gets our ChangeCipherSpec, so the alert goes in clear.
     this.ctx.sendRaw(this.peer, this.plainRecord(hs, ContentType.alert, serializeAlert(AlertLevel.fatal, description)))
     this.dropHandshake(false)
@@ -419,12 +503,27 @@ export class Connection {
   }
 }
 
+/** Why a handshake whose client Finished did not decrypt fails (an unknown identity looks like a wrong key to the peer). */
+function keysDiffer(hs: HandshakeState): string {
+  return hs.unknownIdentity ? 'unknown PSK identity' : 'client Finished did not decrypt (wrong PSK?)'
+}
+
+/** The identity for log lines: as decoded, or its bytes in hex when they are not UTF-8. */
+function loggedIdentity(hs: HandshakeState): string | undefined {
+  if (hs.identity !== undefined || !hs.identityBytes) return hs.identity
+  return `hex:${hs.identityBytes.toString('hex')}`
+}
+
 /** True when a fragment is a whole ClientHello (the only message handled before state exists). */
 export function isWholeClientHello(f: HandshakeFragment): boolean {
   return f.msgType === HandshakeType.clientHello && isWhole(f)
 }
 
-/** Resolves like `p`, or rejects once `ms` passed. */
+/**
+ * Resolves like `p`, or rejects once `ms` passed. Not AbortSignal.timeout: the PSK lookup takes
+ * no signal, so a signal could not cancel it either, only race it, and its timer cannot be cleared
+ * (every handshake would leave one pending for the whole bound); this timer is cleared at once.
+ */
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {

@@ -25,21 +25,30 @@ export class HandshakeState {
   sendSeq: number
   /** Next epoch-0 record sequence number we send. */
   writeSeq0: number
-  readonly replay0 = new ReplayWindow()
+  // No replay window for epoch 0: its records are unauthenticated, so one with a forged huge
+  // sequence number would shut out the real ones. Duplicates are caught by message_seq instead.
   readonly replay1 = new ReplayWindow()
   /** The datagram of our current flight and its retransmission timer. */
   flight?: Buffer
   timer?: NodeJS.Timeout
   rtoMs: number
   readonly startedAt = Date.now()
+  /** The PSK identity as received, and its strict UTF-8 decoding (undefined when it is not UTF-8). */
+  identityBytes?: Buffer
   identity?: string
   /** True when the identity was unknown: the handshake continues with a random key and fails. */
   unknownIdentity = false
   master?: Buffer
   read?: RecordCipher
   write?: RecordCipher
-  readonly early: DtlsRecord[] = []
+  /** With the number of the datagram each came in (see Connection.endOfDatagram). */
+  readonly early: Array<{ record: DtlsRecord; datagram: number }> = []
   clientKeyExchangeSeq = -1
+  /** Epoch-1 handshake records that did not decrypt (discarded; see Connection). */
+  undecryptable = 0
+  /** The datagram that completed the ClientKeyExchange, and the same number once a handshake record in it did not decrypt. */
+  keyExchangeDatagram = 0
+  undecryptableWithKeyExchange = 0
 
   constructor(
     readonly hello: ClientHello,
@@ -51,6 +60,8 @@ export class HandshakeState {
     readonly extendedMasterSecret: boolean,
     readonly renegotiationInfo: boolean,
     initialRtoMs: number,
+    /** RFC 7366 encrypt_then_mac negotiated (a CBC suite and the client offered it). */
+    readonly encryptThenMac = false,
   ) {
     this.transcript.push(helloBytes)
     this.reassembler = new Reassembler(helloSeq + 1)

@@ -62,10 +62,13 @@ export function serializeServerHello(options: {
   cipherSuite: number
   extendedMasterSecret: boolean
   renegotiationInfo: boolean
+  /** Echo encrypt_then_mac (RFC 7366): only for a CBC suite the client offered it with. */
+  encryptThenMac?: boolean
 }): Buffer {
   const exts: Buffer[] = []
   if (options.renegotiationInfo) exts.push(Buffer.from([0xff, 0x01, 0x00, 0x01, 0x00]))
   if (options.extendedMasterSecret) exts.push(Buffer.from([0x00, 0x17, 0x00, 0x00]))
+  if (options.encryptThenMac) exts.push(Buffer.from([0x00, 0x16, 0x00, 0x00]))
   const extBytes = Buffer.concat(exts)
   const head = Buffer.alloc(2 + 32 + 1 + 2 + 1)
   head.writeUInt16BE(0xfefd, 0)
@@ -85,6 +88,21 @@ export function parsePskClientKeyExchange(body: Uint8Array): Uint8Array {
   const identity = r.vec16()
   if (r.remaining !== 0) throw decodeError('trailing bytes after ClientKeyExchange')
   return identity
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * A PSK identity as a string: its strict UTF-8 decoding, or undefined when the bytes are not
+ * UTF-8. Strict (no replacement characters, a BOM kept) so that the mapping is one-to-one:
+ * comparing the strings compares the bytes.
+ */
+export function decodePskIdentity(bytes: Uint8Array): string | undefined {
+  try {
+    return STRICT_UTF8.decode(bytes)
+  } catch {
+    return undefined
+  }
 }
 
 /** A ServerKeyExchange carrying only the PSK identity hint (RFC 4279 2). */

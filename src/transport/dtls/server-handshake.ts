@@ -19,6 +19,7 @@ export function serverHelloFlight(hs: HandshakeState, identityHint?: Uint8Array)
         cipherSuite: hs.suite,
         extendedMasterSecret: hs.extendedMasterSecret,
         renegotiationInfo: hs.renegotiationInfo,
+        encryptThenMac: hs.encryptThenMac,
       }),
     },
   ]
@@ -40,7 +41,8 @@ export function deriveKeys(hs: HandshakeState, psk: Uint8Array): void {
   hs.master = hs.extendedMasterSecret
     ? extendedMasterSecret(premaster, transcriptHash(hs.transcript))
     : masterSecret(premaster, hs.hello.random, hs.serverRandom)
-  const { read, write } = serverCiphers(hs.suite, keyBlock(hs.master, hs.hello.random, hs.serverRandom, keyBlockLength(hs.suite)))
+  const block = keyBlock(hs.master, hs.hello.random, hs.serverRandom, keyBlockLength(hs.suite))
+  const { read, write } = serverCiphers(hs.suite, block, { encryptThenMac: hs.encryptThenMac })
   hs.read = read
   hs.write = write
 }

@@ -2,7 +2,7 @@ import dgram from 'node:dgram'
 import type { Logger } from '../../logger.js'
 import { peerKey, type DatagramTransport, type InboundDatagram, type PeerAddress, type PskLookup, type SessionEndReason } from '../types.js'
 import { AlertDescription, AlertLevel, serializeAlert } from './alert.js'
-import { chooseCipherSuite } from './cipher.js'
+import { chooseCipherSuite, isCbcSuite, SERVER_PREFERENCE, type CipherSuiteId } from './cipher.js'
 import { Connection, isWholeClientHello, type ConnectionContext } from './connection.js'
 import { CookieJar } from './cookie.js'
 import { DtlsError } from './errors.js'
@@ -17,20 +17,45 @@ export interface DtlsTransportOptions {
   host?: string
   /** Port to bind; default 0 (a free port). */
   port?: number
-  /** Asynchronous PSK lookup by identity (UTF-8). */
+  /** Asynchronous PSK lookup by identity: the strict UTF-8 decoding of its bytes (bytes that are not UTF-8 are never looked up). */
   pskLookup: PskLookup
   logger: Logger
   /** A handshake not finished after this long is dropped; default 30 s. */
   handshakeTimeoutMs?: number
   /** A session that received nothing for this long is dropped; default 30 min. */
   sessionIdleTimeoutMs?: number
-  /** Most established sessions; a new peer beyond it gets no answer. Default 10 000. */
+  /**
+   * Most established sessions. Beyond it a handshake fails at its end (handshake_failure) unless
+   * it replaces a session of the same identity or address. Default 10 000.
+   */
   maxSessions?: number
   /** Most handshakes in progress (after the cookie exchange). Default 1 000. */
   maxHandshakes?: number
+  /**
+   * Most sessions of one PSK identity; a new one ends the oldest ('replaced'), as a device that
+   * rebooted onto a new port expects. Default 1.
+   */
+  maxSessionsPerIdentity?: number
+  /**
+   * Most handshakes in progress from one IP address (none is authenticated before its Finished),
+   * so that one host cannot take the whole maxHandshakes budget. Default 100.
+   */
+  maxHandshakesPerAddress?: number
+  /** A handshake still without a ClientKeyExchange after this long is dropped; default 10 s (at most handshakeTimeoutMs). */
+  keyExchangeTimeoutMs?: number
+  /** Negotiate encrypt_then_mac (RFC 7366) for CBC when the client offers it; default true. */
+  encryptThenMac?: boolean
+  /**
+   * Accept CBC with MAC-then-encrypt from a client that does not offer encrypt_then_mac; default
+   * true (its decryption does padding-independent work; see cbc-sha256.ts). False leaves such a
+   * client CCM_8 only.
+   */
+  cbcMacThenEncrypt?: boolean
+  /** The suites to accept (default both, CCM_8 preferred); the server's preference order is kept. */
+  cipherSuites?: readonly CipherSuiteId[]
   /** First flight retransmission timeout, doubled up to 60 s; default 1 s (RFC 6347 4.2.4.1). */
   retransmitInitialMs?: number
-  /** PSK identity hint sent in a ServerKeyExchange; none by default (node-dtls-client 1.1.1 breaks on one). */
+  /** PSK identity hint sent in a ServerKeyExchange; none by default (some small clients break on one, node-dtls-client 1.1.1 did). */
   identityHint?: string
 }
 
@@ -47,6 +72,10 @@ export interface DtlsStats {
   handshakesFailed: number
   /** Datagrams (or records of them) discarded as malformed, unauthenticated or unsolicited. */
   dropped: number
+  /** Sessions ended because the same identity completed a newer one (maxSessionsPerIdentity). */
+  sessionsReplaced: number
+  /** Handshakes whose PSK identity the lookup did not know, or that was not UTF-8 (one cause of failed handshakes). */
+  unknownIdentities: number
 }
 
 /** One established session, as listed by `sessions()`. */
@@ -55,6 +84,9 @@ export interface DtlsSessionInfo {
   readonly identity: string
   /** Epoch milliseconds of the last authenticated record received. */
   readonly lastActivity: number
+  readonly suite: CipherSuiteId
+  /** RFC 7366 encrypt_then_mac in use (CBC only). */
+  readonly encryptThenMac: boolean
 }
 
 /** The DTLS server transport: `DatagramTransport` plus counters and the session list. */
@@ -73,9 +105,18 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const maxSessions = options.maxSessions ?? 10_000
   const maxHandshakes = options.maxHandshakes ?? 1_000
   const retransmitInitialMs = options.retransmitInitialMs ?? 1_000
+  const maxSessionsPerIdentity = options.maxSessionsPerIdentity ?? 1
+  const maxHandshakesPerAddress = options.maxHandshakesPerAddress ?? 100
+  const keyExchangeTimeoutMs = Math.min(options.keyExchangeTimeoutMs ?? 10_000, handshakeTimeoutMs)
+  const encryptThenMac = options.encryptThenMac ?? true
+  const cbcMacThenEncrypt = options.cbcMacThenEncrypt ?? true
+  const suites = new Set<number>(options.cipherSuites ?? SERVER_PREFERENCE)
+  if (![...suites].every((x) => SERVER_PREFERENCE.includes(x as CipherSuiteId)) || suites.size === 0) {
+    throw new DtlsError('LWC_DTLS_OPTIONS', 'cipherSuites must be a non-empty list of CipherSuite values', { details: String(options.cipherSuites) })
+  }
   const identityHint = options.identityHint === undefined ? undefined : Buffer.from(options.identityHint, 'utf8')
-  validate({ handshakeTimeoutMs, sessionIdleTimeoutMs, retransmitInitialMs }, 1)
-  validate({ maxSessions, maxHandshakes }, 0)
+  validate({ handshakeTimeoutMs, sessionIdleTimeoutMs, retransmitInitialMs, keyExchangeTimeoutMs, maxSessionsPerIdentity }, 1)
+  validate({ maxSessions, maxHandshakes, maxHandshakesPerAddress }, 0)
   // Our flights are never fragmented, so the hint must keep the ServerKeyExchange small.
   if (identityHint && identityHint.length > 128) throw new DtlsError('LWC_DTLS_OPTIONS', 'identityHint is longer than 128 bytes')
 
@@ -83,7 +124,11 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const cookies = new CookieJar()
   const datagramHandlers: Array<(d: InboundDatagram) => void> = []
   const endHandlers: Array<(peer: PeerAddress, identity: string | undefined, reason: SessionEndReason) => void> = []
-  const counters = { datagrams: 0, sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0 }
+  const counters = { datagrams: 0, sessions: 0, handshakes: 0, helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, dropped: 0, sessionsReplaced: 0, unknownIdentities: 0 }
+  /** Handshakes in progress per IP address (maxHandshakesPerAddress). */
+  const handshakesByAddress = new Map<string, number>()
+  /** Connections holding a session, per identity, oldest first (maxSessionsPerIdentity). */
+  const sessionsByIdentity = new Map<string, Set<Connection>>()
   let socket: dgram.Socket | undefined
   let bound: PeerAddress | undefined
   let sweeper: NodeJS.Timeout | undefined
@@ -123,20 +168,48 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
         }
       }
     },
-    handshakeStarted() {
+    handshakeStarted(conn) {
       counters.handshakes++
+      handshakesByAddress.set(conn.peer.address, (handshakesByAddress.get(conn.peer.address) ?? 0) + 1)
     },
-    handshakeEnded(_conn, ok) {
+    identityUnknown() {
+      counters.unknownIdentities++
+    },
+    handshakeEnded(conn, ok) {
       counters.handshakes--
+      const n = (handshakesByAddress.get(conn.peer.address) ?? 1) - 1
+      if (n > 0) handshakesByAddress.set(conn.peer.address, n)
+      else handshakesByAddress.delete(conn.peer.address)
       if (ok) counters.handshakesCompleted++
       else counters.handshakesFailed++
     },
     settled: forget,
-    sessionStarted() {
+    admitSession(conn, identity) {
+      // A session that will replace one of the same identity takes no new room: a device that
+      // rebooted onto a new port gets back in even when the server is full.
+      if (counters.sessions < maxSessions || (sessionsByIdentity.get(identity)?.size ?? 0) >= maxSessionsPerIdentity) return true
+      if (throttle()) logger.warn({ peer: conn.key, identity, maxSessions }, 'DTLS session refused: too many sessions')
+      return false
+    },
+    sessionStarted(conn) {
       counters.sessions++
+      const identity = conn.session!.identity
+      let held = sessionsByIdentity.get(identity)
+      if (!held) sessionsByIdentity.set(identity, (held = new Set()))
+      held.add(conn)
+      // The oldest go first; a device that rebooted onto a new port leaves its old session behind.
+      for (const old of held) {
+        if (held.size <= maxSessionsPerIdentity) break
+        if (old === conn) continue
+        counters.sessionsReplaced++
+        old.replaceSession()
+        forget(old)
+      }
     },
     sessionEnded(conn, identity, reason) {
       counters.sessions--
+      const held = sessionsByIdentity.get(identity)
+      if (held?.delete(conn) && held.size === 0) sessionsByIdentity.delete(identity)
       logger.debug({ peer: conn.key, identity, reason }, 'DTLS session ended')
       for (const h of endHandlers) {
         try {
@@ -183,7 +256,8 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
       counters.helloVerifyRequests++
       return
     }
-    const suite = chooseCipherSuite(hello.cipherSuites)
+    const etmOffered = encryptThenMac && hello.extensions.has(ExtensionType.encryptThenMac)
+    const suite = chooseCipherSuite(hello.cipherSuites, (s) => suites.has(s) && (!isCbcSuite(s) || etmOffered || cbcMacThenEncrypt))
     // DTLS versions count down: 0xfefd (1.2) is numerically below 0xfeff (1.0).
     const versionOk = hello.clientVersion <= DTLS_1_2
     if (!suite || !versionOk || !hello.compressionMethods.includes(0)) {
@@ -199,8 +273,8 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
       counters.dropped++
       return
     }
-    if (!conn?.session && counters.sessions >= maxSessions) {
-      if (throttle()) logger.warn({ peer: key, maxSessions }, 'DTLS handshake refused: too many sessions')
+    if (!conn?.handshake && (handshakesByAddress.get(peer.address) ?? 0) >= maxHandshakesPerAddress) {
+      if (throttle()) logger.warn({ peer: key, maxHandshakesPerAddress }, 'DTLS handshake refused: too many handshakes in progress from this address')
       counters.dropped++
       return
     }
@@ -211,7 +285,8 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     const helloBytes = serializeHandshake({ msgType: HandshakeType.clientHello, messageSeq: fragment.messageSeq, body: fragment.body })
     const renegotiation = hello.extensions.has(ExtensionType.renegotiationInfo) || hello.cipherSuites.includes(RENEGOTIATION_SCSV)
     const ems = hello.extensions.has(ExtensionType.extendedMasterSecret)
-    conn.startHandshake(new HandshakeState(hello, helloBytes, fragment.messageSeq, record.seq, suite, ems, renegotiation, retransmitInitialMs))
+    const etm = etmOffered && isCbcSuite(suite)
+    conn.startHandshake(new HandshakeState(hello, helloBytes, fragment.messageSeq, record.seq, suite, ems, renegotiation, retransmitInitialMs, etm))
     forget(conn)
   }
 
@@ -219,6 +294,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     const peer: PeerAddress = { address: rinfo.address, port: rinfo.port }
     const key = peerKey(peer)
     counters.datagrams++
+    const datagram = counters.datagrams
     const records = parseRecords(data)
     if (records.length === 0) {
       counters.dropped++
@@ -239,14 +315,18 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
         }
       }
       const conn = conns.get(key)
-      if (!conn || !conn.enqueue(record)) counters.dropped++
+      if (!conn || !conn.enqueue(record, datagram)) counters.dropped++
     }
+    conns.get(key)?.endOfDatagram(datagram)
   }
 
   const sweep = (): void => {
     const now = Date.now()
     for (const conn of [...conns.values()]) {
-      if (conn.handshake && now - conn.handshake.startedAt > handshakeTimeoutMs) conn.expireHandshake()
+      const hs = conn.handshake
+      // Before its ClientKeyExchange a handshake has cost the peer one round trip: it gets less time.
+      const limit = hs?.phase === 'wait_client_key_exchange' ? keyExchangeTimeoutMs : handshakeTimeoutMs
+      if (hs && now - hs.startedAt > limit) conn.expireHandshake()
       if (conn.session && now - conn.session.lastActivity > sessionIdleTimeoutMs) conn.expireSession()
       forget(conn)
     }
@@ -273,7 +353,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
           s.on('error', (err) => logger.warn({ err }, 'DTLS socket error'))
           const a = s.address()
           bound = { address: a.address, port: a.port }
-          const period = Math.max(20, Math.min(handshakeTimeoutMs, sessionIdleTimeoutMs, 10_000) / 4)
+          const period = Math.max(20, Math.min(keyExchangeTimeoutMs, sessionIdleTimeoutMs, 10_000) / 4)
           sweeper = setInterval(sweep, period)
           sweeper.unref()
           logger.info({ address: peerKey(bound) }, 'DTLS transport listening')
@@ -325,7 +405,8 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
     sessions() {
       const out: DtlsSessionInfo[] = []
       for (const conn of conns.values()) {
-        if (conn.session) out.push({ peer: conn.peer, identity: conn.session.identity, lastActivity: conn.session.lastActivity })
+        const x = conn.session
+        if (x) out.push({ peer: conn.peer, identity: x.identity, lastActivity: x.lastActivity, suite: x.suite, encryptThenMac: x.encryptThenMac })
       }
       return out
     },

@@ -3,8 +3,8 @@ import { api } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
 import { formatTime } from '../format.js'
-import { listOf } from '../lists.js'
-import { useManagedList } from '../managedList.js'
+import { Pager } from '../components/Pager.js'
+import { pageQuery, usePagedList, type PageBody } from '../paged.js'
 import type { Session } from '../session.js'
 
 interface DeviceRecord {
@@ -34,10 +34,9 @@ export function AdminDevicesPage({ session }: { session: Session }) {
   const moveInput = useRef<HTMLInputElement>(null)
   useEffect(() => moveInput.current?.focus(), [moving])
 
-  // Registered devices first, then those provisioned on chain that are not registered.
-  const { items: devices, error, ok, busy, run } = useManagedList<DeviceRecord>(async () =>
-    listOf<DeviceRecord>(await api('GET', '/clients', { token }), 'clients'),
-  )
+  // Registered devices first, then those provisioned on chain that are not registered; a page at a time.
+  const list = usePagedList<DeviceRecord>(async (o) => api<PageBody<DeviceRecord>>('GET', `/clients${pageQuery(o)}`, { token }))
+  const { items: devices, error, ok, busy, run } = list
 
   const add = (e: Event): void => {
     e.preventDefault()
@@ -96,10 +95,11 @@ export function AdminDevicesPage({ session }: { session: Session }) {
       {created && <CreatedCredentials c={created} onDone={() => setCreated(undefined)} />}
 
       <h2>Devices on chain</h2>
+      <Pager list={list} noun="devices" id="admin-devices" />
       {devices === undefined ? (
         <p>Loading…</p>
       ) : devices.length === 0 ? (
-        <p>No device yet.</p>
+        <p>{list.q.trim() ? 'No device matches.' : 'No device yet.'}</p>
       ) : (
         <table>
           <caption class="sr-only">Devices on chain</caption>

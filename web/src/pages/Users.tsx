@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
-import { listOf } from '../lists.js'
-import { useManagedList } from '../managedList.js'
+import { Pager } from '../components/Pager.js'
+import { pageQuery, usePagedList, type PageBody } from '../paged.js'
 import type { Session } from '../session.js'
 
 interface User {
@@ -25,9 +25,8 @@ export function UsersPage({ session }: { session: Session }) {
   const [confirming, setConfirming] = useState<string>()
   const token = session.token
 
-  const { items: users, error, ok, busy, run } = useManagedList<User>(async () =>
-    listOf<User>(await api('GET', '/admin/users', { token }), 'users'),
-  )
+  const list = usePagedList<User>(async (o) => api<PageBody<User>>('GET', `/admin/users${pageQuery(o)}`, { token }))
+  const { items: users, error, ok, busy, run } = list
 
   const add = (e: Event): void => {
     e.preventDefault()
@@ -112,6 +111,7 @@ export function UsersPage({ session }: { session: Session }) {
 
       <h2>Accounts</h2>
       <p class="hint">E-mail addresses are sealed on chain and not shown; an admin can replace one.</p>
+      <Pager list={list} noun="users" id="users" />
       {users === undefined ? (
         <p>Loading…</p>
       ) : (

@@ -1,5 +1,10 @@
+/**
+ * The HTTP app the REST API runs in: fastify with the OpenAPI collector, the JSON 404 and
+ * `/api/health`. It lives in src/api/ so that the API registers its own OpenAPI collector; the
+ * server daemon only creates the app, hands it to the API, and listens.
+ */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { registerOpenApi } from '../api/openapi.js'
+import { registerOpenApi } from './openapi.js'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
 
@@ -50,6 +55,9 @@ const healthSchema = {
 export function createHttpApp(o: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: o.logger.child({ component: 'http' }),
+    // An endpoint name is up to 252 bytes of UTF-8 (src/lwm2m/endpoint-name.ts): 756 characters
+    // percent-encoded in a path parameter, beyond fastify's default of 100 (414 otherwise).
+    maxParamLength: 1024,
     // EventSource sends its token as ?token=: request lines must not carry it.
     childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: requestLogFields } }),
   }) as unknown as FastifyInstance
