@@ -3,7 +3,7 @@
 // `npm run bench` (minutes of 12 s blocks): run it alone, at a quiet moment.
 //   npx tsx bench/network.ts [--part ledger|import|coldstart|fees]... [--quick] [--clients N]
 // → bench/out/network.json and lines on stdout.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -55,20 +55,26 @@ async function ledgerPart(): Promise<void> {
     const ids: string[] = []
     const reorgsAt = [Math.floor(total * 0.4), Math.floor(total * 0.8)]
     const reorgs: { atRecord: number; head: string }[] = []
+    const reorgTimers: Promise<void>[] = []
     for (let i = 0; i < total; i += rate / 10) {
       const tick = performance.now()
       const got = await Promise.all(Array.from({ length: rate / 10 }, (_, k) => ledger.accept({ endpoint: `dev-${(i + k) % 500}`, level: 1 + ((i + k) % 5), data: { t: 40 + ((i + k) % 30), seq: i + k } }).then((r) => r.id)))
       ids.push(...got)
-      if (reorgs.length < 2 && ids.length >= reorgsAt[reorgs.length]) {
-        // Wait for a block holding our batches, then take the last two away.
-        await sleep(blockTime * 1000 + 200)
-        reorgs.push({ atRecord: ids.length, head: String(await rpc('eth_blockNumber')) })
-        await rpc('anvil_reorg', [2, []])
+      if (reorgTimers.length < 2 && ids.length >= reorgsAt[reorgTimers.length]) {
+        // Once a block holding our batches is mined, take the last two away (accepting goes on).
+        const atRecord = ids.length
+        reorgTimers.push(
+          sleep(blockTime * 1000 + 200).then(async () => {
+            reorgs.push({ atRecord, head: String(await rpc('eth_blockNumber')) })
+            await rpc('anvil_reorg', [2, []])
+          }),
+        )
       }
       const spare = 100 - (performance.now() - tick)
       if (spare > 0) await sleep(spare)
     }
     const acceptS = (performance.now() - t0) / 1000
+    await Promise.all(reorgTimers)
     log(`ledger: accepted ${total} in ${acceptS.toFixed(1)} s; reorgs at heads ${reorgs.map((r) => r.head).join(', ')}`)
     let lastLog = 0
     const deadline = Date.now() + (quick ? 300_000 : 900_000)
@@ -248,7 +254,10 @@ for (const [name, run] of [['ledger', ledgerPart], ['import', importPart], ['col
     log(`${name}: FAILED: ${(err as Error).stack}`)
   }
   log(`${name}: ${((performance.now() - t) / 1000).toFixed(0)} s`)
-  mkdirSync(join(benchDir, 'out'), { recursive: true })
-  writeFileSync(join(benchDir, 'out', 'network.json'), JSON.stringify(out, null, 1) + '\n')
+  // Parts run alone add to the figures of earlier runs.
+  const file = join(benchDir, 'out', 'network.json')
+  mkdirSync(dirname(file), { recursive: true })
+  const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
+  writeFileSync(file, JSON.stringify({ ...before, ...out }, null, 1) + '\n')
 }
 process.exit(0)

@@ -127,6 +127,12 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   /** Next nonce to sign with (undefined: ask the node); nonces freed by refused batches are reused first. */
   let nextNonce: number | undefined
   const freeNonces: number[] = []
+  // Nothing about a batch in flight changes between blocks (receipts, finality, being stuck),
+  // except after a broadcast: look again only then, at a new head (by hash: a reorg can replace
+  // the head at the same height), or every 5 s anyway (a pool may drop a transaction meanwhile).
+  let checkedHead: Hex | undefined
+  let checkedAt = 0
+  let recheck = true
 
   const getReceipt = async (hash: Hash): Promise<TransactionReceipt | undefined> => {
     try {
@@ -183,6 +189,8 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
 
   /** Broadcasts the batch's newest transaction; classifies a refusal. */
   const broadcast = async (b: Flight, head: bigint | undefined): Promise<'ok' | 'nonce-used' | 'underpriced' | 'dropped'> => {
+    // Whatever the answer, look at it again without waiting for the next block.
+    recheck = true
     const hash = b.hashes[b.hashes.length - 1]
     const raw = b.raws.get(hash)!
     try {
@@ -397,9 +405,19 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   }
 
   const checkAll = async (): Promise<void> => {
-    const head = await client.getBlockNumber({ cacheTime: 0 })
+    const latest = await client.getBlock({ blockTag: 'latest' })
+    const head = latest.number ?? 0n
+    if (latest.hash === checkedHead && !recheck && Date.now() - checkedAt < 5_000) return
+    recheck = false
+    checkedAt = Date.now()
     const final = await finalBlock(head)
-    for (const b of [...inflight]) await check(b, head, final)
+    try {
+      for (const b of [...inflight]) await check(b, head, final)
+    } catch (err) {
+      recheck = true
+      throw err
+    }
+    checkedHead = latest.hash ?? undefined
     o.onFinalBlock?.(final)
   }
 
