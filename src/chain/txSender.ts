@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js'
 import type { ChainConnection } from './connectChain.js'
 import { SignerRequiredError } from './errors.js'
 import { feePolicyOf, initialFees, InsufficientFundsError, replacementFees, type FeePolicy, type Fees } from './fees.js'
-import { toChainError } from './toChainError.js'
+import { isUnreachable, toChainError } from './toChainError.js'
 import { classifyTxError } from './txErrors.js'
 import { LwchainError } from '../errors/base.js'
 
@@ -82,6 +82,8 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
       if (kind === 'already-known') return true
       if (kind === 'insufficient-funds') throw new InsufficientFundsError(account.address)
       if (kind === 'oversized') throw toChainError(err, { rpcUrl: conn.rpcUrl })
+      // The node answered with a refusal of its own ("intrinsic gas too low"...): not pooled, final.
+      if (kind === undefined && !isUnreachable(err)) throw toChainError(err, { rpcUrl: conn.rpcUrl })
       // Ambiguous: the node may hold it (a 429 or a timeout after it was accepted).
       if (await known(a.hash)) return true
       o.logger?.debug({ hash: a.hash, nonce: a.nonce, kind }, 'send failed; re-reading the nonce')
@@ -114,12 +116,15 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
           // ours missing from the pool is re-broadcast by settle(), so no gap is filled with this).
         } catch (err) {
           if (err instanceof InsufficientFundsError) throw err
-          if (err instanceof LwchainError && err.code !== 'LWC_CHAIN_UNREACHABLE' && err.code !== 'LWC_CHAIN_CALL') throw err
+          if (err instanceof LwchainError && err.code !== 'LWC_CHAIN_UNREACHABLE') throw err
           lastError = err
           next = undefined
         }
         await pause(Math.min(200 * 2 ** attempt, 5_000) * (0.5 + Math.random()))
       }
+      // Signed and possibly pooled (an answer we could not read): settle() tells from the chain
+      // whether one of them landed, rather than this call guessing that none did.
+      if (write.attempts.length > 0) return write
       throw toChainError(lastError ?? new Error('the node refused the transaction'), { rpcUrl: conn.rpcUrl })
     })
     queue = run.catch(() => undefined)
