@@ -20,6 +20,7 @@ import { registerAdminUserRoutes } from './routes/admin-users.js'
 import { registerAnomalyRoutes } from './routes/anomalies.js'
 import { registerClientRoutes, type ApiObservations } from './routes/clients.js'
 import { registerEventRoutes, type EventStreams } from './routes/events.js'
+import { registerCompositeRoutes } from './routes/composite.js'
 import { registerMeRoute } from './routes/me.js'
 import { countRequests, registerMetricsRoutes } from './routes/metrics.js'
 import { registerModelRoutes } from './routes/models.js'
@@ -106,6 +107,12 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       requireRole,
       values,
       ...(view && { provisioned: () => view.clients() }),
+      ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
+    })
+    registerCompositeRoutes(api, {
+      daemon: deps.daemon,
+      models,
+      requireRole,
       ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
     })
     registerModelRoutes(api, { models, requireRole })

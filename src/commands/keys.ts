@@ -23,6 +23,7 @@ export function resealBar(json: boolean, label: string): { onProgress: (done: nu
 /** Registers the `keys` command group (the deployment's sealing key). */
 export function registerKeysCommands(program: Command): void {
   const keys = program.command('keys').description("the deployment's sealing key (PSKs, e-mails and password verifiers are sealed to it)")
+  keys.addHelpText('after', ['', 'Examples:', '  $ lwchain keys rotate', '  $ lwchain keys rotate --batch-size 100 --json'].join('\n'))
 
   keys
     .command('rotate')

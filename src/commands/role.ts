@@ -16,6 +16,17 @@ const ROLES_HELP = [
 /** Registers the `role` command group (AccessControl roles of the deployment's stores). */
 export function registerRoleCommands(program: Command): void {
   const role = program.command('role').description('contract roles: who may administer, write devices and accounts, or post anomalies')
+  role.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ lwchain role list',
+      '  $ lwchain role grant poster 0x70997970C51812dc3A010C7d01b50e0d17dc79C8   # the server daemon\'s anchoring key',
+      '  $ lwchain role grant writer 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC   # admin writes from the console',
+      '  $ lwchain role revoke writer 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+    ].join('\n'),
+  )
 
   for (const op of ['grant', 'revoke'] as const) {
     role

@@ -51,6 +51,12 @@ const usage: string[][] = [
   ['decode', 'tlv', 'zz'],
   ['decode', 'nosuch', '00'],
   ['encode', 'tlv', '{not json'],
+  ['role', 'grant'],
+  ['role', 'grant', 'wizard', '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'],
+  ['role', 'grant', 'admin', 'nothex'],
+  ['role', 'revoke', 'poster'],
+  ['keys', 'rotate', '--batch-size', '0'],
+  ['user', 'migrate-emails', '--bogus'],
 ]
 
 const failure: string[][] = [
@@ -63,12 +69,15 @@ const failure: string[][] = [
   ['anomaly', 'list'],
   ['anomaly', 'verify', '01ARZ3NDEKTSV4RRFFQ69G5FAV'],
   ['--rpc', NO_CHAIN, 'deploy'],
+  ['role', 'list'],
+  ['keys', 'rotate'],
+  ['user', 'migrate-emails'],
 ]
 
 const success: string[][] = [
   ['--help'],
   ['--version'],
-  ...['chain', 'deploy', 'client', 'user', 'anomaly', 'serve', 'simulate', 'dev', 'decode', 'encode'].map((c) => [c, '--help']),
+  ...['chain', 'deploy', 'client', 'user', 'anomaly', 'role', 'keys', 'serve', 'simulate', 'dev', 'decode', 'encode'].map((c) => [c, '--help']),
   ['client', 'add', '--help'],
   ['decode', 'text', '3432', '--path', '/3303/0/5700'],
   ['encode', 'text', '{"/3/0/0":"x"}', '--path', '/3/0/0'],

@@ -10,6 +10,7 @@ import { runClientMove } from '../client/move.js'
 import { runDeploy } from '../deploy/run.js'
 import type { ChainCommandOptions } from '../lib/context.js'
 import { positiveInt } from '../lib/commandOptions.js'
+import { stopInOrder, type StopStep } from '../lib/stopInOrder.js'
 import { runServeBootstrap, type RunningBootstrap } from '../serve/bootstrap.js'
 import { runServeServer, type RunningServer } from '../serve/server.js'
 import type { SimDeviceSpec } from '../simulate/credentials.js'
@@ -110,13 +111,13 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
     explicit[k] !== undefined ? [explicit[k]!] : [...new Set([previous[k] ?? DEFAULT_DEV_PORTS[k], DEFAULT_DEV_PORTS[k], 0])]
 
   // Released last, after the chain has saved its state.
-  const stack: (() => Promise<void>)[] = [async () => release()]
-  const unwind = async (): Promise<void> => {
-    for (const stop of stack.reverse()) await stop().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'stop failed'))
-  }
+  // Stopped in reverse order of start, each step bounded (stopInOrder): devices, server, bootstrap,
+  // the chain (which saves its state), and last the data dir's lock.
+  const stack: StopStep[] = [{ name: 'data dir lock', stop: async () => release() }]
+  const unwind = (): Promise<void> => stopInOrder([...stack].reverse(), { logger })
   try {
     const chain = await firstThat(candidates('rpc'), (port) => startEmbeddedChain({ port, dataDir: layout.chainDir, logger: logger.child({ component: 'chain' }) }), logger, 'chain')
-    stack.push(() => chain.stop())
+    stack.push({ name: 'chain', stop: () => chain.stop() })
     const rpc = chain.rpcUrl
     saveProfile(layout.configDir, { rpcUrl: rpc })
     const cmd: ChainCommandOptions & { configDir: string } = { configDir: layout.configDir, rpc, logger }
@@ -127,10 +128,10 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
 
     const pollIntervalMs = o.pollIntervalMs ?? 500
     const bootstrap = await firstThat(candidates('bootstrap'), (port) => runServeBootstrap({ ...cmd, port, pollIntervalMs, logger }), logger, 'bootstrap')
-    stack.push(() => bootstrap.stop())
+    stack.push({ name: 'bootstrap server', stop: () => bootstrap.stop() })
     const serverPorts = pairs(candidates('server'), candidates('http'))
     const server = await firstThat(serverPorts, ([port, httpPort]) => runServeServer({ ...cmd, port, httpPort, pollIntervalMs, logger, console: o.console ?? true, threshold: o.threshold, rules: o.rules, singleKey: true }), logger, 'server')
-    stack.push(() => server.stop())
+    stack.push({ name: 'LwM2M server', stop: () => server.stop() })
     const ports: DevPorts = { rpc: chain.port, bootstrap: bootstrap.address.port, server: server.address.port, http: Number(new URL(server.api).port) }
     writeDevPorts(layout, ports)
 
@@ -140,7 +141,7 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
       const got = await demoSpecs(cmd, server, bootstrap, demoEndpoints(demo), logger)
       provisioned = got.provisioned
       fleet = createFleet({ specs: got.specs, driftMs: o.driftMs, timers: o.deviceTimers, logger, onState: o.onDeviceState })
-      stack.push(() => fleet!.stop())
+      stack.push({ name: 'demo devices', stop: () => fleet!.stop() })
     }
     const ready: DevReady = { api: server.api, rpc, bootstrap: bootstrap.url, server: server.url, admin: { username: admin.username, password: admin.password } }
     let stopping: Promise<void> | undefined
@@ -158,7 +159,7 @@ export async function runDev(o: DevOptions): Promise<RunningDev> {
       stop: () => (stopping ??= unwind()),
     }
   } catch (err) {
-    await unwind()
+    await unwind().catch(() => undefined) // each failure is logged; the start failure is what the user needs
     throw err
   }
 }

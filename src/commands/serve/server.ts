@@ -70,6 +70,8 @@ export interface ServeServerOptions {
   maxFeeGwei?: string
   /** Timeout of device requests made through the REST API, ms (`--request-timeout-ms`); default the CoAP timers'. */
   requestTimeoutMs?: number | string
+  /** How long a REST request waits for a sleeping queue-mode device before 202 (`--queue-timeout-ms`); default 30 s. */
+  queueTimeoutMs?: number | string
   /** Resources observed on every registration (`--observe PATH`, repeatable; "none" for none). Default /3303/0/5700. */
   observe?: string[]
   /** Write-Attributes sent before each of those observations, e.g. "pmin=1,pmax=60". */
@@ -181,6 +183,10 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
     throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
   }
+  const queueTimeoutMs = o.queueTimeoutMs === undefined ? undefined : Number(o.queueTimeoutMs)
+  if (queueTimeoutMs !== undefined && !(Number.isInteger(queueTimeoutMs) && queueTimeoutMs >= 0)) {
+    throw new UsageError(`--queue-timeout-ms must be a whole number of milliseconds, not "${o.queueTimeoutMs}"`)
+  }
   const { store, security, liveView, profile } = await openSecurityStore({
     ...o,
     cursorName: o.cursorName ?? 'server-view.json',
@@ -252,6 +258,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       httpHost: o.httpHost ?? '127.0.0.1',
       httpPort,
       ...(o.coapTimers && { coapTimers: o.coapTimers }),
+      ...(queueTimeoutMs !== undefined && { queueTimeoutMs }),
     },
   })
   let started: Awaited<ReturnType<ServerDaemon['start']>>
@@ -333,6 +340,7 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--confirmations <n|finalized>', 'when an anchored batch is final: N blocks deep, or the node\'s finalized/safe tag (default 0 on anvil, else finalized)')
     .option('--max-fee-gwei <gwei>', 'EIP-1559 fee ceiling of anchoring transactions', '500')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
+    .option('--queue-timeout-ms <ms>', 'how long a REST request waits for a sleeping queue-mode device before 202 {requestId} (result on /api/events)', '30000')
     .option('--observe <path>', 'observe this resource on every device that registers (repeatable; default /3303/0/5700; "none" for none)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--observe-attributes <attrs>', 'Write-Attributes sent before those observations, e.g. pmin=1,pmax=60')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
@@ -342,7 +350,7 @@ export function registerServeServerCommand(serve: Command): void {
       [
         '',
         'Devices register with POST /rd?ep=NAME&lt=..&lwm2m=1.1&b=U over DTLS-PSK; the PSK identity must',
-        "be NAME's server identity on chain. LwM2M 1.0 and 1.1; a 1.2 client gets 4.12 and retries with 1.1.",
+        "be NAME's server identity on chain. LwM2M 1.0, 1.1 and 1.2 (registered as offered); another version gets 4.12.",
         '',
         'Example:',
         '  $ lwchain serve server --port 5684 --http-port 8080',
