@@ -120,7 +120,7 @@ export async function provisionClients(conn: ChainConnection, p: ProvisionClient
       if (input && sameAsOnChain(input, spec, existing)) {
         already.set(i, { identities: [existing.bootstrap.identity, existing.server.identity], keysGiven: [input.bsKey !== undefined, input.serverKey !== undefined] })
       }
-      else taken.push({ row, line, endpoint: spec.endpoint, error: `client "${spec.endpoint}" already exists with other credentials` })
+      else taken.push({ row, line, endpoint: spec.endpoint, error: `client "${spec.endpoint}" already exists${input?.bsIdentity !== undefined || input?.serverIdentity !== undefined ? ' with other credentials' : ''}` })
       return
     }
     for (const id of [spec.bootstrap.identity, spec.server.identity]) {
@@ -185,8 +185,13 @@ export async function provisionClients(conn: ChainConnection, p: ProvisionClient
   }
 }
 
-/** Whether the chain's client is what the row describes: its URIs, and the identities the row gives. */
+/**
+ * Whether the chain's client is the one the row describes (a re-run): the row must pin at least
+ * one PSK identity, and its URIs and given identities must match. A row naming only an endpoint
+ * cannot tell a re-run from a name clash, so it stays a clash ("already exists").
+ */
 function sameAsOnChain(input: ClientInput, spec: ClientSpec, existing: { bootstrap: { uri: string; identity: string }; server: { uri: string; identity: string } }): boolean {
+  if (input.bsIdentity === undefined && input.serverIdentity === undefined) return false
   return (
     existing.bootstrap.uri === spec.bootstrap.uri &&
     existing.server.uri === spec.server.uri &&
