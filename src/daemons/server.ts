@@ -36,8 +36,9 @@ import { createSendHandler } from '../lwm2m/server/send-handler.js'
 import { createCoapEndpoint, type CoapEndpoint } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
 import { dtlsOf } from './transport.js'
-import { createHttpApp, healthReport, listenHttp } from '../api/http.js'
+import { createHttpApp, healthReport, listenHttp, type AnchoringHealth } from '../api/http.js'
 import type { LwM2mServerEvents, LwM2mServerPort, LwM2mServerStats, NotificationEvent, QueueStatus } from '../api/port.js'
+import { startEventLoopWatchdog, type EventLoopWatchdog } from './eventLoopWatchdog.js'
 
 /** CoAP timers (short ones in tests). */
 export interface CoapTimers {
@@ -77,6 +78,8 @@ export interface ServerDaemonDeps {
   models?: ModelRegistry
   /** The chain view's lag for `/api/health`; absent with `--store memory`. */
   chainLag?: () => ViewLag | undefined
+  /** The anomaly ledger's anchoring health for `/api/health` (absent without a ledger). */
+  anchoring?: () => AnchoringHealth
   /** Where registrations are kept; default in memory. */
   registrations?: RegistrationStore
   /** Adds routes to the HTTP app before it listens (the REST API); runs only when httpPort is set. */
@@ -142,6 +145,8 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
   let stopping = false
   let started = false
   let sweeper: ExpirySweeper | undefined
+  // Reports a blocked event loop (DTLS handshakes and CoAP timers stall with it).
+  let watchdog: EventLoopWatchdog | undefined
   let unsubscribe: (() => void) | undefined
   let http: FastifyInstance | undefined
 
@@ -347,6 +352,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     async start() {
       if (started || stopping) throw new LwchainError('the server daemon was already started', { code: 'LWC_DAEMON_STARTED' })
       started = true
+      watchdog = startEventLoopWatchdog({ logger })
       const address = await coap.start()
       unsubscribe = security.subscribe(onSecurityChange)
       sweeper = startExpirySweeper({
@@ -356,7 +362,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       })
       let url: string | undefined
       if (config.httpPort !== undefined) {
-        http = createHttpApp({ logger, health: () => healthReport(registrations.size, deps.chainLag?.()) })
+        http = createHttpApp({ logger, health: () => healthReport(registrations.size, deps.chainLag?.(), deps.anchoring?.()) })
         await deps.extendHttp?.(http, daemon)
         url = await listenHttp(http, { host: config.httpHost, port: config.httpPort })
       }
@@ -367,6 +373,7 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
       if (stopping) return
       stopping = true
       if (!started) return
+      watchdog?.stop()
       unsubscribe?.()
       sweeper?.stop()
       for (const reg of registrations.all()) {

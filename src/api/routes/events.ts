@@ -36,7 +36,7 @@ export interface EventRoutesDeps {
 
 /** One event of the stream. */
 export interface ApiEvent {
-  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'queued-result' | 'anomaly' | 'anomaly-anchored'
+  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'queued-result' | 'anomaly' | 'anomaly-included' | 'anomaly-anchored' | 'anomaly-unanchored'
   endpoint?: string
   data: Record<string, unknown>
 }
@@ -161,7 +161,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
   }
   const onLedger = (e: LedgerEvent) => {
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
-    else broadcast({ type: 'anomaly-anchored', data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })
+    // included: mined, not final; anchored: final; unanchored: a reorganisation removed it before it was final.
+    else broadcast({ type: `anomaly-${e.type}`, data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })
   }
   deps.daemon.events.on('registered', onRegistered)
   deps.daemon.events.on('updated', onUpdated)
@@ -202,7 +203,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       preHandler: deps.requireRole('admin', 'application', 'user'),
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-anchored; Last-Event-ID resumes, `reset` says the gap was too long',
+        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored; Last-Event-ID resumes, `reset` says the gap was too long',
         security: [{ bearerAuth: [] }],
         querystring: {
           type: 'object',
