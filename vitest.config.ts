@@ -6,7 +6,7 @@ export default defineConfig({
     // Compiles contracts/*.sol into src/chain/generated/ first (a no-op when unchanged).
     globalSetup: ['test/setup.global.ts'],
     // Real peers (anvil, openssl, libcoap) take a moment to start on a 2-core machine.
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,

@@ -1,14 +1,22 @@
-import type { Address, Hash, TransactionReceipt } from 'viem'
+import jsSha3 from 'js-sha3'
+import { parseTransaction, type Address, type Hash, type Hex, type TransactionReceipt } from 'viem'
 import { decodeBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
-import { signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
+import { GasCapExceededError, signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
 import type { ChainConnection } from '../chain/connectChain.js'
+import { feePolicyOf, InsufficientFundsError, replacementFees, type FeePolicy, type Fees } from '../chain/fees.js'
 import { toChainError } from '../chain/toChainError.js'
+import { classifyTxError, errorText } from '../chain/txErrors.js'
+import type { LwchainError } from '../errors/base.js'
 import type { Logger } from '../logger.js'
-import { AnchorTimeoutError, AnomalyStoreMissingError } from './errors.js'
+import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_TX_BYTES, DEFAULT_MAX_TX_GAS, encodedRecordBytes, rawTxBytes, recordBudget, txBytesFor } from './batchSize.js'
+import { AnomalyStoreMissingError } from './errors.js'
 import { IdQueue } from './idQueue.js'
 import { buildBatch, type BuiltBatch } from './merkle.js'
-import type { Anchoring, Outbox, SentBatch } from './outbox.js'
+import type { Anchoring, InflightBatch, Outbox, SentBatch } from './outbox.js'
 import type { AnomalyRecord } from './record.js'
+
+/** When a block counts as final: the node's `finalized` (or `safe`) tag, or N blocks under the head. */
+export type Finality = { tag: 'finalized' | 'safe' } | { confirmations: number }
 
 export interface AnchorLoopOptions {
   conn: ChainConnection
@@ -21,24 +29,41 @@ export interface AnchorLoopOptions {
   isAnchored: (id: string) => boolean
   /** Brings the chain index up to date (BatchAnchored events); rejects when the RPC is down. */
   syncChain: () => Promise<void>
-  /** A batch of ours was mined: its ids, where, its event and (when built in this process) its tree, to index it at once. */
-  onConfirmed: (ids: string[], at: Anchoring, event: BatchEvent | undefined, built: BuiltBatch | undefined) => void
-  /** Batches sent before a restart and not known to be resolved. */
-  inflight: SentBatch[]
+  /** A batch of ours was mined (not yet final): its ids, where, its event and (when built in this process) its tree. */
+  onIncluded: (ids: string[], at: Anchoring, event: BatchEvent | undefined, built: BuiltBatch | undefined) => void
+  /** A batch of ours is final: from here it is never undone. */
+  onFinal: (ids: string[], at: Anchoring) => void
+  /** A mined batch of ours left the chain before it was final (a reorganisation); it is in flight again. */
+  onExcluded: (ids: string[], at: Anchoring) => void
+  /** Each round: the highest final block. */
+  onFinalBlock?: (block: bigint) => void
+  /** A record that can never be anchored (too big for any transaction): journal it and report it. */
+  onQuarantined: (id: string, reason: string) => Promise<void>
+  /** Batches sent before a restart and not known to be final. */
+  inflight: InflightBatch[]
   /** Ids not anchored at start, in acceptance order. */
   pending: string[]
   /** Pause between rounds. Default 1,000 ms. */
   intervalMs?: number
   /** Records per batch at most. Default 1,000. */
   maxBatch?: number
-  /** How long to wait for a receipt before retrying later. Default 60 s. */
+  /** Signed transaction bytes at most (geth-class txpools refuse over 128 KiB). Default 120 KiB. */
+  maxTxBytes?: number
+  /** Gas per transaction at most. Default 15,000,000. */
+  maxTxGas?: bigint
+  /** Transactions in flight at most (mined but not final ones included). Default 64. */
+  maxInflight?: number
+  /** Default: 0 confirmations on anvil's chain id 31337, the `finalized` tag elsewhere. */
+  finality?: Finality
+  fees?: Partial<FeePolicy>
+  /** How long runOnce() waits for the receipts of what it sent before returning. Default 60 s. */
   receiptTimeoutMs?: number
 }
 
 /** The anchoring loop: batches pending records into anchorBatch transactions, exactly once. */
 export interface AnchorLoop {
   start(): void
-  /** Stops after the current step (an in-flight transaction stays journaled for the next start). */
+  /** Stops after the current step (in-flight transactions stay journaled for the next start). */
   stop(): Promise<void>
   /** Queues an accepted id; starts a round early once a full batch is waiting. */
   enqueue(id: string): void
@@ -46,146 +71,322 @@ export interface AnchorLoop {
   requeue(ids: string[]): void
   /** Runs a round now (tests, shutdown flush); rejects when it fails. */
   runOnce(): Promise<void>
-  stats(): { pending: number; inflight: number; sentBatches: number; lastError?: string }
+  stats(): { pending: number; inflight: number; sentBatches: number; lastError?: string; lastErrorCode?: string }
 }
 
 const MAX_BACKOFF_MS = 15_000
 
+/** A batch in flight, as the loop tracks it. */
+interface Flight extends InflightBatch {
+  fees?: Fees
+  /** Head when its newest transaction was broadcast (undefined: not yet this run). */
+  sentAt?: bigint
+}
+
 /**
- * Creates the loop. Exactly once rests on three rules: a batch is journaled (with its signed
- * bytes) before it is broadcast; an in-flight batch is resolved before anything new is sent, by
- * its receipt or by re-broadcasting the same bytes (same nonce: only one can ever land); and ids
- * go back to pending only when their transaction provably cannot land and the chain's
- * BatchAnchored events do not hold them.
+ * Creates the loop. Exactly once rests on these rules:
+ * - a batch is journaled (with its signed bytes) before it is broadcast;
+ * - every transaction signed for a batch (one nonce; fee replacements share it) is kept, bytes
+ *   and all, until one of them is mined in a final block: a reorganisation that removes it is met
+ *   by re-broadcasting the very same bytes, never by a new batch;
+ * - ids go back to pending only when the batch's nonce is used in a final block by a transaction
+ *   not ours, and the chain's BatchAnchored events do not hold them.
+ * Up to `maxInflight` batches are in flight at once, with consecutive nonces, so a chain with
+ * 12 s blocks takes many batches per block.
  */
 export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   const intervalMs = o.intervalMs ?? 1_000
-  const maxBatch = o.maxBatch ?? 1_000
+  const maxBatch = o.maxBatch ?? DEFAULT_MAX_RECORDS
+  const maxTxBytes = o.maxTxBytes ?? DEFAULT_MAX_TX_BYTES
+  const maxTxGas = o.maxTxGas ?? DEFAULT_MAX_TX_GAS
+  const maxInflight = o.maxInflight ?? 64
   const receiptTimeoutMs = o.receiptTimeoutMs ?? 60_000
+  const policy = feePolicyOf(o.fees)
+  const finality: Finality = o.finality ?? (o.conn.chainId === 31337 ? { confirmations: 0 } : { tag: 'finalized' })
   const log = o.logger
+  const client = o.conn.publicClient
   const pending = new IdQueue(o.pending)
-  const inflight: SentBatch[] = [...o.inflight]
+  const inflight: Flight[] = [...o.inflight].sort((a, b) => a.nonce - b.nonce)
+  // Learned limits: the node's own size limit when it refused a transaction as oversized (never
+  // grows back: a node's limit does not change), and a record count that halves when a batch
+  // needs more gas than allowed and doubles back after each batch that lands.
+  let byteCap = maxTxBytes
+  let countCap = maxBatch
   let running = false
   let stopping = false
   let loop: Promise<void> | undefined
   let wake: (() => void) | undefined
   let current: Promise<void> | undefined
   let failures = 0
-  let lastError: string | undefined
+  let lastError: LwchainError | undefined
   let sentBatches = 0
   const builtBy = new Map<string, BuiltBatch>()
   // Whether AnomalyStore's code was seen at the address (checked once, and again after a batch without its event).
   let storeChecked = false
   let signing = 0
+  /** Next nonce to sign with (undefined: ask the node); nonces freed by refused batches are reused first. */
+  let nextNonce: number | undefined
+  const freeNonces: number[] = []
+  // Nothing about a batch in flight changes between blocks (receipts, finality, being stuck),
+  // except after a broadcast: look again only then, at a new head (by hash: a reorg can replace
+  // the head at the same height), or every 5 s anyway (a pool may drop a transaction meanwhile).
+  let checkedHead: Hex | undefined
+  let checkedAt = 0
+  let recheck = true
 
   const getReceipt = async (hash: Hash): Promise<TransactionReceipt | undefined> => {
     try {
-      return await o.conn.publicClient.getTransactionReceipt({ hash })
+      return await client.getTransactionReceipt({ hash })
     } catch (err) {
       if ((err as { name?: string }).name === 'TransactionReceiptNotFoundError') return undefined
       throw err
     }
   }
-
-  const waitReceipt = async (hash: Hash): Promise<TransactionReceipt> => {
-    const deadline = Date.now() + receiptTimeoutMs
-    for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
-      const r = await getReceipt(hash)
-      if (r) return r
-      if (Date.now() > deadline || stopping) throw new AnchorTimeoutError(hash, receiptTimeoutMs)
-      await new Promise((res) => setTimeout(res, delay))
+  const receiptOf = async (b: Flight): Promise<TransactionReceipt | undefined> => {
+    for (const h of [...b.hashes].reverse()) {
+      const r = await getReceipt(h)
+      if (r && r.transactionHash.toLowerCase() === h.toLowerCase()) return r
     }
+    return undefined
+  }
+  const finalBlock = async (head: bigint): Promise<bigint> => {
+    if ('confirmations' in finality) return head - BigInt(finality.confirmations)
+    const b = await client.getBlock({ blockTag: finality.tag })
+    return b.number ?? -1n
   }
 
-  const settle = (b: SentBatch): void => {
+  const settle = (b: Flight): void => {
     const i = inflight.indexOf(b)
     if (i >= 0) inflight.splice(i, 1)
-  }
-
-  const confirm = async (b: SentBatch, receipt: TransactionReceipt): Promise<void> => {
-    const store = o.anomalyStore.toLowerCase()
-    const [event] = decodeBatchEvents(receipt.logs.filter((l) => l.address.toLowerCase() === store))
-    if (!event) {
-      // A call to an address without code "succeeds" with no logs (e.g. a fresh chain without the
-      // deployment): nothing was anchored, so the records go back to pending.
-      storeChecked = false
-      await drop(b, 'the transaction emitted no BatchAnchored event')
-      throw new AnomalyStoreMissingError(o.anomalyStore)
-    }
-    const at: Anchoring = { batchId: event.batchId.toString(), txHash: b.txHash, block: receipt.blockNumber.toString(), blockHash: receipt.blockHash }
-    await o.outbox.appendJournal({ t: 'confirmed', ...at })
-    o.outbox.removeRawTx(b.txHash)
-    settle(b)
-    const built = builtBy.get(b.txHash)
+    for (const h of b.hashes) o.outbox.removeRawTx(h)
     builtBy.delete(b.txHash)
-    o.onConfirmed(b.ids, at, event, built)
-    log.debug({ batchId: at.batchId, count: b.ids.length, txHash: b.txHash }, 'anomaly batch anchored')
   }
 
-  const drop = async (b: SentBatch, reason: string): Promise<void> => {
+  const quarantine = async (id: string, reason: string): Promise<void> => {
+    await o.onQuarantined(id, reason)
+    log.error({ id, reason }, `anomaly ${id} can never be anchored and is quarantined: ${reason}`)
+  }
+
+  /** Gives a batch up: its nonce is free again (`nonceFree`) or used by another transaction. */
+  const drop = async (b: Flight, reason: string, opts: { requeue?: boolean; nonceFree?: boolean } = {}): Promise<void> => {
     // Before anything goes back to pending, ask the chain: a batch of ours may hold these ids
     // even if this transaction's receipt is unknown (e.g. a chain restored from a state dump).
     await o.syncChain()
     await o.outbox.appendJournal({ t: 'dropped', txHash: b.txHash, reason })
-    o.outbox.removeRawTx(b.txHash)
-    builtBy.delete(b.txHash)
     settle(b)
-    const back = b.ids.filter((id) => !o.isAnchored(id))
+    if (opts.nonceFree) freeNonces.push(b.nonce)
+    const back = opts.requeue === false ? [] : b.ids.filter((id) => !o.isAnchored(id))
     pending.unshift(back)
     log.warn({ txHash: b.txHash, reason, requeued: back.length }, 'anomaly batch dropped; records queued again')
   }
 
-  const resolve = async (b: SentBatch): Promise<void> => {
-    let receipt = await getReceipt(b.txHash)
-    if (!receipt) {
-      try {
-        await o.conn.publicClient.sendRawTransaction({ serializedTransaction: b.raw })
-      } catch (err) {
-        const msg = errorText(err)
-        if (/nonce too low|nonce.{0,20}(lower|too small|already used)|invalid nonce|old nonce/i.test(msg)) {
-          receipt = await getReceipt(b.txHash)
-          if (!receipt) return drop(b, 'its nonce was used by another transaction')
-        } else if (!/already known|already imported|known transaction|already exists/i.test(msg)) {
-          throw err
-        }
+  const anchoringOf = (b: Flight, r: TransactionReceipt, event: BatchEvent): Anchoring => ({
+    batchId: event.batchId.toString(),
+    txHash: r.transactionHash,
+    block: r.blockNumber.toString(),
+    blockHash: r.blockHash,
+  })
+
+  /** Broadcasts the batch's newest transaction; classifies a refusal. */
+  const broadcast = async (b: Flight, head: bigint | undefined): Promise<'ok' | 'nonce-used' | 'underpriced' | 'dropped'> => {
+    // Whatever the answer, look at it again without waiting for the next block.
+    recheck = true
+    const hash = b.hashes[b.hashes.length - 1]
+    const raw = b.raws.get(hash)!
+    try {
+      await client.sendRawTransaction({ serializedTransaction: raw })
+      b.sentAt = head
+      return 'ok'
+    } catch (err) {
+      const kind = classifyTxError(err)
+      if (kind === 'already-known') {
+        b.sentAt ??= head
+        return 'ok'
       }
-      receipt ??= await waitReceipt(b.txHash)
+      if (kind === 'nonce-too-low') return 'nonce-used'
+      if (kind === 'underpriced' || kind === 'fee-too-low') return 'underpriced'
+      if (kind === 'insufficient-funds') throw new InsufficientFundsError(o.conn.account!.address)
+      if (kind === 'oversized') {
+        // The pool refused it whole: it never entered, so its nonce is free and its ids can go
+        // in smaller batches. The node's limit is below this size: remember that.
+        const size = rawTxBytes(raw)
+        byteCap = Math.min(byteCap, Math.floor((size * 7) / 8))
+        log.warn({ txHash: hash, bytes: size, records: b.ids.length, byteCap }, 'the node refused an anchoring transaction as oversized; splitting it')
+        if (b.ids.length === 1) {
+          await drop(b, 'oversized', { requeue: false, nonceFree: true })
+          await quarantine(b.ids[0], `the node refuses even a transaction of this record alone (${size} bytes): ${errorText(err).split(' | ')[0]}`)
+        } else await drop(b, 'oversized', { nonceFree: true })
+        return 'dropped'
+      }
+      throw err
     }
-    if (receipt.status !== 'success') return drop(b, 'reverted')
-    await confirm(b, receipt)
   }
 
-  const sendNext = async (): Promise<boolean> => {
+  /** Signs a replacement at +12.5% (at least), journals it, broadcasts it; false when the cap forbids one. */
+  const replace = async (b: Flight, head: bigint): Promise<boolean> => {
+    const base = (await client.getBlock({ blockTag: 'latest' })).baseFeePerGas ?? 0n
+    // The newest transaction is the template (after a restart its fees are only in its bytes).
+    const prevTx = parseTransaction(b.raws.get(b.hashes[b.hashes.length - 1])!)
+    const prev = b.fees ?? { maxFeePerGas: prevTx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: prevTx.maxPriorityFeePerGas ?? 0n }
+    const fees = replacementFees(prev, base, policy)
+    if (!fees) return false
+    const raw = await o.conn.account!.signTransaction({ type: 'eip1559', chainId: o.conn.chainId, to: prevTx.to!, data: prevTx.data!, gas: prevTx.gas!, nonce: b.nonce, ...fees })
+    const hash: Hash = `0x${jsSha3.keccak256(Buffer.from(raw.slice(2), 'hex'))}`
+    o.outbox.saveRawTx(hash, raw)
+    await o.outbox.appendJournal({ t: 'replaced', txHash: b.txHash, newHash: hash })
+    b.hashes.push(hash)
+    b.raws.set(hash, raw)
+    b.fees = fees
+    const sent = await broadcast(b, head)
+    log.info({ nonce: b.nonce, txHash: hash, maxFeePerGas: fees.maxFeePerGas.toString(), result: sent }, 'replaced a stuck anchoring transaction with higher fees')
+    return true
+  }
+
+  /** One look at a batch in flight: mined (final or not), reorganised away, dropped, stuck. */
+  const check = async (b: Flight, head: bigint, final: bigint): Promise<void> => {
+    const r = await receiptOf(b)
+    if (r) {
+      if (r.status !== 'success') {
+        if (r.blockNumber <= final) await drop(b, 'reverted')
+        return
+      }
+      const store = o.anomalyStore.toLowerCase()
+      const [event] = decodeBatchEvents(r.logs.filter((l) => l.address.toLowerCase() === store))
+      if (!event) {
+        // A call to an address without code "succeeds" with no logs (e.g. a fresh chain without the
+        // deployment): nothing was anchored, so the records go back to pending.
+        storeChecked = false
+        await drop(b, 'the transaction emitted no BatchAnchored event')
+        throw new AnomalyStoreMissingError(o.anomalyStore)
+      }
+      const at = anchoringOf(b, r, event)
+      if (!b.included || b.included.blockHash !== r.blockHash) {
+        b.included = { minedHash: r.transactionHash, batchId: at.batchId, block: at.block, blockHash: r.blockHash }
+        await o.outbox.appendJournal({ t: 'included', txHash: b.txHash, ...b.included })
+        const built = builtBy.get(b.txHash)
+        o.onIncluded(b.ids, at, event, built)
+        countCap = Math.min(maxBatch, countCap * 2)
+      }
+      if (r.blockNumber <= final) {
+        await o.outbox.appendJournal({ t: 'confirmed', ...at, ...(r.transactionHash !== b.txHash && { batch: b.txHash }) })
+        settle(b)
+        o.onFinal(b.ids, at)
+        log.debug({ batchId: at.batchId, count: b.ids.length, txHash: at.txHash }, 'anomaly batch final')
+      }
+      return
+    }
+    if (b.included) {
+      // Mined, then its block left the chain: in flight again, with the very same bytes.
+      const at: Anchoring = { batchId: b.included.batchId, txHash: b.included.minedHash, block: b.included.block, blockHash: b.included.blockHash }
+      b.included = undefined
+      b.sentAt = undefined
+      await o.outbox.appendJournal({ t: 'excluded', txHash: b.txHash })
+      log.warn({ batchId: at.batchId, block: at.block, txHash: at.txHash }, 'an anchored batch left the chain before it was final; sending its transaction again')
+      o.onExcluded(b.ids, at)
+    }
+    // Known to the node (pooled)? Then only a stuck one needs anything.
+    const top = b.hashes[b.hashes.length - 1]
+    const pooled = b.sentAt !== undefined && (await client.getTransaction({ hash: top }).catch(() => null)) !== null
+    if (pooled) {
+      if (head >= b.sentAt! + BigInt(policy.bumpAfterBlocks) && !(await replace(b, head))) b.sentAt = head
+      return
+    }
+    const sent = await broadcast(b, head)
+    if (sent === 'underpriced') {
+      // A transaction of ours with this nonce is pooled at a higher fee, or the base fee rose past ours.
+      if (!(await replace(b, head))) b.sentAt = head
+      return
+    }
+    if (sent !== 'nonce-used') return
+    if (await receiptOf(b)) return // mined meanwhile: the next round confirms it
+    // The nonce is used, and not by us (as far as this RPC knows). Only once that is final, and
+    // the chain's events do not hold the ids, may they go in a new batch.
+    const usedFinal = final >= 0n && (await client.getTransactionCount({ address: o.conn.account!.address, blockNumber: final })) > b.nonce
+    if (usedFinal) await drop(b, 'its nonce was used by another transaction')
+  }
+
+  const takeNonce = async (): Promise<number> => {
+    freeNonces.sort((a, b) => a - b)
+    if (freeNonces.length > 0) return freeNonces.shift()!
+    if (nextNonce === undefined) {
+      const fromNode = await client.getTransactionCount({ address: o.conn.account!.address, blockTag: 'pending' })
+      const fromFlight = inflight.reduce((n, b) => Math.max(n, b.nonce + 1), 0)
+      nextNonce = Math.max(fromNode, fromFlight)
+    }
+    return nextNonce++
+  }
+
+  /** Builds, signs, journals and broadcasts one batch; false when nothing is pending. */
+  const sendNext = async (head: bigint | undefined): Promise<boolean> => {
     if (!storeChecked && pending.length > 0) {
-      const code = await o.conn.publicClient.getCode({ address: o.anomalyStore })
+      const code = await client.getCode({ address: o.anomalyStore })
       if (!code || code === '0x') throw new AnomalyStoreMissingError(o.anomalyStore)
       storeChecked = true
     }
     const ids: string[] = []
     const records: AnomalyRecord[] = []
+    const tooBig: { id: string; bytes: number }[] = []
+    const budget = recordBudget(byteCap)
+    let bytes = 0
     let taken = 0
-    while (taken < pending.length && ids.length < maxBatch) {
-      const id = pending.at(taken++)
+    while (taken < pending.length && ids.length < countCap) {
+      const id = pending.at(taken)
       const r = o.recordOf(id)
-      if (!r || o.isAnchored(id)) continue
+      if (!r || o.isAnchored(id)) {
+        taken++
+        continue
+      }
+      const size = encodedRecordBytes(r)
+      if (txBytesFor(size) > maxTxBytes) {
+        tooBig.push({ id, bytes: txBytesFor(size) })
+        taken++
+        continue
+      }
+      // A full batch: the next record goes in the next one (one over the learned cap goes alone).
+      if (ids.length > 0 && bytes + size > budget) break
       ids.push(id)
       records.push(r)
+      bytes += size
+      taken++
+      if (bytes > budget) break
     }
     // Off the queue before any await: requeue() may put ids at the front meanwhile. They are
     // counted as `signing` until journaled, so the depth never under-reports.
     pending.shift(taken)
-    if (ids.length === 0) return false
+    for (const t of tooBig) await quarantine(t.id, `its anchoring transaction would be ${t.bytes} bytes, over the ${maxTxBytes}-byte limit`)
+    if (ids.length === 0) return tooBig.length > 0
     signing = ids.length
     const built = buildBatch(records)
-    let sent: SentBatch
+    let sent: Flight
+    let nonce: number | undefined
     try {
-      const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded })
-      sent = { t: 'sent', txHash: signed.txHash, nonce: signed.nonce, raw: signed.raw, root: built.root, ids }
-      o.outbox.saveRawTx(sent.txHash, sent.raw)
-      await o.outbox.appendJournal(sent)
+      nonce = await takeNonce()
+      const signed = await signAnchorBatch(o.conn, { anomalyStore: o.anomalyStore, root: built.root, count: built.count, records: built.encoded, maxGas: maxTxGas, nonce, fees: o.fees })
+      if (rawTxBytes(signed.raw) > byteCap && ids.length > 1) {
+        // The envelope estimate was short: send half.
+        countCap = Math.max(1, Math.floor(ids.length / 2))
+        freeNonces.push(nonce)
+        pending.unshift(ids)
+        return true
+      }
+      const entry: SentBatch = { t: 'sent', txHash: signed.txHash, nonce: signed.nonce, raw: signed.raw, root: built.root, ids }
+      o.outbox.saveRawTx(signed.txHash, signed.raw)
+      await o.outbox.appendJournal(entry)
+      sent = { ...entry, hashes: [signed.txHash], raws: new Map<Hash, Hex>([[signed.txHash, signed.raw]]), fees: signed.fees }
     } catch (err) {
+      if (nonce !== undefined) freeNonces.push(nonce)
+      if (err instanceof GasCapExceededError) {
+        if (ids.length === 1) {
+          await quarantine(ids[0], err.shortMessage)
+          return true
+        }
+        countCap = Math.max(1, Math.floor(ids.length / 2))
+        log.info({ records: ids.length, gas: err.gas.toString(), countCap }, 'anomaly batch over the gas cap; splitting it')
+        pending.unshift(ids)
+        return true
+      }
       pending.unshift(ids)
-      throw err
+      throw classifyTxError(err) === 'insufficient-funds' ? new InsufficientFundsError(o.conn.account!.address) : err
     } finally {
       signing = 0
     }
@@ -193,40 +394,90 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     inflight.push(sent)
     builtBy.set(sent.txHash, built)
     sentBatches++
-    await resolve(sent)
+    try {
+      await broadcast(sent, head)
+    } catch (err) {
+      // Kept in flight: the next round looks at it again (a 429 or a timeout may hide a success).
+      if (err instanceof InsufficientFundsError) throw err
+      log.debug({ txHash: sent.txHash, err: errorText(err).split(' | ')[0] }, 'broadcast failed; will check it next round')
+    }
     return true
   }
 
+  const checkAll = async (): Promise<void> => {
+    const latest = await client.getBlock({ blockTag: 'latest' })
+    const head = latest.number ?? 0n
+    if (latest.hash === checkedHead && !recheck && Date.now() - checkedAt < 5_000) return
+    recheck = false
+    checkedAt = Date.now()
+    const final = await finalBlock(head)
+    try {
+      for (const b of [...inflight]) await check(b, head, final)
+    } catch (err) {
+      recheck = true
+      throw err
+    }
+    checkedHead = latest.hash ?? undefined
+    o.onFinalBlock?.(final)
+  }
+
   const round = async (): Promise<void> => {
-    for (const b of [...inflight]) await resolve(b)
+    await checkAll()
+    if (inflight.length === 0) {
+      // Nothing of ours in flight: the node's count is the truth (a chain rewound or replaced
+      // meanwhile would otherwise leave us signing above a gap, stuck in the pool for good).
+      nextNonce = undefined
+      freeNonces.length = 0
+    }
     // Drain: under load the next batch is already waiting, so there is no pause between batches.
-    while (await sendNext()) {
-      if (stopping) break
+    const head = await client.getBlockNumber({ cacheTime: 0 }).catch(() => undefined)
+    while (inflight.length < maxInflight && !stopping && (await sendNext(head))) {
+      // keep going
+    }
+  }
+
+  /** A round, then (when it sent or holds batches) waits until they are final or the wait ends. */
+  const roundAndWait = async (): Promise<void> => {
+    await round()
+    const deadline = Date.now() + receiptTimeoutMs
+    for (let delay = 10; inflight.length > 0 && !stopping; delay = Math.min(delay * 2, 250)) {
+      await new Promise((res) => setTimeout(res, delay))
+      await checkAll()
+      if (inflight.length < maxInflight && pending.length > 0) return
+      if (Date.now() > deadline) return
     }
   }
 
   const runOnce = (): Promise<void> => {
-    current ??= round().finally(() => (current = undefined))
+    current ??= roundAndWait().finally(() => (current = undefined))
     return current
   }
 
   const run = async (): Promise<void> => {
     while (running) {
       try {
-        if (pending.length > 0 || inflight.length > 0) await runOnce()
+        if (pending.length > 0 || inflight.length > 0) {
+          current ??= round().finally(() => (current = undefined))
+          await current
+        }
         if (failures > 0) log.info('anchoring resumed')
         failures = 0
         lastError = undefined
       } catch (err) {
         failures++
+        nextNonce = undefined // whatever happened, ask the node again
         const e = toChainError(err, { rpcUrl: o.conn.rpcUrl })
-        if (lastError !== e.shortMessage) log.warn({ code: e.code, pending: pending.length }, `anchoring failed: ${e.shortMessage}`)
-        lastError = e.shortMessage
+        if (lastError?.shortMessage !== e.shortMessage) {
+          const line = `anchoring failed: ${e.shortMessage}`
+          if (e instanceof InsufficientFundsError) log.error({ code: e.code, pending: pending.length }, line)
+          else log.warn({ code: e.code, pending: pending.length }, line)
+        }
+        lastError = e
       }
       if (!running) break
       const delay = failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** Math.min(failures, 10), MAX_BACKOFF_MS)
       await new Promise<void>((res) => {
-        const t = setTimeout(res, pending.length >= maxBatch && failures === 0 ? 0 : delay)
+        const t = setTimeout(res, pending.length >= maxBatch && failures === 0 && inflight.length < maxInflight ? 0 : delay)
         wake = () => {
           clearTimeout(t)
           res()
@@ -259,15 +510,12 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
       pending.unshift(ids)
       wake?.()
     },
-    stats: () => ({ pending: pending.length + signing, inflight: inflight.reduce((n, b) => n + b.ids.length, 0), sentBatches, lastError }),
+    stats: () => ({
+      pending: pending.length + signing,
+      inflight: inflight.reduce((n, b) => n + b.ids.length, 0),
+      sentBatches,
+      lastError: lastError?.shortMessage,
+      lastErrorCode: lastError?.code,
+    }),
   }
-}
-
-function errorText(err: unknown): string {
-  const parts: string[] = []
-  for (let e = err as { message?: string; details?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    parts.push(String(e.message ?? ''), String(e.details ?? ''))
-    if (parts.length > 20) break
-  }
-  return parts.join(' | ')
 }

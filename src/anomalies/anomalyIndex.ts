@@ -5,8 +5,12 @@ import { buildTree, decodeRecords, type BatchTree } from './merkle.js'
 import { parseTimestamp, toIsoTime, type AnomalyRecord } from './record.js'
 import { SortedRun } from './sortedRun.js'
 
-/** pending: accepted, not yet in an anchored batch; anchored: in a BatchAnchored event on chain. */
-export type AnomalyStatus = 'pending' | 'anchored'
+/**
+ * pending: accepted, not yet in a mined batch; included: in a BatchAnchored event of a block not
+ * yet final (a reorganisation may still undo it); anchored: in a final block; quarantined:
+ * accepted but too big for any transaction the node accepts (see `error`).
+ */
+export type AnomalyStatus = 'pending' | 'included' | 'anchored' | 'quarantined'
 
 /** An anomaly as list() and get() serve it. */
 export interface AnomalyItem {
@@ -19,6 +23,8 @@ export interface AnomalyItem {
   /** The same, seconds since the epoch. */
   collectedAt: number
   status: AnomalyStatus
+  /** Why a quarantined record cannot be anchored. */
+  error?: string
   batchId?: string
   txHash?: string
   block?: string
@@ -90,6 +96,8 @@ export class AnomalyIndex {
   /** Batches whose records could not be decoded. */
   malformedBatches = 0
   anchored = 0
+  /** Highest final block (undefined: every indexed block counts as final). Batches above it are 'included'. */
+  finalBlock: bigint | undefined
 
   /** Adds a record this process accepted (pending until a batch holding its id is applied). */
   addLocal(record: AnomalyRecord): void {
@@ -133,6 +141,32 @@ export class AnomalyIndex {
     return fresh
   }
 
+  /** Forgets one batch (a reorganisation removed its block); returns the ids it had anchored. */
+  removeBatch(batchId: bigint, txHash?: string): string[] {
+    const batch = this.batches.get(batchId)
+    if (!batch || (txHash && batch.txHash.toLowerCase() !== txHash.toLowerCase())) return []
+    this.batches.delete(batchId)
+    const gone: string[] = []
+    const chainOnly = new Set<Entry>()
+    for (const record of batch.records) {
+      const e = this.byId.get(record.id)
+      if (!e || e.batch !== batch) continue
+      e.batch = undefined
+      e.index = undefined
+      this.anchored--
+      gone.push(record.id)
+      if (!e.local) {
+        this.byId.delete(record.id)
+        chainOnly.add(e)
+      }
+    }
+    if (chainOnly.size > 0) {
+      this.all.remove((x) => chainOnly.has(x))
+      for (const run of this.byEndpoint.values()) run.remove((x) => chainOnly.has(x))
+    }
+    return gone
+  }
+
   /** Forgets everything learnt from the chain (after a reorganisation or a replaced chain). */
   resetChain(): void {
     this.batches.clear()
@@ -164,7 +198,7 @@ export class AnomalyIndex {
 
   get(id: string): AnomalyItem | undefined {
     const e = this.byId.get(id)
-    return e && toItem(e)
+    return e && toItem(e, this.finalBlock)
   }
 
   /** Every indexed batch, in batch id order (for the snapshot). */
@@ -208,7 +242,7 @@ export class AnomalyIndex {
     let i = start
     for (; i < items.length && out.length < limit; i++) {
       if (to !== undefined && items[i].collectedAt > to) break
-      out.push(toItem(items[i]))
+      out.push(toItem(items[i], this.finalBlock))
     }
     const more = i < items.length && (to === undefined || items[i].collectedAt <= to)
     return more ? { items: out, next: encodeCursor(items[i - 1]) } : { items: out }
@@ -223,7 +257,7 @@ export class AnomalyIndex {
   }
 }
 
-function toItem(e: Entry): AnomalyItem {
+function toItem(e: Entry, finalBlock: bigint | undefined): AnomalyItem {
   const r = e.record
   const item: AnomalyItem = {
     id: r.id,
@@ -232,7 +266,7 @@ function toItem(e: Entry): AnomalyItem {
     data: r.data,
     timestamp: toIsoTime(r.collectedAt),
     collectedAt: r.collectedAt,
-    status: e.batch ? 'anchored' : 'pending',
+    status: !e.batch ? 'pending' : finalBlock !== undefined && e.batch.block > finalBlock ? 'included' : 'anchored',
   }
   if (e.batch) Object.assign(item, { batchId: e.batch.batchId.toString(), txHash: e.batch.txHash, block: e.batch.block.toString() })
   return item

@@ -10,8 +10,13 @@ export interface BatchSyncOptions {
   deployBlock: bigint
   /** Called for every block range read (events in chain order, possibly none). */
   onBatches: (events: BatchEvent[], fromBlock: bigint, toBlock: bigint) => void
-  /** Called before a full reload (the chain was rewound, reorganised or replaced). */
+  /** Called before a full reload (the chain was replaced, or reorganised beyond the recent blocks). */
   onReset: () => void
+  /**
+   * Called when a reorg is rolled back to `fork` (the newest recent block still on the chain):
+   * forget what was indexed above it; the follower then reads the new blocks from there.
+   */
+  onRollback?: (fork: bigint) => void
   /** Called after a full reload (including the first load) has applied everything up to `head`. */
   onReloaded?: (head: bigint) => Promise<void> | void
   /** Where a previous run stopped (from a snapshot): its block hash is checked before resuming. */
@@ -47,6 +52,21 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
 
   let chunkFrom = 0n
   let forceReload = false
+  // Recent heads applied (newest last), to find a reorg's fork point instead of reloading all.
+  let recent: { block: bigint; hash: Hex }[] = o.initialCursor ? [o.initialCursor] : []
+  const remember = (block: bigint, hash: Hex): void => {
+    if (recent.at(-1)?.block === block) recent.pop()
+    recent.push({ block, hash })
+    if (recent.length > 256) recent = recent.slice(-256)
+  }
+  const forkPoint = async (below: bigint): Promise<{ block: bigint; hash: Hex } | undefined> => {
+    for (let i = recent.length - 1; i >= 0; i--) {
+      if (recent[i].block > below) continue
+      const b = await o.publicClient.getBlock({ blockNumber: recent[i].block }).catch(() => undefined)
+      if (b?.hash === recent[i].hash) return recent[i]
+    }
+    return undefined
+  }
   const fetchRange = (fromBlock: bigint, toBlock: bigint, headHash: Hex) => {
     chunkFrom = fromBlock
     return fetchBatchEvents(o.publicClient, {
@@ -66,12 +86,26 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
     const head = await o.publicClient.getBlock({ blockTag: 'latest' })
     if (head.number === null || head.hash === null) return
     lastSeenHead = head.number
-    let reload = forceReload || cursor === undefined || head.number < cursor.block
+    let reload = forceReload || cursor === undefined
     forceReload = false
     if (!reload && cursor) {
       if (head.number === cursor.block && head.hash === cursor.hash) return
-      const atCursor = await o.publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
-      reload = !atCursor || (cursor.hash !== undefined && atCursor.hash !== cursor.hash)
+      const atCursor = head.number < cursor.block ? undefined : await o.publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
+      if (!atCursor || (cursor.hash !== undefined && atCursor.hash !== cursor.hash)) {
+        const fork = o.onRollback ? await forkPoint(head.number) : undefined
+        if (fork) {
+          o.logger?.warn({ cursor: cursor.block.toString(), fork: fork.block.toString() }, 'anomaly index: chain reorganised; rolling back to the fork point')
+          o.onRollback!(fork.block)
+          recent = recent.filter((r) => r.block <= fork.block)
+          cursor = fork
+          if (head.number > fork.block) await fetchRange(fork.block + 1n, head.number, head.hash)
+          cursor = { block: head.number, hash: head.hash }
+          remember(head.number, head.hash)
+          await o.onReloaded?.(head.number)
+          return
+        }
+        reload = true
+      }
     }
     if (reload) {
       if (cursor) {
@@ -81,11 +115,14 @@ export function createBatchSync(o: BatchSyncOptions): BatchSync {
       cursor = undefined
       await fetchRange(o.deployBlock, head.number, head.hash)
       cursor = { block: head.number, hash: head.hash }
+      recent = []
+      remember(head.number, head.hash)
       await o.onReloaded?.(head.number)
       return
     }
     if (head.number > cursor!.block) await fetchRange(cursor!.block + 1n, head.number, head.hash)
     cursor = { block: head.number, hash: head.hash }
+    remember(head.number, head.hash)
   }
 
   const loop = createPollLoop({

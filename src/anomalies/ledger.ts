@@ -4,7 +4,8 @@ import type { ChainConnection } from '../chain/connectChain.js'
 import { AnomalyNotFoundError } from '../chain/errors.js'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
-import { createAnchorLoop, type AnchorLoop } from './anchor.js'
+import type { FeePolicy } from '../chain/fees.js'
+import { createAnchorLoop, type AnchorLoop, type Finality } from './anchor.js'
 import { AnomalyIndex, type AnomalyItem, type AnomalyProof, type ListPage, type ListQuery } from './anomalyIndex.js'
 import { createBatchSync, type BatchSync } from './batchSync.js'
 import { lockDataDir } from './dirLock.js'
@@ -27,8 +28,23 @@ export interface CreateAnomalyLedgerOptions {
   deployBlock?: bigint | number | string
   /** Pause between anchoring rounds. Default 1,000 ms. */
   batchIntervalMs?: number
-  /** Records per anchorBatch transaction at most. Default 1,000 (about 400 kB of calldata). */
+  /** Records per anchorBatch transaction at most. Default 1,000. */
   maxBatch?: number
+  /** Signed bytes per anchorBatch transaction at most (geth-class pools refuse over 128 KiB). Default 120 KiB. */
+  maxTxBytes?: number
+  /** Gas per anchorBatch transaction at most. Default 15,000,000. */
+  maxTxGas?: bigint
+  /** How long flush() waits for receipts in one round. Default 60 s. */
+  receiptTimeoutMs?: number
+  /** Anchoring transactions in flight at most (consecutive nonces). Default 64. */
+  maxInflight?: number
+  /**
+   * When a batch is final (shown `anchored`, never undone): `{ confirmations: N }` blocks under the
+   * head, or the node's `{ tag: 'finalized' }`. Default 0 confirmations on anvil (31337), else `finalized`.
+   */
+  finality?: Finality
+  /** EIP-1559 fee ceiling, tip, and blocks before a stuck transaction is replaced (+12.5%). */
+  fees?: Partial<FeePolicy>
   /** Poll period of the BatchAnchored follower. Default 1,000 ms. */
   pollIntervalMs?: number
   /** How often the chain index is snapshotted to the data dir when it changed (and at stop). Default 30 s. */
@@ -47,14 +63,22 @@ export interface LedgerStats {
   batches: number
   /** Records anchored a second time (exactly once means 0). */
   duplicates: number
+  /** Records that can never be anchored (too big for any transaction the node accepts). */
+  quarantined: number
   lastError?: string
+  /** Code of lastError (LWC_INSUFFICIENT_FUNDS, LWC_FEE_CAP...: the daemon's health check fails on these). */
+  lastErrorCode?: string
   chain: ViewLag
 }
 
-/** Ledger events, for SSE: an accepted record, and a batch of this ledger anchored. */
+/**
+ * Ledger events, for SSE: an accepted record; a batch of this ledger mined (`included`), final
+ * (`anchored`), or removed by a reorganisation before it was final (`unanchored`: its records
+ * are in flight again, and will be included again by the very same transaction).
+ */
 export type LedgerEvent =
   | { type: 'accepted'; item: AnomalyItem }
-  | { type: 'anchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
+  | { type: 'included' | 'anchored' | 'unanchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
 
 /** The loss-free, verifiable anomaly ledger (see createAnomalyLedger). */
 export interface AnomalyLedger {
@@ -90,6 +114,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   const listeners = new Set<(e: LedgerEvent) => void>()
   let index = new AnomalyIndex()
   let journalAnchored = new Map<string, Anchoring>()
+  let quarantined = new Map<string, string>()
   let outbox: Outbox | undefined
   let sync: BatchSync | undefined
   let loop: AnchorLoop | undefined
@@ -186,6 +211,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       outbox = opened.outbox
       index = new AnomalyIndex()
       journalAnchored = opened.state.anchored
+      quarantined = opened.state.quarantined
       for (const r of opened.state.records) index.addLocal(r)
       // Local records first: where the snapshot and the local store disagree, verify() must see the local copy.
       const snap = readIndexSnapshot(snapshotPath, o.address, deployBlock)
@@ -215,6 +241,12 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
             sync?.reload()
           }
         },
+        onRollback: (fork) => {
+          // Batches above the fork point left the chain (ours are also re-sent by the anchor loop).
+          for (const b of index.allBatches()) if (b.block > fork) index.removeBatch(b.batchId, b.txHash)
+          for (const [tx, block] of aheadOfLogs) if (block > fork) aheadOfLogs.delete(tx)
+          indexChanged = true
+        },
         onReset: () => {
           aheadOfLogs.clear()
           index.resetChain()
@@ -226,7 +258,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       snapshotTimer = setInterval(persistIndex, o.snapshotIntervalMs ?? 30_000)
       snapshotTimer.unref?.()
       const inflightIds = new Set(opened.state.inflight.flatMap((b) => b.ids))
-      const pending = opened.state.records.map((r) => r.id).filter((id) => !inflightIds.has(id) && !isAnchored(id))
+      const pending = opened.state.records.map((r) => r.id).filter((id) => !inflightIds.has(id) && !isAnchored(id) && !quarantined.has(id))
       loop = createAnchorLoop({
         conn: o.conn,
         anomalyStore: o.address,
@@ -235,19 +267,42 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         recordOf: (id) => index.record(id),
         isAnchored,
         syncChain: () => sync!.syncNow(),
-        onConfirmed: (ids, at, event, built) => {
-          for (const id of ids) journalAnchored.set(id, at)
+        onIncluded: (ids, at, event, built) => {
           // Only trust our own tree when the event carries exactly what we encoded.
           if (event) index.applyBatch(event, built && built.root === event.root && built.encoded === event.records ? built : undefined)
           const synced = sync?.cursor()
           if (!synced || synced.block < BigInt(at.block)) aheadOfLogs.set(at.txHash, BigInt(at.block))
           indexChanged = true
+          emit({ type: 'included', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+        },
+        onFinal: (ids, at) => {
+          for (const id of ids) journalAnchored.set(id, at)
+          indexChanged = true
           emit({ type: 'anchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+        },
+        onExcluded: (ids, at) => {
+          index.removeBatch(BigInt(at.batchId), at.txHash)
+          aheadOfLogs.delete(at.txHash)
+          indexChanged = true
+          emit({ type: 'unanchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+        },
+        onFinalBlock: (block) => {
+          index.finalBlock = block
+        },
+        onQuarantined: async (id, reason) => {
+          await outbox!.appendJournal({ t: 'quarantined', id, reason })
+          quarantined.set(id, reason)
         },
         inflight: opened.state.inflight,
         pending,
         intervalMs: o.batchIntervalMs,
         maxBatch: o.maxBatch,
+        maxTxBytes: o.maxTxBytes,
+        maxTxGas: o.maxTxGas,
+        maxInflight: o.maxInflight,
+        finality: o.finality,
+        fees: o.fees,
+        receiptTimeoutMs: o.receiptTimeoutMs,
       })
       running = true
       loop.start()
@@ -281,6 +336,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
 
     get(id) {
       const item = index.get(id)
+      if (item?.status === 'pending' && quarantined.has(id)) return { ...item, status: 'quarantined', error: quarantined.get(id) }
       const at = item?.status === 'pending' ? journalAnchored.get(id) : undefined
       return at ? { ...item!, status: 'anchored', ...at } : item
     },
@@ -311,7 +367,9 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         anchored: index.anchored,
         batches: index.batchCount,
         duplicates: index.duplicates,
+        quarantined: quarantined.size,
         lastError: s?.lastError,
+        lastErrorCode: s?.lastErrorCode,
         chain: sync?.lag() ?? { behindBlocks: 0, lastSyncedBlock: undefined, lastSeenHead: undefined, sinceMs: Infinity, healthy: false },
       }
     },

@@ -8,6 +8,8 @@ export interface ApiErrorBody {
   message: string
   /** The device's LwM2M (CoAP) code when the device answered with an error, e.g. "4.04". */
   lwm2mCode?: string
+  /** 202 for a sleeping queue-mode device: the id its `queued-result` event on /api/events will carry. */
+  requestId?: string
 }
 
 /** An HTTP answer decided by a route (bad query, unknown observation...): status and `error` as given. */
@@ -46,6 +48,9 @@ const STATUS_BY_CODE: Record<string, [number, string]> = {
   LWC_EMAIL_TAKEN: [409, 'conflict'],
   LWC_LAST_ADMIN: [409, 'conflict'],
   LWC_CHAIN_UNREACHABLE: [503, 'unavailable'],
+  LWC_QUEUE_FULL: [503, 'queue_full'],
+  // Not an error for the caller: the request waits for the queue-mode device to wake up.
+  LWC_REQUEST_QUEUED: [202, 'queued'],
   LWC_LEDGER_NOT_RUNNING: [503, 'unavailable'],
   LWC_REQUEST_TIMEOUT: [504, 'device_timeout'],
   // Reset by the device, its DTLS session gone: it cannot be reached right now.
@@ -59,7 +64,8 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody }
   if (err instanceof LwchainError) {
     const [status, error] = STATUS_BY_CODE[err.code] ?? [500, 'internal']
     // 500s say nothing about internals (an RPC URL, a stack) to the caller.
-    return { status, body: { error, message: status === 500 ? 'internal error' : err.shortMessage } }
+    const requestId = (err as { requestId?: unknown }).requestId
+    return { status, body: { error, message: status === 500 ? 'internal error' : err.shortMessage, ...(typeof requestId === 'string' && { requestId }) } }
   }
   const fe = err as Partial<FastifyError>
   if (fe.validation) return { status: 400, body: { error: 'bad_request', message: fe.message ?? 'invalid request' } }
@@ -118,7 +124,7 @@ export function apiErrorHandler(this: unknown, err: FastifyError, request: Fasti
   if (status >= 500 && status !== 504 && status !== 503) {
     request.log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'request failed')
   }
-  void sendApiError(reply, status, body.error, body.message)
+  void reply.code(status).type('application/json').send(body)
 }
 
 /** Installs apiErrorHandler on an instance (createHttpApp already answers unknown routes with a JSON 404). */

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../logger.js'
-import { createHttpApp, healthReport, requestLogFields } from './http.js'
+import { anchoringHealth, createHttpApp, healthReport, requestLogFields } from './http.js'
 
 const lag = (healthy: boolean) => ({ behindBlocks: 0, lastSyncedBlock: 7, lastSeenHead: 9, sinceMs: healthy ? 10 : Infinity, healthy, ...(!healthy && { lastError: 'fetch failed' }) })
 
@@ -10,6 +10,13 @@ describe('/api/health', () => {
   it('is ok without a chain (memory store) and with a healthy view', () => {
     expect(healthReport(2, undefined)).toEqual({ status: 'ok', registrations: 2, chain: null })
     expect(healthReport(0, lag(true)).status).toBe('ok')
+  })
+
+  it('is degraded while anchoring needs an operator (no funds), not while it rides out an outage', () => {
+    const poor = anchoringHealth({ lastError: 'the signer 0xabc has insufficient funds for gas: fund it or use another key', lastErrorCode: 'LWC_INSUFFICIENT_FUNDS' })
+    expect(healthReport(0, lag(true), poor)).toMatchObject({ status: 'degraded', anchoring: { healthy: false, code: 'LWC_INSUFFICIENT_FUNDS', lastError: expect.stringMatching(/insufficient funds/) } })
+    expect(healthReport(0, lag(true), anchoringHealth({ lastError: 'cannot reach the chain', lastErrorCode: 'LWC_CHAIN_UNREACHABLE' })).status).toBe('ok')
+    expect(healthReport(0, lag(true), anchoringHealth({})).status).toBe('ok')
   })
 
   it('is degraded while the chain view cannot sync, and still answers JSON', async () => {

@@ -15,6 +15,15 @@ export interface HealthReport {
   registrations: number
   /** The chain view's lag; null with `--store memory` and no chain. */
   chain: ViewLag | null
+  /** The anomaly ledger's anchoring, when it runs: unhealthy on a condition only an operator can fix (no funds, fee cap). */
+  anchoring?: AnchoringHealth
+}
+
+/** Whether anchoring can make progress on its own. */
+export interface AnchoringHealth {
+  healthy: boolean
+  lastError?: string
+  code?: string
 }
 
 export interface HttpAppOptions {
@@ -32,6 +41,7 @@ const healthSchema = {
         status: { type: 'string', enum: ['ok', 'degraded'] },
         registrations: { type: 'integer' },
         chain: { type: ['object', 'null'], additionalProperties: true },
+        anchoring: { type: 'object', additionalProperties: true },
       },
     },
   },
@@ -84,7 +94,17 @@ export async function listenHttp(app: FastifyInstance, o: { host?: string; port?
   return `http://${host}:${address.port}`
 }
 
-/** The health report from a registration count and an optional chain lag. */
-export function healthReport(registrations: number, lag: ViewLag | undefined): HealthReport {
-  return { status: lag && !lag.healthy ? 'degraded' : 'ok', registrations, chain: lag ?? null }
+/** The health report from a registration count, an optional chain lag and the ledger's anchoring. */
+export function healthReport(registrations: number, lag: ViewLag | undefined, anchoring?: AnchoringHealth): HealthReport {
+  const degraded = (lag && !lag.healthy) || (anchoring && !anchoring.healthy)
+  return { status: degraded ? 'degraded' : 'ok', registrations, chain: lag ?? null, ...(anchoring && { anchoring }) }
+}
+
+/** Errors anchoring cannot recover from without an operator (funding the key, raising the fee cap). */
+const OPERATOR_ERRORS = new Set(['LWC_INSUFFICIENT_FUNDS', 'LWC_FEE_CAP', 'LWC_UNAUTHORIZED', 'LWC_ANOMALY_STORE_MISSING'])
+
+/** Anchoring health from the ledger's last error. */
+export function anchoringHealth(s: { lastError?: string; lastErrorCode?: string }): AnchoringHealth {
+  const healthy = !(s.lastErrorCode && OPERATOR_ERRORS.has(s.lastErrorCode))
+  return { healthy, ...(s.lastError && { lastError: s.lastError }), ...(s.lastErrorCode && { code: s.lastErrorCode }) }
 }

@@ -20,6 +20,8 @@ import { registerAdminUserRoutes } from './routes/admin-users.js'
 import { registerAnomalyRoutes } from './routes/anomalies.js'
 import { registerClientRoutes, type ApiObservations } from './routes/clients.js'
 import { registerEventRoutes, type EventStreams } from './routes/events.js'
+import { registerCompositeRoutes } from './routes/composite.js'
+import { registerCompositeObserveRoutes } from './routes/composite-observe.js'
 import { registerMeRoute } from './routes/me.js'
 import { countRequests, registerMetricsRoutes } from './routes/metrics.js'
 import { registerModelRoutes } from './routes/models.js'
@@ -108,6 +110,13 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       ...(view && { provisioned: () => view.clients() }),
       ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
     })
+    registerCompositeRoutes(api, {
+      daemon: deps.daemon,
+      models,
+      requireRole,
+      ...(deps.requestTimeoutMs !== undefined && { requestTimeoutMs: deps.requestTimeoutMs }),
+    })
+    const compositeObservations = registerCompositeObserveRoutes(api, { daemon: deps.daemon, requireRole, values })
     registerModelRoutes(api, { models, requireRole })
     const streams = registerEventRoutes(api, { daemon: deps.daemon, requireRole, ...(deps.ledger && { ledger: deps.ledger }), ...deps.events })
     if (deps.ledger) registerAnomalyRoutes(api, { ledger: deps.ledger })
@@ -139,7 +148,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     api.addHook('onClose', async () => {
       autoObserver.stop()
       unfeed()
-      await observations.cancelAll()
+      await Promise.all([observations.cancelAll(), compositeObservations.cancelAll()])
     })
     if (deps.console) await registerConsole(api, deps.console === true ? {} : deps.console)
     mounted = { observations, values, streams, routes }

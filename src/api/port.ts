@@ -5,15 +5,22 @@
  */
 import type { LwM2mNode } from '../lwm2m/node.js'
 import type { LwM2mObservation } from '../lwm2m/request/sender.js'
-import type { LwM2mRequest, LwM2mResponse, RequestOf } from '../lwm2m/request/types.js'
-import type { DeregistrationReason, Registration, RegistrationStore } from '../lwm2m/server/index.js'
+import type { LwM2mRequest, LwM2mResponse, ObserveRequest } from '../lwm2m/request/types.js'
+import type { PathNode } from '../lwm2m/codec/composite.js'
+import type { DeregistrationReason, Registration, RegistrationStore, SendEvent } from '../lwm2m/server/index.js'
+
+export type { SendEvent } from '../lwm2m/server/index.js'
 
 /** A notification of an observation the server holds. */
 export interface NotificationEvent {
   endpoint: string
+  /** The observed path; for Observe-Composite the observed paths joined with ",". */
   path: string
   /** The decoded value (absent when the notification did not decode: see response.errorMessage). */
   node?: LwM2mNode
+  /** Observe-Composite: the observed paths, and each node at its path (values of all of them). */
+  paths?: string[]
+  composite?: PathNode[]
   response: LwM2mResponse
 }
 
@@ -23,6 +30,32 @@ export interface LwM2mServerEvents {
   updated: [reg: Registration, previous: Registration]
   deregistered: [reg: Registration, reason: DeregistrationReason]
   notification: [event: NotificationEvent]
+  /**
+   * Values a registered client pushed with Send (`POST /dp`), flattened as reads are:
+   * `{endpoint, registrationId, values: [{path, value, time?}]}` (time in epoch seconds).
+   */
+  send: [event: SendEvent]
+  /** The outcome of a request that was still queued when send() gave up waiting (RequestQueuedError). */
+  'queued-result': [event: QueuedResultEvent]
+}
+
+/** A queued request's late outcome: the response, or why it failed. */
+export interface QueuedResultEvent {
+  endpoint: string
+  requestId: string
+  /** The request's path ("/3/0/13"), absent for requests without one. */
+  path?: string
+  response?: LwM2mResponse
+  error?: { code: string; message: string }
+}
+
+/** Queue-mode state of a registered device, for registration lists. */
+export interface QueueStatus {
+  queueMode: boolean
+  /** Whether it is listening now (queue mode: it talked within the awake time; otherwise always). */
+  awake: boolean
+  /** Requests waiting for it to wake up. */
+  queued: number
 }
 
 /** Counters for /api/metrics. */
@@ -47,10 +80,17 @@ export interface LwM2mServerEventSource {
 /** The LwM2M server as the REST API sees it. */
 export interface LwM2mServerPort {
   readonly registrations: Pick<RegistrationStore, 'byEndpoint' | 'all'>
-  /** Sends a request to a registered endpoint; rejects with a not-registered error when it is not registered. */
-  send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
-  /** Observes a path; notifications also go to the 'notification' event. */
-  observe(endpoint: string, request: RequestOf<'observe'>, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
+  /**
+   * Sends a request to a registered endpoint; rejects with a not-registered error when it is not
+   * registered. A queue-mode device's requests wait until it talks, in order: after
+   * `queueTimeoutMs` (default the server's) this rejects with RequestQueuedError (HTTP 202) and the
+   * outcome comes as 'queued-result'; QueueFullError (HTTP 503) when too many wait.
+   */
+  send(endpoint: string, request: LwM2mRequest, opts?: { timeoutMs?: number; queueTimeoutMs?: number }): Promise<LwM2mResponse>
+  /** Queue-mode state of a registered endpoint (undefined when not registered). */
+  queueStatus(endpoint: string): QueueStatus | undefined
+  /** Observes a path (or several: Observe-Composite); notifications also go to the 'notification' event. */
+  observe(endpoint: string, request: ObserveRequest, onNotification?: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
   readonly events: LwM2mServerEventSource
   stats(): LwM2mServerStats
 }

@@ -61,7 +61,9 @@ export async function connectChain(options: ConnectChainOptions): Promise<ChainC
   if (!isRpcUrl(rpcUrl)) {
     throw new UsageError(`invalid RPC URL "${redactUrl(rpcUrl)}" (expected http:// or https://)`)
   }
-  const transport = http(rpcUrl, { retryCount: 1, timeout: options.timeoutMs ?? 10_000 })
+  // Bodies up to 64 MiB: one block's logs cannot be split by eth_getLogs, and a chain with a large
+  // block gas limit (a dev chain, an L2) can carry over viem's default 10 MiB of events in one block.
+  const transport = http(rpcUrl, { retryCount: 1, timeout: options.timeoutMs ?? 10_000, maxResponseBodySize: 64 * 1024 * 1024 })
   const probe = createPublicClient({ transport })
   let chainId: number
   try {

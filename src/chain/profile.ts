@@ -109,11 +109,7 @@ export function requireDeployment(profile: Profile): Deployment {
 
 /** Writes the sealing private key (hex) into the config dir with mode 0600; returns the file name. */
 export function writeSealingKey(configDir: string, privateKey: Uint8Array): string {
-  mkdirSync(configDir, { recursive: true, mode: 0o700 })
-  const path = join(configDir, SEALING_KEY_FILE)
-  writeFileSync(path, Buffer.from(privateKey).toString('hex') + '\n', { mode: 0o600 })
-  chmodSync(path, 0o600)
-  return SEALING_KEY_FILE
+  return writeKeyFile(configDir, SEALING_KEY_FILE, privateKey)
 }
 
 /** Writes a secret key (hex) into the config dir as `name` with mode 0600; returns the file name. */

@@ -6,6 +6,8 @@ import {
   WebSocketRequestError,
 } from 'viem'
 import { LwchainError, redactUrl } from '../errors/base.js'
+import { InsufficientFundsError } from './fees.js'
+import { classifyTxError } from './txErrors.js'
 import { roleNameOf } from './roles/roles.js'
 import {
   AnomalyNotFoundError,
@@ -29,6 +31,8 @@ export interface ChainErrorContext {
   endpoint?: string
   username?: string
   anomalyId?: bigint | number
+  /** The signer's address, for "insufficient funds". */
+  account?: string
 }
 
 /** Name and arguments of a contract custom error, if `err` is a revert with one. */
@@ -100,6 +104,8 @@ export function toChainError(err: unknown, ctx: ChainErrorContext = {}): Lwchain
         return new ChainCallError(`the contract reverted with ${errorName}`, err)
     }
   }
+  // Before "unreachable": a node's refusal for lack of funds is one clear line, whatever the wrapper.
+  if (classifyTxError(err) === 'insufficient-funds') return new InsufficientFundsError(ctx.account)
   if (isUnreachable(err)) {
     return new ChainUnreachableError(redactUrl(ctx.rpcUrl ?? 'the configured RPC URL'), { cause: err })
   }

@@ -19,7 +19,7 @@ export async function estimateWrite(conn: ChainConnection, w: ContractWrite): Pr
   try {
     return await conn.publicClient.estimateContractGas({ ...callOf(w), account: conn.account } as never)
   } catch (err) {
-    throw toChainError(err, { rpcUrl: conn.rpcUrl, ...w.errorContext })
+    throw toChainError(err, { rpcUrl: conn.rpcUrl, account: conn.account.address, ...w.errorContext })
   }
 }
 
@@ -45,7 +45,7 @@ export async function submitWrite(conn: ChainConnection, w: ContractWrite, o: { 
   } catch (err) {
     // The send failed after a nonce was taken; let the manager re-read it from the chain.
     conn.account.nonceManager?.reset({ address: conn.account.address, chainId: conn.chainId })
-    throw toChainError(err, { rpcUrl: conn.rpcUrl, ...w.errorContext })
+    throw toChainError(err, { rpcUrl: conn.rpcUrl, account: conn.account.address, ...w.errorContext })
   }
 }
 

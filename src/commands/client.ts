@@ -105,10 +105,11 @@ export function registerClientCommands(program: Command): void {
           console.log(
             renderTable(
               ['row', 'endpoint', 'status', 'bs identity', 'bs key', 'server identity', 'server key'],
-              report.rows.map((r) => [r.row, r.endpoint, r.status === 'landed' ? 'landed' : `FAILED: ${r.error}`, r.bootstrap.identity, r.bootstrap.key, r.server.identity, r.server.key]),
+              report.rows.map((r) => [r.row, r.endpoint, r.status === 'landed' ? (r.already ? 'landed (already on chain)' : 'landed') : `FAILED: ${r.error}`, r.bootstrap.identity, r.bootstrap.key, r.server.identity, r.server.key]),
             ),
           )
-          console.log(`${report.landed} of ${report.total} clients landed in ${report.batches} transactions (${(report.elapsedMs / 1000).toFixed(1)} s)`)
+          const before = report.already > 0 ? ` (${report.already} were already on chain, nothing sent for them)` : ''
+          console.log(`${report.landed} of ${report.total} clients landed in ${report.batches} transactions${before} (${(report.elapsedMs / 1000).toFixed(1)} s)`)
         }
         if (report.failed > 0) throw new ImportIncompleteError(report)
       }),

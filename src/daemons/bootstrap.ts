@@ -13,6 +13,7 @@ import { createRequestSender } from '../lwm2m/request/sender.js'
 import type { SecurityChange, SecurityInfoSide, SecurityStore } from '../lwm2m/security-store.js'
 import { createCoapEndpoint } from '../transport/index.js'
 import { peerKey, type DatagramTransport, type PeerAddress } from '../transport/types.js'
+import { startEventLoopWatchdog, type EventLoopWatchdog } from './eventLoopWatchdog.js'
 import { dtlsOf } from './transport.js'
 
 /** CoAP timers of the daemon's endpoint (RFC 7252 names; short ones in tests). */
@@ -106,6 +107,8 @@ export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemo
     }
     logger.info({ endpoint, identity, dtlsSessionsClosed: closed, bootstrapAborted: aborted }, 'bootstrap credentials revoked')
   }
+  // Reports a blocked event loop (DTLS handshakes and CoAP timers stall with it).
+  let watchdog: EventLoopWatchdog | undefined
   let unsubscribe: (() => void) | undefined
   let state: 'new' | 'running' | 'stopped' = 'new'
 
@@ -115,6 +118,7 @@ export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemo
       if (state !== 'new') throw new BootstrapDaemonStateError(state)
       unsubscribe = security.subscribe(onChange)
       const address = await coap.start()
+      watchdog = startEventLoopWatchdog({ logger })
       state = 'running'
       logger.info({ address: peerKey(address), dtls }, 'bootstrap server listening')
       return { address }
@@ -122,6 +126,7 @@ export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemo
     async stop() {
       if (state === 'stopped') return
       state = 'stopped'
+      watchdog?.stop()
       unsubscribe?.()
       handler.close()
       // The endpoint stops its timers and exchanges, then the transport sends close_notify and closes.

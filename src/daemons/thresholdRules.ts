@@ -1,15 +1,15 @@
 /**
  * Runs the threshold rules on a server daemon: observes each rule's resource on every device that
  * registers, feeds the values (first answer and notifications) to the hysteresis tracker, and
- * posts one anomaly per level rise (through the ledger, without an external application).
+ * posts one anomaly per level rise (Send values feed it too) (through the ledger, without an external application).
  */
 import type { Logger } from '../logger.js'
 import type { LwM2mNode } from '../lwm2m/node.js'
-import { parsePath } from '../lwm2m/path.js'
+import { formatPath, parsePath } from '../lwm2m/path.js'
 import type { LwM2mObservation } from '../lwm2m/request/sender.js'
 import type { Registration } from '../lwm2m/server/index.js'
 import { createThresholdTracker, type ThresholdCrossing, type ThresholdRule } from '../lwm2m/server/thresholds.js'
-import type { NotificationEvent, ServerDaemon } from './server.js'
+import type { NotificationEvent, SendEvent, ServerDaemon } from './server.js'
 
 export interface ThresholdRulesDeps {
   daemon: ServerDaemon
@@ -47,7 +47,9 @@ export function startThresholdRules(deps: ThresholdRulesDeps): ThresholdRules {
 
   const evaluate = (endpoint: string, rule: ThresholdRule, node: LwM2mNode | undefined): void => {
     const value = numericValue(node)
-    if (value === undefined) return
+    if (value !== undefined) evaluateValue(endpoint, rule, value)
+  }
+  const evaluateValue = (endpoint: string, rule: ThresholdRule, value: number): void => {
     const crossing = tracker.observe(endpoint, rule, value)
     if (!crossing) return
     posted++
@@ -96,10 +98,23 @@ export function startThresholdRules(deps: ThresholdRulesDeps): ThresholdRules {
   }
   const onNotification = (n: NotificationEvent) => {
     for (const rule of deps.rules) if (rule.path === n.path && applies(rule, n.endpoint)) evaluate(n.endpoint, rule, n.node)
+    // An Observe-Composite notification carries each observed path's node: a rule on one of them applies.
+    for (const [p, node] of n.composite ?? []) {
+      const at = formatPath(p)
+      for (const rule of deps.rules) if (rule.path === at && applies(rule, n.endpoint)) evaluate(n.endpoint, rule, node)
+    }
+  }
+  // Send (POST /dp) values count as readings too, in the order the device listed them.
+  const onSend = (e: SendEvent) => {
+    for (const v of e.values) {
+      if (typeof v.value !== 'number') continue
+      for (const rule of deps.rules) if (rule.path === v.path && applies(rule, e.endpoint)) evaluateValue(e.endpoint, rule, v.value)
+    }
   }
   deps.daemon.events.on('registered', onRegistered)
   deps.daemon.events.on('deregistered', onDeregistered)
   deps.daemon.events.on('notification', onNotification)
+  deps.daemon.events.on('send', onSend)
   // Devices already registered when the rules start.
   for (const reg of deps.daemon.registrations.all()) onRegistered(reg)
 
@@ -110,6 +125,7 @@ export function startThresholdRules(deps: ThresholdRulesDeps): ThresholdRules {
       deps.daemon.events.off('registered', onRegistered)
       deps.daemon.events.off('deregistered', onDeregistered)
       deps.daemon.events.off('notification', onNotification)
+      deps.daemon.events.off('send', onSend)
       const all = [...observations.values()]
       observations.clear()
       await Promise.allSettled(all.map((o) => o.cancel()))

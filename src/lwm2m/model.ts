@@ -35,4 +35,6 @@ export interface ModelRegistry {
   getObject(objectId: number): ObjectModel | undefined
   getResource(objectId: number, resourceId: number): ResourceModel | undefined
   objects(): Iterable<ObjectModel>
+  /** The model of one object version ("1.1"), when the registry holds it (registries may keep several). */
+  getObjectVersion?(objectId: number, version: string): ObjectModel | undefined
 }

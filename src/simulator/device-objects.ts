@@ -22,7 +22,7 @@ import type { DeviceEvents, DeviceOptions } from './device-types.js'
 import type { TypedEmitter } from './emitter.js'
 import { createObjectTree, type ObjectTree } from './object-tree.js'
 import { createObservations, type Observations } from './observations.js'
-import { contentResponse, serveDm, type ServeContext } from './serve.js'
+import { compositeResponse, contentResponse, serveDm, type ServeContext } from './serve.js'
 
 export interface DeviceObjects {
   readonly tree: ObjectTree
@@ -71,6 +71,7 @@ export function createDeviceObjects(d: DeviceObjectsOptions): DeviceObjects {
     },
     content: {
       response: (path, format) => toCoapResponse(contentResponse(ctx, path, format, 'server'), path, models),
+      compositeResponse: (paths, format) => toCoapResponse(compositeResponse(ctx, paths, format), {}, models),
       numeric: (path) => {
         if (path.resourceId === undefined || path.resourceInstanceId !== undefined) return undefined
         const v = tree.value(path.objectId as number, path.instanceId as number, path.resourceId)

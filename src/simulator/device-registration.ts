@@ -25,6 +25,8 @@ export interface DeviceRegistration {
   cancelTimers(): void
   /** Location-Path the server gave, e.g. ["rd", "5"]. */
   readonly location: readonly string[] | undefined
+  /** LwM2M 1.1 Send: POSTs a SenML payload to /dp over the DM session; resolves with the server's code. */
+  send(format: number, payload: Uint8Array): Promise<string>
 }
 
 export interface DeviceRegistrationOptions {
@@ -211,6 +213,11 @@ export function createDeviceRegistration(d: DeviceRegistrationOptions): DeviceRe
     cancelTimers,
     get location() {
       return location
+    },
+    async send(format, payload) {
+      const session = dm
+      if (!session || !location || session.closed) throw new DeviceError('LWC_DEVICE_NOT_REGISTERED', 'send needs a registration')
+      return (await session.request({ method: 'POST', path: ['dp'], contentFormat: format, payload })).code
     },
   }
 }

@@ -88,5 +88,11 @@ export interface Device {
   readonly registrationLocation?: string
   /** Reads, or sets (notifying observers), the /3303/0/5700 sensor value. */
   temperature(value?: number): number
+  /**
+   * LwM2M 1.1 Send (`POST /dp`) of these paths' current values over the registration's session,
+   * in SenML CBOR (or JSON), each stamped with `time` (epoch seconds, default now); resolves with
+   * the server's code.
+   */
+  send(paths: readonly string[], opts?: { time?: number; format?: number }): Promise<string>
   on<K extends keyof DeviceEvents>(event: K, listener: (...args: DeviceEvents[K]) => void): void
 }

@@ -11,7 +11,9 @@
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { loadDefaultModels } from '../lwm2m/models/registry.js'
-import { formatPath, type LwM2mPath } from '../lwm2m/path.js'
+import { encodeTimedNodes, type TimedNode } from '../lwm2m/codec/timed-values.js'
+import { ContentFormat } from '../lwm2m/content-format.js'
+import { formatPath, parsePath, type LwM2mPath } from '../lwm2m/path.js'
 import { setTemperature } from './default-objects.js'
 import { createDeviceBootstrap } from './device-bootstrap.js'
 import { createDeviceObjects } from './device-objects.js'
@@ -134,6 +136,17 @@ export function createDevice(o: DeviceOptions): Device {
         setTemperature(objects.tree, 0, value)
       }
       return objects.tree.value(3303, 0, 5700) as number
+    },
+    send(paths, opts = {}) {
+      const time = opts.time ?? Math.floor(Date.now() / 1000)
+      const nodes: TimedNode[] = paths.map((text) => {
+        const path = parsePath(text)
+        const read = objects.tree.read(path, 'server')
+        if (!('node' in read)) throw new DeviceError('LWC_DEVICE_OPTIONS', `${text} cannot be read (${read.code})`)
+        return { path, node: read.node, time }
+      })
+      const format = opts.format ?? ContentFormat.SENML_CBOR
+      return registration.send(format, encodeTimedNodes(format, nodes))
     },
     on: (event, listener) => events.on(event, listener),
   }

@@ -9,6 +9,7 @@ export type DeviceErrorCode =
   | 'LWC_DEVICE_REGISTER_FAILED'
   | 'LWC_DEVICE_UPDATE_FAILED'
   | 'LWC_DEVICE_STOPPED'
+  | 'LWC_DEVICE_NOT_REGISTERED'
 
 /** Something the simulated device could not do (bootstrap, register...), with the reason. */
 export class DeviceError extends LwchainError {

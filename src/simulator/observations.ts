@@ -12,12 +12,17 @@ import type { AttributeStore, EffectiveAttributes } from './attributes-store.js'
 export interface ObservedContent {
   /** The notification to send now (a read of the path in the observation's format). */
   response(path: LwM2mPath, format: number): CoapResponseInit
+  /** The notification of an Observe-Composite: a Read-Composite of the paths in SenML `format`. */
+  compositeResponse(paths: readonly LwM2mPath[], format: number): CoapResponseInit
   /** The numeric value of a single resource path, for gt/lt/st; undefined otherwise. */
   numeric(path: LwM2mPath): number | undefined
 }
 
 interface Observation {
+  /** The observed path (the first of a composite one, for logs). */
   readonly path: LwM2mPath
+  /** Observe-Composite: all observed paths. */
+  readonly paths?: readonly LwM2mPath[]
   readonly format: number
   readonly relation: CoapObserveRelation
   lastAt: number
@@ -30,6 +35,12 @@ interface Observation {
 export interface Observations {
   /** Starts tracking an accepted relation (the first response has gone out with the read). */
   add(path: LwM2mPath, format: number, relation: CoapObserveRelation): void
+  /**
+   * Starts tracking an Observe-Composite relation: it notifies (the values of all paths) when any
+   * observed path changes, subject to that path's pmin, and at the latest at the smallest pmax of
+   * its paths. gt/lt/st do not apply to a composite observation.
+   */
+  addComposite(paths: readonly LwM2mPath[], format: number, relation: CoapObserveRelation): void
   /** Something changed at `path`: notify the observations it concerns. */
   changed(path: LwM2mPath): void
   /** Attributes changed at `path`: re-arm pmax timers. */
@@ -55,8 +66,9 @@ export function createObservations(o: {
     obs.pending = undefined
     if (obs.relation.closed) return
     obs.lastAt = Date.now()
-    obs.lastValue = o.content.numeric(obs.path)
-    obs.relation.notify(o.content.response(obs.path, obs.format)).catch((err: unknown) => {
+    obs.lastValue = obs.paths ? undefined : o.content.numeric(obs.path)
+    const res = obs.paths ? o.content.compositeResponse(obs.paths, obs.format) : o.content.response(obs.path, obs.format)
+    obs.relation.notify(res).catch((err: unknown) => {
       o.logger.debug({ err, path: formatPath(obs.path) }, 'notification not sent')
     })
     armPmax(obs)
@@ -65,15 +77,28 @@ export function createObservations(o: {
   const armPmax = (obs: Observation): void => {
     clearTimeout(obs.pmaxTimer)
     obs.pmaxTimer = undefined
-    const { pmax, pmin } = effective(obs.path)
+    const { pmax, pmin } = obs.paths ? compositePeriods(obs.paths) : effective(obs.path)
     if (pmax === undefined || pmax <= 0 || (pmin !== undefined && pmax < pmin)) return
     const wait = Math.max(0, obs.lastAt + pmax * 1000 - Date.now())
     obs.pmaxTimer = setTimeout(() => send(obs), wait)
     obs.pmaxTimer.unref?.()
   }
 
+  /** The periods of a composite observation: the smallest pmax of its paths, the smallest pmin. */
+  const compositePeriods = (paths: readonly LwM2mPath[]): EffectiveAttributes => {
+    const all = paths.map(effective)
+    const least = (xs: Array<number | undefined>) => {
+      const set = xs.filter((x): x is number => x !== undefined && x > 0)
+      return set.length === 0 ? undefined : Math.min(...set)
+    }
+    const pmax = least(all.map((a) => a.pmax))
+    const pmin = least(all.map((a) => a.pmin))
+    return { ...(pmax !== undefined && { pmax }), ...(pmin !== undefined && { pmin }) }
+  }
+
   /** Whether a numeric change passes gt/lt/st (any change passes when none is set). */
   const passes = (obs: Observation): boolean => {
+    if (obs.paths) return true
     const { gt, lt, st } = effective(obs.path)
     if (gt === undefined && lt === undefined && st === undefined) return true
     const now = o.content.numeric(obs.path)
@@ -99,11 +124,19 @@ export function createObservations(o: {
       relation.onClose(() => remove(obs))
       armPmax(obs)
     },
+    addComposite(paths, format, relation) {
+      const obs: Observation = { path: paths[0]!, paths, format, relation, lastAt: Date.now() }
+      list.push(obs)
+      relation.onClose(() => remove(obs))
+      armPmax(obs)
+    },
     changed(path) {
       for (const obs of [...list]) {
-        if (!isPathWithin(path, obs.path) && !isPathWithin(obs.path, path)) continue
+        // The observed path the change concerns (of a composite one, the first that does).
+        const concerned = (obs.paths ?? [obs.path]).find((p) => isPathWithin(path, p) || isPathWithin(p, path))
+        if (concerned === undefined) continue
         if (obs.pending || !passes(obs)) continue
-        const { pmin } = effective(obs.path)
+        const { pmin } = effective(concerned)
         const wait = pmin ? obs.lastAt + pmin * 1000 - Date.now() : 0
         if (wait <= 0) send(obs)
         else {
@@ -113,7 +146,7 @@ export function createObservations(o: {
       }
     },
     attributesChanged(path) {
-      for (const obs of list) if (isPathWithin(obs.path, path)) armPmax(obs)
+      for (const obs of list) if ((obs.paths ?? [obs.path]).some((p) => isPathWithin(p, path))) armPmax(obs)
     },
     clear() {
       for (const obs of [...list]) {

@@ -20,7 +20,7 @@ function context(): ServeContext {
   writeDeviceObject(tree, 'ep', '1')
   writeTemperatureObject(tree, 0, 20)
   const attributes = createAttributeStore()
-  const observations = createObservations({ attributes, logger: silentLogger(), content: { response: () => ({ code: '2.05' }), numeric: () => undefined } })
+  const observations = createObservations({ attributes, logger: silentLogger(), content: { response: () => ({ code: '2.05' }), compositeResponse: () => ({ code: '2.05' }), numeric: () => undefined } })
   return { tree, version: '1.1', attributes, observations, execute: () => '2.04' }
 }
 

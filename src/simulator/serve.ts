@@ -101,6 +101,27 @@ export function serveDm(ctx: ServeContext, req: LwM2mRequest, acceptObserve?: ()
       if (code === '2.02') ctx.attributes.removeBelow(req.path)
       return answer(code)
     }
+    case 'readComposite':
+      return compositeResponse(ctx, req.paths, req.format)
+    case 'observeComposite': {
+      // The first answer is a Read-Composite of the paths; later ones come when any of them changes.
+      const res = compositeResponse(ctx, req.paths, req.format)
+      if (res.code === 'CONTENT' && acceptObserve) ctx.observations.addComposite(req.paths, res.format ?? ContentFormat.SENML_CBOR, acceptObserve())
+      return res
+    }
+    case 'writeComposite': {
+      // Checked first, so that a refused value changes nothing.
+      for (const [p] of req.nodes) {
+        const model = p.objectId === 0 ? undefined : tree.models.getResource(p.objectId as number, p.resourceId as number)
+        if (!model || !tree.hasInstance(p.objectId as number, p.instanceId as number)) return answer('4.04', `${formatPath(p)} is not a resource here`)
+        if (!model.operations.includes('W')) return answer('4.05', `${formatPath(p)} is not writable`)
+      }
+      for (const [p, node] of req.nodes) {
+        const code = tree.write(p, node, 'replace')
+        if (!code.startsWith('2.')) return answer(code)
+      }
+      return answer('2.04')
+    }
     case 'writeAttributes': {
       if (pathLevel(req.path) === 'root') return answer('4.05')
       if (!exists(tree, req.path)) return answer('4.04')
@@ -111,6 +132,23 @@ export function serveDm(ctx: ServeContext, req: LwM2mRequest, acceptObserve?: ()
     default:
       return answer('4.05')
   }
+}
+
+/**
+ * A Read-Composite of `paths` in SenML `format` (CBOR by default). Paths the device cannot read
+ * are left out; none readable at all is 4.04 (as Leshan's client).
+ */
+export function compositeResponse(ctx: ServeContext, paths: readonly LwM2mPath[], format = ContentFormat.SENML_CBOR as number): DeviceResponse {
+  const nodes: [LwM2mPath, LwM2mNode][] = []
+  if (!isFormatSupported(ctx.version as LwM2mVersion, format) || (format !== ContentFormat.SENML_JSON && format !== ContentFormat.SENML_CBOR)) {
+    return answer('4.06', `content format ${format} does not carry a composite read`)
+  }
+  for (const p of paths) {
+    if (p.objectId === 0) continue
+    const read = ctx.tree.read(p, 'server')
+    if ('node' in read) nodes.push([p, read.node])
+  }
+  return nodes.length === 0 ? answer('4.04') : { code: 'CONTENT', composite: nodes, format }
 }
 
 /** Serves one Bootstrap-Interface request. Bootstrap-Finish is answered by the device itself. */
@@ -245,6 +283,7 @@ function exists(tree: ObjectTree, path: LwM2mPath): boolean {
 
 /** Whether the payload of a write/create is in a format this device's LwM2M version speaks. */
 function speaks(ctx: ServeContext, req: LwM2mRequest): boolean {
+  if (req.kind === 'readComposite' || req.kind === 'writeComposite' || req.kind === 'observeComposite') return ctx.version !== '1.0'
   const carriesPayload = req.kind === 'write' || req.kind === 'create' || req.kind === 'bootstrapWrite'
   return !carriesPayload || req.format === undefined || isFormatSupported(ctx.version as LwM2mVersion, req.format)
 }

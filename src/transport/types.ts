@@ -136,7 +136,7 @@ export interface CoapRequestOptions {
 export interface CoapObservation {
   /** The response to the Observe=0 request; `first.observe` is undefined if the peer declined. */
   readonly first: CoapResponse
-  /** Deregisters with a GET Observe=1 (RFC 7641 §3.6); later notifications are Reset. */
+  /** Deregisters with the same request (method, options, payload) and Observe=1 (RFC 7641 §3.6); later notifications are Reset. */
   cancel(): Promise<void>
   /** False once the relation ended (cancelled, error notification, session ended, endpoint stopped). */
   readonly active: boolean

@@ -243,12 +243,21 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
 
   it('a plain user sees the device page with values and plots but no operation', async () => {
     const page = await signIn('user')
+    page.setDefaultTimeout(12_000)
     await page.goto(`${http}/devices/sensor-1`)
     await page.getByRole('heading', { name: 'sensor-1', level: 1 }).waitFor()
     const value = page.locator('tr[data-path="/3303/0/5700"]')
     device.temperature(28)
     await value.locator('.v').getByText('28', { exact: true }).waitFor()
     await value.locator('svg polyline').waitFor()
+    // The plot spans the values seen (23.25 at registration up to 28), nothing else.
+    expect(await value.locator('svg').getAttribute('aria-label')).toMatch(/from 2\d(\.\d+)? to 28, latest 28$/)
+    // The stream drops; a value that arrives meanwhile is replayed when the console reconnects (Last-Event-ID).
+    const resumedBefore = server.rest!.streams.replays().resumed
+    server.rest!.streams.disconnectAll()
+    device.temperature(28.75)
+    await value.locator('.v').getByText('28.75', { exact: true }).waitFor()
+    expect(server.rest!.streams.replays().resumed).toBeGreaterThan(resumedBefore)
     // The object list still works (it only chooses what is shown); nothing on the objects operates the device.
     expect(await page.locator('main section.object button').count()).toBe(0)
     expect(await page.locator('main input, main select').count()).toBe(0)

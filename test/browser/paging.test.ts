@@ -141,14 +141,7 @@ describe.skipIf(!hasChromium())('the console with 10,000 registered devices', ()
     await page.screenshot({ path: join(ARTIFACTS, 'console-devices-10k-800.png'), fullPage: false })
     await page.setViewportSize({ width: 1366, height: 768 })
 
-    // The admin list pages the same way.
-    await page.getByRole('link', { name: 'Manage devices' }).click()
-    await timed('admin list first page', async () => {
-      await page.getByRole('heading', { name: 'Manage devices' }).waitFor()
-      await page.locator('tr[data-endpoint="dev-00000"] td', { hasText: 'Registered' }).waitFor()
-      await page.getByText('1–50 of 10,000').waitFor()
-    })
-    expect(await rows.count()).toBe(50)
+    // (Manage devices uses the same pager; it is hidden here, as a server without a chain has no device management.)
     await page.close()
     // Generous bounds for a loaded 2-core machine; the measured figures are printed.
     expect(timings['next page']).toBeLessThan(5_000)

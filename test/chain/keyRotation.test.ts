@@ -76,7 +76,9 @@ describe('sealing key rotation', () => {
     server = await runServeServer({ ...o, port: 0, httpPort: 0, pollIntervalMs: 100, singleKey: true, logger: loggerOf(logs.server) })
     bootstrap = await runServeBootstrap({ ...o, port: 0, pollIntervalMs: 100, logger: loggerOf(logs.bootstrap) })
     await eventually(() => clients.every((c) => server.view!.clientByEndpoint(c.endpoint) && bootstrap.view!.clientByEndpoint(c.endpoint)), 20_000)
-    result = await runKeysRotate(o, { batchSize: 4, onProgress: (done, total) => progress.push([done, total]) })
+    result = await runKeysRotate(o, { batchSize: 4, onProgress: (done, total) => {
+      progress.push([done, total])
+    } })
   }, 120_000)
 
   afterAll(async () => {

@@ -12,7 +12,8 @@ import { buildIfStale, run } from '../helpers/binary.js'
 
 const POSTER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' // anvil account 1
 
-describe('role, keys and the last admin on the command line', () => {
+// Each test spawns the binary several times (about a second each when the machine is idle).
+describe('role, keys and the last admin on the command line', { timeout: 180_000 }, () => {
   let anvil: TestAnvil
   let dir: string
   let g: string[]

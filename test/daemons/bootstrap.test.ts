@@ -151,12 +151,15 @@ describe('bootstrap daemon (in-memory store)', () => {
     await coap.stop()
   })
 
-  it('answers GET /bspack with 4.04 so the client falls back to POST /bs', async () => {
+  it('serves GET /bspack (SenML CBOR) over DTLS, and POST /bs still works after it', async () => {
     const c = client('dev-bspack')
     const device = await startBootstrapClient({ server: address, identity: c.bootstrap.identity, key: c.bootstrap.key })
     try {
-      const pack = await device.coap.request(address, { method: 'GET', path: ['bspack'], query: ['ep=dev-bspack'] })
-      expect(pack.code).toBe('4.04')
+      const pack = await device.coap.request(address, { method: 'GET', path: ['bspack'], query: ['ep=dev-bspack'], accept: 112 })
+      expect(pack.code).toBe('2.05')
+      expect(pack.contentFormat).toBe(112)
+      const other = await device.coap.request(address, { method: 'GET', path: ['bspack'], query: ['ep=dev-a'], accept: 112 })
+      expect(other.code).toBe('4.03')
       expect((await device.requestBootstrap('dev-bspack')).code).toBe('2.04')
       await device.finished
       expect(device.writes).toHaveLength(2)

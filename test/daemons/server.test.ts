@@ -48,10 +48,13 @@ describe('server daemon: registration interface over DTLS', () => {
     expect(s.daemon.registrations.byEndpoint('dev1')).toMatchObject({ lwm2mVersion: '1.0', rootPath: '/' })
   })
 
-  it('ends up registering a client that offers 1.2 and retries with 1.1 after 4.12', async () => {
+  it('registers a client offering 1.2 as 1.2; one offering 1.3 gets 4.12 and retries with 1.1', async () => {
     const d = await open()
-    expect((await d.register(['ep=dev1', 'lwm2m=1.2'])).code).toBe('4.12')
+    expect((await d.register(['ep=dev1', 'lwm2m=1.2'])).code).toBe('2.01')
+    expect(s.daemon.registrations.byEndpoint('dev1')?.lwm2mVersion).toBe('1.2')
+    expect((await d.register(['ep=dev1', 'lwm2m=1.3'])).code).toBe('4.12')
     expect((await d.register(['ep=dev1', 'lwm2m=1.1'])).code).toBe('2.01')
+    expect(s.daemon.registrations.byEndpoint('dev1')?.lwm2mVersion).toBe('1.1')
   })
 
   it('answers 4.00 to a registration without endpoint name or with malformed links', async () => {

@@ -1,5 +1,5 @@
+import { execFile } from 'node:child_process'
 import dgram from 'node:dgram'
-import { readFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 
 /** A free TCP port on loopback (for a chain that must come back on the same URL). */
@@ -32,16 +32,19 @@ export async function freeUdpPortPair(): Promise<number> {
 }
 
 /**
- * Resolves once some process has a UDP socket bound to `port` (read from /proc/net/udp and udp6),
- * for tests that spawn a peer and must not talk to it before it listens. Throws after `timeoutMs`.
+ * Resolves once some process has a UDP socket bound to `port`, for tests that spawn a peer and
+ * must not talk to it before it listens. Asks the kernel through `ss` (iproute2), whose port filter
+ * runs in the kernel: reading /proc/net/udp instead scans every socket on the machine per look,
+ * which took seconds while a load test held tens of thousands, and binding the port ourselves to
+ * see EADDRINUSE could take it from the peer for a moment.
  */
 export async function untilUdpBound(port: number, timeoutMs = 20_000): Promise<void> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const tables = await Promise.all(['/proc/net/udp', '/proc/net/udp6'].map((f) => readFile(f, 'utf8').catch(() => '')))
-    // Column 2 is local_address as HEXIP:HEXPORT.
-    if (tables.some((t) => t.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim())))) return
+    const listed = await new Promise<string>((resolve) =>
+      execFile('ss', ['-H', '-u', '-l', '-n', `sport = :${port}`], (err, stdout) => resolve(err ? '' : stdout)),
+    )
+    if (listed.trim() !== '') return
     if (Date.now() > deadline) throw new Error(`nothing bound UDP port ${port} within ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 20))
   }

@@ -58,6 +58,7 @@ async function givenBootstrappingDevice() {
       finished = true
       return { code: '2.04' }
     }
+    if (req.kind === 'readComposite' || req.kind === 'writeComposite' || req.kind === 'observeComposite') return { code: '4.05' }
     const path = req.path
     switch (req.kind) {
       case 'bootstrapDelete':

@@ -81,6 +81,7 @@ export async function givenFakeDevice(models: ModelRegistry, options: FakeDevice
 
   const answer = (req: LwM2mRequest, ctx: { acceptObserve?: () => CoapObserveRelation }): CoapResponseInit => {
     if (req.kind === 'bootstrapFinish') return { code: '2.04' }
+    if (req.kind === 'readComposite' || req.kind === 'writeComposite' || req.kind === 'observeComposite') return { code: '4.05' }
     const path = req.path
     switch (req.kind) {
       case 'read':

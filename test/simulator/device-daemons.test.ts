@@ -1,10 +1,10 @@
 /**
  * The simulated device's 1.2-client habits against our real daemons (in-memory security store):
- * it asks for a Bootstrap-Pack first and offers LwM2M 1.2 first, and still ends up registered.
+ * it asks for a Bootstrap-Pack first and offers LwM2M 1.2 first: it gets the pack, and registers as 1.2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BootstrapDaemon } from '../../src/daemons/bootstrap.js'
-import type { ServerDaemon } from '../../src/daemons/server.js'
+import type { SendEvent, ServerDaemon } from '../../src/daemons/server.js'
 import { ContentFormat } from '../../src/lwm2m/content-format.js'
 import type { InMemorySecurityStore } from '../../src/lwm2m/security-store.js'
 import { givenDaemonPair, type DaemonPair } from '../helpers/daemonPair.js'
@@ -32,7 +32,7 @@ describe('the device with the bootstrap and server daemons', () => {
     await server?.stop()
   })
 
-  it('falls back from Bootstrap-Pack and from LwM2M 1.2, then is managed through its session', async () => {
+  it('bootstraps from a Bootstrap-Pack, registers as LwM2M 1.2, then is managed through its session and Sends', async () => {
     const ep = 'daemon-dev-1'
     provision(ep)
     const d = createDevice({
@@ -44,11 +44,20 @@ describe('the device with the bootstrap and server daemons', () => {
       timers: { ...FAST, retryAttempts: 1, retryDelayMs: 50 },
     })
     devices.push(d)
+    const before = bootstrap.stats()
     await d.start()
     expect(d.state).toBe('registered')
+    expect(bootstrap.stats()).toMatchObject({ packsServed: before.packsServed + 1, authorized: before.authorized })
+    expect(server.registrations.byEndpoint(ep)?.lwm2mVersion).toBe('1.2')
     const read = await server.send(ep, { kind: 'read', path: { objectId: 3, instanceId: 0, resourceId: 0 }, format: ContentFormat.TEXT })
     expect(read.success).toBe(true)
     expect(read.node).toMatchObject({ kind: 'resource', value: 'lwchain' })
+    const sent = new Promise<SendEvent>((r) => server.events.once('send', r))
+    expect(await d.send(['/3303/0/5700', '/3/0/0'], { time: 1_700_000_000 })).toBe('2.04')
+    expect((await sent).values).toEqual([
+      { path: '/3303/0/5700', value: d.temperature(), time: 1_700_000_000 },
+      { path: '/3/0/0', value: 'lwchain', time: 1_700_000_000 },
+    ])
     await d.stop()
     expect(server.registrations.byEndpoint(ep)).toBeUndefined()
   })

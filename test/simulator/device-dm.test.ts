@@ -9,7 +9,7 @@ import { FAST, givenServer, models, psk, until, write, type FakeServer } from '.
 const dec = new TextDecoder()
 let server: FakeServer
 const devices: Device[] = []
-const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-upd2', 'dm-stop', 'dm-404', 'dm-refused', 'dm-12'].map((ep) => psk(ep))
+const keys = ['dm-11', 'dm-10', 'dm-upd', 'dm-upd2', 'dm-stop', 'dm-404', 'dm-refused', 'dm-12', 'dm-oc'].map((ep) => psk(ep))
 
 function device(ep: string, extra: Partial<Parameters<typeof createDevice>[0]> = {}): Device {
   const d = createDevice({ endpoint: ep, server: { uri: server.uri, ...psk(ep) }, models, timers: { ...FAST, retryDelayMs: 50 }, ...extra })
@@ -282,5 +282,45 @@ describe('device lifecycle', () => {
     expect(server.reg('dm-stop')).toBeUndefined()
     expect(d.state).toBe('stopped')
     expect(events).toEqual(['deregistered'])
+  })
+})
+
+describe('Observe-Composite (FETCH / with Observe 0, LwM2M 1.1 §6.4.3)', () => {
+  const paths = '[{"n":"/3/0/0"},{"n":"/3303/0/5700"}]'
+  const fetch = (observe: number) => ({ method: 'FETCH' as const, path: [], observe, contentFormat: ContentFormat.SENML_JSON, accept: ContentFormat.SENML_JSON, payload: paths })
+  const valueOf = (payload: Uint8Array) => (JSON.parse(dec.decode(payload)) as Array<{ n?: string; bn?: string; v?: number }>).find((r) => (r.bn ?? '') + (r.n ?? '') === '/3303/0/5700')?.v
+
+  it('notifies the values of all paths when one changes, not when another resource does, at pmax, and stops after the FETCH cancel', async () => {
+    const d = device('dm-oc', { temperature: 20 })
+    await d.start()
+    const composite: Array<number | undefined> = []
+    const obs = await server.observe('dm-oc', fetch(0), (r) => composite.push(valueOf(r.payload)))
+    expect(obs.first.code).toBe('2.05')
+    expect(obs.first.observe).toBeTypeOf('number')
+    expect(valueOf(obs.first.payload)).toBe(20)
+    expect(dec.decode(obs.first.payload)).toContain('"lwchain"')
+    d.temperature(21)
+    await until(() => composite.length === 1)
+    // A resource outside the observed paths changes: no notification, as the next one shows.
+    expect((await server.request('dm-oc', { method: 'PUT', path: ['3', '0', '14'], contentFormat: ContentFormat.TEXT, payload: '+01:00' })).code).toBe('2.04')
+    d.temperature(22)
+    await until(() => composite.length === 2)
+    expect(composite).toEqual([21, 22])
+
+    // pmax on one of the paths: notifications come with no change at all.
+    await server.request('dm-oc', { method: 'PUT', path: ['3', '0', '0'], query: ['pmax=1'] })
+    await until(() => composite.length >= 4)
+    expect(composite.slice(2, 4)).toEqual([22, 22])
+    await server.request('dm-oc', { method: 'PUT', path: ['3', '0', '0'], query: ['pmax'] })
+
+    await obs.cancel()
+    const after = composite.length
+    // The marker: a single observation started after the cancel, and its notification of 23.
+    const single: string[] = []
+    const marker = await server.observe('dm-oc', { method: 'GET', path: ['3303', '0', '5700'], observe: 0, accept: ContentFormat.TEXT }, (r) => single.push(dec.decode(r.payload)))
+    d.temperature(23)
+    await until(() => single.includes('23'))
+    expect(composite.length).toBe(after)
+    await marker.cancel()
   })
 })

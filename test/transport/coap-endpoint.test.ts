@@ -372,6 +372,55 @@ describe('CoAP Observe', () => {
   })
 })
 
+describe('CoAP Observe with FETCH (Observe-Composite)', () => {
+  type Seen = { method: string; observe?: number; contentFormat?: number; accept?: number; payload: string }
+  const paths = '[{"n":"/3/0/13"},{"n":"/3303/0/5700"}]'
+
+  it('cancels with FETCH, Observe 1 and the same options and payload, which ends the relation', async () => {
+    const { client, server, serverAddress } = await pair()
+    const requests: Seen[] = []
+    const closed = new Promise<string>((resolve) => {
+      server.onRequest((req, ctx) => {
+        requests.push({ method: req.method, observe: req.observe, contentFormat: req.contentFormat, accept: req.accept, payload: text(req.payload) })
+        // A FETCH without its payload names nothing: a server answers 4.00.
+        if (req.payload.length === 0) return { code: '4.00' }
+        if (req.observe === 0 && ctx.acceptObserve) ctx.acceptObserve().onClose(resolve)
+        return { code: '2.05', contentFormat: 110, payload: 'v0' }
+      })
+    })
+    const obs = await client.observe(serverAddress, { method: 'FETCH', path: [], contentFormat: 110, accept: 110, payload: paths }, () => {})
+    expect(obs.active).toBe(true)
+    await obs.cancel()
+    expect(await closed).toBe('deregistered')
+    expect(requests).toEqual([
+      { method: 'FETCH', observe: 0, contentFormat: 110, accept: 110, payload: paths },
+      { method: 'FETCH', observe: 1, contentFormat: 110, accept: 110, payload: paths },
+    ])
+    expect(server.stats().observers).toBe(0)
+  })
+
+  it('fetches the rest of a large FETCH notification with Block2 FETCHes that repeat the payload', async () => {
+    const { client, server, serverAddress } = await pair({ blockSize: 64 })
+    let relation: CoapObserveRelation | undefined
+    const continued: string[] = []
+    server.onRequest((req, ctx) => {
+      if (req.payload.length === 0) return { code: '4.00' }
+      if (req.observe === undefined) continued.push(text(req.payload))
+      relation = ctx.acceptObserve?.() ?? relation
+      return { code: '2.05', payload: 'x'.repeat(300) }
+    })
+    const seen: string[] = []
+    const obs = await client.observe(serverAddress, { method: 'FETCH', path: [], contentFormat: 110, payload: paths }, (n) => seen.push(text(n.payload)))
+    expect(obs.first.payload.length).toBe(300)
+    await relation!.notify({ code: '2.05', payload: 'y'.repeat(200) })
+    await waitFor(() => seen.length === 1)
+    expect(seen[0]).toBe('y'.repeat(200))
+    // Block2 of the notification came from the relation's cache (no new FETCH reached the handler).
+    expect(continued).toEqual([])
+    await obs.cancel()
+  })
+})
+
 describe('CoAP block-wise transfers', () => {
   const big = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * seed + 7) & 0xff)
 

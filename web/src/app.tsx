@@ -29,8 +29,9 @@ export function App() {
   const [session, setSession] = useState<Session | undefined>(() => loadSession())
   const [notice, setNotice] = useState<string>()
   const [live, setLive] = useState(false)
-  // Whether device and user management works on this server (it needs a writer key), from GET
-  // /api/me: '' when it does, the reason when not, undefined until known (admin pages wait).
+  // Whether device and user management can write on this server (it needs a writer key), from GET
+  // /api/me: '' when it can, the reason when not, undefined until known. The admin pages show
+  // their lists either way and their write controls only when it can.
   const [writesOff, setWritesOff] = useState<string>()
   const main = useRef<HTMLElement>(null)
   const firstPath = useRef(path)
@@ -88,7 +89,6 @@ export function App() {
     return null
   }
   const isAdmin = session.role === 'admin'
-  const canManage = isAdmin && writesOff === ''
   return (
     <>
       <a class="skip" href="#main">
@@ -98,7 +98,7 @@ export function App() {
         <span class="brand">lwchain</span>
         <nav aria-label="Main">
           <ul>
-            {NAV.filter((n) => !n.admin || canManage).map((n) => (
+            {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
               <li key={n.path}>
                 <a href={n.path} onClick={linkClick} aria-current={path === n.path || path.startsWith(`${n.path}/`) && n.path === '/devices' ? 'page' : undefined}>
                   {n.label}
@@ -125,17 +125,6 @@ export function App() {
 
 function Page({ path, session, writesOff }: { path: string; session: Session; writesOff?: string }) {
   const isAdmin = session.role === 'admin'
-  if (path.startsWith('/admin/') && isAdmin && writesOff === undefined) return <p>Loading…</p>
-  if (path.startsWith('/admin/') && isAdmin && writesOff) {
-    return (
-      <section aria-labelledby="off">
-        <h1 id="off">Management is off</h1>
-        <p role="alert" class="error">
-          {writesOff.charAt(0).toUpperCase() + writesOff.slice(1)}.
-        </p>
-      </section>
-    )
-  }
   if (path.startsWith('/admin/') && !isAdmin) {
     return (
       <section aria-labelledby="refused">
@@ -166,9 +155,9 @@ function Page({ path, session, writesOff }: { path: string; session: Session; wr
     case '/anomalies':
       return <AnomaliesPage session={session} />
     case '/admin/devices':
-      return <AdminDevicesPage session={session} />
+      return <AdminDevicesPage session={session} writesOff={writesOff} />
     case '/admin/users':
-      return <UsersPage session={session} />
+      return <UsersPage session={session} writesOff={writesOff} />
     default:
       return (
         <section>

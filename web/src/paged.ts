@@ -35,7 +35,8 @@ export interface PagedList<T> {
 
 /** Loads pages with `fetchPage(cursor, q, limit)`; `q` changes are applied after a short pause in typing. */
 export function usePagedList<T>(fetchPage: (o: { cursor?: string; q: string; limit: number }) => Promise<PageBody<T>>, limit = 50): PagedList<T> {
-  const [body, setBody] = useState<PageBody<T>>()
+  // The page shown, with the index it was loaded for (the range and the buttons follow what is shown, not what is asked).
+  const [body, setBody] = useState<PageBody<T> & { page: number }>()
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined])
   const [q, setQText] = useState('')
   const [applied, setApplied] = useState('')
@@ -46,13 +47,15 @@ export function usePagedList<T>(fetchPage: (o: { cursor?: string; q: string; lim
   const seq = useRef(0)
   const cursor = cursors[cursors.length - 1]
 
+  const asked = cursors.length - 1
   useEffect(() => {
     const mine = ++seq.current
+    const index = asked
     fetchPage({ ...(cursor !== undefined && { cursor }), q: applied, limit }).then(
       (b) => {
         // A slower, older answer must not replace a newer one.
         if (mine !== seq.current) return
-        setBody(b)
+        setBody({ ...b, page: index })
         setError(undefined)
       },
       (err: unknown) => {
@@ -73,16 +76,17 @@ export function usePagedList<T>(fetchPage: (o: { cursor?: string; q: string; lim
   return {
     items: body?.items,
     ...(body?.total !== undefined && { total: body.total }),
-    page: cursors.length - 1,
+    page: body?.page ?? 0,
     limit,
-    hasNext: !!body?.next,
+    // While a page loads, Next waits for it (a second click would push the same cursor again).
+    hasNext: !!body?.next && body.page === asked,
     error,
     ok,
     busy,
     q,
     setQ: setQText,
     next: () => {
-      if (body?.next) setCursors((c) => [...c, body.next!])
+      if (body?.next && body.page === asked) setCursors((c) => [...c, body.next!])
     },
     prev: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
     reload: () => setTick((t) => t + 1),

@@ -18,7 +18,7 @@ import type { Registration } from '../../lwm2m/server/index.js'
 import { HttpError, throwIfFailed } from '../errors.js'
 import { pageOf, pageQuerySchema, pageSchema, type PageQuery } from '../paging.js'
 import type { LatestValues } from '../values/latestValues.js'
-import type { LwM2mServerPort } from '../port.js'
+import type { LwM2mServerPort, QueueStatus } from '../port.js'
 
 /** A preHandler that admits the given roles (requireRole of plugin-auth.ts). */
 export type RoleGuard = (...roles: Array<'admin' | 'user' | 'application'>) => preHandlerHookHandler
@@ -124,7 +124,7 @@ export function acceptedMedia(accept: string | undefined): { mime: string; forma
 }
 
 /** A registration as the API lists it. */
-export function registrationJson(reg: Registration): Record<string, unknown> {
+export function registrationJson(reg: Registration, queue?: QueueStatus): Record<string, unknown> {
   return {
     endpoint: reg.endpoint,
     status: 'registered',
@@ -136,6 +136,8 @@ export function registrationJson(reg: Registration): Record<string, unknown> {
     lwm2mVersion: reg.lwm2mVersion,
     binding: reg.binding,
     ...(reg.queueMode !== undefined && { queueMode: reg.queueMode }),
+    // Queue mode: whether it listens now and how many requests wait for it.
+    ...(queue && { queueMode: queue.queueMode, awake: queue.awake, queued: queue.queued }),
     objectLinks: reg.objectLinks.map((o) => (o.instanceId === undefined ? `/${o.objectId}` : `/${o.objectId}/${o.instanceId}`)),
   }
 }
@@ -163,6 +165,8 @@ const clientItem = {
     lwm2mVersion: { type: 'string' },
     binding: { type: 'string' },
     queueMode: { type: 'boolean' },
+    awake: { type: 'boolean' },
+    queued: { type: 'integer' },
     objectLinks: { type: 'array', items: { type: 'string' } },
     values: latestValuesSchema,
   },
@@ -261,7 +265,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       const page = pageOf(rows, q, (r) => `${r.registered ? 0 : 1}${r.endpoint}`, (r) => r.endpoint)
       const items = page.items.map((r) => {
         const reg = r.registered ? daemon.registrations.byEndpoint(r.endpoint) : undefined
-        return reg ? { ...registrationJson(reg), values: valuesJson(r.endpoint) } : { endpoint: r.endpoint, status: 'provisioned' }
+        return reg ? { ...registrationJson(reg, daemon.queueStatus(reg.endpoint)), values: valuesJson(r.endpoint) } : { endpoint: r.endpoint, status: 'provisioned' }
       })
       return { ...page, items }
     },
@@ -283,7 +287,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       const { endpoint } = req.params as { endpoint: string }
       const reg = daemon.registrations.byEndpoint(endpoint)
       if (!reg) throw new HttpError(404, 'not_found', `client "${endpoint}" is not registered`)
-      return { ...registrationJson(reg), values: valuesJson(endpoint) }
+      return { ...registrationJson(reg, daemon.queueStatus(reg.endpoint)), values: valuesJson(endpoint) }
     },
   )
 

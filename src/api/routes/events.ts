@@ -19,7 +19,8 @@ import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
 import { parsePath } from '../../lwm2m/path.js'
 import type { DeregistrationReason, Registration } from '../../lwm2m/server/index.js'
 import { registrationJson, type RoleGuard } from './clients.js'
-import type { LwM2mServerPort, NotificationEvent } from '../port.js'
+import type { LwM2mServerPort, NotificationEvent, QueuedResultEvent, SendEvent } from '../port.js'
+import { notificationValues } from '../values/feed.js'
 
 export interface EventRoutesDeps {
   daemon: LwM2mServerPort
@@ -35,7 +36,7 @@ export interface EventRoutesDeps {
 
 /** One event of the stream. */
 export interface ApiEvent {
-  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'anomaly' | 'anomaly-anchored'
+  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'queued-result' | 'anomaly' | 'anomaly-included' | 'anomaly-anchored' | 'anomaly-unanchored'
   endpoint?: string
   data: Record<string, unknown>
 }
@@ -46,6 +47,8 @@ export interface EventStreams {
   dropped(): number
   /** Reconnects served from the replay buffer / answered with `reset`. */
   replays(): { resumed: number; reset: number }
+  /** Ends every open stream (clients reconnect with Last-Event-ID); for tests and operators. */
+  disconnectAll(): void
 }
 
 const NAME_BY_FORMAT = new Map<number, string>(Object.entries(FORMAT_NAMES).map(([k, v]) => [v, k]))
@@ -110,22 +113,20 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     return ordered.filter((x) => x.id > lastId)
   }
 
-  const onRegistered = (reg: Registration) => broadcast({ type: 'registration', endpoint: reg.endpoint, data: { registration: registrationJson(reg) } })
-  const onUpdated = (reg: Registration) => broadcast({ type: 'update', endpoint: reg.endpoint, data: { registration: registrationJson(reg) } })
+  const onRegistered = (reg: Registration) => broadcast({ type: 'registration', endpoint: reg.endpoint, data: { registration: registrationJson(reg, deps.daemon.queueStatus(reg.endpoint)) } })
+  const onUpdated = (reg: Registration) => broadcast({ type: 'update', endpoint: reg.endpoint, data: { registration: registrationJson(reg, deps.daemon.queueStatus(reg.endpoint)) } })
   const onDeregistered = (reg: Registration, reason: DeregistrationReason) =>
     broadcast({ type: 'deregistration', endpoint: reg.endpoint, data: { registrationId: reg.id, reason } })
   const onNotification = (n: NotificationEvent) => {
-    let values: Record<string, unknown> = {}
-    try {
-      if (n.node) values = flattenNode(n.node, parsePath(n.path))
-    } catch {
-      values = {}
-    }
+    // Observe-Composite: the values of all observed paths, the paths, and SenML times if given.
+    const values = notificationValues(n)
     broadcast({
       type: 'notification',
       endpoint: n.endpoint,
       data: {
         path: n.path,
+        ...(n.paths && { paths: n.paths }),
+        ...(n.response.times && { times: n.response.times }),
         code: n.response.coapCode,
         ...(n.response.format !== undefined && { format: NAME_BY_FORMAT.get(n.response.format) ?? String(n.response.format) }),
         values,
@@ -135,17 +136,40 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
   }
   // LwM2M Send (the daemon's 'send' event, also fed to the latest values by src/api/values/feed.ts):
   // `values` as the device sent them, [{path, value, time?}] with time in epoch seconds.
-  const onSend = (e: { endpoint: string; values: ReadonlyArray<{ path: string; value: unknown; time?: number }> }) =>
-    broadcast({ type: 'send', endpoint: e.endpoint, data: { values: e.values } })
+  const onSend = (e: SendEvent) => broadcast({ type: 'send', endpoint: e.endpoint, data: { values: e.values } })
+  const onQueuedResult = (e: QueuedResultEvent) => {
+    let values: Record<string, unknown> | undefined
+    try {
+      if (e.response?.node && e.path) values = flattenNode(e.response.node, parsePath(e.path))
+      // A queued Read- or Observe-Composite: the values of all its paths.
+      else if (e.response?.composite) values = notificationValues({ endpoint: e.endpoint, path: e.path ?? '', composite: e.response.composite })
+    } catch {
+      values = undefined
+    }
+    broadcast({
+      type: 'queued-result',
+      endpoint: e.endpoint,
+      data: {
+        requestId: e.requestId,
+        ...(e.path !== undefined && { path: e.path }),
+        ...(e.response && { code: e.response.coapCode, success: e.response.success }),
+        ...(values && { values }),
+        ...(e.response?.errorMessage !== undefined && { message: e.response.errorMessage }),
+        ...(e.error && { error: e.error.code, message: e.error.message }),
+      },
+    })
+  }
   const onLedger = (e: LedgerEvent) => {
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
-    else broadcast({ type: 'anomaly-anchored', data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })
+    // included: mined, not final; anchored: final; unanchored: a reorganisation removed it before it was final.
+    else broadcast({ type: `anomaly-${e.type}`, data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })
   }
   deps.daemon.events.on('registered', onRegistered)
   deps.daemon.events.on('updated', onUpdated)
   deps.daemon.events.on('deregistered', onDeregistered)
   deps.daemon.events.on('notification', onNotification)
-  ;(deps.daemon.events as unknown as NodeJS.EventEmitter).on('send', onSend)
+  deps.daemon.events.on('send', onSend)
+  deps.daemon.events.on('queued-result', onQueuedResult)
   const unsubscribeLedger = deps.ledger?.subscribe(onLedger)
 
   const heartbeat = setInterval(() => {
@@ -163,7 +187,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     deps.daemon.events.off('updated', onUpdated)
     deps.daemon.events.off('deregistered', onDeregistered)
     deps.daemon.events.off('notification', onNotification)
-    ;(deps.daemon.events as unknown as NodeJS.EventEmitter).off('send', onSend)
+    deps.daemon.events.off('send', onSend)
+    deps.daemon.events.off('queued-result', onQueuedResult)
     unsubscribeLedger?.()
   })
 
@@ -178,7 +203,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       preHandler: deps.requireRole('admin', 'application', 'user'),
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, anomaly, anomaly-anchored; Last-Event-ID resumes, `reset` says the gap was too long',
+        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored; Last-Event-ID resumes, `reset` says the gap was too long',
         security: [{ bearerAuth: [] }],
         querystring: {
           type: 'object',
@@ -227,5 +252,12 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     },
   )
 
-  return { clients: () => clients.size, dropped: () => dropped, replays: () => ({ ...replays }) }
+  return {
+    clients: () => clients.size,
+    dropped: () => dropped,
+    replays: () => ({ ...replays }),
+    disconnectAll: () => {
+      for (const c of [...clients]) close(c)
+    },
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { flattenNode, type FlatValue } from '../../lwm2m/codec/flatten.js'
 import type { LwM2mNode } from '../../lwm2m/node.js'
-import { parsePath } from '../../lwm2m/path.js'
+import { parsePath, type LwM2mPath } from '../../lwm2m/path.js'
 import type { LatestValues } from './latestValues.js'
 
 /** A notification as the daemon emits it (only what the store needs). */
@@ -14,6 +14,10 @@ export interface NotificationLike {
   endpoint: string
   path: string
   node?: LwM2mNode
+  /** Observe-Composite: each observed path's node. */
+  composite?: ReadonlyArray<readonly [LwM2mPath, LwM2mNode]>
+  /** Observe-Composite: SenML times (seconds) by resource path, when the device gave them. */
+  response?: { times?: Record<string, number> }
 }
 
 /** What a device sent with LwM2M Send: one value per path, `time` in ms (or s, see toMs) when the device gave one. */
@@ -28,8 +32,13 @@ export interface ValueEvents {
   off(event: string, listener: (...args: never[]) => void): unknown
 }
 
-/** Flat values of a notification, {} when it did not decode. */
+/** Flat values of a notification (all observed paths of a composite one), {} when it did not decode. */
 export function notificationValues(n: NotificationLike): Record<string, FlatValue> {
+  if (n.composite) {
+    const out: Record<string, FlatValue> = {}
+    for (const [p, node] of n.composite) Object.assign(out, flattenNode(node, p))
+    return out
+  }
   if (!n.node) return {}
   try {
     return flattenNode(n.node, parsePath(n.path))
@@ -60,7 +69,14 @@ export function recordSend(store: LatestValues, e: SendEventLike): void {
 
 /** Subscribes the store to notifications, Sends and de-registrations; returns the unsubscribe. */
 export function feedLatestValues(events: ValueEvents, store: LatestValues): () => void {
-  const onNotification = (n: NotificationLike) => store.record(n.endpoint, notificationValues(n), 'notification')
+  const onNotification = (n: NotificationLike) => {
+    const values = notificationValues(n)
+    const times = n.response?.times
+    if (!times) return store.record(n.endpoint, values, 'notification')
+    // Timestamped values (Observe-Composite with SenML times) are recorded at the device's time.
+    const now = Date.now()
+    for (const [path, value] of Object.entries(values)) store.record(n.endpoint, { [path]: value }, 'notification', toMs(times[path]) ?? now)
+  }
   const onSend = (e: SendEventLike) => recordSend(store, e)
   const onDeregistered = (reg: { endpoint: string }) => store.forget(reg.endpoint)
   events.on('notification', onNotification as (...a: never[]) => void)

@@ -28,6 +28,14 @@ describe('latest values', () => {
     expect(v.size()).toEqual({ devices: 1, resources: 2 })
   })
 
+  it('keeps the history in order while it grows and after it wraps', () => {
+    const v = createLatestValues({ historyLength: 6 })
+    for (let i = 1; i <= 5; i++) v.record('d', { '/x': i }, 'notification', i * 1000)
+    expect(v.history('d', '/x')).toEqual([1, 2, 3, 4, 5].map((i) => ({ time: i * 1000, value: i })))
+    for (let i = 6; i <= 9; i++) v.record('d', { '/x': i }, 'notification', i * 1000)
+    expect(v.history('d', '/x').map((s) => s.value)).toEqual([4, 5, 6, 7, 8, 9])
+  })
+
   it('bounds devices and forgets one', () => {
     const v = createLatestValues({ maxDevices: 2 })
     v.record('a', { '/1/0/1': 1 }, 'read')

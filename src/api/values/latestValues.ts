@@ -71,6 +71,8 @@ class Ring {
       const grown = new Float64Array(2 * Math.min(this.max, this.capacity * 2))
       grown.set(this.data)
       this.data = grown
+      // Full and never wrapped: samples sit at 0..count-1, and `next` had wrapped to 0.
+      this.next = this.count
     }
     const n = this.capacity
     this.data[2 * this.next] = time

@@ -4,6 +4,7 @@ import { LwchainError } from '../../errors/base.js'
 import type { ChainConnection } from '../connectChain.js'
 import { buildClientSpec, sealClientRecord, type ClientInput, type ClientSpec } from '../records/clientRecord.js'
 import { loadViewState } from '../view/loadViewState.js'
+import type { FeePolicy } from '../fees.js'
 import { addClients } from './addClients.js'
 
 /** A row that failed validation. */
@@ -33,7 +34,9 @@ export class ImportValidationError extends LwchainError {
 export class ImportIncompleteError extends LwchainError {
   override name = 'ImportIncompleteError'
   constructor(readonly report: ImportReport) {
-    super(`${report.failed} of ${report.total} rows did not land (${report.landed} did); see the report`, {
+    // The first reason, so the one error line says why (e.g. the signer has no funds).
+    const why = report.rows.find((r) => r.status === 'failed' && r.error)?.error
+    super(`${report.failed} of ${report.total} rows did not land (${report.landed} did)${why ? `: ${why}` : ''}; see the report`, {
       code: 'LWC_IMPORT_INCOMPLETE',
     })
   }
@@ -44,6 +47,11 @@ export interface ImportRowResult {
   row: number
   endpoint: string
   status: 'landed' | 'failed'
+  /**
+   * Already on chain before this run, as the row describes it (a re-run after a crash or a
+   * failure): nothing was sent for it. Its keys are the ones on chain only if the row gave them.
+   */
+  already?: boolean
   txHash?: Hash
   error?: string
   bootstrap: { uri: string; identity: string; key: string }
@@ -54,6 +62,8 @@ export interface ImportReport {
   total: number
   landed: number
   failed: number
+  /** Of the landed rows, those already on chain before this run (nothing sent for them). */
+  already: number
   batches: number
   elapsedMs: number
   rows: ImportRowResult[]
@@ -79,6 +89,7 @@ export interface ProvisionClientsParameters {
   printableKeys?: boolean
   /** Called with (rows done, total) as batches are mined or fail. */
   onProgress?: (done: number, total: number) => void
+  fees?: Partial<FeePolicy>
 }
 
 /**
@@ -99,10 +110,18 @@ export async function provisionClients(conn: ChainConnection, p: ProvisionClient
     rpcUrl: conn.rpcUrl,
   })
   const taken: InvalidRow[] = []
-  for (const { row, line, spec } of specs) {
-    if (state.clientByEndpoint(spec.endpoint)) {
-      taken.push({ row, line, endpoint: spec.endpoint, error: `client "${spec.endpoint}" already exists` })
-      continue
+  // Rows already on chain as they describe it (a re-run): reported as landed, never sent again.
+  const already = new Map<number, { identities: [string, string]; keysGiven: [boolean, boolean] }>()
+  const inputOf = new Map(rows.map((r) => [r.row, r.input]))
+  specs.forEach(({ row, line, spec }, i) => {
+    const existing = state.clientByEndpoint(spec.endpoint)
+    if (existing) {
+      const input = inputOf.get(row)
+      if (input && sameAsOnChain(input, spec, existing)) {
+        already.set(i, { identities: [existing.bootstrap.identity, existing.server.identity], keysGiven: [input.bsKey !== undefined, input.serverKey !== undefined] })
+      }
+      else taken.push({ row, line, endpoint: spec.endpoint, error: `client "${spec.endpoint}" already exists${input?.bsIdentity !== undefined || input?.serverIdentity !== undefined ? ' with other credentials' : ''}` })
+      return
     }
     for (const id of [spec.bootstrap.identity, spec.server.identity]) {
       const owner = state.endpointOfIdentity(id)
@@ -111,20 +130,22 @@ export async function provisionClients(conn: ChainConnection, p: ProvisionClient
         break
       }
     }
-  }
+  })
   if (taken.length) throw new ImportValidationError(taken, rows.length)
 
   const started = Date.now()
-  const records = specs.map((s) => sealClientRecord(s.spec, p.sealingPublicKey))
-  let done = 0
-  p.onProgress?.(0, records.length)
-  const batches = await addClients(conn, {
+  const toSend = specs.map((s, i) => ({ s, i })).filter(({ i }) => !already.has(i))
+  const records = toSend.map(({ s }) => sealClientRecord(s.spec, p.sealingPublicKey))
+  let done = already.size
+  p.onProgress?.(done, specs.length)
+  const batches = records.length === 0 ? [] : await addClients(conn, {
     clientStore: p.clientStore,
     records,
     batchSize: p.batchSize,
+    fees: p.fees,
     onBatch: (b) => {
       done += b.count
-      p.onProgress?.(done, records.length)
+      p.onProgress?.(done, specs.length)
     },
   })
   const hex = (k: Uint8Array): string => Buffer.from(k).toString('hex')
@@ -135,11 +156,21 @@ export async function provisionClients(conn: ChainConnection, p: ProvisionClient
     bootstrap: { uri: spec.bootstrap.uri, identity: spec.bootstrap.identity, key: hex(spec.bootstrap.key) },
     server: { uri: spec.server.uri, identity: spec.server.identity, key: hex(spec.server.key) },
   }))
+  for (const [i, a] of already) {
+    const r = results[i]
+    r.status = 'landed'
+    r.already = true
+    // What the chain holds: its identities; keys only where the row gave them (others were
+    // generated by the run that sent them, and are on chain sealed).
+    r.bootstrap = { ...r.bootstrap, identity: a.identities[0], key: a.keysGiven[0] ? r.bootstrap.key : '' }
+    r.server = { ...r.server, identity: a.identities[1], key: a.keysGiven[1] ? r.server.key : '' }
+  }
   for (const b of batches) {
-    for (let i = b.start; i < b.start + b.count; i++) {
-      results[i].status = b.status
-      if (b.txHash) results[i].txHash = b.txHash
-      if (b.error) results[i].error = b.error.shortMessage
+    for (let k = b.start; k < b.start + b.count; k++) {
+      const r = results[toSend[k].i]
+      r.status = b.status
+      if (b.txHash) r.txHash = b.txHash
+      if (b.error) r.error = b.error.shortMessage
     }
   }
   const landed = results.filter((r) => r.status === 'landed').length
@@ -147,10 +178,26 @@ export async function provisionClients(conn: ChainConnection, p: ProvisionClient
     total: results.length,
     landed,
     failed: results.length - landed,
+    already: already.size,
     batches: batches.length,
     elapsedMs: Date.now() - started,
     rows: results,
   }
+}
+
+/**
+ * Whether the chain's client is the one the row describes (a re-run): the row must pin at least
+ * one PSK identity, and its URIs and given identities must match. A row naming only an endpoint
+ * cannot tell a re-run from a name clash, so it stays a clash ("already exists").
+ */
+function sameAsOnChain(input: ClientInput, spec: ClientSpec, existing: { bootstrap: { uri: string; identity: string }; server: { uri: string; identity: string } }): boolean {
+  if (input.bsIdentity === undefined && input.serverIdentity === undefined) return false
+  return (
+    existing.bootstrap.uri === spec.bootstrap.uri &&
+    existing.server.uri === spec.server.uri &&
+    (input.bsIdentity === undefined || existing.bootstrap.identity === spec.bootstrap.identity) &&
+    (input.serverIdentity === undefined || existing.server.identity === spec.server.identity)
+  )
 }
 
 /** Checks rows offline (shape, values, duplicates within the input); generates missing credentials. */

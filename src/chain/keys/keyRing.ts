@@ -66,7 +66,14 @@ export class SealingKeyRing {
     const want = publicKey.toLowerCase()
     let found = this.keys.find((k) => k.publicKey === want)
     if (!found && this.load) {
-      for (const k of this.load()) if (pub(k) === want) found = this.add(k, 'next')
+      let keys: Uint8Array[] = []
+      try {
+        keys = this.load()
+      } catch (err) {
+        // An unreadable profile or key file must not stop the view: records stay as they open now.
+        this.logger?.warn({ err: (err as Error).message }, 'cannot read the config dir\'s sealing keys')
+      }
+      for (const k of keys) if (pub(k) === want) found = this.add(k, 'next')
     }
     if (!found) {
       if (!o.quiet) this.logger?.warn({ publicKey: want }, 'the sealing key changed on chain and this config dir has no private key for it: records sealed to it cannot be opened here')

@@ -24,8 +24,8 @@ export interface ResealParameters {
   emailKey?: Uint8Array
   /** Records per transaction. Default 50. */
   batchSize?: number
-  /** Called after each batch lands (and once at the start with done = 0). */
-  onProgress?: (done: number, total: number) => void
+  /** Called after each batch lands (and once at the start with done = 0); awaited when it returns a promise. */
+  onProgress?: (done: number, total: number) => void | Promise<void>
 }
 
 /** What a re-seal did. */
@@ -64,7 +64,7 @@ export async function resealRecords(conn: ChainConnection, p: ResealParameters):
     if (firstPass) {
       report.unchanged = unchanged
       report.unopenable = unopenable
-      p.onProgress?.(0, jobs.length)
+      await p.onProgress?.(0, jobs.length)
       firstPass = false
     }
     if (jobs.length === 0) return { ...report, complete: true }
@@ -84,7 +84,7 @@ export async function resealRecords(conn: ChainConnection, p: ResealParameters):
           refused += batch.length
         }
         done += batch.length
-        p.onProgress?.(done, jobs.length)
+        await p.onProgress?.(done, jobs.length)
       }
     }
     // The next pass reads again: it finds nothing (done), or what was refused or written meanwhile.

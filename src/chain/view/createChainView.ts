@@ -11,7 +11,10 @@ import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursor
 import type { StoreEvent } from './events.js'
 import { fetchStoreEvents } from './fetchStoreEvents.js'
 import type { ClientByIdentity, ClientView, UserView, ViewChange, ViewLag } from './types.js'
-import { ViewState, type KeyedUnsealer } from './viewState.js'
+import { ViewState, type KeyedUnsealer, type ViewUndo } from './viewState.js'
+
+/** Recent blocks remembered (their hashes, and the undo of their events) to roll a reorg back. */
+const RECENT_BLOCKS = 256n
 
 export interface CreateChainViewOptions {
   publicClient: PublicClient
@@ -41,6 +44,8 @@ export interface CreateChainViewOptions {
   pollWhileSubscribedMs?: number
   /** Blocks per eth_getLogs request. Default 5,000. */
   chunkSize?: bigint
+  /** During a cold start (no snapshot), a checkpoint snapshot is written this often, so a restart resumes. Default 10 s. */
+  checkpointMs?: number
   /** A chain serving another id is reported as an error (lag), never applied. */
   expectedChainId?: number
   /** Used only to redact messages. */
@@ -93,6 +98,33 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
   let chainId: number | undefined
   let dirty = false
   const waiters: { block: bigint; resolve: () => void }[] = []
+  // Hashes of recent blocks this view applied up to (one per round's head), newest last, and the
+  // undo of every event of those blocks: a reorg rolls back to the fork point only.
+  let recent: { block: bigint; hash: Hex }[] = []
+  let undoLog: { block: bigint; undo: ViewUndo }[] = []
+  const remember = (block: bigint, hash: Hex): void => {
+    if (recent.at(-1)?.block === block) recent.pop()
+    recent.push({ block, hash })
+    const keepFrom = block - RECENT_BLOCKS
+    if (recent.length > 0 && recent[0].block < keepFrom) recent = recent.filter((r) => r.block >= keepFrom)
+    if (undoLog.length > 0 && undoLog[0].block < keepFrom) undoLog = undoLog.filter((u) => u.block >= keepFrom)
+  }
+  /** Undoes every event above `fork`, newest first, telling subscribers. */
+  const rollBackTo = (fork: bigint): void => {
+    while (undoLog.length > 0 && undoLog[undoLog.length - 1].block > fork) emit(state.undo(undoLog.pop()!.undo))
+    recent = recent.filter((r) => r.block <= fork)
+    dirty = true
+  }
+  /** The newest remembered block still on the chain (undefined: none, reload everything). */
+  const forkPoint = async (below: bigint): Promise<{ block: bigint; hash: Hex } | undefined> => {
+    for (let i = recent.length - 1; i >= 0; i--) {
+      const r = recent[i]
+      if (r.block > below) continue
+      const b = await publicClient.getBlock({ blockNumber: r.block }).catch(() => undefined)
+      if (b?.hash === r.hash) return r
+    }
+    return undefined
+  }
 
   const emit = (change: ViewChange | undefined): void => {
     if (!change) return
@@ -109,6 +141,10 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     for (const ev of events) {
       // In chain order: records after the change are sealed to the new key, so it must be in use first.
       if (ev.type === 'SealingKeyChanged') ring?.adopt(ev.publicKey, { quiet: !notify })
+      if (notify) {
+        const undo = target.undoOf(ev)
+        if (undo) undoLog.push({ block: ev.block, undo })
+      }
       const change = target.apply(ev)
       if (notify) emit(change)
     }
@@ -124,23 +160,30 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     }
   }
 
-  const persist = (): void => {
-    if (!options.cursorFile || !cursor?.hash || chainId === undefined || !dirty) return
+  /** Writes `target` as the snapshot at `at` (sealed secrets only). */
+  const writeSnapshot = (target: ViewState, at: { block: bigint; hash: Hex }): boolean => {
+    if (!options.cursorFile || chainId === undefined) return false
     const snapshot: ViewSnapshot = {
       format: 1,
       chainId,
       clientStore: addresses.clientStore,
       userStore: addresses.userStore,
       deployBlock: deployBlock.toString(),
-      cursor: { block: cursor.block.toString(), hash: cursor.hash },
-      ...state.entries(),
+      cursor: { block: at.block.toString(), hash: at.hash },
+      ...target.entries(),
     }
     try {
       writeViewSnapshot(options.cursorFile, snapshot)
-      dirty = false
+      return true
     } catch (err) {
       logger?.warn({ err: (err as Error).message }, 'cannot persist the chain view cursor')
+      return false
     }
+  }
+
+  const persist = (): void => {
+    if (!cursor?.hash || !dirty) return
+    if (writeSnapshot(state, { block: cursor.block, hash: cursor.hash })) dirty = false
   }
 
   const loadSnapshot = (): boolean => {
@@ -154,6 +197,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     if (!s || !same) return false
     state.restore(s)
     cursor = { block: BigInt(s.cursor.block), hash: s.cursor.hash }
+    remember(cursor.block, s.cursor.hash)
     chainId = s.chainId
     logger?.info({ block: s.cursor.block, clients: s.clients.length, users: s.users.length }, 'chain view resumed from cursor')
     return true
@@ -162,17 +206,30 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
   /** Reloads everything into a fresh state and swaps it in; the old state serves meanwhile. */
   const reload = async (head: { number: bigint; hash: Hex }): Promise<void> => {
     const fresh = new ViewState(unseal)
-    const events = await fetchStoreEvents(publicClient, {
+    // A cold start (nothing to serve meanwhile) fills the state in place and checkpoints it, so
+    // an interrupted first load of a long history resumes where it stopped.
+    const cold = cursor === undefined
+    let lastCheckpoint = Date.now()
+    await fetchStoreEvents(publicClient, {
       ...addresses,
       fromBlock: deployBlock,
       toBlock: head.number,
       chunkSize: options.chunkSize,
+      onChunk: async (chunk, to) => {
+        applyAll(fresh, chunk, false)
+        if (!cold || !options.cursorFile || Date.now() - lastCheckpoint < (options.checkpointMs ?? 10_000) || to === head.number) return
+        const at = await publicClient.getBlock({ blockNumber: to })
+        if (at.hash) writeSnapshot(fresh, { block: to, hash: at.hash })
+        lastCheckpoint = Date.now()
+      },
     })
-    applyAll(fresh, events, false)
     const hadState = cursor !== undefined
     const old = state
     state = fresh
     cursor = { block: head.number, hash: head.hash }
+    recent = []
+    undoLog = []
+    remember(head.number, head.hash)
     dirty = true
     if (!hadState) return
     // Subscribers see what the reload changed, record by record, then the reset itself.
@@ -200,19 +257,21 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       await reload({ number: head.number, hash: head.hash })
       return
     }
-    if (head.number < cursor.block) {
-      logger?.warn({ head: head.number.toString(), cursor: cursor.block.toString() }, 'chain rewound; reloading view')
-      await reload({ number: head.number, hash: head.hash })
-      return
-    }
     if (head.number === cursor.block && head.hash === cursor.hash) return
     // Same chain as before? The block at the cursor must still have the hash we saw (unknown
     // only after a partial round, when we trust it).
-    const atCursor = await publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
+    const atCursor = head.number < cursor.block ? undefined : await publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
     if (!atCursor || (cursor.hash !== undefined && atCursor.hash !== cursor.hash)) {
-      logger?.warn({ cursor: cursor.block.toString() }, 'chain reorganised or replaced; reloading view')
-      await reload({ number: head.number, hash: head.hash })
-      return
+      // Reorganised (or rewound): roll back to the newest block we know is still there, only.
+      const fork = await forkPoint(head.number)
+      if (!fork) {
+        logger?.warn({ cursor: cursor.block.toString() }, 'chain reorganised or replaced beyond the recent blocks; reloading view')
+        await reload({ number: head.number, hash: head.hash })
+        return
+      }
+      logger?.warn({ cursor: cursor.block.toString(), fork: fork.block.toString() }, 'chain reorganised; rolling the view back to the fork point')
+      rollBackTo(fork.block)
+      cursor = { block: fork.block, hash: fork.hash }
     }
     if (head.number === cursor.block) return
     await fetchStoreEvents(publicClient, {
@@ -223,10 +282,12 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       onChunk: (events, to) => {
         applyAll(state, events, true)
         cursor = { block: to, hash: to === head.number ? head.hash! : undefined }
-        dirty = true
+        // Only a changed state is worth a snapshot: rewriting it every block blocks the loop.
+        if (events.length > 0) dirty = true
       },
     })
     cursor = { block: head.number, hash: head.hash }
+    remember(head.number, head.hash)
   }
 
   const loop = createPollLoop({

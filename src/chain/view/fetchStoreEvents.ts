@@ -14,7 +14,7 @@ export interface FetchStoreEventsParameters {
   /** Blocks per eth_getLogs request (public RPCs cap ranges). Default 5,000. */
   chunkSize?: bigint
   /** Called after each chunk with the events of that chunk, in chain order. */
-  onChunk?: (events: StoreEvent[], toBlock: bigint) => void
+  onChunk?: (events: StoreEvent[], toBlock: bigint) => void | Promise<void>
 }
 
 /** Fetches and decodes ClientStore and UserStore events in a block range, chunk by chunk. */
@@ -25,9 +25,9 @@ export async function fetchStoreEvents(client: PublicClient, p: FetchStoreEvents
     toBlock: p.toBlock,
     chunkSize: p.chunkSize,
     fetch: (fromBlock, toBlock) => client.getLogs({ address: [p.clientStore, p.userStore], fromBlock, toBlock }),
-    onChunk: (logs, to) => {
+    onChunk: async (logs, to) => {
       const events = decodeStoreEvents(logs)
-      p.onChunk?.(events, to)
+      await p.onChunk?.(events, to)
       all.push(...events)
     },
   })

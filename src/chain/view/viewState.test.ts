@@ -15,6 +15,26 @@ const rec = (endpoint: string, bs: string, srv: string) => ({
 const ev = (e: Partial<StoreEvent> & { type: StoreEvent['type'] }): StoreEvent => ({ version: 1, block: 1n, logIndex: 0, ...e }) as StoreEvent
 
 describe('ViewState', () => {
+  it('undoes events in reverse, back to the state before them', () => {
+    const s = new ViewState()
+    s.apply(ev({ type: 'ClientAdded', endpointHash: endpointHash('a'), record: rec('a', 'id-1', 'id-2') }))
+    const before = JSON.stringify(s.entries())
+    const evs = [
+      ev({ type: 'ClientUpdated', endpointHash: endpointHash('a'), record: rec('a', 'id-3', 'id-2'), version: 2 }),
+      ev({ type: 'ClientAdded', endpointHash: endpointHash('b'), record: rec('b', 'id-1', 'id-4') }),
+      ev({ type: 'ClientRemoved', endpointHash: endpointHash('a') }),
+    ]
+    const undos = evs.map((e) => {
+      const u = s.undoOf(e)
+      s.apply(e)
+      return u!
+    })
+    for (const u of undos.reverse()) s.undo(u)
+    expect(JSON.stringify(s.entries())).toBe(before)
+    expect(s.endpointOfIdentity('id-1')).toBe('a')
+    expect(s.endpointOfIdentity('id-4')).toBeUndefined()
+  })
+
   it('releases identities an update dropped and keeps those it kept', () => {
     const s = new ViewState()
     s.apply(ev({ type: 'ClientAdded', endpointHash: endpointHash('a'), record: rec('a', 'id-1', 'id-2') }))

@@ -3,6 +3,11 @@ import { clientKeyContext, userEmailContext, userPasswordContext } from '../reco
 import type { StoreEvent } from './events.js'
 import type { ClientEntry, ClientView, UserEntry, UserView, ViewChange } from './types.js'
 
+/** What one applied event overwrote, to undo it after a reorganisation. */
+export type ViewUndo =
+  | { kind: 'client'; endpoint: string; previous?: ClientEntry }
+  | { kind: 'user'; username: string; previous?: UserEntry }
+
 /** Opens a sealed value with the deployment's key; undefined when it cannot be opened. */
 export type Unsealer = (sealed: Hex, context: string) => Uint8Array | undefined
 
@@ -60,6 +65,49 @@ export class ViewState {
     let n = 0
     for (const keys of this.openedBy.values()) if (keys.some((k) => k !== want)) n++
     return n
+  }
+
+  /**
+   * What applying `ev` would overwrite: the entry it replaces or removes (undefined: it adds one),
+   * so a reorganisation can be undone event by event (see undo()).
+   */
+  undoOf(ev: StoreEvent): ViewUndo | undefined {
+    switch (ev.type) {
+      case 'SealingKeyChanged':
+        return undefined
+      case 'ClientAdded':
+      case 'ClientUpdated':
+        return { kind: 'client', endpoint: ev.record.endpoint, previous: this.clientsByEndpoint.get(ev.record.endpoint) }
+      case 'ClientRemoved': {
+        const endpoint = this.endpointByHash.get(ev.endpointHash.toLowerCase())
+        return endpoint === undefined ? undefined : { kind: 'client', endpoint, previous: this.clientsByEndpoint.get(endpoint) }
+      }
+      case 'UserAdded':
+      case 'UserUpdated':
+        return { kind: 'user', username: ev.record.username, previous: this.usersByName.get(ev.record.username) }
+      case 'UserRemoved': {
+        const username = this.usernameByHash.get(ev.usernameHash.toLowerCase())
+        return username === undefined ? undefined : { kind: 'user', username, previous: this.usersByName.get(username) }
+      }
+    }
+  }
+
+  /** Puts back what one event overwrote (undo in reverse order of apply); returns the change. */
+  undo(u: ViewUndo): ViewChange {
+    if (u.kind === 'client') {
+      const before = this.clientViews.get(u.endpoint)
+      if (u.previous) this.putClient(u.previous)
+      else this.deleteClient(u.endpoint)
+      const after = this.clientViews.get(u.endpoint)
+      if (!after) return { kind: 'client-removed', endpoint: u.endpoint, previous: before! }
+      return { kind: before ? 'client-updated' : 'client-added', endpoint: u.endpoint, client: after, previous: before }
+    }
+    const before = this.userViews.get(u.username)
+    if (u.previous) this.putUser(u.previous)
+    else this.deleteUser(u.username)
+    const after = this.userViews.get(u.username)
+    if (!after) return { kind: 'user-removed', username: u.username, previous: before! }
+    return { kind: before ? 'user-updated' : 'user-added', username: u.username, user: after, previous: before }
   }
 
   /** Applies one event; returns the change, or undefined for an event that changes nothing known. */

@@ -17,7 +17,7 @@ export interface KeysRotateOptions {
   /** Records per re-seal transaction. Default 50. */
   batchSize?: number
   /** Progress of the re-seal (records done, records to do). */
-  onProgress?: (done: number, total: number) => void
+  onProgress?: (done: number, total: number) => void | Promise<void>
 }
 
 /** What `keys rotate` prints. */

@@ -106,6 +106,7 @@ export function registerServeBootstrapCommand(serve: Command): void {
         '',
         'Devices bootstrap with POST /bs?ep=NAME[&pct=FORMAT] over DTLS-PSK; the PSK identity must be',
         "NAME's bootstrap identity on chain. GET /bspack gets 4.04 so clients fall back to POST /bs.",
+        'It only reads the chain and holds no signer key (--private-key-file is not used).',
         '',
         'Example:',
         '  $ lwchain serve bootstrap --port 5784',

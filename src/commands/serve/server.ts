@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { createAnomalyLedger, type AnomalyLedger } from '../../anomalies/ledger.js'
+import { createAnomalyLedger, type AnomalyLedger, type CreateAnomalyLedgerOptions } from '../../anomalies/ledger.js'
 import { loadOrCreateJwtKey } from '../../api/auth/jwtKey.js'
 import { registerApi, type MountedApi } from '../../api/index.js'
 import { DEFAULT_AUTO_OBSERVE, parseObserveAttributes, type AutoObserveConfig } from '../../api/values/autoObserve.js'
@@ -10,6 +10,7 @@ import { parsePath } from '../../lwm2m/path.js'
 import type { UserDirectory } from '../../api/plugin-auth.js'
 import type { ChainConnection } from '../../chain/connectChain.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
+import { anchoringHealth } from '../../api/http.js'
 import { createServerDaemon, type ServerDaemon } from '../../daemons/server.js'
 import { createDaemonTransport } from '../../daemons/transport.js'
 import { startThresholdRules, type ThresholdRules } from '../../daemons/thresholdRules.js'
@@ -59,10 +60,18 @@ export interface ServeServerOptions {
   threshold?: string[]
   /** Where the anomaly outbox lives; default <configDir>/anomalies (anomalies-<cursor> for another cursorName). */
   anomalyDir?: string
-  /** Anomaly ledger timers (tests use short ones). */
-  ledger?: { batchIntervalMs?: number; pollIntervalMs?: number }
+  /** Anomaly ledger timers (tests use short ones) and limits. */
+  ledger?: Pick<CreateAnomalyLedgerOptions, 'batchIntervalMs' | 'pollIntervalMs' | 'maxTxBytes' | 'finality' | 'fees'>
+  /** `--anchor-max-tx-bytes`: signed bytes per anchoring transaction at most (default 120 KiB). */
+  anchorMaxTxBytes?: string
+  /** `--confirmations N|finalized`: when an anchored batch is final (default 0 on anvil, else finalized). */
+  confirmations?: string
+  /** `--max-fee-gwei`: the EIP-1559 fee ceiling of anchoring transactions (default 500). */
+  maxFeeGwei?: string
   /** Timeout of device requests made through the REST API, ms (`--request-timeout-ms`); default the CoAP timers'. */
   requestTimeoutMs?: number | string
+  /** How long a REST request waits for a sleeping queue-mode device before 202 (`--queue-timeout-ms`); default 30 s. */
+  queueTimeoutMs?: number | string
   /** Resources observed on every registration (`--observe PATH`, repeatable; "none" for none). Default /3303/0/5700. */
   observe?: string[]
   /** Write-Attributes sent before each of those observations, e.g. "pmin=1,pmax=60". */
@@ -139,6 +148,27 @@ function defaultAnomalyDir(configDir: string, cursorName: string | undefined): s
   return join(configDir, name)
 }
 
+/** The ledger's limits from `--anchor-max-tx-bytes`, `--confirmations`, `--max-fee-gwei`. */
+function ledgerLimits(o: ServeServerOptions): Pick<CreateAnomalyLedgerOptions, 'maxTxBytes' | 'finality' | 'fees'> {
+  const out: Pick<CreateAnomalyLedgerOptions, 'maxTxBytes' | 'finality' | 'fees'> = {}
+  if (o.anchorMaxTxBytes !== undefined) {
+    const n = Number(o.anchorMaxTxBytes)
+    if (!Number.isInteger(n) || n < 1024) throw new UsageError(`--anchor-max-tx-bytes must be a whole number of bytes, at least 1024, not "${o.anchorMaxTxBytes}"`)
+    out.maxTxBytes = n
+  }
+  if (o.confirmations !== undefined) {
+    if (o.confirmations === 'finalized' || o.confirmations === 'safe') out.finality = { tag: o.confirmations }
+    else if (/^\d{1,4}$/.test(o.confirmations)) out.finality = { confirmations: Number(o.confirmations) }
+    else throw new UsageError(`--confirmations must be a number of blocks, "finalized" or "safe", not "${o.confirmations}"`)
+  }
+  if (o.maxFeeGwei !== undefined) {
+    const g = Number(o.maxFeeGwei)
+    if (!(g > 0 && g < 1e6)) throw new UsageError(`--max-fee-gwei must be a positive number, not "${o.maxFeeGwei}"`)
+    out.fees = { maxFeePerGas: BigInt(Math.round(g * 1e9)) }
+  }
+  return out
+}
+
 const NO_USERS: UserDirectory = { byUsername: () => undefined, byEmail: () => undefined }
 
 /** Loads the profile, builds the SecurityStore (chain view or memory), starts the LwM2M server daemon. */
@@ -152,6 +182,10 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   const requestTimeoutMs = o.requestTimeoutMs === undefined ? undefined : Number(o.requestTimeoutMs)
   if (requestTimeoutMs !== undefined && !(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
     throw new UsageError(`--request-timeout-ms must be a positive whole number of milliseconds, not "${o.requestTimeoutMs}"`)
+  }
+  const queueTimeoutMs = o.queueTimeoutMs === undefined ? undefined : Number(o.queueTimeoutMs)
+  if (queueTimeoutMs !== undefined && !(Number.isInteger(queueTimeoutMs) && queueTimeoutMs >= 0)) {
+    throw new UsageError(`--queue-timeout-ms must be a whole number of milliseconds, not "${o.queueTimeoutMs}"`)
   }
   const { store, security, liveView, profile } = await openSecurityStore({
     ...o,
@@ -183,6 +217,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         dataDir: o.anomalyDir ?? defaultAnomalyDir(configDir, o.cursorName),
         deployBlock: chain.deployment.deployBlock,
         logger,
+        ...ledgerLimits(o),
         ...o.ledger,
       })
       try {
@@ -203,6 +238,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     transport,
     logger,
     ...(liveView && { chainLag: () => liveView.lag() }),
+    ...(ledger && { anchoring: () => anchoringHealth(ledger!.stats()) }),
     extendHttp: async (app, d) => {
       rest = await registerApi(app, {
         daemon: d,
@@ -222,6 +258,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       httpHost: o.httpHost ?? '127.0.0.1',
       httpPort,
       ...(o.coapTimers && { coapTimers: o.coapTimers }),
+      ...(queueTimeoutMs !== undefined && { queueTimeoutMs }),
     },
   })
   let started: Awaited<ReturnType<ServerDaemon['start']>>
@@ -299,7 +336,11 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--threshold <path=t1,t2,...>', 'a threshold rule as a flag, e.g. /3303/0/5700=40,45,50, or "default" for that one (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--writer-key-file <file>', 'key for device and user management through the API (needs the writer role); without it those writes answer 403')
     .option('--anomaly-dir <dir>', 'anomaly outbox directory (default <config-dir>/anomalies)')
+    .option('--anchor-max-tx-bytes <n>', 'signed bytes per anchoring transaction at most (geth-class pools refuse over 128 KiB)', String(120 * 1024))
+    .option('--confirmations <n|finalized>', 'when an anchored batch is final: N blocks deep, or the node\'s finalized/safe tag (default 0 on anvil, else finalized)')
+    .option('--max-fee-gwei <gwei>', 'EIP-1559 fee ceiling of anchoring transactions', '500')
     .option('--request-timeout-ms <ms>', 'how long a device request made through the REST API may take before 504')
+    .option('--queue-timeout-ms <ms>', 'how long a REST request waits for a sleeping queue-mode device before 202 {requestId} (result on /api/events)', '30000')
     .option('--observe <path>', 'observe this resource on every device that registers (repeatable; default /3303/0/5700; "none" for none)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--observe-attributes <attrs>', 'Write-Attributes sent before those observations, e.g. pmin=1,pmax=60')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
@@ -309,7 +350,7 @@ export function registerServeServerCommand(serve: Command): void {
       [
         '',
         'Devices register with POST /rd?ep=NAME&lt=..&lwm2m=1.1&b=U over DTLS-PSK; the PSK identity must',
-        "be NAME's server identity on chain. LwM2M 1.0 and 1.1; a 1.2 client gets 4.12 and retries with 1.1.",
+        "be NAME's server identity on chain. LwM2M 1.0, 1.1 and 1.2 (registered as offered); another version gets 4.12.",
         '',
         'Example:',
         '  $ lwchain serve server --port 5684 --http-port 8080',

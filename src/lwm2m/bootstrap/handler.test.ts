@@ -8,6 +8,8 @@ import type { LwM2mRequest, LwM2mResponse } from '../request/types.js'
 import { createInMemorySecurityStore } from '../security-store.js'
 import { resolveBootstrapConfig, type BootstrapConfig } from './config.js'
 import { createBootstrapHandler, type BootstrapOutcome } from './handler.js'
+import { decodeSenmlCborEntries } from '../codec/senml-cbor.js'
+import { formatPath } from '../path.js'
 import type { BootstrapSender } from './session.js'
 
 const enc = (s: string) => new TextEncoder().encode(s)
@@ -58,7 +60,7 @@ describe('bootstrap handler', () => {
     const outcome = await done
     expect(outcome).toMatchObject({ result: 'finished', session: { securityInstanceId: 1, serverInstanceId: 0, format: 11542 } })
     expect(t.sent.map((r) => r.kind)).toEqual(['bootstrapDelete', 'bootstrapDelete', 'bootstrapDiscover', 'bootstrapWrite', 'bootstrapWrite', 'bootstrapFinish'])
-    expect(t.handler.stats()).toEqual({ authorized: 1, unauthorized: 0, finished: 1, failed: 0, badRequests: 0, active: 0 })
+    expect(t.handler.stats()).toEqual({ authorized: 1, unauthorized: 0, finished: 1, failed: 0, badRequests: 0, packsServed: 0, active: 0 })
   })
 
   it('uses a fixed security instance id without discovering when configured', async () => {
@@ -94,13 +96,13 @@ describe('bootstrap handler', () => {
     expect(t.handler.handle(...bs(['ep=ep1'], 'bs-2'))).toEqual({ code: '4.03' })
   })
 
-  it('answers 4.00 to bad queries, 4.04 to /bspack and other paths, 4.05 to other methods', () => {
+  it('answers 4.00 to bad queries, 4.04 to other paths, 4.05 to other methods', () => {
     const t = setup()
     expect(t.handler.handle(...bs([], 'bs-1')).code).toBe('4.00')
     expect(t.handler.handle(...bs(['ep='], 'bs-1')).code).toBe('4.00')
     expect(t.handler.handle(...bs(['ep=ep1', 'pct=abc'], 'bs-1')).code).toBe('4.00')
     expect(t.handler.handle(...bs(['ep=ep1', 'pct=40'], 'bs-1')).code).toBe('4.00')
-    expect(t.handler.handle({ method: 'GET', path: ['bspack'], query: ['ep=ep1'] }, { peer: PEER, identity: 'bs-1' }).code).toBe('4.04')
+    expect(t.handler.handle({ method: 'GET', path: ['bspack'], query: [] }, { peer: PEER, identity: 'bs-1' }).code).toBe('4.00')
     expect(t.handler.handle({ method: 'GET', path: ['rd'], query: [] }, { peer: PEER }).code).toBe('4.04')
     expect(t.handler.handle({ method: 'PUT', path: ['bs'], query: ['ep=ep1'] }, { peer: PEER, identity: 'bs-1' }).code).toBe('4.05')
     expect(t.handler.stats().badRequests).toBe(7)
@@ -157,5 +159,24 @@ describe('bootstrap handler', () => {
     t2.handler.close()
     expect(t2.outcomes.at(-1)).toMatchObject({ result: 'failed', reason: 'shutdown' })
     expect(t2.handler.handle(...bs(['ep=ep1'], 'bs-1')).code).toBe('5.03')
+  })
+
+  it('serves a Bootstrap-Pack of /0 and /1 in SenML CBOR (default) or JSON, after the identity check', () => {
+    const t = setup()
+    const get = (query: string[], identity: string | undefined, accept?: number) =>
+      t.handler.handle({ method: 'GET', path: ['bspack'], query, ...(accept !== undefined && { accept }) }, { peer: PEER, ...(identity !== undefined && { identity }) })
+    const cbor = get(['ep=ep1'], 'bs-1')
+    expect(cbor).toMatchObject({ code: '2.05', contentFormat: 112 })
+    const names = decodeSenmlCborEntries(cbor.payload as Uint8Array).map((e) => formatPath(e.path))
+    expect(names).toEqual(expect.arrayContaining(['/0/1/0', '/0/1/3', '/0/1/5', '/1/0/0', '/1/0/1']))
+    const json = get(['ep=ep1'], 'bs-1', 110)
+    expect(json).toMatchObject({ code: '2.05', contentFormat: 110 })
+    expect(new TextDecoder().decode(json.payload as Uint8Array)).toContain('"bn":"/0/1/"')
+    expect(get(['ep=ep1'], 'bs-1', 11542).code).toBe('4.06')
+    expect(get(['ep=ep1'], 'bs-2').code).toBe('4.03')
+    expect(get(['ep=nobody'], 'bs-1').code).toBe('4.03')
+    expect(t.handler.handle({ method: 'POST', path: ['bspack'], query: ['ep=ep1'] }, { peer: PEER, identity: 'bs-1' }).code).toBe('4.05')
+    expect(t.handler.stats()).toMatchObject({ packsServed: 2, unauthorized: 2, authorized: 0 })
+    expect(t.sent).toEqual([])
   })
 })

@@ -1,10 +1,12 @@
 import type { Logger } from '../../logger.js'
 import { peerKey, type PeerAddress } from '../../transport/types.js'
+import { ContentFormat } from '../content-format.js'
 import { endpointNameProblem } from '../endpoint-name.js'
-import type { SecurityStore } from '../security-store.js'
+import type { ClientSecurity, SecurityStore } from '../security-store.js'
 import type { BootstrapConfig } from './config.js'
 import { BootstrapSessionError, type BootstrapFailureReason } from './errors.js'
 import { bootstrapWriteFormat } from './format.js'
+import { BSPACK_FORMATS, bootstrapPack } from './pack.js'
 import { runBootstrapSession, type BootstrapSender, type BootstrapSessionResult } from './session.js'
 
 /** The parts of a CoAP request the handler reads (a transport CoapRequest satisfies it). */
@@ -12,6 +14,8 @@ export interface BootstrapInbound {
   readonly method: string
   readonly path: readonly string[]
   readonly query: readonly string[]
+  /** Accept option (the format a Bootstrap-Pack is asked in). */
+  readonly accept?: number
 }
 
 /** Who sent it: the peer and, over DTLS, the authenticated PSK identity. */
@@ -23,7 +27,8 @@ export interface BootstrapInboundContext {
 /** The answer (a transport CoapResponseInit). */
 export interface BootstrapReply {
   readonly code: string
-  readonly payload?: string
+  readonly payload?: string | Uint8Array
+  readonly contentFormat?: number
 }
 
 /** Counters of a bootstrap server, by session outcome. */
@@ -36,8 +41,10 @@ export interface BootstrapStats {
   finished: number
   /** Sessions that ended otherwise (refused step, no answer, timeout, replaced, revoked, shutdown). */
   failed: number
-  /** Malformed requests (4.00), other paths and methods (4.04/4.05), GET /bspack included. */
+  /** Malformed requests (4.00), other paths and methods (4.04/4.05), unsupported pack formats (4.06). */
   badRequests: number
+  /** Bootstrap-Packs served (GET /bspack answered 2.05). */
+  packsServed: number
   /** Sessions running now. */
   active: number
 }
@@ -49,7 +56,7 @@ export type BootstrapOutcome =
 
 /** The bootstrap server's protocol logic behind its CoAP endpoint. */
 export interface BootstrapHandler {
-  /** Answers one request: POST /bs starts a session (after the 2.04 goes out), GET /bspack 4.04. */
+  /** Answers one request: POST /bs starts a session (after the 2.04 goes out), GET /bspack answers the pack. */
   handle(req: BootstrapInbound, ctx: BootstrapInboundContext): BootstrapReply
   /** Ends the running session of an endpoint (revocation); false when it has none. */
   abort(endpoint: string, reason: BootstrapFailureReason): boolean
@@ -79,14 +86,15 @@ interface RunningSession {
  * Creates the bootstrap handler: checks that the DTLS identity of `POST /bs?ep=NAME` is NAME's
  * bootstrap identity in the SecurityStore (the paper's double check: the DTLS layer proved the
  * key, this proves the key belongs to NAME), answers 2.04 and runs one session per endpoint, a
- * newer request replacing an older session. `GET /bspack` (LwM2M 1.2 Bootstrap-Pack) gets 4.04
- * Not Found, the error on which clients fall back to `POST /bs`.
+ * newer request replacing an older session. `GET /bspack?ep=NAME` (LwM2M 1.2 Bootstrap-Pack) passes
+ * the same check and answers the same Security and Server instances in one SenML CBOR or JSON
+ * pack, as the Accept option asks (CBOR when absent; 4.06 for anything else).
  */
 export function createBootstrapHandler(o: BootstrapHandlerOptions): BootstrapHandler {
   const { security, sender, config, logger } = o
   const sessions = new Map<string, RunningSession>()
   const listeners = new Set<(outcome: BootstrapOutcome) => void>()
-  const stats: BootstrapStats = { authorized: 0, unauthorized: 0, finished: 0, failed: 0, badRequests: 0, active: 0 }
+  const stats: BootstrapStats = { authorized: 0, unauthorized: 0, finished: 0, failed: 0, badRequests: 0, packsServed: 0, active: 0 }
   let closed = false
 
   const bad = (code: string, payload?: string): BootstrapReply => {
@@ -161,10 +169,41 @@ export function createBootstrapHandler(o: BootstrapHandlerOptions): BootstrapHan
     })
   }
 
+  /** The endpoint's record when the session's identity may bootstrap it, else the refusal. */
+  const authorize = (endpoint: string, ctx: BootstrapInboundContext): { client: ClientSecurity; serverKey: Uint8Array } | BootstrapReply => {
+    const client = security.byEndpoint(endpoint)
+    if (!client) return forbid(endpoint, ctx.identity, ctx.peer, 'unknown endpoint')
+    if (config.requireIdentity || ctx.identity !== undefined) {
+      if (ctx.identity !== client.bootstrap.identity) {
+        return forbid(endpoint, ctx.identity, ctx.peer, "the DTLS identity is not this endpoint's bootstrap identity")
+      }
+    }
+    if (!client.server.key) {
+      stats.failed++
+      logger.error({ endpoint, outcome: 'failed', reason: 'no-credentials' }, 'bootstrap impossible: the record carries no server key (is the sealing key loaded?)')
+      return { code: '5.03' }
+    }
+    return { client, serverKey: client.server.key }
+  }
+
+  const pack = (req: BootstrapInbound, ctx: BootstrapInboundContext): BootstrapReply => {
+    if (req.method !== 'GET') return bad('4.05')
+    if (closed) return { code: '5.03' }
+    const endpoint = parseQuery(req.query).get('ep')
+    if (!endpoint) return bad('4.00', 'missing ep')
+    const format = req.accept ?? ContentFormat.SENML_CBOR
+    if (!BSPACK_FORMATS.includes(format)) return bad('4.06', 'a Bootstrap-Pack comes in SenML CBOR (112) or SenML JSON (110)')
+    const auth = authorize(endpoint, ctx)
+    if ('code' in auth) return auth
+    stats.packsServed++
+    logger.info({ endpoint, identity: ctx.identity, peer: peerKey(ctx.peer), format, outcome: 'pack' }, 'bootstrap pack served')
+    return { code: '2.05', contentFormat: format, payload: bootstrapPack(auth.client, auth.serverKey, config, format) }
+  }
+
   return {
     handle(req, ctx) {
       const path = req.path.join('/')
-      if (path === 'bspack') return bad(req.method === 'GET' ? '4.04' : '4.05')
+      if (path === 'bspack') return pack(req, ctx)
       if (path !== 'bs') return bad('4.04')
       if (req.method !== 'POST') return bad('4.05')
       if (closed) return { code: '5.03' }
@@ -182,18 +221,8 @@ export function createBootstrapHandler(o: BootstrapHandlerOptions): BootstrapHan
       const format = bootstrapWriteFormat(pct)
       if (format === undefined) return bad('4.00', `unsupported pct ${pct}`)
 
-      const client = security.byEndpoint(endpoint)
-      if (!client) return forbid(endpoint, ctx.identity, ctx.peer, 'unknown endpoint')
-      if (config.requireIdentity || ctx.identity !== undefined) {
-        if (ctx.identity !== client.bootstrap.identity) {
-          return forbid(endpoint, ctx.identity, ctx.peer, "the DTLS identity is not this endpoint's bootstrap identity")
-        }
-      }
-      if (!client.server.key) {
-        stats.failed++
-        logger.error({ endpoint, outcome: 'failed', reason: 'no-credentials' }, 'bootstrap impossible: the record carries no server key (is the sealing key loaded?)')
-        return { code: '5.03' }
-      }
+      const auth = authorize(endpoint, ctx)
+      if ('code' in auth) return auth
       stats.authorized++
       logger.info({ endpoint, identity: ctx.identity, peer: peerKey(ctx.peer), format, outcome: 'authorized' }, 'bootstrap request')
       start(endpoint, ctx.peer, format)

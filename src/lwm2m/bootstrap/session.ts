@@ -10,7 +10,7 @@ import { securityInstance, serverInstance } from './instances.js'
 
 /** What a session needs to talk to the device (the request layer's sender satisfies it). */
 export interface BootstrapSender {
-  send(target: { peer: PeerAddress }, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
+  send(target: { peer: PeerAddress; endpoint?: string }, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
 }
 
 /** Everything one bootstrap session works with. */
@@ -54,7 +54,7 @@ export async function runBootstrapSession(input: BootstrapSessionInput): Promise
     steps.push(step)
     let response: LwM2mResponse
     try {
-      response = await sender.send({ peer }, request, { timeoutMs: config.requestTimeoutMs })
+      response = await sender.send({ peer, endpoint: input.client.endpoint }, request, { timeoutMs: config.requestTimeoutMs })
     } catch (err) {
       checkAborted(signal, step)
       const transport = err instanceof RequestTimeoutError || err instanceof RequestFailedError

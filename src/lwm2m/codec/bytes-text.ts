@@ -35,6 +35,17 @@ export function encodeBase64Url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 }
 
+/**
+ * The alphabet of SenML JSON "vd" values we write: RFC 8428's base64url, or the standard alphabet
+ * (still without padding) that some clients decode instead (Eclipse Wakaama, wakaama#698).
+ */
+export type OpaqueAlphabet = 'base64url' | 'base64'
+
+/** Opaque bytes as unpadded base64 text in the given alphabet. */
+export function encodeOpaqueText(bytes: Uint8Array, alphabet: OpaqueAlphabet): string {
+  return alphabet === 'base64url' ? encodeBase64Url(bytes) : encodeBase64(bytes).replace(/=+$/, '')
+}
+
 /** `0x`-prefixed lower-case hex, the CLI's form of opaque values. */
 export function toHex(bytes: Uint8Array): string {
   return '0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')

@@ -88,3 +88,20 @@ export function decodeCompositeNodes(
   }
   return paths.flatMap((p, i) => (groups[i].length === 0 ? [] : [[p, buildNode(groups[i], p, models, name)] as const]))
 }
+
+/**
+ * The SenML times of a composite payload (an Observe-Composite notification): for each resource
+ * path whose record carried one (bt + t, in seconds), the newest. Records without a time are left
+ * out, so an untimed payload gives {}.
+ */
+export function decodeCompositeTimes(format: number, payload: Uint8Array): Record<string, number> {
+  senmlName(format)
+  const entries = format === ContentFormat.SENML_JSON ? decodeSenmlJsonEntries(payload) : decodeSenmlCborEntries(payload)
+  const times: Record<string, number> = {}
+  for (const e of entries) {
+    if (e.time === undefined) continue
+    const key = formatPath(e.path)
+    if (times[key] === undefined || e.time > times[key]) times[key] = e.time
+  }
+  return times
+}

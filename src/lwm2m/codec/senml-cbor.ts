@@ -121,7 +121,7 @@ export function encodeSenmlCborEntries(entries: readonly EncodeEntry[]): Uint8Ar
   for (const e of entries) {
     const withBase = e.base !== base
     base = e.base
-    w.head(5, 1 + (withBase ? 1 : 0) + (e.name !== '' ? 1 : 0))
+    w.head(5, 1 + (withBase ? 1 : 0) + (e.name !== '' ? 1 : 0) + (e.time !== undefined ? 1 : 0))
     if (withBase) w.int(SenmlLabel.bn).text(e.base)
     if (e.name !== '') w.int(SenmlLabel.n).text(e.name)
     const raw = e.raw
@@ -143,6 +143,11 @@ export function encodeSenmlCborEntries(entries: readonly EncodeEntry[]): Uint8Ar
       case 'objlnk':
         w.text(SenmlLabel.vlo).text(raw.value)
         break
+    }
+    if (e.time !== undefined) {
+      w.int(SenmlLabel.t)
+      if (Number.isInteger(e.time)) w.int(e.time)
+      else w.float(e.time)
     }
   }
   return w.finish()

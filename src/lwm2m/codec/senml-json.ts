@@ -6,7 +6,7 @@ import type { ModelRegistry } from '../model.js'
 import type { NodeCodec } from './types.js'
 import { DEFAULT_LIMITS, type CodecLimits } from './limits.js'
 import { isJsonNumber, isJsonObject, jsonNumber, jsonString, readJson, type JsonNumber, type JsonValue } from './json-reader.js'
-import { decodeBase64, encodeBase64Url } from './bytes-text.js'
+import { decodeBase64, encodeOpaqueText, type OpaqueAlphabet } from './bytes-text.js'
 import { resolveSenmlRecords, type DecodedEntry, type RawValue, type SenmlRecord } from './senml.js'
 import { buildNode } from './senml-build.js'
 import { encodeEntries, type EncodeEntry } from './senml-write.js'
@@ -86,8 +86,11 @@ function text(v: JsonValue, name: string, offset: number | undefined): string {
   return typeof v === 'string' ? v : fail(`"${name}" must be a string`, offset)
 }
 
-/** Writes entries as a SenML JSON pack, repeating "bn" only when the base changes. */
-export function encodeSenmlJsonEntries(entries: readonly EncodeEntry[]): Uint8Array {
+/**
+ * Writes entries as a SenML JSON pack, repeating "bn" only when the base changes. Opaque values
+ * are unpadded base64url (RFC 8428 §4.3) unless `alphabet` asks for the standard alphabet.
+ */
+export function encodeSenmlJsonEntries(entries: readonly EncodeEntry[], alphabet: OpaqueAlphabet = 'base64url'): Uint8Array {
   let base: string | undefined
   const parts = entries.map((e) => {
     const fields: string[] = []
@@ -96,13 +99,14 @@ export function encodeSenmlJsonEntries(entries: readonly EncodeEntry[]): Uint8Ar
       base = e.base
     }
     if (e.name !== '') fields.push(`"n":${jsonString(e.name)}`)
-    fields.push(senmlValueField(e.raw))
+    fields.push(senmlValueField(e.raw, alphabet))
+    if (e.time !== undefined) fields.push(`"t":${jsonNumber(e.time, !Number.isInteger(e.time), NAME)}`)
     return `{${fields.join(',')}}`
   })
   return new TextEncoder().encode(`[${parts.join(',')}]`)
 }
 
-function senmlValueField(raw: RawValue): string {
+function senmlValueField(raw: RawValue, alphabet: OpaqueAlphabet): string {
   switch (raw.kind) {
     case 'number':
       return `"v":${jsonNumber(raw.value, raw.float, NAME)}`
@@ -111,10 +115,15 @@ function senmlValueField(raw: RawValue): string {
     case 'boolean':
       return `"vb":${raw.value}`
     case 'opaque':
-      return `"vd":"${encodeBase64Url(raw.value)}"`
+      return `"vd":"${encodeOpaqueText(raw.value, alphabet)}"`
     case 'objlnk':
       return `"vlo":"${raw.value}"`
   }
+}
+
+/** Encodes a node as SenML JSON with opaque values in the given alphabet (see OpaqueAlphabet). */
+export function encodeSenmlJson(node: LwM2mNode, path: LwM2mPath, alphabet: OpaqueAlphabet): Uint8Array {
+  return encodeSenmlJsonEntries(encodeEntries(node, path, NAME, true), alphabet)
 }
 
 /** SenML JSON (RFC 8428, LwM2M 1.1 TS Core §7.4.5), content format 110, with the given limits. */

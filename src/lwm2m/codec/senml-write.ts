@@ -16,6 +16,8 @@ export interface EncodeEntry {
   readonly base: string
   readonly name: string
   readonly raw: RawValue
+  /** SenML time ("t"), absolute seconds since the epoch; absent = now. */
+  readonly time?: number
 }
 
 /**

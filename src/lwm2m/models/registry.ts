@@ -15,15 +15,23 @@ export interface DdfText {
   readonly source: string
 }
 
-/** A registry over `models`; a later model replaces an earlier one with the same object id. */
+/**
+ * A registry over `models`; a later model replaces an earlier one with the same object id as the
+ * default, and every version stays reachable through getObjectVersion (see versions.ts).
+ */
 export function createModelRegistry(models: Iterable<ObjectModel>): ModelRegistry {
   const byId = new Map<number, ObjectModel>()
-  for (const m of models) byId.set(m.id, m)
+  const byVersion = new Map<string, ObjectModel>()
+  for (const m of models) {
+    byId.set(m.id, m)
+    byVersion.set(`${m.id}@${m.version}`, m)
+  }
   const sorted = Object.freeze([...byId.values()].sort((a, b) => a.id - b.id))
   return Object.freeze({
     getObject: (objectId: number) => byId.get(objectId),
     getResource: (objectId: number, resourceId: number) => byId.get(objectId)?.resources.get(resourceId),
     objects: () => sorted,
+    getObjectVersion: (objectId: number, version: string) => byVersion.get(`${objectId}@${version}`),
   })
 }
 

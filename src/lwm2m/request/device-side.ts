@@ -6,6 +6,7 @@
 import type { CoapRequest, CoapResponseInit } from '../../transport/types.js'
 import { InvalidAttributesError, parseAttributes } from '../attributes.js'
 import { codecFor } from '../codec/index.js'
+import { decodeCompositeNodes, decodeCompositePaths, encodeCompositeNodes, type PathNode } from '../codec/composite.js'
 import { ContentFormat } from '../content-format.js'
 import { CodecError, InvalidPathError } from '../errors.js'
 import { formatLinks, type Link } from '../link.js'
@@ -60,6 +61,10 @@ export function parseLwM2mRequest(req: CoapRequest, o: ParseRequestOptions): LwM
       return parsePut(req, path, o)
     case 'POST':
       return parsePost(req, path, o)
+    case 'FETCH':
+    case 'iPATCH':
+      if (level !== 'root' || o.bootstrap) return { error: 'METHOD_NOT_ALLOWED', message: `${req.method} is only a composite operation on the root path` }
+      return parseComposite(req, o)
     case 'DELETE':
       if (level === 'root' || o.bootstrap) return { kind: 'bootstrapDelete', path }
       if (level !== 'instance' && level !== 'resourceInstance') {
@@ -133,6 +138,25 @@ function parsePost(req: CoapRequest, path: LwM2mPath, o: ParseRequestOptions): L
   }
 }
 
+/** Read-Composite (FETCH /, Observe-Composite when Observe=0) or Write-Composite (iPATCH /), in SenML. */
+function parseComposite(req: CoapRequest, o: ParseRequestOptions): LwM2mRequest | RequestParseError {
+  const format = req.contentFormat
+  if (format !== ContentFormat.SENML_JSON && format !== ContentFormat.SENML_CBOR) {
+    return { error: 'UNSUPPORTED_CONTENT_FORMAT', message: 'composite operations come in SenML JSON or SenML CBOR' }
+  }
+  try {
+    if (req.method === 'FETCH') {
+      // Observe=1 (the cancel) is a plain Read-Composite: the CoAP endpoint already ended the relation of that token.
+      const kind = req.observe === 0 ? 'observeComposite' : 'readComposite'
+      return { kind, paths: decodeCompositePaths(format, req.payload), format: req.accept ?? format }
+    }
+    return { kind: 'writeComposite', nodes: decodeCompositeNodes(format, req.payload, undefined, o.models), format }
+  } catch (err) {
+    if (err instanceof CodecError) return { error: 'BAD_REQUEST', message: err.shortMessage }
+    throw err
+  }
+}
+
 /** A TLV payload whose first TLV is a resource, not an object instance (type bits 7-6 not 00). */
 function isBareResourcesTlv(req: CoapRequest): boolean {
   const tlv = (req.contentFormat ?? ContentFormat.TLV) === ContentFormat.TLV
@@ -186,6 +210,8 @@ export interface DeviceResponse {
   location?: string
   /** Diagnostic payload of an error answer. */
   errorMessage?: string
+  /** Read-Composite answer: each node at its path, in `format` (SenML). */
+  composite?: readonly PathNode[]
 }
 
 /**
@@ -195,6 +221,15 @@ export interface DeviceResponse {
 export function toCoapResponse(response: DeviceResponse, path: LwM2mPath, models: ModelRegistry): CoapResponseInit {
   const code = coapCodeOf(response.code)
   const location = response.location ? { locationPath: response.location.split('/').filter((s) => s !== '') } : {}
+  if (response.composite) {
+    const format = response.format ?? ContentFormat.SENML_CBOR
+    try {
+      return { code, contentFormat: format, payload: encodeCompositeNodes(format, response.composite) }
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err
+      return { code: coapCodeOf('INTERNAL_SERVER_ERROR'), payload: err.shortMessage }
+    }
+  }
   if (response.node) {
     const format = response.format ?? ContentFormat.TLV
     try {

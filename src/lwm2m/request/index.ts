@@ -1,5 +1,5 @@
 /** Public API of the LwM2M request layer (Seam 1). */
-export type { LwM2mRequest, LwM2mRequestKind, LwM2mResponse, RequestOf, ResponseCode } from './types.js'
+export type { LwM2mRequest, LwM2mRequestKind, LwM2mResponse, ObserveRequest, RequestOf, ResponseCode } from './types.js'
 export { coapCodeOf, isSuccessCoapCode, responseCodeOf } from './codes.js'
 export { InvalidRequestError, RequestFailedError, RequestTimeoutError, type RequestFailure } from './errors.js'
 export { chooseFormat, type FormatPeer } from './format.js'

@@ -9,15 +9,19 @@ import {
   transportFailureOf,
   type CoapObservation,
   type CoapRequester,
+  type CoapRequestInit,
   type CoapResponse,
   type PeerAddress,
 } from '../../transport/types.js'
+import type { OpaqueAlphabet } from '../codec/bytes-text.js'
 import type { LwM2mVersion } from '../codec/index.js'
+import { ContentFormat } from '../content-format.js'
+import { isSuccessCoapCode } from './codes.js'
 import type { ModelRegistry } from '../model.js'
 import { formatPath } from '../path.js'
 import { InvalidRequestError, RequestFailedError, RequestTimeoutError, type RequestFailure } from './errors.js'
 import { fromCoapResponse, toCoapRequest } from './translate.js'
-import type { LwM2mRequest, LwM2mResponse, RequestOf } from './types.js'
+import type { LwM2mRequest, LwM2mResponse, ObserveRequest } from './types.js'
 
 /** What the sender needs from a CoAP endpoint: the transport's requesting side (a CoapEndpoint satisfies it). */
 export type { CoapRequester }
@@ -32,6 +36,8 @@ export interface PeerContext {
   lwm2mVersion?: LwM2mVersion
   /** Content formats the client supports (registration `ct`). */
   contentFormats?: number[]
+  /** The models of the object versions this client announced (default: the sender's). */
+  models?: ModelRegistry
 }
 
 /** A live observation: the first response and how to end it. */
@@ -39,7 +45,10 @@ export interface LwM2mObservation {
   response: LwM2mResponse
   /** Whether the device accepted the observation (notifications will come). */
   active: boolean
-  /** Cancels with a GET Observe=1 (proactive cancel); resolves even if the device is gone. */
+  /**
+   * Cancels with the request repeated with Observe=1 (GET, or FETCH with the same paths for
+   * Observe-Composite): the proactive cancel; resolves even if the device is gone.
+   */
   cancel(): Promise<void>
 }
 
@@ -54,35 +63,60 @@ export interface RequestSenderOptions {
 export interface RequestSender {
   /** Sends one request; resolves with the LwM2M outcome, rejects only on transport failure. */
   send(target: PeerContext, request: LwM2mRequest, opts?: { timeoutMs?: number }): Promise<LwM2mResponse>
-  /** Observes a path; every notification is decoded and given to onNotification. */
-  observe(target: PeerContext, request: RequestOf<'observe'>, onNotification: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
+  /** Observes a path (or several, Observe-Composite); every notification is decoded and given to onNotification. */
+  observe(target: PeerContext, request: ObserveRequest, onNotification: (r: LwM2mResponse) => void): Promise<LwM2mObservation>
 }
 
 /** Creates the request sender both daemons use (Leshan's LwM2mRequestSender). */
 export function createRequestSender(o: RequestSenderOptions): RequestSender {
   const { coap, models, logger } = o
+  const alphabets = createAlphabetMemory()
+
+  const exchange = async (target: PeerContext, request: LwM2mRequest, timeoutMs: number | undefined) => {
+    const { coap: init, format } = toCoapRequest(request, target, target.models ?? models)
+    const what = describeRequest(request, target.peer)
+    let res: CoapResponse
+    try {
+      res = await coap.request(target.peer, init, timeoutMs === undefined ? {} : { responseTimeoutMs: timeoutMs })
+    } catch (err) {
+      throw transportError(what, err)
+    }
+    logger?.debug({ endpoint: target.endpoint, peer: peerKey(target.peer), request: what, code: res.code }, 'lwm2m request answered')
+    return { init, format, res }
+  }
+
   return {
     async send(target, request, opts = {}) {
-      if (request.kind === 'observe') throw new InvalidRequestError('an observe request goes through observe(), not send()')
-      const { coap: init, format } = toCoapRequest(request, target, models)
-      const what = describeRequest(request, target.peer)
+      if (request.kind === 'observe' || request.kind === 'observeComposite') throw new InvalidRequestError(`an ${request.kind} request goes through observe(), not send()`)
       const timeoutMs = opts.timeoutMs ?? o.timeoutMs
-      let res: CoapResponse
-      try {
-        res = await coap.request(target.peer, init, timeoutMs === undefined ? {} : { responseTimeoutMs: timeoutMs })
-      } catch (err) {
-        throw transportError(what, err)
+      const who = target.endpoint ?? peerKey(target.peer)
+      const carriesOpaque = request.kind === 'write' || request.kind === 'bootstrapWrite' || request.kind === 'create'
+      const first = carriesOpaque && request.opaqueAlphabet === undefined ? { ...request, opaqueAlphabet: alphabets.get(who) } : request
+      const { init, format, res } = await exchange(target, first, timeoutMs)
+      if (carriesOpaque && request.opaqueAlphabet === undefined && res.code === '4.00' && format === ContentFormat.SENML_JSON) {
+        // Some clients decode "vd" with the standard alphabet only (Wakaama, wakaama#698), strict
+        // RFC 8428 ones with base64url only: a 4.00 to a payload whose text differs between the two
+        // is retried once in the other alphabet, which this endpoint then gets first.
+        const other: OpaqueAlphabet = alphabets.get(who) === 'base64url' ? 'base64' : 'base64url'
+        const retry = { ...request, opaqueAlphabet: other }
+        if (!samePayload(init.payload, toCoapRequest(retry, target, target.models ?? models).coap.payload)) {
+          const second = await exchange(target, retry, timeoutMs)
+          if (isSuccessCoapCode(second.res.code)) {
+            alphabets.set(who, other)
+            logger?.info({ endpoint: target.endpoint, alphabet: other }, 'SenML JSON opaque values: this client decodes the other base64 alphabet')
+          }
+          return fromCoapResponse(request, second.res, second.format, target.models ?? models)
+        }
       }
-      const response = fromCoapResponse(request, res, format, models)
-      logger?.debug({ endpoint: target.endpoint, peer: peerKey(target.peer), request: what, code: res.code }, 'lwm2m request answered')
-      return response
+      return fromCoapResponse(request, res, format, target.models ?? models)
     },
 
     async observe(target, request, onNotification) {
-      const { coap: init, format } = toCoapRequest(request, target, models)
+      const peerModels = target.models ?? models
+      const { coap: init, format } = toCoapRequest(request, target, peerModels)
       const what = describeRequest(request, target.peer)
       const notify = (res: CoapResponse): void => {
-        const response = fromCoapResponse(request, res, format, models)
+        const response = fromCoapResponse(request, res, format, peerModels)
         try {
           onNotification(response)
         } catch (err) {
@@ -95,7 +129,7 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
       } catch (err) {
         throw transportError(what, err)
       }
-      const response = fromCoapResponse(request, observation.first, format, models)
+      const response = fromCoapResponse(request, observation.first, format, peerModels)
       const active = response.success && observation.first.observe !== undefined
       logger?.debug({ endpoint: target.endpoint, peer: peerKey(target.peer), request: what, code: observation.first.code, active }, 'lwm2m observe answered')
       return { response, active, cancel: () => observation.cancel() }
@@ -103,9 +137,35 @@ export function createRequestSender(o: RequestSenderOptions): RequestSender {
   }
 }
 
+/** Which base64 alphabet each endpoint decodes in SenML JSON (bounded: oldest forgotten first). */
+function createAlphabetMemory(max = 100_000): { get(who: string): OpaqueAlphabet; set(who: string, a: OpaqueAlphabet): void } {
+  const learned = new Map<string, OpaqueAlphabet>()
+  return {
+    get: (who) => learned.get(who) ?? 'base64url',
+    set(who, a) {
+      learned.delete(who)
+      if (a !== 'base64url') learned.set(who, a)
+      if (learned.size > max) learned.delete(learned.keys().next().value as string)
+    },
+  }
+}
+
+function samePayload(a: CoapRequestInit['payload'], b: CoapRequestInit['payload']): boolean {
+  const x = typeof a === 'string' ? Buffer.from(a) : Buffer.from(a ?? new Uint8Array())
+  const y = typeof b === 'string' ? Buffer.from(b) : Buffer.from(b ?? new Uint8Array())
+  return x.equals(y)
+}
+
 /** "read /3/0 to 127.0.0.1:5683": for error messages and logs. */
 export function describeRequest(request: LwM2mRequest, peer: PeerAddress): string {
-  const path = request.kind === 'bootstrapFinish' ? '/bs' : formatPath(request.path)
+  const path =
+    request.kind === 'bootstrapFinish'
+      ? '/bs'
+      : request.kind === 'readComposite' || request.kind === 'observeComposite'
+        ? request.paths.map(formatPath).join(',')
+        : request.kind === 'writeComposite'
+          ? request.nodes.map(([p]) => formatPath(p)).join(',')
+          : formatPath(request.path)
   return `${request.kind} ${path} to ${peerKey(peer)}`
 }
 

@@ -5,6 +5,9 @@
 import type { CoapRequestInit, CoapResponse } from '../../transport/types.js'
 import { formatAttributes } from '../attributes.js'
 import { carriesNames, codecFor, decodeTimestamped, type LwM2mVersion } from '../codec/index.js'
+import type { OpaqueAlphabet } from '../codec/bytes-text.js'
+import { encodeSenmlJson } from '../codec/senml-json.js'
+import { decodeCompositeNodes, decodeCompositeTimes, encodeCompositeNodes, encodeCompositePaths } from '../codec/composite.js'
 import { ContentFormat } from '../content-format.js'
 import { CodecError } from '../errors.js'
 import { parseLinks } from '../link.js'
@@ -14,7 +17,7 @@ import { formatPath, pathIds, pathLevel, type LwM2mPath, type PathLevel } from '
 import { isSuccessCoapCode, responseCodeOf } from './codes.js'
 import { InvalidRequestError } from './errors.js'
 import { chooseFormat } from './format.js'
-import type { LwM2mRequest, LwM2mResponse } from './types.js'
+import type { CompositeRequest, LwM2mRequest, LwM2mResponse, SinglePathRequest } from './types.js'
 
 /** What the translator knows about the device it talks to. */
 export interface TranslationPeer {
@@ -43,6 +46,7 @@ export function rootSegments(rootPath: string | undefined): string[] {
 /** Translates an LwM2M request into a CoAP request; InvalidRequestError if it cannot be encoded. */
 export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, models: ModelRegistry): TranslatedRequest {
   if (request.kind === 'bootstrapFinish') return { coap: { method: 'POST', path: ['bs'] } }
+  if (request.kind === 'readComposite' || request.kind === 'writeComposite' || request.kind === 'observeComposite') return compositeRequest(request, peer)
   checkLevel(request)
   const path = [...rootSegments(peer.rootPath), ...pathIds(request.path).map(String)]
   switch (request.kind) {
@@ -58,18 +62,18 @@ export function toCoapRequest(request: LwM2mRequest, peer: TranslationPeer, mode
     case 'write': {
       if (request.mode === 'update') checkUpdatable(request.path, models)
       const format = chooseFormat(peer, request.format)
-      const payload = encode(request.node, request.path, format, models)
+      const payload = encode(request.node, request.path, format, models, request.opaqueAlphabet)
       return { coap: { method: request.mode === 'replace' ? 'PUT' : 'POST', path, contentFormat: format, payload }, format }
     }
     case 'bootstrapWrite': {
       const format = chooseFormat(peer, request.format)
-      const payload = encode(request.node, request.path, format, models)
+      const payload = encode(request.node, request.path, format, models, request.opaqueAlphabet)
       return { coap: { method: 'PUT', path, contentFormat: format, payload }, format }
     }
     case 'create': {
       if (request.clientChoosesId) return createWithoutId(request, path, models)
       const format = chooseFormat(peer, request.format)
-      const payload = encode(request.node, request.path, format, models)
+      const payload = encode(request.node, request.path, format, models, request.opaqueAlphabet)
       return { coap: { method: 'POST', path, contentFormat: format, payload }, format }
     }
     case 'execute': {
@@ -116,8 +120,62 @@ function createWithoutId(request: Extract<LwM2mRequest, { kind: 'create' }>, pat
   return { coap: { method: 'POST', path, contentFormat: ContentFormat.TLV, payload }, format: ContentFormat.TLV }
 }
 
+/** Most paths one composite request may name (a bound on the device's work and our memory). */
+export const MAX_COMPOSITE_PATHS = 100
+
+/** The SenML format of a composite request: the one asked for, else the best SenML format the client listed. */
+function compositeFormat(peer: TranslationPeer, explicit: number | undefined): number {
+  if (explicit !== undefined) {
+    if (explicit !== ContentFormat.SENML_JSON && explicit !== ContentFormat.SENML_CBOR) {
+      throw new InvalidRequestError(`composite operations are carried in SenML JSON (110) or SenML CBOR (112), not ${explicit}`)
+    }
+    return explicit
+  }
+  if (peer.lwm2mVersion === '1.0') throw new InvalidRequestError('composite operations need LwM2M 1.1 or later; this client registered as 1.0')
+  const listed = peer.contentFormats ?? []
+  if (listed.includes(ContentFormat.SENML_CBOR)) return ContentFormat.SENML_CBOR
+  if (listed.includes(ContentFormat.SENML_JSON)) return ContentFormat.SENML_JSON
+  return ContentFormat.SENML_CBOR
+}
+
+/** Checks a composite request's paths: some, at most MAX_COMPOSITE_PATHS, none twice, none the root. */
+export function checkCompositePaths(paths: readonly LwM2mPath[]): void {
+  if (paths.length === 0) throw new InvalidRequestError('a composite request needs at least one path')
+  if (paths.length > MAX_COMPOSITE_PATHS) throw new InvalidRequestError(`a composite request names at most ${MAX_COMPOSITE_PATHS} paths, not ${paths.length}`)
+  const seen = new Set<string>()
+  for (const p of paths) {
+    const text = formatPath(p)
+    if (pathLevel(p) === 'root') throw new InvalidRequestError('a composite request cannot name the root path')
+    if (seen.has(text)) throw new InvalidRequestError(`path ${text} is named twice in the composite request`)
+    seen.add(text)
+  }
+}
+
+/**
+ * Read-Composite: FETCH / with the paths; Write-Composite: iPATCH / with the values (TS Core
+ * §6.3.4-5). Observe-Composite is the same FETCH: the CoAP client adds Observe 0 (and Observe 1,
+ * with this same payload, to cancel).
+ */
+function compositeRequest(request: CompositeRequest, peer: TranslationPeer): TranslatedRequest {
+  const path = rootSegments(peer.rootPath)
+  const format = compositeFormat(peer, request.format)
+  if (request.kind === 'readComposite' || request.kind === 'observeComposite') {
+    checkCompositePaths(request.paths)
+    return { coap: { method: 'FETCH', path, contentFormat: format, accept: format, payload: encodeCompositePaths(format, request.paths) }, format }
+  }
+  checkCompositePaths(request.nodes.map(([p]) => p))
+  let payload: Uint8Array
+  try {
+    payload = encodeCompositeNodes(format, request.nodes)
+  } catch (err) {
+    if (err instanceof CodecError) throw new InvalidRequestError('composite values do not encode', err)
+    throw err
+  }
+  return { coap: { method: 'iPATCH', path, contentFormat: format, payload }, format }
+}
+
 /** Path levels each request may target (LwM2M TS Core §6, as Leshan's request constructors check). */
-const LEVELS: Record<Exclude<LwM2mRequest['kind'], 'bootstrapFinish'>, readonly PathLevel[]> = {
+const LEVELS: Record<SinglePathRequest['kind'], readonly PathLevel[]> = {
   read: ['object', 'instance', 'resource', 'resourceInstance'],
   observe: ['object', 'instance', 'resource', 'resourceInstance'],
   discover: ['object', 'instance', 'resource'],
@@ -132,15 +190,16 @@ const LEVELS: Record<Exclude<LwM2mRequest['kind'], 'bootstrapFinish'>, readonly 
   bootstrapRead: ['object', 'instance'],
 }
 
-function checkLevel(request: Exclude<LwM2mRequest, { kind: 'bootstrapFinish' }>): void {
+function checkLevel(request: SinglePathRequest): void {
   const level = pathLevel(request.path)
   if (!LEVELS[request.kind].includes(level)) {
     throw new InvalidRequestError(`${request.kind} cannot target ${level === 'root' ? 'the root path' : `${level} path ${formatPath(request.path)}`}`)
   }
 }
 
-function encode(node: LwM2mNode, path: LwM2mPath, format: number, models: ModelRegistry): Uint8Array {
+function encode(node: LwM2mNode, path: LwM2mPath, format: number, models: ModelRegistry, alphabet?: OpaqueAlphabet): Uint8Array {
   try {
+    if (format === ContentFormat.SENML_JSON && alphabet !== undefined) return encodeSenmlJson(node, path, alphabet)
     return codecFor(format).encode(node, path, models)
   } catch (err) {
     if (err instanceof CodecError) throw new InvalidRequestError(`node does not encode at ${formatPath(path)}`, err)
@@ -170,6 +229,8 @@ export function fromCoapResponse(
     case 'bootstrapRead':
     case 'discover':
     case 'bootstrapDiscover':
+    case 'readComposite':
+    case 'observeComposite':
       // Content comes only with 2.05: decoding another answer's payload would invent a value.
       if (response.code !== '2.05') return { ...base, success: false, errorMessage: `unexpected ${response.code} answer to ${request.kind}` }
   }
@@ -181,6 +242,10 @@ export function fromCoapResponse(
     case 'discover':
     case 'bootstrapDiscover':
       return withLinks(base, response)
+    case 'readComposite':
+      return withComposite(base, request.paths, response, expectedFormat, models, false)
+    case 'observeComposite':
+      return withComposite(base, request.paths, response, expectedFormat, models, true)
     case 'create':
       return response.locationPath.length > 0 ? { ...base, location: '/' + response.locationPath.join('/') } : base
     default:
@@ -207,6 +272,25 @@ function withNode(
   } catch (err) {
     if (!(err instanceof CodecError)) throw err
     return { ...base, success: false, format, errorMessage: `undecodable content (format ${format}): ${err.shortMessage}` }
+  }
+}
+
+function withComposite(
+  base: LwM2mResponse,
+  paths: readonly LwM2mPath[],
+  response: CoapResponse,
+  expectedFormat: number | undefined,
+  models: ModelRegistry,
+  withTimes: boolean,
+): LwM2mResponse {
+  const format = response.contentFormat ?? expectedFormat ?? ContentFormat.SENML_CBOR
+  try {
+    const composite = decodeCompositeNodes(format, response.payload, paths, models)
+    const times = withTimes ? decodeCompositeTimes(format, response.payload) : {}
+    return { ...base, format, composite, ...(Object.keys(times).length > 0 && { times }) }
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err
+    return { ...base, success: false, format, errorMessage: `undecodable composite content (format ${format}): ${err.shortMessage}` }
   }
 }
 

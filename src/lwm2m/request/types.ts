@@ -3,6 +3,8 @@
  * of CoAP: the server and bootstrap daemons build these, the translator turns them into CoAP.
  */
 import type { TimestampedNode } from '../codec/index.js'
+import type { PathNode } from '../codec/composite.js'
+import type { OpaqueAlphabet } from '../codec/bytes-text.js'
 import type { Link } from '../link.js'
 import type { NotificationAttributes } from '../attributes.js'
 import type { LwM2mNode } from '../node.js'
@@ -21,21 +23,39 @@ import type { LwM2mPath } from '../path.js'
  *   the id, answered in `location`; `node` is then an instance whose id is not sent.
  * - `bootstrapDelete`: path `{}` deletes everything the client may delete.
  * - `bootstrapWrite`: path is an object or an instance; node is the node at that path.
+ * - `readComposite` / `writeComposite`: several paths (or nodes, each at its path) in one SenML
+ *   request; `format` must be SenML JSON or CBOR (chosen from the registration when absent).
+ * - `observeComposite`: Observe-Composite (TS Core §6.4.3), a FETCH / with Observe 0 and the paths
+ *   as readComposite sends them; it goes through the sender's observe(), like `observe`.
+ * - `opaqueAlphabet` (writes, creates): the base64 alphabet of SenML JSON "vd" values; when absent
+ *   the sender uses what this endpoint last accepted, RFC 8428's base64url first (see sender.ts).
  */
 export type LwM2mRequest =
   | { kind: 'read'; path: LwM2mPath; format?: number }
   | { kind: 'discover'; path: LwM2mPath }
-  | { kind: 'write'; path: LwM2mPath; mode: 'replace' | 'update'; node: LwM2mNode; format?: number }
+  | { kind: 'write'; path: LwM2mPath; mode: 'replace' | 'update'; node: LwM2mNode; format?: number; opaqueAlphabet?: OpaqueAlphabet }
   | { kind: 'execute'; path: LwM2mPath; args?: string }
-  | { kind: 'create'; path: LwM2mPath; node: LwM2mNode; format?: number; clientChoosesId?: boolean }
+  | { kind: 'create'; path: LwM2mPath; node: LwM2mNode; format?: number; clientChoosesId?: boolean; opaqueAlphabet?: OpaqueAlphabet }
   | { kind: 'delete'; path: LwM2mPath }
   | { kind: 'writeAttributes'; path: LwM2mPath; attributes: NotificationAttributes }
   | { kind: 'observe'; path: LwM2mPath; format?: number }
-  | { kind: 'bootstrapWrite'; path: LwM2mPath; node: LwM2mNode; format?: number }
+  | { kind: 'bootstrapWrite'; path: LwM2mPath; node: LwM2mNode; format?: number; opaqueAlphabet?: OpaqueAlphabet }
   | { kind: 'bootstrapDelete'; path: LwM2mPath }
   | { kind: 'bootstrapDiscover'; path: LwM2mPath }
   | { kind: 'bootstrapRead'; path: LwM2mPath; format?: number }
   | { kind: 'bootstrapFinish' }
+  | { kind: 'readComposite'; paths: readonly LwM2mPath[]; format?: number }
+  | { kind: 'observeComposite'; paths: readonly LwM2mPath[]; format?: number }
+  | { kind: 'writeComposite'; nodes: readonly PathNode[]; format?: number }
+
+/** Composite operations (LwM2M 1.1 TS Core §6.3.4/§6.3.5/§6.4.3): FETCH / iPATCH on the root with SenML. */
+export type CompositeRequest = Extract<LwM2mRequest, { kind: 'readComposite' | 'writeComposite' | 'observeComposite' }>
+
+/** The requests that go through the sender's observe(): Observe and Observe-Composite. */
+export type ObserveRequest = Extract<LwM2mRequest, { kind: 'observe' | 'observeComposite' }>
+
+/** Requests that name one path (everything but Bootstrap-Finish and the composite operations). */
+export type SinglePathRequest = Exclude<LwM2mRequest, CompositeRequest | { kind: 'bootstrapFinish' }>
 
 export type LwM2mRequestKind = LwM2mRequest['kind']
 
@@ -89,4 +109,11 @@ export interface LwM2mResponse {
    * node per time, newest first. `node` is then the newest state.
    */
   timestamped?: TimestampedNode[]
+  /** Read-Composite / Observe-Composite: one node per requested path the device answered for. */
+  composite?: PathNode[]
+  /**
+   * Observe-Composite: the SenML time (bt + t, seconds) of each resource path whose record carried
+   * one, e.g. {"/3303/0/5700": 1700000010}; the newest when a path has several records.
+   */
+  times?: Record<string, number>
 }

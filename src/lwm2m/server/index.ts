@@ -13,4 +13,6 @@ export {
 } from './registration-handler.js'
 export { startExpirySweeper, type ExpirySweeper } from './expiry.js'
 export { createObservationRegistry, type ObservationRegistry, type ServerObservation } from './observations.js'
-export { ClientNotRegisteredError, RegistrationRequestError } from './errors.js'
+export { ClientNotRegisteredError, QueueFullError, RegistrationRequestError, RequestQueuedError } from './errors.js'
+export { createRequestQueue, type QueuedRequest, type RequestQueue, type RequestQueueOptions } from './request-queue.js'
+export { createSendHandler, type SendEvent, type SendHandler, type SendHandlerOptions } from './send-handler.js'

@@ -54,10 +54,14 @@ describe('registration handler', () => {
     expect(store.byEndpoint('dev1')).toMatchObject({ lwm2mVersion: '1.0', lifetime: 86400, binding: 'U', rootPath: '/' })
   })
 
-  it('answers 4.12 to a client offering 1.2 so that it retries with 1.1', () => {
-    const { post } = given()
-    expect(post(['rd'], ['ep=dev1', 'lwm2m=1.2'], '</3/0>')?.code).toBe('4.12')
+  it('registers a 1.2 client as 1.2, and answers 4.12 to a version it does not speak', () => {
+    const { post, store } = given()
+    expect(post(['rd'], ['ep=dev1', 'lwm2m=1.3'], '</3/0>')?.code).toBe('4.12')
+    expect(post(['rd'], ['ep=dev1', 'lwm2m=2.0'], '</3/0>')?.code).toBe('4.12')
+    expect(post(['rd'], ['ep=dev1', 'lwm2m=1.2'], '</3>;ver=1.2,</3/0>')?.code).toBe('2.01')
+    expect(store.byEndpoint('dev1')?.lwm2mVersion).toBe('1.2')
     expect(post(['rd'], ['ep=dev1', 'lwm2m=1.1'], '</3/0>')?.code).toBe('2.01')
+    expect(store.byEndpoint('dev1')?.lwm2mVersion).toBe('1.1')
   })
 
   it('cannot register without an endpoint name or with malformed links', () => {

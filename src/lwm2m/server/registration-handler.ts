@@ -60,13 +60,13 @@ export interface RegistrationHandler {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
-const SUPPORTED: readonly string[] = ['1.0', '1.1']
+const SUPPORTED: readonly string[] = ['1.0', '1.1', '1.2']
 
 /**
  * Creates the registration handler: Register `POST /rd`, Update `POST /rd/{id}`, De-register
- * `DELETE /rd/{id}`. A client offering a version above 1.1 gets 4.12 Precondition Failed (LwM2M
- * 1.1 Core §6.2.1: "Supported LwM2M Versions of the Server and the Client are not compatible"),
- * which is what makes 1.2 clients such as Leshan's and Anjay retry with 1.1.
+ * `DELETE /rd/{id}`. LwM2M 1.0, 1.1 and 1.2 register as what they offer; a client offering another
+ * version gets 4.12 Precondition Failed (LwM2M 1.1 Core §6.2.1: "Supported LwM2M Versions of the
+ * Server and the Client are not compatible"), on which clients retry with an older one.
  */
 export function createRegistrationHandler(o: RegistrationHandlerOptions): RegistrationHandler {
   const now = o.now ?? Date.now
@@ -100,7 +100,7 @@ export function createRegistrationHandler(o: RegistrationHandlerOptions): Regist
     const version = params.version ?? '1.0'
     if (!SUPPORTED.includes(version)) {
       log.info({ endpoint: params.endpoint, lwm2m: version }, 'registration with an unsupported LwM2M version refused (4.12)')
-      return { code: '4.12', payload: 'supported LwM2M versions: 1.0, 1.1' }
+      return { code: '4.12', payload: 'supported LwM2M versions: 1.0, 1.1, 1.2' }
     }
     const refusal = identityRefusal(params.endpoint, ctx.identity) ?? o.admit?.(params.endpoint)
     if (refusal) {
@@ -119,7 +119,8 @@ export function createRegistrationHandler(o: RegistrationHandlerOptions): Regist
       lifetime,
       binding: params.binding ?? 'U',
       ...(params.smsNumber !== undefined && { smsNumber: params.smsNumber }),
-      ...(params.queueMode && { queueMode: true }),
+      // 1.1 says `Q`; 1.0 put it in the binding (`b=UQ`).
+      ...((params.queueMode || params.binding?.includes('Q')) && { queueMode: true }),
       rootPath: links.rootPath,
       objectLinks: links.objects,
       ...(links.contentFormats && { contentFormats: links.contentFormats }),
@@ -160,6 +161,7 @@ export function createRegistrationHandler(o: RegistrationHandlerOptions): Regist
       binding: params.binding ?? reg.binding,
       ...(params.smsNumber !== undefined && { smsNumber: params.smsNumber }),
       ...(params.queueMode !== undefined && { queueMode: params.queueMode }),
+      ...(params.queueMode === undefined && params.binding !== undefined && { queueMode: params.binding.includes('Q') }),
       ...(links && {
         rootPath: links.rootPath,
         objectLinks: links.objects,

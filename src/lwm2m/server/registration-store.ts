@@ -1,3 +1,4 @@
+import { peerKey, type PeerAddress } from '../../transport/types.js'
 import type { Registration } from './registration.js'
 
 /**
@@ -13,6 +14,8 @@ export interface RegistrationStore {
   remove(id: string): Registration | undefined
   byEndpoint(endpoint: string): Registration | undefined
   byId(id: string): Registration | undefined
+  /** The registration whose session is at this address (Send and queue wake-ups name no endpoint). */
+  byPeer(peer: PeerAddress): Registration | undefined
   all(): Registration[]
   /** Registrations whose expiresAt is at or before `now` (epoch ms). */
   expired(now: number): Registration[]
@@ -23,13 +26,21 @@ export interface RegistrationStore {
 export function createInMemoryRegistrationStore(): RegistrationStore {
   const byId = new Map<string, Registration>()
   const idOfEndpoint = new Map<string, string>()
+  const idOfPeer = new Map<string, string>()
+  const unindexPeer = (reg: Registration): void => {
+    if (idOfPeer.get(peerKey(reg.peer)) === reg.id) idOfPeer.delete(peerKey(reg.peer))
+  }
   return {
     add(reg) {
       const oldId = idOfEndpoint.get(reg.endpoint)
       const previous = oldId === undefined ? undefined : byId.get(oldId)
-      if (previous) byId.delete(previous.id)
+      if (previous) {
+        byId.delete(previous.id)
+        unindexPeer(previous)
+      }
       byId.set(reg.id, reg)
       idOfEndpoint.set(reg.endpoint, reg.id)
+      idOfPeer.set(peerKey(reg.peer), reg.id)
       return previous
     },
     update(reg) {
@@ -37,6 +48,8 @@ export function createInMemoryRegistrationStore(): RegistrationStore {
       if (!previous) return undefined
       byId.set(reg.id, reg)
       idOfEndpoint.set(reg.endpoint, reg.id)
+      unindexPeer(previous)
+      idOfPeer.set(peerKey(reg.peer), reg.id)
       return previous
     },
     remove(id) {
@@ -44,7 +57,12 @@ export function createInMemoryRegistrationStore(): RegistrationStore {
       if (!reg) return undefined
       byId.delete(id)
       if (idOfEndpoint.get(reg.endpoint) === id) idOfEndpoint.delete(reg.endpoint)
+      unindexPeer(reg)
       return reg
+    },
+    byPeer(peer) {
+      const id = idOfPeer.get(peerKey(peer))
+      return id === undefined ? undefined : byId.get(id)
     },
     byEndpoint(endpoint) {
       const id = idOfEndpoint.get(endpoint)

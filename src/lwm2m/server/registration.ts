@@ -2,7 +2,7 @@ import type { PeerAddress } from '../../transport/types.js'
 import type { RegisteredObject } from '../link.js'
 
 /** LwM2M enabler versions the server registers clients with. */
-export type RegistrationVersion = '1.0' | '1.1'
+export type RegistrationVersion = '1.0' | '1.1' | '1.2'
 
 /** One registered client (Leshan's Registration), as the registration store keeps it. */
 export interface Registration {

@@ -103,9 +103,11 @@ export class CoapClientSide {
       cancel: async () => {
         if (!this.observations.delete(key)) return
         this.ended(observation, 'cancelled')
-        const cancelInit: CoapRequestInit = { ...init, observe: 1, payload: undefined }
+        // RFC 7641 §3.6: the cancel is the registering request again (method, options, payload:
+        // a FETCH's payload names what is observed, RFC 8132 §2.4) with Observe 1, same token.
+        const cancelInit: CoapRequestInit = { ...init, observe: 1 }
         try {
-          const msg = await this.exchange(peer, this.buildRequest(cancelInit, token, requestOptions(cancelInit), EMPTY), {})
+          const msg = await this.exchange(peer, this.buildRequest(cancelInit, token, requestOptions(cancelInit), payloadBytes(init.payload)), {})
           await this.fetchRest(peer, cancelInit, msg, {})
         } catch (err) {
           // The relation is gone on our side; a Reset on the next notification finishes the job.
@@ -245,7 +247,9 @@ export class CoapClientSide {
       const num = total / size
       if (!Number.isInteger(num)) throw new CoapBlockError(`block of unexpected size at offset ${total}`)
       const options = [...base, { number: O.BLOCK2, value: encodeBlock({ num, more: false, szx: block.szx }) }]
-      const res = await this.exchange(peer, this.buildRequest(init, this.core.newToken(), options, EMPTY), opts)
+      // A FETCH's payload is part of what is asked (RFC 8132 §2.3.2): each block request repeats it.
+      const body = init.method === 'FETCH' ? payloadBytes(init.payload) : EMPTY
+      const res = await this.exchange(peer, this.buildRequest(init, this.core.newToken(), options, body), opts)
       if (!res.code.startsWith('2.')) return toResponse(res, res.payload)
       const next = getBlock(res.options, O.BLOCK2)
       if (!next || next.num * blockSize(next.szx) !== total) throw new CoapBlockError(`peer answered block ${next?.num} instead of offset ${total}`)

@@ -38,8 +38,9 @@ export class ObserveRelation implements CoapObserveRelation {
     if (!last) out.options.push({ number: O.OBSERVE, value: encodeUint(this.nextSeq()) })
     let sent = out
     if (out.payload.length > blockSize(this.szx)) {
-      // The observer fetches the rest with plain GETs on the same URI (RFC 7959 §3.4).
-      this.blockCache.set(this.uriKey.replace(/#0\.05#/, '#0.01#'), { ...out, options: out.options.filter((o) => o.number !== O.OBSERVE) })
+      // The observer fetches the rest with the same method (GET, or FETCH with the same payload)
+      // on the same URI, without Observe (RFC 7959 §3.4).
+      this.blockCache.set(this.uriKey, { ...out, options: out.options.filter((o) => o.number !== O.OBSERVE) })
       sent = sliceBlock2(out, 0, this.szx)
     }
     const messageId = this.core.nextMessageId()

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
+import { WritesOff } from '../components/WritesOff.js'
 import { formatTime } from '../format.js'
 import { Pager } from '../components/Pager.js'
 import { pageQuery, usePagedList, type PageBody } from '../paged.js'
@@ -22,7 +23,9 @@ interface Credentials {
 }
 
 /** Admin: devices on chain — list, add (credentials shown once), remove, move to another server. */
-export function AdminDevicesPage({ session }: { session: Session }) {
+export function AdminDevicesPage({ session, writesOff }: { session: Session; writesOff?: string }) {
+  // Write controls only once the server said it can write (GET /api/me): it needs a writer key.
+  const canWrite = writesOff === ''
   const [created, setCreated] = useState<Credentials>()
   const [endpoint, setEndpoint] = useState('')
   const [serverUri, setServerUri] = useState('')
@@ -71,6 +74,7 @@ export function AdminDevicesPage({ session }: { session: Session }) {
   return (
     <section aria-labelledby="admin-devices-title">
       <h1 id="admin-devices-title">Manage devices</h1>
+      {writesOff ? <WritesOff reason={writesOff} /> : canWrite && (
       <form class="card" onSubmit={add} aria-labelledby="add-device-title">
         <h2 id="add-device-title">Add a device</h2>
         <div class="row">
@@ -91,6 +95,7 @@ export function AdminDevicesPage({ session }: { session: Session }) {
           {busy ? 'Working…' : 'Add device'}
         </button>
       </form>
+      )}
       <Message error={error} ok={ok} />
       {created && <CreatedCredentials c={created} onDone={() => setCreated(undefined)} />}
 
@@ -120,7 +125,7 @@ export function AdminDevicesPage({ session }: { session: Session }) {
                 <td>{d.status === 'registered' ? 'Registered' : d.status === 'provisioned' ? 'Provisioned, not registered' : (d.status ?? '—')}</td>
                 <td>{formatTime(d.lastUpdate)}</td>
                 <td class="actions">
-                  {confirming === d.endpoint ? (
+                  {!canWrite ? null : confirming === d.endpoint ? (
                     <>
                       <button type="button" class="danger" onClick={() => remove(d.endpoint)} disabled={busy}>
                         Confirm removal of {d.endpoint}

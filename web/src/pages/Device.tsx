@@ -534,7 +534,7 @@ function ResourceRow({ path, r, ...o }: Ops & { path: string; r: ResourceModel }
         {kept ? (
           <>
             <span class="v">
-              {formatData(kept.value)}
+              {r.type === 'time' && typeof kept.value === 'number' ? formatTime(kept.value) : formatData(kept.value)}
               {r.units && typeof kept.value === 'number' ? ` ${r.units}` : ''}
             </span>
             <span class="at"> {formatTime(kept.time)}</span>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { Message } from '../components/Message.js'
+import { WritesOff } from '../components/WritesOff.js'
 import { Pager } from '../components/Pager.js'
 import { pageQuery, usePagedList, type PageBody } from '../paged.js'
 import type { Session } from '../session.js'
@@ -17,7 +18,9 @@ interface User {
 const ROLES = ['admin', 'user', 'application'] as const
 
 /** Admin: accounts — list, add (a generated password is shown once), update role and e-mail, remove. */
-export function UsersPage({ session }: { session: Session }) {
+export function UsersPage({ session, writesOff }: { session: Session; writesOff?: string }) {
+  // Write controls only once the server said it can write (GET /api/me): it needs a writer key.
+  const canWrite = writesOff === ''
   const [form, setForm] = useState({ username: '', email: '', role: 'user', password: '' })
   const [generated, setGenerated] = useState<{ username: string; password: string }>()
   const [editing, setEditing] = useState<string>()
@@ -65,6 +68,7 @@ export function UsersPage({ session }: { session: Session }) {
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
+      {writesOff ? <WritesOff reason={writesOff} /> : canWrite && (
       <form class="card" onSubmit={add} aria-labelledby="add-user-title">
         <h2 id="add-user-title">Add a user</h2>
         <div class="row">
@@ -95,6 +99,7 @@ export function UsersPage({ session }: { session: Session }) {
           {busy ? 'Working…' : 'Add user'}
         </button>
       </form>
+      )}
       <Message error={error} ok={ok} />
       {generated && (
         <div class="card secret" role="region" aria-labelledby="pw-title">
@@ -159,7 +164,7 @@ export function UsersPage({ session }: { session: Session }) {
                   <td>{roleOf(u)}</td>
                   <td class="num">{u.version ?? '—'}</td>
                   <td class="actions">
-                    {confirming === u.username ? (
+                    {!canWrite ? null : confirming === u.username ? (
                       <>
                         <button type="button" class="danger" onClick={() => remove(u.username)} disabled={busy}>
                           Confirm removal of {u.username}

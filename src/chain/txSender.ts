@@ -1,0 +1,202 @@
+import jsSha3 from 'js-sha3'
+import type { Address, Hash, Hex, TransactionReceipt } from 'viem'
+import type { Logger } from '../logger.js'
+import type { ChainConnection } from './connectChain.js'
+import { SignerRequiredError } from './errors.js'
+import { feePolicyOf, initialFees, InsufficientFundsError, replacementFees, type FeePolicy, type Fees } from './fees.js'
+import { isUnreachable, toChainError } from './toChainError.js'
+import { classifyTxError } from './txErrors.js'
+import { LwchainError } from '../errors/base.js'
+
+/** One signed transaction of a write: its nonce, hash, bytes and fees. */
+export interface TxAttempt {
+  nonce: number
+  hash: Hash
+  raw: Hex
+  fees: Fees
+  /** Head block when it was (last) broadcast, to tell when it is stuck. */
+  sentAt: bigint
+}
+
+/** A write and every transaction signed for it (replacements, re-signs at a fresh nonce). */
+export interface JournaledWrite {
+  to: Address
+  data: Hex
+  gas: bigint
+  attempts: TxAttempt[]
+}
+
+/** What became of a write. `landed`: a receipt of one of its hashes, success, verified. */
+export type WriteOutcome =
+  | { status: 'landed'; hash: Hash; receipt: TransactionReceipt }
+  | { status: 'failed'; error: LwchainError; hash?: Hash }
+
+export interface TxSenderOptions {
+  fees?: Partial<FeePolicy>
+  /** How long settle() waits for a write to be mined. Default 5 min. */
+  settleTimeoutMs?: number
+  logger?: Logger
+}
+
+/** No transaction of the write was mined within the wait; it may still land (re-run to reconcile). */
+export class WriteUnsettledError extends LwchainError {
+  override name = 'WriteUnsettledError'
+  constructor(hash: Hash, ms: number) {
+    super(`transaction ${hash} was not mined within ${Math.round(ms / 1000)} s; it may still land: run again to reconcile`, { code: 'LWC_TX_UNSETTLED' })
+  }
+}
+
+/**
+ * Sends writes with nonces counted here, one at a time in nonce order, and journals every hash
+ * signed for a nonce. After any ambiguous failure (a timeout, a 429 after the node accepted,
+ * "nonce too low") it re-reads the nonce from the node instead of guessing. settle() then
+ * resolves a write by the receipts of its own hashes only, verified by the caller (status and
+ * logs), re-broadcasting a transaction the pool dropped and replacing one stuck for K blocks.
+ */
+export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
+  if (!conn.account) throw new SignerRequiredError()
+  const account = conn.account
+  const client = conn.publicClient
+  const policy = feePolicyOf(o.fees)
+  const settleTimeoutMs = o.settleTimeoutMs ?? 300_000
+  let next: number | undefined
+  let queue: Promise<unknown> = Promise.resolve()
+
+  const nonceAt = (blockTag: 'pending' | 'latest'): Promise<number> => client.getTransactionCount({ address: account.address, blockTag })
+  const head = (): Promise<bigint> => client.getBlockNumber({ cacheTime: 0 })
+  const sign = async (w: JournaledWrite, nonce: number, fees: Fees): Promise<TxAttempt> => {
+    const raw = await account.signTransaction({ type: 'eip1559', chainId: conn.chainId, to: w.to, data: w.data, gas: w.gas, nonce, ...fees })
+    return { nonce, hash: `0x${jsSha3.keccak256(Buffer.from(raw.slice(2), 'hex'))}`, raw, fees, sentAt: 0n }
+  }
+  const known = async (hash: Hash): Promise<boolean> => (await client.getTransaction({ hash }).catch(() => null)) !== null
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  /** Broadcasts; resolves true when the node holds it, false when it provably does not, throws for fatal refusals. */
+  const broadcast = async (a: TxAttempt): Promise<boolean> => {
+    a.sentAt = await head().catch(() => a.sentAt)
+    try {
+      await client.sendRawTransaction({ serializedTransaction: a.raw })
+      return true
+    } catch (err) {
+      const kind = classifyTxError(err)
+      if (kind === 'already-known') return true
+      if (kind === 'insufficient-funds') throw new InsufficientFundsError(account.address)
+      if (kind === 'oversized') throw toChainError(err, { rpcUrl: conn.rpcUrl })
+      // The node answered with a refusal of its own ("intrinsic gas too low"...): not pooled, final.
+      if (kind === undefined && !isUnreachable(err)) throw toChainError(err, { rpcUrl: conn.rpcUrl })
+      // Ambiguous: the node may hold it (a 429 or a timeout after it was accepted).
+      if (await known(a.hash)) return true
+      o.logger?.debug({ hash: a.hash, nonce: a.nonce, kind }, 'send failed; re-reading the nonce')
+      return false
+    }
+  }
+
+  /** Sends a new write; resolves once one of its transactions is in the node's pool. */
+  const send = (w: Omit<JournaledWrite, 'attempts'>): Promise<JournaledWrite> => {
+    const run = queue.then(async () => {
+      const write: JournaledWrite = { ...w, attempts: [] }
+      let lastError: unknown
+      for (let attempt = 0; attempt < 8; attempt++) {
+        try {
+          next ??= await nonceAt('pending')
+          const nonce = next
+          const a = await sign(write, nonce, await initialFees(client, policy))
+          write.attempts.push(a)
+          if (await broadcast(a)) {
+            next = nonce + 1
+            return write
+          }
+          // Not in the pool. Whose is this nonce? Only the node can say.
+          const pending = await nonceAt('pending')
+          if (pending > nonce) {
+            // Taken by a transaction not ours (another process with this key): never reuse it.
+            next = pending
+          }
+          // pending <= nonce: ours were refused or lost; try the same nonce again (an earlier one of
+          // ours missing from the pool is re-broadcast by settle(), so no gap is filled with this).
+        } catch (err) {
+          if (err instanceof InsufficientFundsError) throw err
+          if (err instanceof LwchainError && err.code !== 'LWC_CHAIN_UNREACHABLE') throw err
+          lastError = err
+          next = undefined
+        }
+        await pause(Math.min(200 * 2 ** attempt, 5_000) * (0.5 + Math.random()))
+      }
+      // Signed and possibly pooled (an answer we could not read): settle() tells from the chain
+      // whether one of them landed, rather than this call guessing that none did.
+      if (write.attempts.length > 0) return write
+      throw toChainError(lastError ?? new Error('the node refused the transaction'), { rpcUrl: conn.rpcUrl })
+    })
+    queue = run.catch(() => undefined)
+    return run
+  }
+
+  /**
+   * Waits until one transaction of the write is mined, or every one of them provably cannot be:
+   * `verify` checks a success receipt (e.g. that its logs hold what the write meant) and returns
+   * an error when they do not. A dropped transaction is re-broadcast; one stuck for
+   * `bumpAfterBlocks` blocks is replaced at +12.5% (within the fee cap).
+   */
+  const settle = async (w: JournaledWrite, verify: (r: TransactionReceipt) => LwchainError | undefined): Promise<WriteOutcome> => {
+    const deadline = Date.now() + settleTimeoutMs
+    let lastRevert: WriteOutcome | undefined
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        for (const a of w.attempts) {
+          const r = await client.getTransactionReceipt({ hash: a.hash }).catch((err: unknown) => {
+            if ((err as { name?: string }).name === 'TransactionReceiptNotFoundError') return undefined
+            throw err
+          })
+          if (!r || r.transactionHash.toLowerCase() !== a.hash.toLowerCase()) continue
+          if (r.status !== 'success') {
+            lastRevert = { status: 'failed', hash: a.hash, error: toChainError(new Error(`transaction ${a.hash} reverted`), { rpcUrl: conn.rpcUrl }) }
+            continue
+          }
+          const bad = verify(r)
+          if (bad) return { status: 'failed', hash: a.hash, error: bad }
+          return { status: 'landed', hash: a.hash, receipt: r }
+        }
+        const mined = await nonceAt('latest')
+        const open = w.attempts.filter((a) => a.nonce >= mined)
+        if (open.length === 0) {
+          // Every nonce of this write is used, and no receipt of ours: replaced by another
+          // transaction (or a receipt the RPC does not have yet; ask once more before concluding).
+          if (lastRevert) return lastRevert
+          await pause(delay)
+          const again = await Promise.all(w.attempts.map((a) => client.getTransactionReceipt({ hash: a.hash }).catch(() => undefined)))
+          if (again.every((r) => !r)) {
+            const last = w.attempts[w.attempts.length - 1]
+            return { status: 'failed', hash: last.hash, error: toChainError(new Error(`nonce ${last.nonce} was used by another transaction; this write did not land`)) }
+          }
+          continue
+        }
+        const top = open[open.length - 1]
+        if (!(await known(top.hash))) {
+          o.logger?.info({ hash: top.hash, nonce: top.nonce }, 'a sent transaction left the pool; broadcasting it again')
+          await broadcast(top)
+        } else {
+          const now = await head()
+          if (now >= top.sentAt + BigInt(policy.bumpAfterBlocks)) {
+            const base = (await client.getBlock({ blockTag: 'latest' })).baseFeePerGas ?? 0n
+            const fees = replacementFees(top.fees, base, policy)
+            if (fees) {
+              const a = await sign(w, top.nonce, fees)
+              w.attempts.push(a)
+              if (await broadcast(a)) o.logger?.info({ nonce: a.nonce, hash: a.hash, maxFeePerGas: fees.maxFeePerGas.toString() }, 'replaced a stuck transaction with higher fees')
+              else w.attempts.pop()
+            } else top.sentAt = now // at the cap: wait with what we have
+          }
+        }
+      } catch (err) {
+        if (err instanceof InsufficientFundsError) return { status: 'failed', error: err, hash: w.attempts.at(-1)?.hash }
+        // An RPC hiccup: keep waiting within the deadline.
+      }
+      if (Date.now() > deadline) return { status: 'failed', hash: w.attempts.at(-1)?.hash, error: new WriteUnsettledError(w.attempts.at(-1)!.hash, settleTimeoutMs) }
+      await pause(delay)
+    }
+  }
+
+  return { send, settle, address: account.address }
+}
+
+export type TxSender = ReturnType<typeof createTxSender>
