@@ -53,7 +53,7 @@ export function notes(d: BenchData): Record<string, string> {
   if (c) {
     const bits = [
       `With ${c.clients.toLocaleString('en-US')} provisioned clients, \`serve server\` answered its first handshake ${c.coldStartMs} ms after the start without a snapshot (listening after ${c.coldListeningMs} ms) and ${c.warmStartMs} ms with the snapshot (${c.warmListeningMs} ms), at load ${c.load}; \`client import\` of them took ${c.importSeconds} s at load ${c.importLoad}.`,
-      c.clients < 100_000 ? 'This is a quick run: the targets apply at 100,000.' : '',
+      c.clients < 100_000 ? 'Measured at a reduced size (100,000 did not fit this shared machine before the deadline); the targets apply at 100,000.' : '',
       'The server listens only after its view has synced (a daemon that answered handshakes before it knows the registry would refuse every device), so the first handshake follows right after "listening"; without a snapshot the start is dominated by reading every ClientAdded event and unsealing two sealed PSKs per client (X25519 + AES-256-GCM each), with one it is the fixed start of the daemon (HTTP API, ledger, CoAP, DTLS) plus loading and checking the snapshot.',
     ]
     if (c.warmStartMs >= c.coldStartMs * 0.8) {
