@@ -108,23 +108,15 @@ describe('exit codes of every command', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
   }
 
-  it('exits 2 with one line for every usage error', async () => {
-    const results = await runAll(usage)
-    const wrong = results.map((r, i) => ({ args: usage[i]!.join(' '), code: r.code, stderr: r.stderr.trim() })).filter((r) => r.code !== 2)
+  /** Runs `cases`, expects `code` from each, and one `error:` line on stderr unless it succeeded. */
+  async function expectExit(cases: string[][], code: number): Promise<void> {
+    const results = await runAll(cases)
+    const wrong = results.map((r, i) => ({ args: cases[i]!.join(' '), code: r.code, stderr: r.stderr.trim() })).filter((r) => r.code !== code)
     expect(wrong).toEqual([])
-    results.forEach((r, i) => expectOneLine(r, usage[i]!))
-  }, 180_000)
+    if (code !== 0) results.forEach((r, i) => expectOneLine(r, cases[i]!))
+  }
 
-  it('exits 1 with one line for every failure', async () => {
-    const results = await runAll(failure)
-    const wrong = results.map((r, i) => ({ args: failure[i]!.join(' '), code: r.code, stderr: r.stderr.trim() })).filter((r) => r.code !== 1)
-    expect(wrong).toEqual([])
-    results.forEach((r, i) => expectOneLine(r, failure[i]!))
-  }, 180_000)
-
-  it('exits 0 on success', async () => {
-    const results = await runAll(success)
-    const wrong = results.map((r, i) => ({ args: success[i]!.join(' '), code: r.code, stderr: r.stderr.trim() })).filter((r) => r.code !== 0)
-    expect(wrong).toEqual([])
-  }, 180_000)
+  it('exits 2 with one line for every usage error', () => expectExit(usage, 2), 180_000)
+  it('exits 1 with one line for every failure', () => expectExit(failure, 1), 180_000)
+  it('exits 0 on success', () => expectExit(success, 0), 180_000)
 })
