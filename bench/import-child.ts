@@ -22,7 +22,12 @@ try {
   const t0 = performance.now()
   const report = await runClientImport(o, { file })
   const seconds = Math.round(performance.now() - t0) / 1000
-  if (report.landed !== clients) throw new Error(`only ${report.landed} of ${clients} clients landed`)
+  if (report.landed !== clients) {
+    // Say why: the distinct errors of the rows that did not land, with their counts.
+    const why = new Map<string, number>()
+    for (const r of report.rows) if (r.status !== 'landed') why.set(r.error ?? '?', (why.get(r.error ?? '?') ?? 0) + 1)
+    throw new Error(`only ${report.landed} of ${clients} clients landed: ${[...why].map(([e, n]) => `${n} × ${e}`).join('; ')}`)
+  }
   process.stdout.write(JSON.stringify({ clients, seconds, transactions: report.batches }) + '\n')
 } finally {
   await chain.stop()

@@ -36,7 +36,7 @@ const PLAN = quick
 /** Per-part wall-clock bound, seconds. */
 const LIMIT = quick
   ? { registration: 90, provisioning: 50, import: 200, users: 40, anomalies: 120, scale: 60, revocation: 60, transport: 120, scale100k: 150, coldstart: 150 }
-  : { registration: 600, provisioning: 400, import: 900, users: 300, anomalies: 900, scale: 1200, revocation: 120, transport: 300, scale100k: 480, coldstart: 900 }
+  : { registration: 600, provisioning: 400, import: 1800, users: 300, anomalies: 900, scale: 1200, revocation: 120, transport: 300, scale100k: 480, coldstart: 900 }
 
 async function bounded<T>(name: string, seconds: number, fn: () => Promise<T>, errors: Record<string, string>): Promise<T | undefined> {
   const t0 = performance.now()
