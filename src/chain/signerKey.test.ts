@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -15,6 +15,7 @@ describe('loadSignerKey', () => {
     expect(loadSignerKey({ envKey: KEY })).toBe(KEY)
     expect(loadSignerKey({ profileKeyFile: file })).toBe(KEY)
     expect(loadSignerKey({})).toBeUndefined()
+    rmSync(dir, { recursive: true, force: true })
   })
   it('refuses malformed keys without echoing them', () => {
     const secretish = 'deadbeef'.repeat(7)

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,6 +15,7 @@ describe('threshold rules end to end (observe on registration, anomaly on crossi
   })
   afterAll(async () => {
     await sys?.stop()
+    for (const f of [`lwchain-rules-${process.pid}.json`, `lwchain-bad-rules-${process.pid}.json`]) rmSync(join(tmpdir(), f), { force: true })
   })
 
   const anomaliesOf = (endpoint: string) => sys.server.ledger!.list({ endpoint }).items

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { parseImportFile, splitCsvLine } from './parseImportFile.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'lwchain-import-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const file = (name: string, content: string | Buffer): string => {
   const p = join(dir, name)
   writeFileSync(p, content)
