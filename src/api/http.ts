@@ -57,7 +57,8 @@ export function createHttpApp(o: HttpAppOptions): FastifyInstance {
     loggerInstance: o.logger.child({ component: 'http' }),
     // An endpoint name is up to 252 bytes of UTF-8 (src/lwm2m/endpoint-name.ts): 756 characters
     // percent-encoded in a path parameter, beyond fastify's default of 100 (414 otherwise).
-    maxParamLength: 1024,
+    // (As a router option: the top-level one is deprecated and prints a warning onto the terminal.)
+    routerOptions: { maxParamLength: 1024 },
     // EventSource sends its token as ?token=: request lines must not carry it.
     childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: requestLogFields } }),
   }) as unknown as FastifyInstance

@@ -58,15 +58,19 @@ describe.skipIf(!hasTmux)('lwchain dev on a terminal', () => {
       [
         'trap : INT',
         `echo $$ > ${join(root, `${name}.shell`)}`,
-        `"${process.execPath}" "${BIN}" dev --demo 2 --data-dir "${dataDir}" --http-port 0 --rpc-port 0 --bootstrap-port 0 --server-port 0 --drift-ms 1000`,
+        // A person's terminal has no CI variable; with CI set, ink renders only a final frame.
+        `env -u CI -u GITHUB_ACTIONS -u CONTINUOUS_INTEGRATION "${process.execPath}" "${BIN}" dev --demo 2 --data-dir "${dataDir}" --http-port 0 --rpc-port 0 --bootstrap-port 0 --server-port 0 --drift-ms 1000`,
         `echo $? > "${exitFile}"`,
         'sleep 600',
       ].join('\n'),
     )
     tmux('new-session', '-d', '-s', name, '-x', '140', '-y', '40', `bash ${script}`)
+    let screen = ''
     await until('two registered demo devices on the dashboard', () => {
-      const screen = tmux('capture-pane', '-p', '-t', name)
+      screen = tmux('capture-pane', '-p', '-t', name)
       return (screen.match(/demo-\d\s+registered/g) ?? []).length === 2 ? true : undefined
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; the pane shows:\n${screen}`)
     })
     const pid = (): number => {
       const line = processesOf(dataDir).find((l) => l.includes(' dev --demo'))
