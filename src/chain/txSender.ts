@@ -68,6 +68,12 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
     const raw = await account.signTransaction({ type: 'eip1559', chainId: conn.chainId, to: w.to, data: w.data, gas: w.gas, nonce, ...fees })
     return { nonce, hash: `0x${jsSha3.keccak256(Buffer.from(raw.slice(2), 'hex'))}`, raw, fees, sentAt: 0n }
   }
+  /** The receipt of `hash`; undefined only when the node says it has none (other errors throw). */
+  const receiptOf = (hash: Hash): Promise<TransactionReceipt | undefined> =>
+    client.getTransactionReceipt({ hash }).catch((err: unknown) => {
+      if ((err as { name?: string }).name === 'TransactionReceiptNotFoundError') return undefined
+      throw err
+    })
   const known = async (hash: Hash): Promise<boolean> => (await client.getTransaction({ hash }).catch(() => null)) !== null
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -143,10 +149,7 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
     for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
       try {
         for (const a of w.attempts) {
-          const r = await client.getTransactionReceipt({ hash: a.hash }).catch((err: unknown) => {
-            if ((err as { name?: string }).name === 'TransactionReceiptNotFoundError') return undefined
-            throw err
-          })
+          const r = await receiptOf(a.hash)
           if (!r || r.transactionHash.toLowerCase() !== a.hash.toLowerCase()) continue
           if (r.status !== 'success') {
             lastRevert = { status: 'failed', hash: a.hash, error: toChainError(new Error(`transaction ${a.hash} reverted`), { rpcUrl: conn.rpcUrl }) }
@@ -163,7 +166,9 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
           // transaction (or a receipt the RPC does not have yet; ask once more before concluding).
           if (lastRevert) return lastRevert
           await pause(delay)
-          const again = await Promise.all(w.attempts.map((a) => client.getTransactionReceipt({ hash: a.hash }).catch(() => undefined)))
+          // Only "not found" counts as no receipt: a timed-out or refused lookup (a loaded node)
+          // throws, and the loop asks again, instead of calling a landed write lost.
+          const again = await Promise.all(w.attempts.map((a) => receiptOf(a.hash)))
           if (again.every((r) => !r)) {
             const last = w.attempts[w.attempts.length - 1]
             return { status: 'failed', hash: last.hash, error: toChainError(new Error(`nonce ${last.nonce} was used by another transaction; this write did not land`)) }
