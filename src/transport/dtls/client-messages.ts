@@ -1,5 +1,5 @@
 import { decodeError } from './errors.js'
-import { ExtensionType, RENEGOTIATION_SCSV } from './hello.js'
+import { ExtensionType, RENEGOTIATION_SCSV, readExtensions } from './hello.js'
 import { Reader } from './reader.js'
 import { DTLS_1_2 } from './record.js'
 
@@ -52,16 +52,7 @@ export function parseServerHello(body: Uint8Array): ServerHello {
   if (sessionId.length > 32) throw decodeError('session_id too long')
   const cipherSuite = r.u16()
   const compressionMethod = r.u8()
-  const extensions = new Map<number, Uint8Array>()
-  if (r.remaining > 0) {
-    const ext = new Reader(r.vec16())
-    while (ext.remaining > 0) {
-      const type = ext.u16()
-      const data = ext.vec16()
-      if (extensions.has(type)) throw decodeError('duplicate extension')
-      extensions.set(type, data)
-    }
-  }
+  const extensions = readExtensions(r)
   if (r.remaining !== 0) throw decodeError('trailing bytes after ServerHello')
   return { serverVersion, random, sessionId, cipherSuite, compressionMethod, extensions }
 }

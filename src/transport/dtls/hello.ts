@@ -37,18 +37,26 @@ export function parseClientHello(body: Uint8Array): ClientHello {
   for (let i = 0; i < suitesRaw.length; i += 2) cipherSuites.push((suitesRaw[i] << 8) | suitesRaw[i + 1])
   const compressionMethods = r.vec8()
   if (compressionMethods.length < 1) throw decodeError('compression_methods')
-  const extensions = new Map<number, Uint8Array>()
-  if (r.remaining > 0) {
-    const ext = new Reader(r.vec16())
-    while (ext.remaining > 0) {
-      const type = ext.u16()
-      const data = ext.vec16()
-      if (extensions.has(type)) throw decodeError('duplicate extension')
-      extensions.set(type, data)
-    }
-  }
+  const extensions = readExtensions(r)
   if (r.remaining !== 0) throw decodeError('trailing bytes after ClientHello')
   return { clientVersion, random, sessionId, cookie, cipherSuites, compressionMethods, extensions }
+}
+
+/**
+ * Reads the optional extensions block that ends a ClientHello or ServerHello (RFC 5246 7.4.1),
+ * as type → data; a repeated type is malformed.
+ */
+export function readExtensions(r: Reader): Map<number, Uint8Array> {
+  const extensions = new Map<number, Uint8Array>()
+  if (r.remaining === 0) return extensions
+  const ext = new Reader(r.vec16())
+  while (ext.remaining > 0) {
+    const type = ext.u16()
+    const data = ext.vec16()
+    if (extensions.has(type)) throw decodeError('duplicate extension')
+    extensions.set(type, data)
+  }
+  return extensions
 }
 
 /** The HelloVerifyRequest body: server_version DTLS 1.0 (RFC 6347 4.2.1 advises it) and the cookie. */
