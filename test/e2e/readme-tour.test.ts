@@ -43,7 +43,9 @@ function tourScript(ready: { api: string; bootstrap: string; server: string }): 
     `npx() { if [ "$1" != lwchain ]; then command npx "$@"; elif [ "$2 $3" = "client add" ]; then shift; lw "$@" --bootstrap-uri ${ready.bootstrap} --server-uri ${ready.server}; else shift; lw "$@"; fi; }`,
     // Keep what curl printed, for `<id>` and for the test's checks.
     'curl() { command curl --fail-with-body "$@" | tee -a curl.out; echo >> curl.out; }',
-    'trap \'kill $SIM 2>/dev/null || true\' EXIT',
+    // The backgrounded `npx` is a subshell running `node … simulate`: stop the node child too, or
+    // it outlives the test (seen: one simulate left running per tour run).
+    'trap \'[ -n "$SIM" ] && { pkill -TERM -P "$SIM" 2>/dev/null; kill "$SIM" 2>/dev/null; }; true\' EXIT',
     'SIM=',
     body,
     'echo "TOUR-DONE"',

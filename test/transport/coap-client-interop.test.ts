@@ -33,8 +33,9 @@ describe.skipIf(!existsSync('/usr/bin/coap-server-notls'))('our endpoint as clie
     ;({ endpoint: client } = await givenEndpoint({ ackTimeoutMs: 1000 }))
   })
   afterAll(async () => {
-    await client.stop()
-    server.child.kill()
+    // The peer first: it must not outlive a run whose setup failed before the client existed.
+    server?.child.kill()
+    await client?.stop()
   })
 
   it('gets the index and discovers resources', async () => {
@@ -84,7 +85,7 @@ for (const [binary, hint] of [
       server = await startLibcoap(binary, ['-k', KEY, '-h', hint, '-d', '10'])
     })
     afterAll(() => {
-      server.child.kill()
+      server?.child.kill()
     })
 
     it('gets the index and moves a Block1/Block2 body over coaps', async () => {
