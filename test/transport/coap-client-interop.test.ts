@@ -18,7 +18,11 @@ const KEY = 'Interop-PSK-0123'
 async function startLibcoap(binary: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
   const port = await freeUdpPortPair()
   const child = spawn(binary, ['-A', '127.0.0.1', '-p', String(port), '-v', '0', ...args], { stdio: 'ignore' })
-  await untilUdpBound(port)
+  // A peer that never came up is not left running.
+  await untilUdpBound(port).catch((err: unknown) => {
+    child.kill()
+    throw err
+  })
   return { port, child }
 }
 
