@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { flattenNode, type FlatValue } from '../../lwm2m/codec/index.js'
 import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
 import { formatPath } from '../../lwm2m/path.js'
 import type { LwM2mObservation } from '../../lwm2m/request/sender.js'
@@ -18,7 +17,7 @@ import { HttpError, throwIfFailed } from '../errors.js'
 import type { LwM2mServerPort } from '../port.js'
 import type { LatestValues } from '../values/latestValues.js'
 import type { RoleGuard } from './clients.js'
-import { parseCompositePaths } from './composite.js'
+import { flattenComposite, parseCompositePaths } from './composite.js'
 
 export interface CompositeObserveRoutesDeps {
   daemon: LwM2mServerPort
@@ -106,8 +105,7 @@ export function registerCompositeObserveRoutes(app: FastifyInstance, deps: Compo
       const format = req.body.format === undefined ? {} : { format: FORMAT_NAMES[req.body.format] }
       const obs = await daemon.observe(endpoint, { kind: 'observeComposite', paths, ...format })
       throwIfFailed(obs.response, `observe-composite of ${paths.length} paths`)
-      const values: Record<string, FlatValue> = {}
-      for (const [p, node] of obs.response.composite ?? []) Object.assign(values, flattenNode(node, p))
+      const values = flattenComposite(obs.response.composite)
       deps.values.record(endpoint, values, 'read')
       const texts = paths.map(formatPath)
       let observationId: string | undefined

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { LwM2mServerPort } from '../port.js'
-import { flattenNode, unflatten } from '../../lwm2m/codec/index.js'
+import { flattenNode, unflatten, type FlatValue } from '../../lwm2m/codec/index.js'
 import type { PathNode } from '../../lwm2m/codec/composite.js'
 import { FORMAT_NAMES } from '../../lwm2m/content-format.js'
 import { CodecError, InvalidPathError } from '../../lwm2m/errors.js'
@@ -91,8 +91,7 @@ export function registerCompositeRoutes(app: FastifyInstance, deps: CompositeRou
         const request: LwM2mRequest = { kind: 'readComposite', paths, ...format }
         const res = await daemon.send(endpoint, request, opts)
         throwIfFailed(res, `read-composite of ${paths.length} paths`)
-        const values: Record<string, unknown> = {}
-        for (const [p, node] of res.composite ?? []) Object.assign(values, flattenNode(node, p))
+        const values = flattenComposite(res.composite)
         return {
           endpoint,
           paths: paths.map(formatPath),
@@ -114,6 +113,13 @@ function badPath(text: string, why: string): never {
 }
 
 /** The paths of a composite request, checked: at most MAX_COMPOSITE_PATHS, LwM2M paths, not the root, none twice (400 otherwise). */
+/** The values of a composite answer ([path, node] pairs) as one flat {path: value} object. */
+export function flattenComposite(composite: readonly PathNode[] | undefined): Record<string, FlatValue> {
+  const values: Record<string, FlatValue> = {}
+  for (const [p, node] of composite ?? []) Object.assign(values, flattenNode(node, p))
+  return values
+}
+
 export function parseCompositePaths(texts: readonly string[]): LwM2mPath[] {
   if (texts.length > MAX_COMPOSITE_PATHS) throw new HttpError(400, 'bad_request', `a composite request names at most ${MAX_COMPOSITE_PATHS} paths, not ${texts.length}`)
   const seen = new Set<string>()
