@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { build } from 'vite'
+import { buildOnceAtATime, newestMtime } from '../helpers/binary.js'
 
 /**
  * Builds the console into dist/web (where `serve server` finds it) unless that build is newer than
@@ -11,31 +11,5 @@ import { build } from 'vite'
 export async function ensureConsoleBuilt(): Promise<void> {
   const index = resolve('dist/web/index.html')
   const fresh = (): boolean => existsSync(index) && statSync(index).mtimeMs >= newestMtime(resolve('web'))
-  if (fresh()) return
-  // Browser test files run in parallel workers, and a build empties dist/web first: one build at a
-  // time (a lock directory), re-checked once the lock is held; a lock older than 5 minutes is a crashed build.
-  const lock = join(tmpdir(), `lwchain-web-build-${Buffer.from(process.cwd()).toString('hex').slice(-24)}.lock`)
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true })
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
-  try {
-    if (!fresh()) await build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' })
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
-  }
-  return newest
+  await buildOnceAtATime('lwchain-web-build', fresh, () => build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' }).then(() => undefined))
 }

@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline'
 
 export const BIN = join(process.cwd(), 'bin', 'lwchain.js')
 
-function newestMtime(dir: string): number {
+/** The newest modification time of any file below `dir`. */
+export function newestMtime(dir: string): number {
   let newest = 0
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
@@ -21,27 +22,32 @@ function isBuildFresh(): boolean {
 }
 
 /**
- * Builds only when dist is missing or older than src. Test files run in parallel workers and tsup
- * cleans dist/ first, so one build at a time (a lock directory), re-checked once the lock is held.
+ * Runs `build` unless `isFresh()`, one process at a time: test files run in parallel workers and
+ * a build empties its output first, so a lock directory named `lockName` serialises them, and
+ * freshness is checked again once the lock is held. A lock older than 5 minutes is a crashed build.
  */
-export async function buildIfStale(): Promise<void> {
-  if (isBuildFresh()) return
-  const lock = join(tmpdir(), `lwchain-build-${Buffer.from(process.cwd()).toString('hex').slice(-24)}.lock`)
+export async function buildOnceAtATime(lockName: string, isFresh: () => boolean, build: () => Promise<void> | void): Promise<void> {
+  if (isFresh()) return
+  const lock = join(tmpdir(), `${lockName}-${Buffer.from(process.cwd()).toString('hex').slice(-24)}.lock`)
   for (;;) {
     try {
       mkdirSync(lock)
       break
     } catch {
-      // Another worker builds; a lock older than 5 minutes is a crashed build.
       if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true })
       await new Promise((r) => setTimeout(r, 500))
     }
   }
   try {
-    if (!isBuildFresh()) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' })
+    if (!isFresh()) await build()
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
+}
+
+/** Builds the binary only when dist is missing or older than src. */
+export function buildIfStale(): Promise<void> {
+  return buildOnceAtATime('lwchain-build', isBuildFresh, () => void execFileSync('npm', ['run', 'build'], { stdio: 'ignore' }))
 }
 
 export interface Run {
