@@ -12,7 +12,7 @@ for (const file of files) {
   try {
     const s = JSON.parse(readFileSync(file, 'utf8'))
     console.log(`${file}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`)
-    for (const p of s.problems ?? []) console.error(`  ${p}`)
+    for (const p of s.problems ?? []) console.log(`  ${p}`)
     passed += s.passed
     failed += s.failed
     skipped += s.skipped

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import { relative } from 'node:path'
 import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node'
 
 /**
@@ -6,8 +7,8 @@ import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vi
  *
  * Unlike vitest's own JSON report it counts what makes a run fail without failing a test: a test
  * file that cannot load, and every unhandled error or rejection (vitest fails such a run, but its
- * summary still says "0 failed"). Each is named on its own line before the closing one, so a
- * failed CI run says why. With LWC_TEST_SUMMARY=FILE the counts are also written there as JSON.
+ * summary still says "0 failed"). Each of these, and every failed test with the first line of its
+ * error, is named on its own line before the closing one, so a failed CI run says why. With LWC_TEST_SUMMARY=FILE the counts are also written there as JSON.
  */
 export default class ClosingLineReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
@@ -19,7 +20,11 @@ export default class ClosingLineReporter implements Reporter {
       for (const test of module.children.allTests()) {
         const state = test.result().state
         if (state === 'passed') passed++
-        else if (state === 'failed') failed++
+        else if (state === 'failed') {
+          failed++
+          const error = test.result().errors?.[0]
+          problems.push(`failed: ${relative(process.cwd(), module.moduleId)} > ${test.fullName}: ${firstLine(error?.message ?? '')}`)
+        }
         else skipped++
       }
       for (const error of module.errors()) {
