@@ -18,6 +18,11 @@ import type { AnomalyRecord } from './record.js'
 /** When a block counts as final: the node's `finalized` (or `safe`) tag, or N blocks under the head. */
 export type Finality = { tag: 'finalized' | 'safe' } | { confirmations: number }
 
+/** The finality a ledger uses when none is configured: 0 confirmations on anvil's chain id 31337 (automine), else `finalized`. */
+export function resolveFinality(finality: Finality | undefined, chainId: number): Finality {
+  return finality ?? (chainId === 31337 ? { confirmations: 0 } : { tag: 'finalized' })
+}
+
 export interface AnchorLoopOptions {
   conn: ChainConnection
   anomalyStore: Address
@@ -29,8 +34,11 @@ export interface AnchorLoopOptions {
   isAnchored: (id: string) => boolean
   /** Brings the chain index up to date (BatchAnchored events); rejects when the RPC is down. */
   syncChain: () => Promise<void>
-  /** A batch of ours was mined (not yet final): its ids, where, its event and (when built in this process) its tree. */
-  onIncluded: (ids: string[], at: Anchoring, event: BatchEvent | undefined, built: BuiltBatch | undefined) => void
+  /**
+   * A batch of ours was mined (not yet final): its ids, where, its event, (when built in this
+   * process) its tree, and the highest final block as this round sees it.
+   */
+  onIncluded: (ids: string[], at: Anchoring, event: BatchEvent | undefined, built: BuiltBatch | undefined, final: bigint) => void
   /** A batch of ours is final: from here it is never undone. */
   onFinal: (ids: string[], at: Anchoring) => void
   /** A mined batch of ours left the chain before it was final (a reorganisation); it is in flight again. */
@@ -102,7 +110,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   const maxInflight = o.maxInflight ?? 64
   const receiptTimeoutMs = o.receiptTimeoutMs ?? 60_000
   const policy = feePolicyOf(o.fees)
-  const finality: Finality = o.finality ?? (o.conn.chainId === 31337 ? { confirmations: 0 } : { tag: 'finalized' })
+  const finality = resolveFinality(o.finality, o.conn.chainId)
   const log = o.logger
   const client = o.conn.publicClient
   const pending = new IdQueue(o.pending)
@@ -264,7 +272,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
         b.included = { minedHash: r.transactionHash, batchId: at.batchId, block: at.block, blockHash: r.blockHash }
         await o.outbox.appendJournal({ t: 'included', txHash: b.txHash, ...b.included })
         const built = builtBy.get(b.txHash)
-        o.onIncluded(b.ids, at, event, built)
+        o.onIncluded(b.ids, at, event, built, final)
         countCap = Math.min(maxBatch, countCap * 2)
       }
       if (r.blockNumber <= final) {

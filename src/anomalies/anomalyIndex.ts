@@ -25,6 +25,8 @@ export interface AnomalyItem {
   status: AnomalyStatus
   /** Why a quarantined record cannot be anchored. */
   error?: string
+  /** Of an included record, when finality is N confirmations: blocks still to be mined over it before it is final. */
+  confirmationsToGo?: number
   batchId?: string
   txHash?: string
   block?: string

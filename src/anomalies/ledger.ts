@@ -5,7 +5,7 @@ import { AnomalyNotFoundError } from '../chain/errors.js'
 import type { ViewLag } from '../chain/view/types.js'
 import type { Logger } from '../logger.js'
 import type { FeePolicy } from '../chain/fees.js'
-import { createAnchorLoop, type AnchorLoop, type Finality } from './anchor.js'
+import { createAnchorLoop, resolveFinality, type AnchorLoop, type Finality } from './anchor.js'
 import { AnomalyIndex, type AnomalyItem, type AnomalyProof, type ListPage, type ListQuery } from './anomalyIndex.js'
 import { createBatchSync, type BatchSync } from './batchSync.js'
 import { lockDataDir } from './dirLock.js'
@@ -72,13 +72,17 @@ export interface LedgerStats {
 }
 
 /**
- * Ledger events, for SSE: an accepted record; a batch of this ledger mined (`included`), final
+ * Ledger events, for SSE: an accepted record; a batch of this ledger mined (`included`, with the
+ * blocks still to be mined over it before it is final when finality is N confirmations), final
  * (`anchored`), or removed by a reorganisation before it was final (`unanchored`: its records
- * are in flight again, and will be included again by the very same transaction).
+ * are in flight again, and will be included again by the very same transaction); a record that
+ * can never be anchored (`quarantined`, with the reason), journaled so before the event.
  */
 export type LedgerEvent =
   | { type: 'accepted'; item: AnomalyItem }
-  | { type: 'included' | 'anchored' | 'unanchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
+  | { type: 'included'; ids: string[]; batchId: string; txHash: Hash; block: string; confirmationsToGo?: number }
+  | { type: 'anchored' | 'unanchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
+  | { type: 'quarantined'; ids: string[]; reason: string }
 
 /** The loss-free, verifiable anomaly ledger (see createAnomalyLedger). */
 export interface AnomalyLedger {
@@ -125,6 +129,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
   /** Our batches indexed from their receipts and not yet seen in the logs: txHash → block. */
   const aheadOfLogs = new Map<string, bigint>()
   const deployBlock = BigInt(o.deployBlock ?? 0)
+  const finality = resolveFinality(o.finality, o.conn.chainId)
   const snapshotPath = join(o.dataDir, 'anomaly-index.json')
 
   /** Persists the batches up to the sync cursor (later ones are re-read from logs on resume). */
@@ -193,6 +198,21 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
     }
   }
   const isAnchored = (id: string): boolean => journalAnchored.has(id) || index.isAnchored(id)
+  /**
+   * Blocks still to be mined over `block` before it is final, when finality is N confirmations
+   * and `final` (the highest final block) is known; undefined under the node's finalized tag,
+   * whose pace the ledger cannot tell.
+   */
+  const confirmationsToGo = (block: bigint, final: bigint | undefined): number | undefined =>
+    'confirmations' in finality && final !== undefined && block > final ? Number(block - final) : undefined
+  /** An item as the index has it, with what only the ledger knows: quarantine, the journal's anchoring, confirmations to go. */
+  const withLedgerState = (item: AnomalyItem): AnomalyItem => {
+    if (item.status === 'pending' && quarantined.has(item.id)) return { ...item, status: 'quarantined', error: quarantined.get(item.id) }
+    const at = item.status === 'pending' ? journalAnchored.get(item.id) : undefined
+    if (at) return { ...item, status: 'anchored', ...at }
+    const toGo = item.status === 'included' && item.block !== undefined ? confirmationsToGo(BigInt(item.block), index.finalBlock) : undefined
+    return toGo === undefined ? item : { ...item, confirmationsToGo: toGo }
+  }
   const requireRunning = (): void => {
     if (!running) throw new LedgerNotRunningError()
   }
@@ -267,13 +287,14 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         recordOf: (id) => index.record(id),
         isAnchored,
         syncChain: () => sync!.syncNow(),
-        onIncluded: (ids, at, event, built) => {
+        onIncluded: (ids, at, event, built, final) => {
           // Only trust our own tree when the event carries exactly what we encoded.
           if (event) index.applyBatch(event, built && built.root === event.root && built.encoded === event.records ? built : undefined)
           const synced = sync?.cursor()
           if (!synced || synced.block < BigInt(at.block)) aheadOfLogs.set(at.txHash, BigInt(at.block))
           indexChanged = true
-          emit({ type: 'included', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
+          const toGo = confirmationsToGo(BigInt(at.block), final)
+          emit({ type: 'included', ids, batchId: at.batchId, txHash: at.txHash, block: at.block, ...(toGo !== undefined && { confirmationsToGo: toGo }) })
         },
         onFinal: (ids, at) => {
           for (const id of ids) journalAnchored.set(id, at)
@@ -292,6 +313,7 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
         onQuarantined: async (id, reason) => {
           await outbox!.appendJournal({ t: 'quarantined', id, reason })
           quarantined.set(id, reason)
+          emit({ type: 'quarantined', ids: [id], reason })
         },
         inflight: opened.state.inflight,
         pending,
@@ -336,12 +358,14 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
 
     get(id) {
       const item = index.get(id)
-      if (item?.status === 'pending' && quarantined.has(id)) return { ...item, status: 'quarantined', error: quarantined.get(id) }
-      const at = item?.status === 'pending' ? journalAnchored.get(id) : undefined
-      return at ? { ...item!, status: 'anchored', ...at } : item
+      return item && withLedgerState(item)
     },
 
-    list: (query) => index.list(query),
+    // The same statuses as get(): a quarantined record is not listed as pending.
+    list(query) {
+      const page = index.list(query)
+      return { ...page, items: page.items.map(withLedgerState) }
+    },
 
     proof: (id) => index.proof(id),
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Hash } from 'viem'
-import { createAnomalyLedger, type CreateAnomalyLedgerOptions } from '../../src/anomalies/ledger.js'
+import { createAnomalyLedger, type CreateAnomalyLedgerOptions, type LedgerEvent } from '../../src/anomalies/ledger.js'
 import { MAX_DATA_BYTES } from '../../src/anomalies/record.js'
 import { anchoredOnChain, givenLedgerChain, type LedgerChain } from './helpers.js'
 
@@ -53,6 +53,8 @@ describe('anchor batches within what nodes accept', () => {
   it('quarantines a record that can never fit, with a clear error, and anchors the rest; a restart keeps it out', async () => {
     const opts = { maxTxBytes: 4_096 }
     const ledger = ledgerIn('quarantine', opts)
+    const events: LedgerEvent[] = []
+    ledger.subscribe((e) => events.push(e))
     await ledger.start()
     let tooBig: string
     const small: string[] = []
@@ -63,6 +65,10 @@ describe('anchor batches within what nodes accept', () => {
       await ledger.flush()
       expect(ledger.get(tooBig)).toMatchObject({ status: 'quarantined', error: expect.stringMatching(/over the 4096-byte limit/) })
       for (const id of small) expect(ledger.get(id)?.status).toBe('anchored')
+      // Reported once, as an event (for SSE), with the same reason; and listed as quarantined, not pending.
+      const q = events.filter((e) => e.type === 'quarantined')
+      expect(q).toEqual([{ type: 'quarantined', ids: [tooBig], reason: ledger.get(tooBig)!.error }])
+      expect(ledger.list().items.find((i) => i.id === tooBig)).toMatchObject({ status: 'quarantined', error: expect.stringMatching(/over the 4096-byte limit/) })
       expect(ledger.stats()).toMatchObject({ outboxDepth: 0, quarantined: 1 })
     } finally {
       await ledger.stop()
@@ -72,6 +78,7 @@ describe('anchor batches within what nodes accept', () => {
     try {
       expect(again.stats()).toMatchObject({ outboxDepth: 0, quarantined: 1 })
       expect(again.get(tooBig)?.status).toBe('quarantined')
+      expect(again.list().items.find((i) => i.id === tooBig)?.status).toBe('quarantined')
     } finally {
       await again.stop()
     }

@@ -13,7 +13,7 @@ afterAll(async () => {
 })
 
 const rpc = (method: string, params: unknown[] = []) => c.d.conn.publicClient.request({ method: method as never, params: params as never })
-type BatchEvent = Extract<LedgerEvent, { ids: string[] }>
+type BatchEvent = Extract<LedgerEvent, { batchId: string }>
 
 describe('anomaly ledger on a reorganising chain', () => {
   it('shows pending → included → anchored (final after N blocks), and un-anchors then re-includes a batch a reorg removed, exactly once', async () => {
@@ -29,7 +29,7 @@ describe('anomaly ledger on a reorganising chain', () => {
       maxBatch: 10,
     })
     const events: BatchEvent[] = []
-    ledger.subscribe((e) => e.type !== 'accepted' && events.push(e))
+    ledger.subscribe((e) => 'batchId' in e && events.push(e))
     const of = (type: BatchEvent['type']) => events.filter((e) => e.type === type)
     await ledger.start()
     const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => ledger!.accept({ endpoint: 'rg', level: 1, data: { i } }).then((r) => r.id)))
@@ -39,6 +39,13 @@ describe('anomaly ledger on a reorganising chain', () => {
     const notFinal = of('included').filter((e) => BigInt(e.block) > head - 3n)
     expect(notFinal.length).toBeGreaterThanOrEqual(2)
     for (const e of notFinal) for (const id of e.ids) expect(ledger.get(id)?.status).toBe('included')
+    // Not final yet: the event and the item say how many blocks are still to be mined over it (1..3).
+    for (const e of notFinal) {
+      expect(e.type === 'included' && e.confirmationsToGo).toBeGreaterThanOrEqual(1)
+      expect(e.type === 'included' && e.confirmationsToGo).toBeLessThanOrEqual(3)
+    }
+    // The item counts from the last round's head (the round that saw this head may still be running).
+    await eventually(() => notFinal.every((e) => ledger!.get(e.ids[0])?.confirmationsToGo === Number(BigInt(e.block) - (head - 3n))))
     expect(of('anchored').flatMap((e) => e.ids).filter((id) => notFinal.some((n) => n.ids.includes(id)))).toEqual([])
 
     // A reorg of depth 2 takes the last two blocks, and the batches in them, away before they are final.

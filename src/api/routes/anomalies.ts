@@ -21,6 +21,7 @@ const itemSchema = {
     collectedAt: { type: 'integer', description: 'seconds since the epoch' },
     status: { type: 'string', enum: ['pending', 'included', 'anchored', 'quarantined'], description: 'pending → included (mined, not final) → anchored (final); quarantined: can never fit a transaction' },
     error: { type: 'string', description: 'why a quarantined record cannot be anchored' },
+    confirmationsToGo: { type: 'integer', minimum: 1, description: 'of an included record, when finality is N confirmations: blocks still to be mined over it before it is final' },
     batchId: { type: 'string' },
     txHash: { type: 'string' },
     block: { type: 'string' },

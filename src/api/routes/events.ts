@@ -36,7 +36,18 @@ export interface EventRoutesDeps {
 
 /** One event of the stream. */
 export interface ApiEvent {
-  type: 'registration' | 'update' | 'deregistration' | 'notification' | 'send' | 'queued-result' | 'anomaly' | 'anomaly-included' | 'anomaly-anchored' | 'anomaly-unanchored'
+  type:
+    | 'registration'
+    | 'update'
+    | 'deregistration'
+    | 'notification'
+    | 'send'
+    | 'queued-result'
+    | 'anomaly'
+    | 'anomaly-included'
+    | 'anomaly-anchored'
+    | 'anomaly-unanchored'
+    | 'anomaly-quarantined'
   endpoint?: string
   data: Record<string, unknown>
 }
@@ -161,8 +172,13 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
   }
   const onLedger = (e: LedgerEvent) => {
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
-    // included: mined, not final; anchored: final; unanchored: a reorganisation removed it before it was final.
-    else broadcast({ type: `anomaly-${e.type}`, data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block } })
+    // quarantined: can never fit a transaction (the reason says why); it stays stored, never anchored.
+    else if (e.type === 'quarantined') broadcast({ type: 'anomaly-quarantined', data: { ids: e.ids, reason: e.reason } })
+    // included: mined, not final (with the blocks to go, when known); anchored: final; unanchored: a reorganisation removed it before it was final.
+    else {
+      const toGo = e.type === 'included' && e.confirmationsToGo !== undefined ? { confirmationsToGo: e.confirmationsToGo } : {}
+      broadcast({ type: `anomaly-${e.type}`, data: { ids: e.ids, batchId: e.batchId, txHash: e.txHash, block: e.block, ...toGo } })
+    }
   }
   deps.daemon.events.on('registered', onRegistered)
   deps.daemon.events.on('updated', onUpdated)
@@ -203,7 +219,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       preHandler: deps.requireRole('admin', 'application', 'user'),
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored; Last-Event-ID resumes, `reset` says the gap was too long',
+        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored, anomaly-quarantined; Last-Event-ID resumes, `reset` says the gap was too long',
         security: [{ bearerAuth: [] }],
         querystring: {
           type: 'object',
