@@ -7,8 +7,21 @@ import { useEffect, useRef } from 'preact/hooks'
 // reconnects, so the server replays what was missed; when it cannot (the gap is too old) it sends
 // `reset`, and pages reload what they show.
 
-/** Event types the API streams. */
-export const EVENT_TYPES = ['registration', 'update', 'deregistration', 'notification', 'send', 'anomaly', 'anomaly-anchored', 'reset'] as const
+/** Event types the API streams (the anomaly ledger's statuses: see anomalyStatus.ts). */
+export const EVENT_TYPES = [
+  'registration',
+  'update',
+  'deregistration',
+  'notification',
+  'send',
+  'queued-result',
+  'anomaly',
+  'anomaly-included',
+  'anomaly-anchored',
+  'anomaly-unanchored',
+  'anomaly-quarantined',
+  'reset',
+] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 /** One server-sent event: its type and parsed JSON data. */

@@ -1,22 +1,10 @@
 import { useEffect, useState } from 'preact/hooks'
 import { api, describeError } from '../api.js'
+import { applyStatusEvent, isStatusEvent, type Anomaly, type StatusEventData } from '../anomalyStatus.js'
+import { AnomalyStatus, type Verdict } from '../components/AnomalyStatus.js'
 import { useEvents } from '../events.js'
 import { formatData, formatTime, toDate } from '../format.js'
 import type { Session } from '../session.js'
-
-interface Anomaly {
-  id: string
-  endpoint: string
-  level: number
-  data: unknown
-  timestamp: string | number
-  /** pending: accepted, not yet anchored; anchored: in a batch whose root is on chain. */
-  status?: string
-  txHash?: string
-}
-
-/** What the verification column shows per anomaly id. */
-type Verdict = 'checking' | 'VALID' | 'INVALID' | 'PENDING' | 'UNKNOWN' | 'error'
 
 interface Filters {
   endpoint: string
@@ -28,7 +16,10 @@ interface Filters {
 const EMPTY: Filters = { endpoint: '', minLevel: '', from: '', to: '' }
 const PAGE = 50
 
-/** The anomaly log: filters by device, level and time; each row with its on-chain verification; live from SSE. */
+/**
+ * The anomaly log: filters by device, level and time; each row with its ledger status (pending,
+ * included, anchored, quarantined) and, once final, its on-chain verification; live from SSE.
+ */
 export function AnomaliesPage({ session }: { session: Session }) {
   const [draft, setDraft] = useState<Filters>(EMPTY)
   const [filters, setFilters] = useState<Filters>(EMPTY)
@@ -66,10 +57,11 @@ export function AnomaliesPage({ session }: { session: Session }) {
   const min = Number(filters.minLevel) || 0
   const shown = (items ?? []).filter((a) => a.level >= min).sort(newestFirst)
 
-  // Check on chain every anchored row on screen once (pending ones wait for their batch).
+  // Check on chain every final row on screen once: pending, included (a reorganisation may still
+  // undo it) and quarantined rows have nothing final to check yet.
   useEffect(() => {
     for (const a of shown) {
-      if (a.status === 'pending' || verdicts[a.id] !== undefined) continue
+      if (a.status !== 'anchored' || verdicts[a.id] !== undefined) continue
       setVerdicts((v) => ({ ...v, [a.id]: 'checking' }))
       api<Record<string, unknown>>('GET', `/anomalies/${encodeURIComponent(a.id)}`, { token: session.token })
         .then((d) => setVerdicts((v) => ({ ...v, [a.id]: verdictOf(d) })))
@@ -78,17 +70,28 @@ export function AnomaliesPage({ session }: { session: Session }) {
   }, [items, filters.minLevel])
 
   useEvents((e) => {
-    const d = (e.data ?? {}) as { ids?: string[]; anomaly?: Anomaly }
-    if (e.type === 'anomaly' && d.anomaly) {
+    const d = (e.data ?? {}) as StatusEventData & { anomaly?: Anomaly }
+    if (e.type === 'reset') {
+      // Events were missed: what the rows say may be stale.
+      setVerdicts({})
+      void load(filters)
+    } else if (e.type === 'anomaly' && d.anomaly) {
       // The event carries the whole record: add it in place (no reload, which would refetch the first page).
       const a = d.anomaly
       if (!matches(a, filters)) return
       setItems((old) => (old?.some((x) => x.id === a.id) ? old : [...(old ?? []), a]))
       setLiveNote(`New anomaly from ${a.endpoint} (level ${a.level})`)
-    } else if (e.type === 'anomaly-anchored' && d.ids) {
-      // Their batch is on chain now: mark them anchored and check them again.
+    } else if (isStatusEvent(e.type) && d.ids) {
+      // Included, final, removed by a reorganisation, or quarantined: the rows named change status;
+      // a final one is checked on chain (again), the others drop any earlier verdict.
+      const type = e.type
       const ids = new Set(d.ids)
-      setItems((old) => old?.map((x) => (ids.has(x.id) ? { ...x, status: 'anchored' } : x)))
+      const n = ids.size
+      if (type === 'anomaly-unanchored') setLiveNote(`${n} anomal${n === 1 ? 'y was' : 'ies were'} removed from the chain by a reorganisation; ${n === 1 ? 'it' : 'they'} will be re-anchored`)
+      // Say when what a reorganisation removed is final again, so the note above is not the last word.
+      const again = (items ?? []).filter((x) => x.reorged && ids.has(x.id)).length
+      if (type === 'anomaly-anchored' && again > 0) setLiveNote(`${again} anomal${again === 1 ? 'y' : 'ies'} removed by a reorganisation ${again === 1 ? 'is' : 'are'} anchored again (final)`)
+      setItems((old) => old?.map((x) => applyStatusEvent(x, type, d)))
       setVerdicts((v) => {
         const copy = { ...v }
         for (const id of ids) delete copy[id]
@@ -163,17 +166,17 @@ export function AnomaliesPage({ session }: { session: Session }) {
           </thead>
           <tbody>
             {shown.map((a) => (
-              <tr key={a.id} data-id={a.id}>
+              <tr key={a.id} data-id={a.id} data-status={a.status}>
                 <td>{formatTime(a.timestamp)}</td>
                 <td>{a.endpoint}</td>
                 <td class="num">
                   <span class={a.level >= 3 ? 'level high' : 'level'}>{a.level}</span>
                 </td>
                 <td class="data">
-                  <code>{formatData(a.data)}</code>
+                  <DataCell data={a.data} />
                 </td>
                 <td>
-                  <VerdictBadge status={a.status} verdict={verdicts[a.id]} />
+                  <AnomalyStatus a={a} verdict={verdicts[a.id]} />
                 </td>
                 <td>
                   <code class="id">{a.id}</code>
@@ -194,14 +197,13 @@ export function AnomaliesPage({ session }: { session: Session }) {
   )
 }
 
-function VerdictBadge({ status, verdict }: { status?: string; verdict?: Verdict }) {
-  if (verdict === 'VALID') return <span class="badge ok">Verified</span>
-  if (verdict === 'INVALID') return <span class="badge bad">INVALID</span>
-  if (verdict === 'error') return <span class="badge bad">Check failed</span>
-  if (verdict === 'UNKNOWN') return <span class="badge wait">Chain unreachable</span>
-  if (status === 'pending' || verdict === 'PENDING') return <span class="badge wait">Pending anchoring</span>
-  return <span class="badge wait">Checking…</span>
+/** Up to 8 KB of data per record: the cell shows the first 200 characters, the whole of it on hover. */
+function DataCell({ data }: { data: unknown }) {
+  const text = formatData(data)
+  if (text.length <= DATA_SHOWN) return <code>{text}</code>
+  return <code title={text}>{`${text.slice(0, DATA_SHOWN)}… (${text.length} characters)`}</code>
 }
+const DATA_SHOWN = 200
 
 function newestFirst(a: Anomaly, b: Anomaly): number {
   const ta = toDate(a.timestamp)?.getTime() ?? 0
