@@ -49,7 +49,7 @@ async function ledgerPart(): Promise<void> {
     const conn = await connectChain({ rpcUrl: proxy.url })
     const ledger = createAnomalyLedger({ conn, address: d.anomalyStore, deployBlock: d.deployBlock, dataDir: dir, logger: silentLogger(), finality: { confirmations: 3 }, maxInflight: 128, pollIntervalMs: 1_000 })
     const events: Extract<LedgerEvent, { ids: string[] }>[] = []
-    ledger.subscribe((e) => e.type !== 'accepted' && events.push(e))
+    ledger.subscribe((e) => 'ids' in e && events.push(e))
     await ledger.start()
     const t0 = performance.now()
     const ids: string[] = []

@@ -76,13 +76,16 @@ export interface LedgerStats {
  * blocks still to be mined over it before it is final when finality is N confirmations), final
  * (`anchored`), or removed by a reorganisation before it was final (`unanchored`: its records
  * are in flight again, and will be included again by the very same transaction); a record that
- * can never be anchored (`quarantined`, with the reason), journaled so before the event.
+ * can never be anchored (`quarantined`, with the reason), journaled so before the event; under
+ * N-confirmation finality (N > 0), the highest final block whenever an anchoring round sees it
+ * move (`confirmations`: an included record in block B has B − finalBlock blocks to go).
  */
 export type LedgerEvent =
   | { type: 'accepted'; item: AnomalyItem }
   | { type: 'included'; ids: string[]; batchId: string; txHash: Hash; block: string; confirmationsToGo?: number }
   | { type: 'anchored' | 'unanchored'; ids: string[]; batchId: string; txHash: Hash; block: string }
   | { type: 'quarantined'; ids: string[]; reason: string }
+  | { type: 'confirmations'; finalBlock: string }
 
 /** The loss-free, verifiable anomaly ledger (see createAnomalyLedger). */
 export interface AnomalyLedger {
@@ -308,7 +311,10 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
           emit({ type: 'unanchored', ids, batchId: at.batchId, txHash: at.txHash, block: at.block })
         },
         onFinalBlock: (block) => {
+          const moved = index.finalBlock !== block
           index.finalBlock = block
+          // Rounds run only while something is pending or in flight, so this is one small event per block then.
+          if (moved && 'confirmations' in finality && finality.confirmations > 0 && listeners.size > 0) emit({ type: 'confirmations', finalBlock: block.toString() })
         },
         onQuarantined: async (id, reason) => {
           await outbox!.appendJournal({ t: 'quarantined', id, reason })

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { givenApiSystem, openEvents, type ApiSystem, type SseReader } from './devices-helpers.js'
 
-// The ledger's status events on /api/events: included (with the confirmations to go), anchored
-// (final) and quarantined (can never fit a transaction), as the console follows them.
+// The ledger's status events on /api/events: included (with the confirmations to go), the final
+// block moving (anomaly-confirmations), anchored (final) and quarantined (can never fit a
+// transaction), as the console follows them.
 describe('GET /api/events: anomaly status events', () => {
   let sys: ApiSystem
   let events: SseReader
@@ -29,7 +30,7 @@ describe('GET /api/events: anomaly status events', () => {
     await sys?.stop()
   })
 
-  it('sends anomaly-included with the confirmations to go, then anomaly-anchored once final', async () => {
+  it('sends anomaly-included with the confirmations to go, anomaly-confirmations per block, then anomaly-anchored once final', async () => {
     const id = await post({ t: 1 })
     const included = await events.next((e) => e.event === 'anomaly-included' && (e.data.ids as string[]).includes(id))
     // Automine: mined at once in a block of its own, at the head, so 2 blocks are still to come.
@@ -37,7 +38,12 @@ describe('GET /api/events: anomaly status events', () => {
     expect(events.received.some((e) => e.event === 'anomaly-anchored' && (e.data.ids as string[]).includes(id))).toBe(false)
     expect(await item(id)).toMatchObject({ status: 'included', block: included.data.block })
 
-    await rpc('anvil_mine', ['0x2'])
+    // One block more: the final block moves (one confirmation to go), and the record is not final yet.
+    await rpc('anvil_mine', ['0x1'])
+    const moved = await events.next((e) => e.event === 'anomaly-confirmations' && e.data.finalBlock === String(BigInt(included.data.block as string) - 1n))
+    expect(moved.data).toEqual({ type: 'anomaly-confirmations', finalBlock: String(BigInt(included.data.block as string) - 1n) })
+    expect(await item(id)).toMatchObject({ status: 'included', confirmationsToGo: 1 })
+    await rpc('anvil_mine', ['0x1'])
     const anchored = await events.next((e) => e.event === 'anomaly-anchored' && (e.data.ids as string[]).includes(id))
     expect(anchored.data).toMatchObject({ ids: [id], batchId: included.data.batchId, txHash: included.data.txHash })
     expect(await item(id)).toMatchObject({ status: 'anchored' })
@@ -53,6 +59,6 @@ describe('GET /api/events: anomaly status events', () => {
 
   it('names every anomaly event in the OpenAPI summary of /api/events', async () => {
     const doc = (await (await sys.call('GET', '/api/openapi.json')).json()) as { paths: Record<string, { get: { summary: string } }> }
-    for (const t of ['anomaly-included', 'anomaly-anchored', 'anomaly-unanchored', 'anomaly-quarantined']) expect(doc.paths['/api/events'].get.summary).toContain(t)
+    for (const t of ['anomaly-included', 'anomaly-anchored', 'anomaly-unanchored', 'anomaly-quarantined', 'anomaly-confirmations']) expect(doc.paths['/api/events'].get.summary).toContain(t)
   })
 })

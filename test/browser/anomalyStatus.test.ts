@@ -13,9 +13,9 @@ import { ensureConsoleBuilt } from './buildConsole.js'
 import { CHROMIUM_PATH, hasChromium, launchChromium, type TestBrowser } from './chromium.js'
 
 // The anomaly log shows each ledger status distinctly, live from SSE, driven through a real ledger
-// on anvil: pending (automine off, the transaction pooled), included (mined, 2 confirmations to
-// go), un-anchored by anvil_reorg (back to pending, with a note), re-included, anchored (final,
-// verified on chain), and quarantined (a record no transaction can hold, with the reason).
+// on anvil: pending (automine off, the transaction pooled), included (mined, 2 then 1
+// confirmations to go), un-anchored by anvil_reorg (back to pending, with a note), re-included,
+// anchored (final, verified on chain), and quarantined (a record no transaction can hold, with the reason).
 
 /** Screenshots kept for people to look at (git-ignored). */
 const ARTIFACTS = resolve('test/artifacts')
@@ -91,10 +91,11 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
-  it('follows one anomaly live: pending → included (2 to go) → un-anchored by a reorg → included again → anchored and verified', async () => {
+  it('follows one anomaly live: pending → included (2, then 1 to go) → un-anchored by a reorg → included again → anchored and verified', async () => {
     const page = await signIn(browser, http, USER)
     await page.getByRole('link', { name: 'Anomalies' }).click()
     await page.getByRole('heading', { name: 'Anomaly log' }).waitFor()
+    await streaming(page)
     await page.getByText('No anomaly matches.').waitFor()
 
     // Nothing is mined until the test says so: the batch waits in the pool.
@@ -119,9 +120,15 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
     await until(() => server.ledger!.get(id)?.confirmationsToGo === 2)
     await page.reload()
     await row.getByText('2 confirmations to go').waitFor({ timeout: LONG })
+    // The reloaded page opens a new stream: the next block's event must find it open.
+    await streaming(page)
+    // One block more: one confirmation fewer, live (anomaly-confirmations), still not final.
+    await rpc('anvil_mine', ['0x1'])
+    await row.getByText('1 confirmation to go', { exact: false }).waitFor({ timeout: LONG })
+    expect(await statusCell(row).textContent()).toMatch(/^Includedmined in block \d+, 1 confirmation to go, not final$/)
 
-    // A reorganisation takes that block away before it is final: back to pending, with a note.
-    await rpc('anvil_reorg', [1, []])
+    // A reorganisation of depth 2 takes its block away before it is final: back to pending, with a note.
+    await rpc('anvil_reorg', [2, []])
     await row.getByText('Removed by a reorganisation; will be re-anchored').waitFor({ timeout: LONG })
     expect(await statusCell(row).textContent()).toBe('Pending anchoring' + 'Removed by a reorganisation; will be re-anchored')
     expect(await row.getAttribute('data-status')).toBe('pending')
@@ -133,7 +140,10 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
     await rpc('anvil_mine', ['0x1'])
     await row.getByText('(again, after a reorganisation)').waitFor({ timeout: LONG })
     expect(await statusCell(row).textContent()).toMatch(/^Includedmined in block \d+, 2 confirmations to go, not final \(again, after a reorganisation\)$/)
-    await rpc('anvil_mine', ['0x2'])
+    await rpc('anvil_mine', ['0x1'])
+    await row.getByText('1 confirmation to go', { exact: false }).waitFor({ timeout: LONG })
+    await shot(page, 'console-anomaly-reincluded.png')
+    await rpc('anvil_mine', ['0x1'])
     await row.getByText('Verified').waitFor({ timeout: LONG })
     expect(await statusCell(row).textContent()).toMatch(/^Verifiedanchored, final \(block \d+\)$/)
     expect(requested.filter((u) => u.includes(`/api/anomalies/${id}`)).length).toBeGreaterThan(0)
@@ -147,6 +157,7 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
     const page = await signIn(browser, http, USER)
     await page.getByRole('link', { name: 'Anomalies' }).click()
     await page.getByRole('heading', { name: 'Anomaly log' }).waitFor()
+    await streaming(page)
     const id = await post({ blob: 'q'.repeat(6_000) })
     const row = page.locator(`tr[data-id="${id}"]`)
     await row.getByText('Quarantined').waitFor({ timeout: LONG })
@@ -164,6 +175,11 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
     await page.close()
   })
 })
+
+/** Resolves once the page's event stream is open (the server streams to it from then on). */
+async function streaming(page: Page): Promise<void> {
+  await page.getByText('Live updates connected.').waitFor({ state: 'attached', timeout: LONG })
+}
 
 /** A new tab signed in as `who`. */
 async function signIn(browser: TestBrowser, http: string, who: { username: string; password: string }): Promise<Page> {

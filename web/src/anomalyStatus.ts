@@ -55,3 +55,19 @@ export function applyStatusEvent(a: Anomaly, type: StatusEvent, d: StatusEventDa
       return { ...rest, status: 'quarantined', error: d.reason }
   }
 }
+
+/**
+ * The row once the ledger's highest final block is `finalBlock` (SSE anomaly-confirmations, sent
+ * under N-confirmation finality): an included row in block B has B − finalBlock blocks to go.
+ */
+export function applyFinalBlock(a: Anomaly, finalBlock: string): Anomaly {
+  if (a.status !== 'included' || a.block === undefined || !/^\d+$/.test(finalBlock)) return a
+  const toGo = Number(BigInt(a.block) - BigInt(finalBlock))
+  // At 0 it is final: the anomaly-anchored event that follows says so (and starts the check on chain).
+  if (toGo < 1) {
+    const { confirmationsToGo: _toGo, ...rest } = a
+    return rest
+  }
+  return toGo === a.confirmationsToGo ? a : { ...a, confirmationsToGo: toGo }
+}
+

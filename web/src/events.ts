@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'anomaly-anchored',
   'anomaly-unanchored',
   'anomaly-quarantined',
+  'anomaly-confirmations',
   'reset',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -48,6 +48,7 @@ export interface ApiEvent {
     | 'anomaly-anchored'
     | 'anomaly-unanchored'
     | 'anomaly-quarantined'
+    | 'anomaly-confirmations'
   endpoint?: string
   data: Record<string, unknown>
 }
@@ -174,6 +175,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
     if (e.type === 'accepted') broadcast({ type: 'anomaly', endpoint: e.item.endpoint, data: { anomaly: e.item as unknown as Record<string, unknown> } })
     // quarantined: can never fit a transaction (the reason says why); it stays stored, never anchored.
     else if (e.type === 'quarantined') broadcast({ type: 'anomaly-quarantined', data: { ids: e.ids, reason: e.reason } })
+    // confirmations: the highest final block moved (N-confirmation finality): an included record in block B has B − finalBlock to go.
+    else if (e.type === 'confirmations') broadcast({ type: 'anomaly-confirmations', data: { finalBlock: e.finalBlock } })
     // included: mined, not final (with the blocks to go, when known); anchored: final; unanchored: a reorganisation removed it before it was final.
     else {
       const toGo = e.type === 'included' && e.confirmationsToGo !== undefined ? { confirmationsToGo: e.confirmationsToGo } : {}
@@ -219,7 +222,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       preHandler: deps.requireRole('admin', 'application', 'user'),
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored, anomaly-quarantined; Last-Event-ID resumes, `reset` says the gap was too long',
+        summary: 'Server-Sent Events: registration, update, deregistration, notification, send, queued-result, anomaly, anomaly-included, anomaly-anchored, anomaly-unanchored, anomaly-quarantined, anomaly-confirmations; Last-Event-ID resumes, `reset` says the gap was too long',
         security: [{ bearerAuth: [] }],
         querystring: {
           type: 'object',

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import { api, describeError } from '../api.js'
-import { applyStatusEvent, isStatusEvent, type Anomaly, type StatusEventData } from '../anomalyStatus.js'
+import { applyFinalBlock, applyStatusEvent, isStatusEvent, type Anomaly, type StatusEventData } from '../anomalyStatus.js'
 import { AnomalyStatus, type Verdict } from '../components/AnomalyStatus.js'
 import { useEvents } from '../events.js'
 import { formatData, formatTime, toDate } from '../format.js'
@@ -70,7 +70,7 @@ export function AnomaliesPage({ session }: { session: Session }) {
   }, [items, filters.minLevel])
 
   useEvents((e) => {
-    const d = (e.data ?? {}) as StatusEventData & { anomaly?: Anomaly }
+    const d = (e.data ?? {}) as StatusEventData & { anomaly?: Anomaly; finalBlock?: string }
     if (e.type === 'reset') {
       // Events were missed: what the rows say may be stale.
       setVerdicts({})
@@ -81,6 +81,10 @@ export function AnomaliesPage({ session }: { session: Session }) {
       if (!matches(a, filters)) return
       setItems((old) => (old?.some((x) => x.id === a.id) ? old : [...(old ?? []), a]))
       setLiveNote(`New anomaly from ${a.endpoint} (level ${a.level})`)
+    } else if (e.type === 'anomaly-confirmations' && typeof d.finalBlock === 'string') {
+      // Another block mined over the included rows: one confirmation fewer to go.
+      const finalBlock = d.finalBlock
+      setItems((old) => old?.map((x) => applyFinalBlock(x, finalBlock)))
     } else if (isStatusEvent(e.type) && d.ids) {
       // Included, final, removed by a reorganisation, or quarantined: the rows named change status;
       // a final one is checked on chain (again), the others drop any earlier verdict.
