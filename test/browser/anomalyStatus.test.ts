@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
     await shot(page, 'console-anomaly-anchored.png')
     await rpc('evm_setAutomine', [true])
     await page.close()
-  })
+  }, 180_000)
 
   it('shows a record no transaction can hold as quarantined, with the reason as text and tooltip', async () => {
     const page = await signIn(browser, http, USER)
@@ -173,7 +173,7 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
     await page.reload()
     await row.getByText(`Never anchored: ${reason}`).waitFor({ timeout: LONG })
     await page.close()
-  })
+  }, 120_000)
 })
 
 /** Resolves once the page's event stream is open (the server streams to it from then on). */
