@@ -39,8 +39,11 @@ export interface OpenItem {
   context: string
 }
 
-/** What one item of openMany gave: its value and the index of the key that opened it, or why none did. */
-export type OpenOutcome = { value: Uint8Array; key: number } | { error: UnsealError | InvalidSealingKeyError }
+/**
+ * What one item of openMany gave: its value and the index of the key that opened it, or why none
+ * did (UnsealError or InvalidSealingKeyError, as open() throws them; SealingWorkerError for anything else).
+ */
+export type OpenOutcome = { value: Uint8Array; key: number } | { error: UnsealError | InvalidSealingKeyError | SealingWorkerError }
 
 /** Sealing and opening that run elsewhere than the caller's event loop. */
 export interface SealingPool {
@@ -95,7 +98,7 @@ export function defaultPoolSize(cores = availableParallelism()): number {
 }
 
 /** Rebuilds the typed error a worker reported. */
-export function errorFromWire(e: WireError): LwchainError {
+export function errorFromWire(e: WireError): UnsealError | InvalidSealingKeyError | SealingWorkerError {
   // The worker sends shortMessage; the constructors prefix their own text, so set it back as it was.
   const typed = e.code === 'LWC_UNSEAL' ? new UnsealError('') : e.code === 'LWC_SEALING_KEY_INVALID' ? new InvalidSealingKeyError('') : new SealingWorkerError(e.message)
   if (typed instanceof SealingWorkerError) return typed
