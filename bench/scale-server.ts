@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   }))
   const security = createInMemorySecurityStore(clients)
   const maxSessions = process.argv[4] ? Number(process.argv[4]) : undefined
-  const transport = createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0, dtls, ...(maxSessions !== undefined && { maxSessions }) })
+  const transport = createDaemonTransport({ side: 'server', security, logger: silentLogger(), port: 0, dtls, ...(maxSessions !== undefined && { limits: { maxSessions } }) })
   const daemon = createServerDaemon({ security, transport, logger: silentLogger(), config: {} })
   const { address } = await daemon.start()
   const gc = (globalThis as { gc?: () => void }).gc

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger.js'
 import type { SecurityStore } from '../lwm2m/security-store.js'
-import { createDtlsTransport, createUdpTransport, type DtlsTransport } from '../transport/index.js'
+import { createDtlsTransport, createUdpTransport, type DtlsTransport, type DtlsTransportOptions } from '../transport/index.js'
 import type { DatagramTransport } from '../transport/types.js'
 
 export interface DaemonTransportOptions {
@@ -20,11 +20,15 @@ export interface DaemonTransportOptions {
   port: number
   /** DTLS-PSK (default); false = plain CoAP over UDP, no authentication (`--insecure-udp`). */
   dtls?: boolean
-  /** A DTLS session idle this long is dropped; default the transport's (30 min). */
-  sessionIdleTimeoutMs?: number
-  /** Most established DTLS sessions; default the transport's (10,000). */
-  maxSessions?: number
+  /** The DTLS server's resource limits; each left out keeps the transport's default. */
+  limits?: DaemonTransportLimits
 }
+
+/** The DTLS server options an operator may set (`serve … --dtls-*`); see DtlsTransportOptions for each. */
+export type DaemonTransportLimits = Pick<
+  DtlsTransportOptions,
+  'maxSessions' | 'maxHandshakes' | 'maxHandshakesPerAddress' | 'maxSessionsPerIdentity' | 'sessionIdleTimeoutMs' | 'cbcMacThenEncrypt'
+>
 
 /** The DTLS-PSK (or plain UDP) transport of a bootstrap or LwM2M server daemon; nothing is bound until listen(). */
 export function createDaemonTransport(o: DaemonTransportOptions): DatagramTransport {
@@ -39,8 +43,7 @@ export function createDaemonTransport(o: DaemonTransportOptions): DatagramTransp
     logger: o.logger.child({ layer: 'dtls' }),
     // From memory (ChainView / in-memory store): a handshake never waits on the chain.
     pskLookup: async (identity) => o.security.byIdentity(identity, o.side)?.key,
-    ...(o.sessionIdleTimeoutMs !== undefined && { sessionIdleTimeoutMs: o.sessionIdleTimeoutMs }),
-    ...(o.maxSessions !== undefined && { maxSessions: o.maxSessions }),
+    ...o.limits,
   })
   return transport
 }

@@ -34,6 +34,8 @@ describe('serve bootstrap options', () => {
     [{ store: 'memory', clients: 'x.json', port: '70000' }, /invalid port/],
     [{ store: 'memory', clients: 'x.json', lifetime: '0' }, /--lifetime must be a positive integer/],
     [{ store: 'memory', clients: 'x.json', sessionTimeout: 'soon' }, /--session-timeout/],
+    [{ store: 'memory', clients: 'x.json', dtlsMaxSessions: '0' }, /--dtls-max-sessions must be a positive integer/],
+    [{ store: 'memory', clients: 'x.json', dtlsSessionIdle: '1.5' }, /--dtls-session-idle must be a positive integer/],
   ])('refuses %o as a usage error', async (opts, message) => {
     await expect(runServeBootstrap({ ...opts, configDir: join(dir, 'none'), logger: silentLogger() })).rejects.toMatchObject({
       code: 'LWC_USAGE',
@@ -69,6 +71,39 @@ describe('serve bootstrap options', () => {
       }
     } finally {
       await running.stop()
+    }
+  })
+
+  it('hands the --dtls-* limits to the DTLS server: with --dtls-max-sessions 1 a second device is refused', async () => {
+    const seed = file('two.json', [record('dev-a'), record('dev-b')])
+    const bootstrapBoth = async (running: Awaited<ReturnType<typeof runServeBootstrap>>) => {
+      const outcomes: string[] = []
+      const devices = []
+      for (const ep of ['dev-a', 'dev-b']) {
+        try {
+          const device = await startBootstrapClient({ server: running.address, identity: `bs-${ep}`, key: new TextEncoder().encode(`bs-key-${ep}`) })
+          devices.push(device)
+          outcomes.push((await device.requestBootstrap(ep)).code)
+        } catch (err) {
+          outcomes.push(`refused: ${(err as Error).message.split('\n')[0]}`)
+        }
+      }
+      await Promise.all(devices.map((d) => d.stop()))
+      return outcomes
+    }
+    const unlimited = await runServeBootstrap({ store: 'memory', clients: seed, port: 0, logger: silentLogger() })
+    try {
+      expect(await bootstrapBoth(unlimited)).toEqual(['2.04', '2.04'])
+    } finally {
+      await unlimited.stop()
+    }
+    const limited = await runServeBootstrap({ store: 'memory', clients: seed, port: 0, logger: silentLogger(), dtlsMaxSessions: '1' })
+    try {
+      const [first, second] = await bootstrapBoth(limited)
+      expect(first).toBe('2.04')
+      expect(second).toMatch(/^refused: /)
+    } finally {
+      await limited.stop()
     }
   })
 })

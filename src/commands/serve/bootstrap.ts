@@ -8,6 +8,7 @@ import { action } from '../action.js'
 import { parsePort } from '../chain/start.js'
 import { globalOptions } from '../globals.js'
 import { positiveInt } from '../lib/commandOptions.js'
+import { addDtlsLimitOptions, parseDtlsLimits, type DtlsLimitOptions } from './dtlsLimits.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
 import { stopInOrder } from '../lib/stopInOrder.js'
@@ -15,7 +16,7 @@ import { openSecurityStore } from './securityStore.js'
 import { createSealingPool } from '../../chain/sealingPool.js'
 
 /** Options of `lwchain serve bootstrap` (and of runServeBootstrap, its testable body). */
-export interface ServeBootstrapOptions {
+export interface ServeBootstrapOptions extends DtlsLimitOptions {
   configDir?: string
   rpc?: string
   host?: string
@@ -53,6 +54,7 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
   const port = parsePort(o.port, 5784)
   const serverLifetime = positiveInt(o.lifetime === undefined ? undefined : String(o.lifetime), '--lifetime', 300)
   const sessionTimeoutS = positiveInt(o.sessionTimeout === undefined ? undefined : String(o.sessionTimeout), '--session-timeout', 60)
+  const limits = parseDtlsLimits(o)
   const logger = o.logger
   // The view opens two sealed values per client (a cold start: all of them) in worker threads, off the handshake loop.
   const sealingPool = createSealingPool({ logger: logger.child({ layer: 'sealing' }) })
@@ -67,7 +69,7 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
 
   const daemon = createBootstrapDaemon({
     security,
-    transport: createDaemonTransport({ side: 'bootstrap', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp }),
+    transport: createDaemonTransport({ side: 'bootstrap', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp, limits }),
     logger,
     config: { serverLifetime, sessionTimeoutMs: sessionTimeoutS * 1000 },
   })
@@ -101,7 +103,7 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
 
 /** Registers `lwchain serve bootstrap`. */
 export function registerServeBootstrapCommand(serve: Command): void {
-  serve
+  const command = serve
     .command('bootstrap')
     .description('run the LwM2M bootstrap server (DTLS-PSK), authenticating devices from the chain')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -111,6 +113,7 @@ export function registerServeBootstrapCommand(serve: Command): void {
     .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
     .option('--lifetime <seconds>', 'registration lifetime written to the device', '300')
     .option('--session-timeout <seconds>', 'a bootstrap session not finished by then fails', '60')
+  addDtlsLimitOptions(command)
     .addHelpText(
       'after',
       [

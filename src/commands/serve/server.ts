@@ -25,11 +25,12 @@ import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
 import { stopInOrder } from '../lib/stopInOrder.js'
 import { openDaemonKeys } from './daemonKeys.js'
+import { addDtlsLimitOptions, parseDtlsLimits, type DtlsLimitOptions } from './dtlsLimits.js'
 import { openSecurityStore } from './securityStore.js'
 import { createSealingPool } from '../../chain/sealingPool.js'
 
 /** Options of `lwchain serve server` (and of runServeServer, its testable body). */
-export interface ServeServerOptions {
+export interface ServeServerOptions extends DtlsLimitOptions {
   configDir?: string
   rpc?: string
   host?: string
@@ -176,6 +177,7 @@ const NO_USERS: UserDirectory = { byUsername: () => undefined, byEmail: () => un
 export async function runServeServer(o: ServeServerOptions): Promise<RunningServer> {
   const port = parsePort(o.port, 5684)
   const httpPort = parsePort(o.httpPort, 8080)
+  const dtlsLimits = parseDtlsLimits(o)
   const logger = o.logger
 
   const rules = loadThresholdRules(o)
@@ -242,7 +244,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   }
 
   let rest: MountedApi | undefined
-  const transport = createDaemonTransport({ side: 'server', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp })
+  const transport = createDaemonTransport({ side: 'server', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp, limits: dtlsLimits })
   const daemon = createServerDaemon({
     security,
     transport,
@@ -335,7 +337,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
 
 /** Registers `lwchain serve server`. */
 export function registerServeServerCommand(serve: Command): void {
-  serve
+  const command = serve
     .command('server')
     .description('run the LwM2M server (DTLS-PSK) with /api/health, authenticating devices from the chain')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -358,6 +360,7 @@ export function registerServeServerCommand(serve: Command): void {
     .option('--observe-attributes <attrs>', 'Write-Attributes sent before those observations, e.g. pmin=1,pmax=60')
     .option('--public-metrics', 'serve /api/metrics without a token (bind the API to loopback then)', false)
     .option('--no-console', 'do not serve the web console at /')
+  addDtlsLimitOptions(command)
     .addHelpText(
       'after',
       [
