@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { createPublicClient, hexToBytes, http, bytesToHex, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SealingKeyRing } from '../../src/chain/keys/keyRing.js'
+import { clientKeyContext } from '../../src/chain/records/sealContexts.js'
+import { writeViewSnapshot } from '../../src/chain/view/cursorFile.js'
+import { PREFETCH_SLICE } from '../../src/chain/view/prefetchingUnsealer.js'
+import type { ClientEntry } from '../../src/chain/view/types.js'
+import { ViewState } from '../../src/chain/view/viewState.js'
 import { startEmbeddedChain, type EmbeddedChain } from '../../src/chain/anvil.js'
 import { addClients } from '../../src/chain/clients/addClients.js'
 import { buildClientSpec, sealClientRecord, type ClientSpec } from '../../src/chain/records/clientRecord.js'
@@ -90,6 +98,59 @@ describe('ChainView with a sealing pool', () => {
     expect(calls.reduce((a, b) => a + b, 0) - before).toBeGreaterThanOrEqual(2 * (specs.size + 2))
     expectAllOpen(view)
     await view.stop()
+  })
+
+  it('restores a snapshot bigger than a slice a slice at a time, the loop never stalled for a fraction of the inline restore', async () => {
+    const n = PREFETCH_SLICE + 500
+    const pub = hexToBytes(d.sealingPublicKey)
+    const key = (i: number) => new Uint8Array(16).fill(i % 251)
+    const sealed = await pool.sealMany(Array.from({ length: n }, (_, i) => [
+      { publicKey: pub, plaintext: key(i), context: clientKeyContext(`snap-${i}`, 'bootstrap') },
+      { publicKey: pub, plaintext: key(i), context: clientKeyContext(`snap-${i}`, 'server') },
+    ]).flat())
+    const clients: ClientEntry[] = Array.from({ length: n }, (_, i) => ({
+      endpoint: `snap-${i}`,
+      endpointHash: `0x${i.toString(16).padStart(64, '0')}` as Hex,
+      bootstrapUri: 'coaps://127.0.0.1:5784',
+      bootstrapIdentity: `snap-bs-${i}`,
+      bootstrapKeySealed: bytesToHex(sealed[2 * i]),
+      serverUri: 'coaps://127.0.0.1:5684',
+      serverIdentity: `snap-srv-${i}`,
+      serverKeySealed: bytesToHex(sealed[2 * i + 1]),
+      version: 1,
+      block: '1',
+    }))
+    const file = join(dir, 'big-snapshot.json')
+    writeViewSnapshot(file, { format: 1, chainId: 31337, clientStore: d.clientStore, userStore: d.userStore, deployBlock: d.deployBlock.toString(), cursor: { block: '1', hash: `0x${'11'.repeat(32)}` }, clients, users: [] })
+    // The same restore inline: how long the loop was blocked without a pool.
+    const t0 = performance.now()
+    new ViewState(new SealingKeyRing(d.sealingPrivateKey)).restore({ clients, users: [] })
+    const inlineMs = performance.now() - t0
+
+    // An RPC that refuses: the view serves its snapshot (and nothing on chain overwrites it).
+    const dead = createPublicClient({ transport: http('http://127.0.0.1:1', { retryCount: 0 }) })
+    const view = createChainView({ publicClient: dead as never, addresses: d, deployBlock: d.deployBlock, sealingPrivateKey: d.sealingPrivateKey, cursorFile: file, pollIntervalMs: 60_000, sealingPool: counting })
+    views.push(view)
+    const before = calls.length
+    let last = performance.now()
+    let stallMs = 0
+    const tick = setInterval(() => {
+      stallMs = Math.max(stallMs, performance.now() - last)
+      last = performance.now()
+    }, 5)
+    try {
+      await view.start()
+    } finally {
+      clearInterval(tick)
+    }
+    stallMs = Math.max(stallMs, performance.now() - last)
+    console.log(`snapshot of ${n} clients: inline restore ${inlineMs.toFixed(0)} ms; pooled, longest loop stall ${stallMs.toFixed(0)} ms`)
+    // Two slices, each one batch of at most a slice's values.
+    expect(calls.slice(before)).toEqual([2 * PREFETCH_SLICE, 2 * (n - PREFETCH_SLICE)])
+    for (const i of [0, PREFETCH_SLICE - 1, PREFETCH_SLICE, n - 1]) {
+      expect(view.clientByEndpoint(`snap-${i}`)?.server.key).toEqual(key(i))
+    }
+    expect(stallMs).toBeLessThan(inlineMs / 3)
   })
 
   it('opens inline when the pool is closed (a shutdown racing a sync), serving the same', async () => {

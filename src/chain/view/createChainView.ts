@@ -10,10 +10,10 @@ import { subscribeToHeads, type HeadSubscription } from './headSubscription.js'
 import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursorFile.js'
 import type { StoreEvent } from './events.js'
 import { fetchStoreEvents } from './fetchStoreEvents.js'
-import type { ClientByIdentity, ClientView, UserView, ViewChange, ViewLag } from './types.js'
+import type { ClientByIdentity, ClientEntry, ClientView, UserEntry, UserView, ViewChange, ViewLag } from './types.js'
 import { ViewState, type KeyedUnsealer, type ViewUndo } from './viewState.js'
 import type { SealingPool } from '../sealingPool.js'
-import { createPrefetchingUnsealer, sealedOfEntries, sealedOfEvents, type PrefetchingUnsealer } from './prefetchingUnsealer.js'
+import { createPrefetchingUnsealer, PREFETCH_SLICE, sealedOfEntries, sealedOfEvents, yieldToLoop, type PrefetchingUnsealer } from './prefetchingUnsealer.js'
 
 /** Recent blocks remembered (their hashes, and the undo of their events) to roll a reorg back. */
 const RECENT_BLOCKS = 256n
@@ -98,14 +98,39 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
   const ring = options.sealingKeys ?? (options.sealingPrivateKey ? new SealingKeyRing(options.sealingPrivateKey, [], undefined, logger) : undefined)
   const prefetching: PrefetchingUnsealer | undefined = ring && options.sealingPool ? createPrefetchingUnsealer(ring, options.sealingPool, logger) : undefined
   const unseal = prefetching ?? (ring ? makeUnsealer(ring, logger) : undefined)
-  /** Applies a batch of events with their sealed values opened in the pool first (when there is one). */
+  /**
+   * Applies a batch of events with their sealed values opened in the pool first (when there is
+   * one), a slice at a time with the loop free in between (a lookup meanwhile sees a prefix of
+   * the chain's history, as it would a block earlier).
+   */
   const applyOpened = async (target: ViewState, events: StoreEvent[], notify: boolean): Promise<void> => {
     if (!prefetching) return applyAll(target, events, notify)
-    await prefetching.prefetch(sealedOfEvents(events))
-    try {
-      applyAll(target, events, notify)
-    } finally {
-      prefetching.clear()
+    for (let i = 0; i < events.length; i += PREFETCH_SLICE) {
+      if (i > 0) await yieldToLoop()
+      const slice = events.length <= PREFETCH_SLICE ? events : events.slice(i, i + PREFETCH_SLICE)
+      await prefetching.prefetch(sealedOfEvents(slice))
+      try {
+        applyAll(target, slice, notify)
+      } finally {
+        prefetching.clear()
+      }
+    }
+  }
+  /** Restores a snapshot's entries, opened in the pool a slice at a time (inline at once without one). */
+  const restoreOpened = async (snapshot: { clients: ClientEntry[]; users: UserEntry[] }): Promise<void> => {
+    if (!prefetching) return state.restore(snapshot)
+    const parts = [
+      ...sliced(snapshot.clients).map((clients) => ({ clients, users: [] })),
+      ...sliced(snapshot.users).map((users) => ({ clients: [], users })),
+    ]
+    for (const [n, part] of parts.entries()) {
+      if (n > 0) await yieldToLoop()
+      await prefetching.prefetch(sealedOfEntries(part))
+      try {
+        state.restore(part)
+      } finally {
+        prefetching.clear()
+      }
     }
   }
   const listeners = new Set<(c: ViewChange) => void>()
@@ -214,12 +239,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       s.userStore.toLowerCase() === addresses.userStore.toLowerCase() &&
       s.deployBlock === deployBlock.toString()
     if (!s || !same) return false
-    await prefetching?.prefetch(sealedOfEntries(s))
-    try {
-      state.restore(s)
-    } finally {
-      prefetching?.clear()
-    }
+    await restoreOpened(s)
     cursor = { block: BigInt(s.cursor.block), hash: s.cursor.hash }
     remember(cursor.block, s.cursor.hash)
     chainId = s.chainId
@@ -462,6 +482,12 @@ export class ViewTimeoutError extends LwchainError {
   constructor(block: bigint, timeoutMs: number) {
     super(`the chain view did not reach block ${block} within ${timeoutMs} ms`, { code: 'LWC_VIEW_TIMEOUT' })
   }
+}
+
+function sliced<T>(items: T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += PREFETCH_SLICE) out.push(items.slice(i, i + PREFETCH_SLICE))
+  return out
 }
 
 function makeUnsealer(ring: SealingKeyRing, logger?: Logger): KeyedUnsealer {
