@@ -36,13 +36,28 @@ try {
   })
   if (!ready) fail(`lwchain dev exited before its ready line:\n${stderr.slice(-2000)}`)
   const health = await fetch(`${ready.api}/health`).then((r) => r.status).catch(() => 0)
+  // An admin import seals in the daemon's worker pool: its worker file must be in the package.
+  const imported = await adminImport(ready).catch((err) => `failed: ${err.message}`)
   child.kill('SIGTERM')
   const code = await exited
   clearTimeout(timer)
   if (health !== 200) fail(`GET ${ready.api}/health answered ${health}`)
+  if (imported !== 'landed 3') fail(`POST ${ready.api}/admin/clients/import: ${imported}:\n${stderr.slice(-2000)}`)
   if (code !== 0) fail(`lwchain dev exited with ${code} on SIGTERM:\n${stderr.slice(-2000)}`)
-  console.log(`pack check: installed ${tarball}, dev came up at ${ready.api} and stopped cleanly`)
+  console.log(`pack check: installed ${tarball}, dev came up at ${ready.api}, sealed an admin import in its worker pool and stopped cleanly`)
   rmSync(work, { recursive: true, force: true })
 } catch (err) {
   fail(err.message)
+}
+
+/** Logs in as the dev admin of the ready line and imports 3 devices; "landed 3" when all landed. */
+async function adminImport(ready) {
+  const json = { 'content-type': 'application/json' }
+  const login = await fetch(`${ready.api}/login`, { method: 'POST', headers: json, body: JSON.stringify(ready.admin) })
+  if (login.status !== 200) return `login answered ${login.status}`
+  const { token } = await login.json()
+  const rows = [1, 2, 3].map((i) => ({ endpoint: `pack-check-${i}` }))
+  const r = await fetch(`${ready.api}/admin/clients/import`, { method: 'POST', headers: { ...json, authorization: `Bearer ${token}` }, body: JSON.stringify({ rows }) })
+  if (r.status !== 200) return `answered ${r.status} ${await r.text()}`
+  return `landed ${(await r.json()).landed}`
 }

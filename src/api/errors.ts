@@ -33,6 +33,7 @@ const STATUS_BY_CODE: Record<string, [number, string]> = {
   LWC_INVALID_REQUEST: [400, 'bad_request'],
   LWC_CODEC: [400, 'bad_request'],
   LWC_USAGE: [400, 'bad_request'],
+  LWC_IMPORT_INVALID: [400, 'bad_request'],
   // The daemon's own key lacks a contract role: not the caller's fault, and not a reason to log them out.
   LWC_UNAUTHORIZED: [403, 'forbidden'],
   LWC_MISSING_ROLE: [403, 'forbidden'],
@@ -52,6 +53,8 @@ const STATUS_BY_CODE: Record<string, [number, string]> = {
   // Not an error for the caller: the request waits for the queue-mode device to wake up.
   LWC_REQUEST_QUEUED: [202, 'queued'],
   LWC_LEDGER_NOT_RUNNING: [503, 'unavailable'],
+  // The daemon is shutting down: its sealing pool no longer takes work.
+  LWC_SEALING_POOL_CLOSED: [503, 'unavailable'],
   LWC_REQUEST_TIMEOUT: [504, 'device_timeout'],
   // Reset by the device, its DTLS session gone: it cannot be reached right now.
   LWC_REQUEST_FAILED: [504, 'device_unreachable'],

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AnomalyLedger } from '../anomalies/ledger.js'
 import type { ChainConnection } from '../chain/connectChain.js'
+import type { Sealer } from '../chain/records/sealValue.js'
 import type { ChainView } from '../chain/view/createChainView.js'
 import type { Logger } from '../logger.js'
 import type { ModelRegistry } from '../lwm2m/model.js'
@@ -47,8 +48,9 @@ export interface ApiDeps {
   /**
    * Config dir (and view): the admin routes. With `conn`, a signer holding the writer role, they
    * write on chain; without it their writes answer 403 saying the server has no writer key.
+   * `sealer`: the daemon's SealingPool, so the routes' sealing runs off the event loop.
    */
-  admin?: { conn?: ChainConnection; configDir: string }
+  admin?: { conn?: ChainConnection; configDir: string; sealer?: Sealer }
   tokenTtlSeconds?: number
   /** Timeout of a device request made through the API; default the daemon's CoAP timers. */
   requestTimeoutMs?: number
@@ -121,7 +123,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     const streams = registerEventRoutes(api, { daemon: deps.daemon, requireRole, ...(deps.ledger && { ledger: deps.ledger }), ...deps.events })
     if (deps.ledger) registerAnomalyRoutes(api, { ledger: deps.ledger })
     if (deps.admin && view) {
-      const adminDeps = { conn: deps.admin.conn, configDir: deps.admin.configDir, view }
+      const adminDeps = { conn: deps.admin.conn, configDir: deps.admin.configDir, view, sealer: deps.admin.sealer }
       registerAdminClientRoutes(api, adminDeps)
       registerAdminUserRoutes(api, adminDeps)
     }

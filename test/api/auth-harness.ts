@@ -15,6 +15,7 @@ import { connectChain, type ChainConnection } from '../../src/chain/connectChain
 import { loadProfile, requireDeployment, type Deployment } from '../../src/chain/profile.js'
 import type { ChainView } from '../../src/chain/view/createChainView.js'
 import { openProfileView } from '../../src/chain/view/openProfileView.js'
+import { createSealingPool } from '../../src/chain/sealingPool.js'
 import { runDeploy } from '../../src/commands/deploy/run.js'
 import type { ChainCommandOptions } from '../../src/commands/lib/context.js'
 import { runUserAdd } from '../../src/commands/user/add.js'
@@ -92,8 +93,10 @@ export async function givenApi(opts: { authDeps?: Partial<AuthDeps> } = {}): Pro
   const app = createHttpApp({ logger, health: () => healthReport(0, view.lag()) })
   await registerAuth(app, { users: view, jwtKey, logger, ...opts.authDeps })
   registerAnomalyRoutes(app, { ledger })
-  registerAdminClientRoutes(app, { conn, configDir, view })
-  registerAdminUserRoutes(app, { conn, configDir, view })
+  // As the daemon does: the admin routes seal in worker threads.
+  const sealingPool = createSealingPool({ workers: 1 })
+  registerAdminClientRoutes(app, { conn, configDir, view, sealer: sealingPool })
+  registerAdminUserRoutes(app, { conn, configDir, view, sealer: sealingPool })
   await app.ready()
 
   return {
@@ -126,6 +129,7 @@ export async function givenApi(opts: { authDeps?: Partial<AuthDeps> } = {}): Pro
       await app.close()
       await ledger.stop()
       await view.stop()
+      await sealingPool.close()
       await anvil.stop()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -5,13 +5,14 @@ import { removeClient } from '../../chain/clients/removeClient.js'
 import { updateClient } from '../../chain/clients/updateClient.js'
 import { ClientNotFoundError } from '../../chain/errors.js'
 import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
-import { buildClientSpec, sealClientRecord, type ClientInput } from '../../chain/records/clientRecord.js'
+import { provisionClients, type ProvisionRow } from '../../chain/clients/provisionClients.js'
+import { buildClientSpec, sealClientRecords, type ClientInput } from '../../chain/records/clientRecord.js'
 import { InvalidInputError, validateCoapUri, validateText } from '../../chain/records/validate.js'
-import { checkEndpointName } from '../../lwm2m/endpoint-name.js'
+import { checkEndpointName, describeEndpointNameProblem, endpointNameProblem } from '../../lwm2m/endpoint-name.js'
 import { apiErrorHandler } from '../auth/httpErrors.js'
 import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas.js'
 import { requireRole } from '../plugin-auth.js'
-import { adminDeployment, requireWriter, writerOf, type AdminRoutesDeps } from './admin-context.js'
+import { adminDeployment, requireWriter, sealerOf, writerOf, type AdminRoutesDeps } from './admin-context.js'
 
 export type { AdminRoutesDeps } from './admin-context.js'
 
@@ -24,6 +25,38 @@ const endpointParams = { type: 'object', required: ['endpoint'], properties: { e
 const writeErrors = { ...authErrorResponses, 404: errorSchema, 409: errorSchema, 503: errorSchema, 504: errorSchema } as const
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+
+/** The body of POST /api/admin/clients, one device. */
+const clientInputSchema = {
+  type: 'object',
+  required: ['endpoint'],
+  properties: {
+    endpoint: { type: 'string', minLength: 1, maxLength: 255 },
+    bootstrapUri: { type: 'string' },
+    serverUri: { type: 'string' },
+    bsIdentity: { type: 'string' },
+    bsKey: { type: 'string', description: 'hex' },
+    serverIdentity: { type: 'string' },
+    serverKey: { type: 'string', description: 'hex' },
+    printableKeys: { type: 'boolean' },
+  },
+} as const
+/** Rows per bulk import request (as many as `client import` is measured with). */
+export const MAX_IMPORT_ROWS = 10_000
+const importRowSchema = {
+  type: 'object',
+  required: ['row', 'endpoint', 'status', 'bootstrap', 'server'],
+  properties: {
+    row: { type: 'integer' },
+    endpoint: { type: 'string' },
+    status: { type: 'string', enum: ['landed', 'failed'] },
+    already: { type: 'boolean' },
+    txHash: { type: 'string' },
+    error: { type: 'string' },
+    bootstrap: sideSchema,
+    server: sideSchema,
+  },
+} as const
 
 /**
  * Device management for admins, written on chain with the same bindings and validation as
@@ -49,20 +82,7 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
         summary: 'Register a device on chain; generated identities and keys are returned once (like `client add --json`)',
         tags: ['admin'],
         security: bearerSecurity,
-        body: {
-          type: 'object',
-          required: ['endpoint'],
-          properties: {
-            endpoint: { type: 'string', minLength: 1, maxLength: 255 },
-            bootstrapUri: { type: 'string' },
-            serverUri: { type: 'string' },
-            bsIdentity: { type: 'string' },
-            bsKey: { type: 'string', description: 'hex' },
-            serverIdentity: { type: 'string' },
-            serverKey: { type: 'string', description: 'hex' },
-            printableKeys: { type: 'boolean' },
-          },
-        },
+        body: clientInputSchema,
         response: {
           201: { type: 'object', required: ['endpoint', 'bootstrap', 'server', 'txHash'], properties: { endpoint: { type: 'string' }, bootstrap: sideSchema, server: sideSchema, txHash: { type: 'string' } } },
           ...writeErrors,
@@ -72,7 +92,8 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
     async (request, reply) => {
       checkEndpointName(request.body.endpoint, (m) => new InvalidInputError(m))
       const { spec } = buildClientSpec(request.body)
-      const { txHash, block } = await addClient(writerOf(deps), { clientStore, record: sealClientRecord(spec, await sealingKey()) })
+      const [record] = await sealClientRecords([spec], await sealingKey(), sealerOf(deps))
+      const { txHash, block } = await addClient(writerOf(deps), { clientStore, record })
       await visible(block)
       request.log.info({ endpoint: spec.endpoint, by: request.auth?.username, txHash }, 'client added')
       return reply.code(201).send({
@@ -81,6 +102,62 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
         server: { uri: spec.server.uri, identity: spec.server.identity, key: hex(spec.server.key) },
         txHash,
       })
+    },
+  )
+
+  app.post<{ Body: { rows: ClientInput[]; printableKeys?: boolean } }>(
+    '/api/admin/clients/import',
+    {
+      onRequest: adminWriter,
+      errorHandler: apiErrorHandler,
+      // 10,000 rows with given keys are about 3 MB of JSON.
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        summary: 'Register many devices at once (like `client import`): every row is checked before anything is sent; the report says which rows landed, with keys shown once',
+        tags: ['admin'],
+        security: bearerSecurity,
+        body: {
+          type: 'object',
+          required: ['rows'],
+          properties: { rows: { type: 'array', minItems: 1, maxItems: MAX_IMPORT_ROWS, items: clientInputSchema }, printableKeys: { type: 'boolean' } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['total', 'landed', 'failed', 'already', 'batches', 'elapsedMs', 'rows'],
+            properties: {
+              total: { type: 'integer' },
+              landed: { type: 'integer' },
+              failed: { type: 'integer' },
+              already: { type: 'integer' },
+              batches: { type: 'integer' },
+              elapsedMs: { type: 'integer' },
+              rows: { type: 'array', items: importRowSchema },
+            },
+          },
+          ...writeErrors,
+        },
+      },
+    },
+    async (request) => {
+      // The LwM2M endpoint-name rule, per row (chain/ does not import lwm2m/): a bad name is an invalid row.
+      const rows: ProvisionRow[] = request.body.rows.map((input, i) => {
+        const problem = endpointNameProblem(input.endpoint)
+        return problem ? { row: i + 1, error: describeEndpointNameProblem(input.endpoint, problem) } : { row: i + 1, input }
+      })
+      const report = await provisionClients(writerOf(deps), {
+        ...deployment.contracts,
+        deployBlock: BigInt(deployment.deployBlock),
+        sealingPublicKey: await sealingKey(),
+        rows,
+        printableKeys: request.body.printableKeys,
+        // Thousands of seals: off the event loop when the daemon gave its pool.
+        sealer: sealerOf(deps),
+      })
+      // Every landed batch is mined by now: once the view has the current block, it has them all.
+      if (report.landed > report.already) await visible(await writerOf(deps).publicClient.getBlockNumber())
+      request.log.info({ total: report.total, landed: report.landed, failed: report.failed, by: request.auth?.username }, 'clients imported')
+      return report
     },
   )
 

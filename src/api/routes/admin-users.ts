@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { UserNotFoundError } from '../../chain/errors.js'
 import { readSealingPublicKey } from '../../chain/keys/readSealingPublicKey.js'
-import { parseRole, roleToName, sealUserRecord, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
+import { parseRole, roleToName, sealUserRecordWith, validateEmail, validateUsername } from '../../chain/records/userRecord.js'
 import { addUser } from '../../chain/users/addUser.js'
 import { changeUser } from '../../chain/users/changeUser.js'
 import { generatePassword, hashPassword } from '../../chain/users/password.js'
@@ -13,7 +13,7 @@ import { authErrorResponses, bearerSecurity, errorSchema } from '../auth/schemas
 import { ROLE_NAMES } from '../auth/types.js'
 import { pageOf, pageQuerySchema, pageSchema, type PageQuery } from '../paging.js'
 import { requireRole } from '../plugin-auth.js'
-import { adminDeployment, requireWriter, writerOf, type AdminRoutesDeps } from './admin-context.js'
+import { adminDeployment, requireWriter, sealerOf, writerOf, type AdminRoutesDeps } from './admin-context.js'
 
 export type { AdminRoutesDeps } from './admin-context.js'
 
@@ -107,7 +107,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
       const role = parseRole(request.body.role)
       const generated = request.body.password === undefined ? generatePassword() : undefined
       const password = request.body.password ?? generated!
-      const record = sealUserRecord({ username, role, email, passwordVerifier: await hashPassword(password) }, await sealingKey(), emailKey())
+      const record = await sealUserRecordWith(sealerOf(deps), { username, role, email, passwordVerifier: await hashPassword(password) }, await sealingKey(), emailKey())
       const { txHash, block } = await addUser(writerOf(deps), { userStore, record })
       await visible(block)
       request.log.info({ username, role: roleToName(role), by: request.auth?.username, txHash }, 'user added')
@@ -154,6 +154,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, deps: AdminRoutesD
         email,
         role,
         password: body.password,
+        sealer: sealerOf(deps),
       })
       await visible(block)
       request.log.info({ username, changed, by: request.auth?.username, txHash }, 'user updated')

@@ -2,7 +2,8 @@ import type { Hash } from 'viem'
 import type { Address, Hex } from 'viem'
 import { LwchainError } from '../../errors/base.js'
 import type { ChainConnection } from '../connectChain.js'
-import { buildClientSpec, sealClientRecord, type ClientInput, type ClientSpec } from '../records/clientRecord.js'
+import { buildClientSpec, sealClientRecords, type ClientInput, type ClientSpec } from '../records/clientRecord.js'
+import { inlineSealer, type Sealer } from '../records/sealValue.js'
 import { loadViewState } from '../view/loadViewState.js'
 import type { FeePolicy } from '../fees.js'
 import { addClients } from './addClients.js'
@@ -90,6 +91,8 @@ export interface ProvisionClientsParameters {
   /** Called with (rows done, total) as batches are mined or fail. */
   onProgress?: (done: number, total: number) => void
   fees?: Partial<FeePolicy>
+  /** Who seals the keys: the server daemon's pool (off its event loop); default this thread (`client import`). */
+  sealer?: Sealer
 }
 
 /**
@@ -135,7 +138,7 @@ export async function provisionClients(conn: ChainConnection, p: ProvisionClient
 
   const started = Date.now()
   const toSend = specs.map((s, i) => ({ s, i })).filter(({ i }) => !already.has(i))
-  const records = toSend.map(({ s }) => sealClientRecord(s.spec, p.sealingPublicKey))
+  const records = await sealClientRecords(toSend.map(({ s }) => s.spec), p.sealingPublicKey, p.sealer ?? inlineSealer)
   let done = already.size
   p.onProgress?.(done, specs.length)
   const batches = records.length === 0 ? [] : await addClients(conn, {

@@ -99,6 +99,11 @@ export class SealingKeyRing {
     return undefined
   }
 
+  /** The held keys in the order open() tries them (current first), for opening in a SealingPool. */
+  openingKeys(): { publicKey: Hex; privateKey: Uint8Array }[] {
+    return this.keys.map((k) => ({ publicKey: k.publicKey, privateKey: k.privateKey }))
+  }
+
   /** Forgets every retiring key (zeroing it); returns how many. Call when nothing is sealed to them any more. */
   retire(): number {
     const gone = this.keys.filter((k) => k.state === 'retiring')

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { Hex } from 'viem'
 import { clientKeyContext } from './sealContexts.js'
-import { openValue, sealValue } from './sealValue.js'
+import { openValue, sealValue, sealValues, type Sealer } from './sealValue.js'
 import { parseHexKey, validateCoapUri, validateText } from './validate.js'
 import type { OnChainClientRecord } from './abiStructs.js'
 
@@ -104,6 +104,27 @@ export function sealClientRecord(spec: ClientSpec, sealingPublicKey: Hex | Uint8
     serverIdentity: spec.server.identity,
     serverKeySealed: sealValue(sealingPublicKey, spec.server.key, clientKeyContext(spec.endpoint, 'server')),
   }
+}
+
+/** Seals many specs' keys with `sealer` (one batch: a pool spreads it over its workers), records in order. */
+export async function sealClientRecords(specs: ClientSpec[], sealingPublicKey: Hex | Uint8Array, sealer: Sealer): Promise<OnChainClientRecord[]> {
+  const sealed = await sealValues(
+    sealer,
+    sealingPublicKey,
+    specs.flatMap((s) => [
+      { plaintext: s.bootstrap.key, context: clientKeyContext(s.endpoint, 'bootstrap') },
+      { plaintext: s.server.key, context: clientKeyContext(s.endpoint, 'server') },
+    ]),
+  )
+  return specs.map((spec, i) => ({
+    endpoint: spec.endpoint,
+    bootstrapUri: spec.bootstrap.uri,
+    bootstrapIdentity: spec.bootstrap.identity,
+    bootstrapKeySealed: sealed[2 * i],
+    serverUri: spec.server.uri,
+    serverIdentity: spec.server.identity,
+    serverKeySealed: sealed[2 * i + 1],
+  }))
 }
 
 /** Opens an on-chain record's keys with the sealing private key. */

@@ -1,7 +1,7 @@
 import type { Hex } from 'viem'
 import { emailHash } from '../hashes.js'
 import { userEmailContext, userPasswordContext } from './sealContexts.js'
-import { openValue, sealValue } from './sealValue.js'
+import { openValue, sealValue, sealValues, type Sealer } from './sealValue.js'
 import { InvalidInputError, validateText } from './validate.js'
 import type { OnChainUserRecord } from './abiStructs.js'
 
@@ -55,6 +55,20 @@ export function sealUserRecord(
     emailSealed: sealValue(sealingPublicKey, p.email, userEmailContext(p.username)),
     passwordSealed: sealValue(sealingPublicKey, p.passwordVerifier, userPasswordContext(p.username)),
   }
+}
+
+/** sealUserRecord with the sealing done by `sealer` (a daemon's pool). */
+export async function sealUserRecordWith(
+  sealer: Sealer,
+  p: { username: string; role: number; email: string; passwordVerifier: string },
+  sealingPublicKey: Hex | Uint8Array,
+  emailKey: Uint8Array,
+): Promise<OnChainUserRecord> {
+  const [emailSealed, passwordSealed] = await sealValues(sealer, sealingPublicKey, [
+    { plaintext: p.email, context: userEmailContext(p.username) },
+    { plaintext: p.passwordVerifier, context: userPasswordContext(p.username) },
+  ])
+  return { username: p.username, role: p.role, emailHash: emailHash(p.email, emailKey), emailSealed, passwordSealed }
 }
 
 /** Opens a user record's e-mail and password verifier with the sealing private key. */

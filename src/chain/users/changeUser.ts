@@ -4,7 +4,7 @@ import { UserNotFoundError } from '../errors.js'
 import { emailHash } from '../hashes.js'
 import { EmailKeyMissingError } from '../profile.js'
 import { userEmailContext, userPasswordContext } from '../records/sealContexts.js'
-import { sealValue } from '../records/sealValue.js'
+import { inlineSealer, sealValues, type Sealer } from '../records/sealValue.js'
 import type { OnChainUserRecord } from '../records/userRecord.js'
 import { hashPassword } from './password.js'
 import { readUserRecord } from './readUserRecord.js'
@@ -24,6 +24,8 @@ export interface ChangeUserParameters {
   role?: number
   /** Plaintext; hashed and sealed here. Undefined keeps the sealed verifier as it is. */
   password?: string
+  /** Who seals (the server daemon's pool); default: this thread. */
+  sealer?: Sealer
 }
 
 export interface ChangeUserResult {
@@ -54,7 +56,7 @@ export async function changeUser(conn: ChainConnection, p: ChangeUserParameters)
   if (p.email !== undefined) {
     if (!p.emailKey) throw new EmailKeyMissingError()
     record.emailHash = emailHash(p.email, p.emailKey)
-    record.emailSealed = sealValue(p.sealingPublicKey, p.email, userEmailContext(p.username))
+    record.emailSealed = (await sealValues(p.sealer ?? inlineSealer, p.sealingPublicKey, [{ plaintext: p.email, context: userEmailContext(p.username) }]))[0]
     changed.push('email')
   }
   if (p.role !== undefined) {
@@ -62,7 +64,8 @@ export async function changeUser(conn: ChainConnection, p: ChangeUserParameters)
     changed.push('role')
   }
   if (p.password !== undefined) {
-    record.passwordSealed = sealValue(p.sealingPublicKey, await hashPassword(p.password), userPasswordContext(p.username))
+    const verifier = await hashPassword(p.password)
+    record.passwordSealed = (await sealValues(p.sealer ?? inlineSealer, p.sealingPublicKey, [{ plaintext: verifier, context: userPasswordContext(p.username) }]))[0]
     changed.push('password')
   }
   const { txHash, block } = await updateUser(conn, { userStore: p.userStore, record })

@@ -4,7 +4,7 @@ import { DEFAULT_RPC_URL } from '../devAccounts.js'
 import { SealingKeyRing } from '../keys/keyRing.js'
 import { loadProfile, readEmailKey, readSealingKeyRing, requireDeployment, type Deployment } from '../profile.js'
 import type { Logger } from '../../logger.js'
-import { createChainView, type ChainView } from './createChainView.js'
+import { createChainView, type ChainView, type CreateChainViewOptions } from './createChainView.js'
 import { webSocketUrlOf } from './headSubscription.js'
 
 export interface OpenProfileViewOptions {
@@ -22,6 +22,8 @@ export interface OpenProfileViewOptions {
    * port); false to poll only. An RPC without WebSocket is polled, as before.
    */
   headsUrl?: string | false
+  /** Opens the sealed values in this pool, off the event loop (the daemons pass theirs). */
+  sealingPool?: CreateChainViewOptions['sealingPool']
   logger?: Logger
 }
 
@@ -48,6 +50,7 @@ export async function openProfileView(
     headsUrl: o.headsUrl === false ? undefined : (o.headsUrl ?? webSocketUrlOf(conn.rpcUrl)),
     rpcUrl: conn.rpcUrl,
     expectedChainId: deployment.chainId,
+    ...(o.sealingPool && { sealingPool: o.sealingPool }),
     logger: o.logger,
   })
   return { view, conn, deployment, configDir: profile.configDir }

@@ -13,6 +13,7 @@ import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
 import { stopInOrder } from '../lib/stopInOrder.js'
 import { openSecurityStore } from './securityStore.js'
+import { createSealingPool } from '../../chain/sealingPool.js'
 
 /** Options of `lwchain serve bootstrap` (and of runServeBootstrap, its testable body). */
 export interface ServeBootstrapOptions extends DtlsLimitOptions {
@@ -44,7 +45,7 @@ export interface RunningBootstrap {
   daemon: BootstrapDaemon
   /** The live view (chain store only). */
   view?: ChainView
-  /** Stops the daemon (sessions, socket), then the view. */
+  /** Stops the daemon (sessions, socket), the view, then the sealing pool. */
   stop(): Promise<void>
 }
 
@@ -55,7 +56,16 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
   const sessionTimeoutS = positiveInt(o.sessionTimeout === undefined ? undefined : String(o.sessionTimeout), '--session-timeout', 60)
   const limits = parseDtlsLimits(o)
   const logger = o.logger
-  const { store, security, liveView: view } = await openSecurityStore({ ...o, cursorName: 'bootstrap-view.json' })
+  // The view opens two sealed values per client (a cold start: all of them) in worker threads, off the handshake loop.
+  const sealingPool = createSealingPool({ logger: logger.child({ layer: 'sealing' }) })
+  let opened: Awaited<ReturnType<typeof openSecurityStore>>
+  try {
+    opened = await openSecurityStore({ ...o, cursorName: 'bootstrap-view.json', sealingPool })
+  } catch (err) {
+    await sealingPool.close()
+    throw err
+  }
+  const { store, security, liveView: view } = opened
 
   const daemon = createBootstrapDaemon({
     security,
@@ -66,6 +76,7 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
   const steps = [
     { name: 'bootstrap server', stop: () => daemon.stop() },
     { name: 'chain view', stop: view && (() => view.stop()) },
+    { name: 'sealing pool', stop: () => sealingPool.close() },
   ]
   let address: PeerAddress
   try {

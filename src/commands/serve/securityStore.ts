@@ -1,5 +1,6 @@
 import type { ChainConnection } from '../../chain/connectChain.js'
 import type { Deployment } from '../../chain/profile.js'
+import type { SealingPool } from '../../chain/sealingPool.js'
 import { buildClientSpec } from '../../chain/records/clientRecord.js'
 import type { ChainView } from '../../chain/view/createChainView.js'
 import { openProfileView } from '../../chain/view/openProfileView.js'
@@ -21,6 +22,8 @@ export interface SecurityStoreOptions {
   cursorName: string
   /** ChainView poll interval, ms (tests use a short one). */
   pollIntervalMs?: number
+  /** The daemon's sealing pool: the view opens its sealed values there, off the event loop. */
+  sealingPool?: SealingPool
   logger: Logger
 }
 
@@ -52,6 +55,7 @@ export async function openSecurityStore(o: SecurityStoreOptions): Promise<Opened
     rpc: o.rpc,
     cursorName: o.cursorName,
     pollIntervalMs: o.pollIntervalMs,
+    ...(o.sealingPool && { sealingPool: o.sealingPool }),
     logger: o.logger.child({ layer: 'chain-view' }),
   })
   await profile.view.start()

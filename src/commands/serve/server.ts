@@ -27,6 +27,7 @@ import { stopInOrder } from '../lib/stopInOrder.js'
 import { openDaemonKeys } from './daemonKeys.js'
 import { addDtlsLimitOptions, parseDtlsLimits, type DtlsLimitOptions } from './dtlsLimits.js'
 import { openSecurityStore } from './securityStore.js'
+import { createSealingPool } from '../../chain/sealingPool.js'
 
 /** Options of `lwchain serve server` (and of runServeServer, its testable body). */
 export interface ServeServerOptions extends DtlsLimitOptions {
@@ -101,7 +102,7 @@ export interface RunningServer {
   rest?: MountedApi
   /** The threshold rules running (absent when none are configured). */
   rules?: ThresholdRules
-  /** Stops the rules, the daemon (HTTP, sessions, socket), the ledger, then the view. */
+  /** Stops the rules, the daemon (HTTP, sessions, socket), the ledger, the view, then the sealing pool. */
   stop(): Promise<void>
 }
 
@@ -189,10 +190,18 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
   if (queueTimeoutMs !== undefined && !(Number.isInteger(queueTimeoutMs) && queueTimeoutMs >= 0)) {
     throw new UsageError(`--queue-timeout-ms must be a whole number of milliseconds, not "${o.queueTimeoutMs}"`)
   }
-  const { store, security, liveView, profile } = await openSecurityStore({
-    ...o,
-    cursorName: o.cursorName ?? 'server-view.json',
-  })
+  // Sealing and opening run in worker threads, not on the loop that serves DTLS and HTTP: the
+  // view's cold start opens two values per client, an admin import seals two per row.
+  const sealingPool = createSealingPool({ logger: logger.child({ layer: 'sealing' }) })
+  const poolStep = { name: 'sealing pool', stop: () => sealingPool.close() }
+  let opened: Awaited<ReturnType<typeof openSecurityStore>>
+  try {
+    opened = await openSecurityStore({ ...o, cursorName: o.cursorName ?? 'server-view.json', sealingPool })
+  } catch (err) {
+    await sealingPool.close()
+    throw err
+  }
+  const { store, security, liveView, profile } = opened
   const configDir = profile?.configDir ?? ''
   // Logins are checked against the view (a snapshot with --store memory).
   const users: UserDirectory = profile?.view ?? NO_USERS
@@ -209,6 +218,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       ;({ poster: ledgerConn, writer: writerConn } = await openDaemonKeys(o, chain.conn.rpcUrl, chain.deployment))
     } catch (err) {
       await liveView?.stop()
+      await sealingPool.close()
       throw err
     }
     if (liveView && !writerConn) logger.info('no writer key (--writer-key-file): device and user management through the API is off (403)')
@@ -225,7 +235,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       try {
         await ledger.start()
       } catch (err) {
-        await stopInOrder([{ name: 'chain view', stop: liveView && (() => liveView.stop()) }], { logger }).catch(() => {
+        await stopInOrder([{ name: 'chain view', stop: liveView && (() => liveView.stop()) }, poolStep], { logger }).catch(() => {
           // Already logged step by step; the start failure is the error to report.
         })
         throw err
@@ -249,7 +259,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         users,
         ...(liveView && { view: liveView }),
         ...(ledger && { ledger }),
-        ...(liveView && { admin: { ...(writerConn && { conn: writerConn }), configDir } }),
+        ...(liveView && { admin: { ...(writerConn && { conn: writerConn }), configDir, sealer: sealingPool } }),
         ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
         ...(autoObserve && { autoObserve }),
         ...(o.publicMetrics && { publicMetrics: true }),
@@ -272,6 +282,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
         { name: 'LwM2M server', stop: () => daemon.stop() },
         { name: 'anomaly ledger', stop: ledger && (() => ledger!.stop()) },
         { name: 'chain view', stop: liveView && (() => liveView.stop()) },
+        poolStep,
       ],
       { logger },
     ).catch(() => {
@@ -307,7 +318,8 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
     ...(running && { rules: running }),
     async stop() {
       // Rules first (their observations are cancelled over the live CoAP endpoint), the ledger after
-      // the API stopped taking anomalies, the view last. Each step bounded; a failure is logged,
+      // the API stopped taking anomalies, the view, then the sealing pool (nothing seals or opens
+      // any more; work still queued fails with SealingPoolClosedError). Each step bounded; a failure is logged,
       // the later steps still run, and stop() rejects at the end (the command exits 1).
       await stopInOrder(
         [
@@ -315,6 +327,7 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
           { name: 'LwM2M server', stop: () => daemon.stop() },
           { name: 'anomaly ledger', stop: ledger && (() => ledger!.stop()) },
           { name: 'chain view', stop: liveView && (() => liveView.stop()) },
+          poolStep,
         ],
         { logger },
       )
