@@ -65,9 +65,12 @@ describe('the server daemon seals an admin bulk import off its event loop', () =
     // What the same sealing costs on this thread right now: how long a synchronous route would block the loop.
     const pub = requireDeployment(loadProfile(join(dir, 'cfg'))).sealingPublicKey
     const specs = Array.from({ length: ROWS }, (_, i) => buildClientSpec({ endpoint: `probe-${i}` }).spec)
-    const t0 = performance.now()
-    for (const s of specs) sealClientRecord(s, pub)
-    const inlineMs = performance.now() - t0
+    const sealInline = () => {
+      const t0 = performance.now()
+      for (const s of specs) sealClientRecord(s, pub)
+      return performance.now() - t0
+    }
+    const inlineBefore = sealInline()
 
     const rows = Array.from({ length: ROWS }, (_, i) => ({ endpoint: `bulk-${i}` }))
     const { value: res, stallMs, ms } = await longestStall(() =>
@@ -77,11 +80,15 @@ describe('the server daemon seals an admin bulk import off its event loop', () =
         body: JSON.stringify({ rows }),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as { total: number; landed: number; failed: number; rows: { endpoint: string; server: { identity: string; key: string } }[] } })),
     )
+    // Measured before and after the request (the larger counts), so a load change on this shared
+    // machine between the two measurements does not decide the outcome.
+    const inlineMs = Math.max(inlineBefore, sealInline())
     console.log(`admin import of ${ROWS} rows: ${ms.toFixed(0)} ms; the same sealing inline takes ${inlineMs.toFixed(0)} ms; longest event-loop stall during the request ${stallMs.toFixed(0)} ms`)
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ total: ROWS, landed: ROWS, failed: 0 })
-    // Inline sealing would block for all of inlineMs in one go (every row is sealed before the first send).
-    expect(stallMs).toBeLessThan(inlineMs / 3)
+    // Inline sealing would block for all of inlineMs in one go (every row is sealed before the first
+    // send); through the pool the longest stall was 0.1-0.26 of it here, so half leaves a wide margin.
+    expect(stallMs).toBeLessThan(inlineMs / 2)
     // And the daemon serves what it wrote, keys opened (through the pool) and equal to the report's.
     const last = res.body.rows.at(-1)!
     const seen = server.view!.clientByEndpoint(last.endpoint)
