@@ -97,6 +97,10 @@ async function readStream(token: string, signal: AbortSignal, opened: () => void
   if (res.status === 401 || res.status === 403) return 'refused'
   if (!res.ok || !res.body) return 'ended'
   opened()
+  // A stream opened without Last-Event-ID replays nothing: whatever happened between a page's
+  // own load and this moment would be lost (seen: a value that changed while the console was
+  // still connecting never showed). Pages reload on `reset`, so they catch up here.
+  if (lastEventId === undefined) dispatch(`event: reset\ndata: {"type":"reset","reason":"stream opened"}`)
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
   for (;;) {
