@@ -106,4 +106,11 @@ describe('sealing', () => {
       expect((err as InvalidSealingKeyError).code).toBe('LWC_SEALING_KEY_INVALID')
     }
   })
+
+  it("derives RFC 7748's public keys (section 6.1) from both private keys, on whichever import path this runtime takes", () => {
+    const hex = (k: Uint8Array) => Buffer.from(k).toString('hex')
+    const pub = (d: string) => hex(sealingPublicKeyOf(new Uint8Array(Buffer.from(d, 'hex'))))
+    expect(pub('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a')).toBe('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a')
+    expect(pub('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb')).toBe('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f')
+  })
 })
