@@ -2,6 +2,7 @@
 // (two sealed keys each), opened inline on the event loop vs. prefetched in the sealing pool, with
 // the longest event-loop stall of each. A standalone probe, not a part of `npm run bench`.
 import { performance } from 'node:perf_hooks'
+import { longestStall } from '../test/helpers/loopStall.js'
 import { bytesToHex, type Hex } from 'viem'
 import { SealingKeyRing } from '../src/chain/keys/keyRing.js'
 import { clientKeyContext } from '../src/chain/records/sealContexts.js'
@@ -14,24 +15,6 @@ import { ViewState } from '../src/chain/view/viewState.js'
 const n = Number(process.argv[2] ?? 5000)
 const kp = generateSealingKeyPair()
 const pool = createSealingPool()
-
-async function measured<T>(fn: () => T | Promise<T>): Promise<{ ms: number; stallMs: number; value: T }> {
-  let last = performance.now()
-  let stallMs = 0
-  const tick = setInterval(() => {
-    const now = performance.now()
-    stallMs = Math.max(stallMs, now - last)
-    last = now
-  }, 2)
-  await new Promise((r) => setTimeout(r, 10))
-  last = performance.now()
-  const t0 = performance.now()
-  const value = await fn()
-  const ms = performance.now() - t0
-  await new Promise((r) => setTimeout(r, 10))
-  clearInterval(tick)
-  return { ms, stallMs, value }
-}
 
 // The snapshot's entries, sealed in the pool (the setup, not measured).
 const key = (i: number) => new Uint8Array(16).fill(i & 0xff)
@@ -54,12 +37,12 @@ const clients: ClientEntry[] = Array.from({ length: n }, (_, i) => ({
 }))
 const snapshot = { clients, users: [] }
 
-const inline = await measured(() => {
+const inline = await longestStall(() => {
   const s = new ViewState(new SealingKeyRing(kp.privateKey))
   s.restore(snapshot)
   return s
 })
-const pooled = await measured(async () => {
+const pooled = await longestStall(async () => {
   // As createChainView's restoreOpened: a slice at a time, the loop free in between.
   const u = createPrefetchingUnsealer(new SealingKeyRing(kp.privateKey), pool)
   const s = new ViewState(u)

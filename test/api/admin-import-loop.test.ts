@@ -11,27 +11,10 @@ import { runDeploy } from '../../src/commands/deploy/run.js'
 import { runServeServer, type RunningServer } from '../../src/commands/serve/server.js'
 import { runUserAdd } from '../../src/commands/user/add.js'
 import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { longestStall } from '../helpers/loopStall.js'
 
 /** Rows of the bulk import: 2 seals each, ~1-3 s of CPU on the 2-core test machine. */
 const ROWS = 1500
-
-/** The longest gap between ticks of a 5 ms timer on this thread, while `fn` runs. */
-async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallMs: number; ms: number }> {
-  let last = performance.now()
-  let stallMs = 0
-  const tick = setInterval(() => {
-    const now = performance.now()
-    stallMs = Math.max(stallMs, now - last)
-    last = now
-  }, 5)
-  const t0 = performance.now()
-  try {
-    const value = await fn()
-    return { value, stallMs: Math.max(stallMs, performance.now() - last), ms: performance.now() - t0 }
-  } finally {
-    clearInterval(tick)
-  }
-}
 
 describe('the server daemon seals an admin bulk import off its event loop', () => {
   let anvil: TestAnvil

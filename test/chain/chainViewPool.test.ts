@@ -17,6 +17,7 @@ import { generateSealingKeyPair, sealingKeyToHex } from '../../src/chain/sealing
 import { createSealingPool, type SealingPool } from '../../src/chain/sealingPool.js'
 import { createChainView, type ChainView } from '../../src/chain/view/createChainView.js'
 import { givenDeployment, type GivenDeployment } from './givenDeployment.js'
+import { longestStall } from '../helpers/loopStall.js'
 
 /** The chain view with a SealingPool: every sealed value opens in the pool, a batch at a time, and the view serves what it served without one. */
 describe('ChainView with a sealing pool', () => {
@@ -135,18 +136,7 @@ describe('ChainView with a sealing pool', () => {
     const view = createChainView({ publicClient: dead as never, addresses: d, deployBlock: d.deployBlock, sealingPrivateKey: d.sealingPrivateKey, cursorFile: file, pollIntervalMs: 60_000, sealingPool: counting })
     views.push(view)
     const before = calls.length
-    let last = performance.now()
-    let stallMs = 0
-    const tick = setInterval(() => {
-      stallMs = Math.max(stallMs, performance.now() - last)
-      last = performance.now()
-    }, 5)
-    try {
-      await view.start()
-    } finally {
-      clearInterval(tick)
-    }
-    stallMs = Math.max(stallMs, performance.now() - last)
+    const { stallMs } = await longestStall(() => view.start())
     // Before and after (the larger counts): a load change between the two must not decide it.
     const inlineMs = Math.max(inlineBefore, restoreInline())
     console.log(`snapshot of ${n} clients: inline restore ${inlineMs.toFixed(0)} ms; pooled, longest loop stall ${stallMs.toFixed(0)} ms`)
