@@ -29,6 +29,10 @@ const benchDir = dirname(fileURLToPath(import.meta.url))
 const out: Record<string, unknown> = { quick, startedAt: new Date().toISOString() }
 const log = (m: string) => console.log(m)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Resolves once `cond` holds, checked every 50 ms (a bench loop: the figures are seconds). */
+const until = async (cond: () => boolean): Promise<void> => {
+  while (!cond()) await sleep(50)
+}
 const rpcOf = (url: string) => async (method: string, params: unknown[] = []) => {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
   return ((await r.json()) as { result: unknown }).result
@@ -61,14 +65,18 @@ async function ledgerPart(): Promise<void> {
       const got = await Promise.all(Array.from({ length: rate / 10 }, (_, k) => ledger.accept({ endpoint: `dev-${(i + k) % 500}`, level: 1 + ((i + k) % 5), data: { t: 40 + ((i + k) % 30), seq: i + k } }).then((r) => r.id)))
       ids.push(...got)
       if (reorgTimers.length < 2 && ids.length >= reorgsAt[reorgTimers.length]) {
-        // Once a block holding our batches is mined, take the last two away (accepting goes on).
+        // Once a block holding a batch of ours is mined (the next 'included' after this point, and
+        // after the previous reorg), take that block and its parent away before they are final.
         const atRecord = ids.length
-        reorgTimers.push(
-          sleep(blockTime * 1000 + 200).then(async () => {
-            reorgs.push({ atRecord, head: String(await rpc('eth_blockNumber')) })
-            await rpc('anvil_reorg', [2, []])
-          }),
-        )
+        const previous = reorgTimers.at(-1) ?? Promise.resolve()
+        const reorg = previous.then(async () => {
+          const since = events.length
+          await until(() => events.slice(since).some((e) => e.type === 'included'))
+          reorgs.push({ atRecord, head: String(await rpc('eth_blockNumber')) })
+          await rpc('anvil_reorg', [2, []])
+        })
+        reorg.catch(() => {}) // awaited (and its failure reported) after the accepting loop
+        reorgTimers.push(reorg)
       }
       const spare = 100 - (performance.now() - tick)
       if (spare > 0) await sleep(spare)
