@@ -75,6 +75,15 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
       throw err
     })
   const known = async (hash: Hash): Promise<boolean> => (await client.getTransaction({ hash }).catch(() => null)) !== null
+  /** Whether the node knows `hash`; an RPC error throws (the caller asks again) instead of counting as "no". */
+  const knownForSure = async (hash: Hash): Promise<boolean> =>
+    client.getTransaction({ hash }).then(
+      () => true,
+      (err: unknown) => {
+        if ((err as { name?: string }).name === 'TransactionNotFoundError') return false
+        throw err
+      },
+    )
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
   /** Broadcasts; resolves true when the node holds it, false when it provably does not, throws for fatal refusals. */
@@ -169,7 +178,11 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
           // Only "not found" counts as no receipt: a timed-out or refused lookup (a loaded node)
           // throws, and the loop asks again, instead of calling a landed write lost.
           const again = await Promise.all(w.attempts.map((a) => receiptOf(a.hash)))
-          if (again.every((r) => !r)) {
+          // A node that still knows one of our transactions (pooled or mined) has not given its
+          // nonce to another: seen on anvil under load, whose 'latest' count ran ahead of the
+          // receipts, so a batch that landed in block 59 was reported lost. Wait for it instead.
+          const stillOurs = again.every((r) => !r) && (await Promise.all(w.attempts.map((a) => knownForSure(a.hash)))).some(Boolean)
+          if (again.every((r) => !r) && !stillOurs) {
             const last = w.attempts[w.attempts.length - 1]
             return { status: 'failed', hash: last.hash, error: toChainError(new Error(`nonce ${last.nonce} was used by another transaction; this write did not land`)) }
           }

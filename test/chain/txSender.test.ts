@@ -1,0 +1,75 @@
+/**
+ * The TxSender's verdict on a write, against anvil: it reports a write lost only when the node
+ * no longer knows any of its transactions and their nonce is used, not when receipts lag.
+ */
+import { createPublicClient, custom, type Hash } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectChain, type ChainConnection } from '../../src/chain/connectChain.js'
+import { createTxSender } from '../../src/chain/txSender.js'
+import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+
+describe('TxSender settle()', () => {
+  let anvil: TestAnvil
+  let conn: ChainConnection
+  const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
+    const res = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+    const body = (await res.json()) as { result?: unknown; error?: { message: string } }
+    if (body.error) throw new Error(body.error.message)
+    return body.result
+  }
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    conn = await connectChain({ rpcUrl: anvil.rpcUrl })
+  })
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  it('waits for a receipt that lags behind the mined nonce (as anvil under load did) and reports the write landed', async () => {
+    // An RPC whose receipts come late: the first few lookups of each hash answer null.
+    const misses = new Map<string, number>()
+    const lagging = createPublicClient({
+      chain: conn.chain,
+      transport: custom({
+        async request({ method, params }) {
+          if (method === 'eth_getTransactionReceipt') {
+            const hash = String((params as unknown[])[0])
+            const n = misses.get(hash) ?? 0
+            misses.set(hash, n + 1)
+            if (n < 6) return null
+          }
+          return rpc(method, params as unknown[])
+        },
+      }),
+    })
+    const sender = createTxSender({ ...conn, publicClient: lagging as never })
+    const w = await sender.send({ to: conn.account!.address, data: '0x', gas: 21_000n })
+    const out = await sender.settle(w, () => undefined)
+    expect(out.status).toBe('landed')
+    expect(misses.get(w.attempts[0].hash)).toBeGreaterThan(6)
+  })
+
+  it('reports a write failed when another transaction took its nonce and the node dropped ours', async () => {
+    const sender = createTxSender(conn)
+    await rpc('evm_setAutomine', [false])
+    try {
+      const w = await sender.send({ to: conn.account!.address, data: '0x01', gas: 30_000n })
+      const ours = w.attempts[0]
+      // Another process with the same key: same nonce, twice the fees, replaces ours in the pool.
+      const other: Hash = await conn.walletClient!.sendTransaction({
+        to: conn.account!.address,
+        nonce: ours.nonce,
+        gas: 30_000n,
+        maxFeePerGas: ours.fees.maxFeePerGas * 2n,
+        maxPriorityFeePerGas: ours.fees.maxPriorityFeePerGas * 2n,
+      })
+      await rpc('anvil_mine', ['0x1'])
+      expect((await conn.publicClient.getTransactionReceipt({ hash: other })).status).toBe('success')
+      const out = await sender.settle(w, () => undefined)
+      expect(out.status).toBe('failed')
+      expect(out.status === 'failed' && out.error.shortMessage).toMatch(new RegExp(`^nonce ${ours.nonce} was used by another transaction`))
+    } finally {
+      await rpc('evm_setAutomine', [true])
+    }
+  })
+})
