@@ -251,8 +251,15 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   }
 
   /** One look at a batch in flight: mined (final or not), reorganised away, dropped, stuck. */
-  const check = async (b: Flight, head: bigint, final: bigint): Promise<void> => {
+  const check = async (b: Flight, seen: { head: bigint; final: bigint }): Promise<void> => {
     const r = await receiptOf(b)
+    if (r && r.blockNumber > seen.head && 'confirmations' in finality) {
+      // Mined after this round read the head: the chain is at least that long, so reckon finality
+      // from there, or an included batch would be told one confirmation more to go than it has.
+      seen.head = r.blockNumber
+      seen.final = r.blockNumber - BigInt(finality.confirmations)
+    }
+    const { head, final } = seen
     if (r) {
       if (r.status !== 'success') {
         if (r.blockNumber <= final) await drop(b, 'reverted')
@@ -418,15 +425,15 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     if (latest.hash === checkedHead && !recheck && Date.now() - checkedAt < 5_000) return
     recheck = false
     checkedAt = Date.now()
-    const final = await finalBlock(head)
+    const seen = { head, final: await finalBlock(head) }
     try {
-      for (const b of [...inflight]) await check(b, head, final)
+      for (const b of [...inflight]) await check(b, seen)
     } catch (err) {
       recheck = true
       throw err
     }
     checkedHead = latest.hash ?? undefined
-    o.onFinalBlock?.(final)
+    o.onFinalBlock?.(seen.final)
   }
 
   const round = async (): Promise<void> => {
