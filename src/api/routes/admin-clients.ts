@@ -155,7 +155,9 @@ export function registerAdminClientRoutes(app: FastifyInstance, deps: AdminRoute
         sealer: sealerOf(deps),
       })
       // Every landed batch is mined by now: once the view has the current block, it has them all.
-      if (report.landed > report.already) await visible(await writerOf(deps).publicClient.getBlockNumber())
+      // Not viem's cached block number (kept for its polling interval, 4 s): the view would be
+      // waited for at a block before the last batches, and the answer would outrun it.
+      if (report.landed > report.already) await visible(await writerOf(deps).publicClient.getBlockNumber({ cacheTime: 0 }))
       request.log.info({ total: report.total, landed: report.landed, failed: report.failed, by: request.auth?.username }, 'clients imported')
       return report
     },
