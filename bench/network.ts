@@ -77,7 +77,9 @@ async function ledgerPart(): Promise<void> {
               said = Date.now()
               log(`ledger: still waiting: ${JSON.stringify(ledger.stats())}`)
             }
-            return events.slice(since).some((e) => e.type === 'included')
+            // In a block after the previous reorg's head: each reorg takes different blocks away.
+            const after = BigInt(reorgs.at(-1)?.head ?? -1)
+            return events.slice(since).some((e) => e.type === 'included' && BigInt(e.block) > after)
           })
           reorgs.push({ atRecord, head: String(await rpc('eth_blockNumber')) })
           await rpc('anvil_reorg', [2, []])
@@ -124,6 +126,18 @@ async function ledgerPart(): Promise<void> {
       allFinalAfterS: Math.round(allFinalS),
       batches: batches.length,
       meanRecordsPerBatch: Math.round(total / batches.length),
+      // A reorg either leaves a batch out (un-anchored, sent again) or anvil mines its transaction
+      // again in the new blocks (included a second time, in another block): both count.
+      reincludedBatches: (() => {
+        const seen = new Set<string>()
+        let n = 0
+        for (const e of events) {
+          if (e.type !== 'included') continue
+          if (seen.has(e.txHash)) n++
+          seen.add(e.txHash)
+        }
+        return n
+      })(),
       unanchoredEvents: events.filter((e) => e.type === 'unanchored').length,
       unanchoredRecords: events.filter((e) => e.type === 'unanchored').reduce((n, e) => n + e.ids.length, 0),
       onChainOnce: seen.size,
