@@ -341,9 +341,8 @@ export function createAnomalyLedger(o: CreateAnomalyLedgerOptions): AnomalyLedge
       if (!running) return
       running = false
       await loop?.stop()
-      // One last round so the snapshot covers the batches just anchored (an RPC outage only skips it).
-      // Twice: the first call may join a round that started before the last batch was mined.
-      await sync?.syncNow().catch(() => undefined)
+      // One last round so the snapshot covers the batches just anchored (an RPC outage only skips it);
+      // syncNow starts it after any round in flight, which may have read the chain before the last batch.
       await sync?.syncNow().catch(() => undefined)
       await sync?.stop()
       if (snapshotTimer) clearInterval(snapshotTimer)

@@ -9,7 +9,7 @@ function capturingLogger() {
 }
 
 describe('createPollLoop', () => {
-  it('shares the round in flight between concurrent syncNow calls', async () => {
+  it('answers a syncNow made during a round with one more round, shared by every call made meanwhile', async () => {
     let rounds = 0
     let release!: () => void
     const loop = createPollLoop({
@@ -20,13 +20,16 @@ describe('createPollLoop', () => {
       pollIntervalMs: 60_000,
       label: 'test',
     })
-    const a = loop.syncNow()
+    const first = loop.syncNow()
+    // Made while round 1 runs (it may have read the chain before what these callers wrote).
     const b = loop.syncNow()
+    const c = loop.syncNow()
     release()
-    await Promise.all([a, b])
-    expect(rounds).toBe(1)
-    await loop.syncNow()
+    await first
+    await Promise.all([b, c])
     expect(rounds).toBe(2)
+    await loop.syncNow()
+    expect(rounds).toBe(3)
   })
 
   it('reports failure once per message and recovery once, and tracks health', async () => {

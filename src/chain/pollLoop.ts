@@ -23,7 +23,11 @@ export interface PollHealth {
 
 /** A chain follower's polling: one round in flight, health tracking, unref'd timers. */
 export interface PollLoop {
-  /** One round now; rejects with a typed chain error. Concurrent calls share the round in flight. */
+  /**
+   * A round that starts after this call; rejects with a typed chain error. With a round in flight
+   * it runs one more once that ends (shared by every call made meanwhile), so what the caller
+   * wrote before calling is seen: a round in flight may have read the head before that write.
+   */
   syncNow(): Promise<void>
   /** Starts polling (a round every pollIntervalMs after the previous one ends); no-op if running. */
   start(): void
@@ -48,11 +52,21 @@ export function createPollLoop(o: PollLoopOptions): PollLoop {
   let running = false
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<void> | undefined
+  let next: Promise<void> | undefined
   let pollIntervalMs = o.pollIntervalMs
   let dueAt = 0
 
   const syncNow = (): Promise<void> => {
-    inFlight ??= (async () => {
+    if (inFlight) {
+      next ??= inFlight
+        .catch(() => undefined)
+        .then(() => {
+          next = undefined
+          return syncNow()
+        })
+      return next
+    }
+    inFlight = (async () => {
       try {
         await o.round()
         if (!healthy && lastError) o.logger?.info(`${o.label} back in sync`)
