@@ -248,7 +248,16 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await page.getByRole('heading', { name: 'sensor-1', level: 1 }).waitFor()
     const value = page.locator('tr[data-path="/3303/0/5700"]')
     device.temperature(28)
-    await value.locator('.v').getByText('28', { exact: true }).waitFor()
+    await value
+      .locator('.v')
+      .getByText('28', { exact: true })
+      .waitFor()
+      .catch(async (err: Error) => {
+        // Seen twice at load 5-6 on Node 24, cause not found yet: say whether the server had the value.
+        const token = await login(http, ACCOUNTS.user)
+        const api = (await (await fetch(`${http}/api/clients/sensor-1/values`, { headers: { authorization: `Bearer ${token}` } })).json()) as { values?: Record<string, unknown> }
+        throw new Error(`${err.message.split('\n')[0]}; the API has /3303/0/5700 = ${JSON.stringify(api.values?.['/3303/0/5700'])}, the page shows ${JSON.stringify(await value.locator('.v').textContent())}, live: ${await page.locator('.dot.on').count()}`)
+      })
     await value.locator('svg polyline').waitFor()
     // The plot spans the values seen (23.25 at registration up to 28), nothing else.
     expect(await value.locator('svg').getAttribute('aria-label')).toMatch(/from 2\d(\.\d+)? to 28, latest 28$/)
