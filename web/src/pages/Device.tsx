@@ -128,12 +128,23 @@ export function DevicePage({ session, endpoint }: { session: Session; endpoint: 
         const m = await api<{ objects: ObjectModel[] }>('GET', `/models?ids=${ids.join(',')}`, { token })
         setModels(new Map(m.objects.map((o) => [o.id, o])))
       }
+      const askedAt = Date.now()
       const v = await api<{ values: Record<string, { value: unknown; time: string; history?: Array<{ time: string; value: number }> }> }>('GET', `/clients/${encodeURIComponent(endpoint)}/values`, { token })
       const kept: Record<string, Kept> = {}
       for (const [path, x] of Object.entries(v.values)) {
         kept[path] = { value: x.value, time: toDate(x.time)?.getTime() ?? Date.now(), history: (x.history ?? []).map((s) => ({ time: toDate(s.time)?.getTime() ?? 0, value: s.value })) }
       }
-      setValues(kept)
+      // A value that came live while this answer was on its way is newer than the answer: keep it
+      // (seen: a notification of 28 overwritten by the 27.5 of a load that crossed it).
+      setValues((old) => {
+        const next = { ...kept }
+        for (const [path, live] of Object.entries(old)) {
+          if (live.time < askedAt) continue
+          const fresh = live.history.filter((s) => s.time >= askedAt)
+          next[path] = { ...live, history: [...(kept[path]?.history ?? []), ...fresh].slice(-HISTORY) }
+        }
+        return next
+      })
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) setGone(`${endpoint} is not registered at this server right now.`)
       else setGone(describeError(err))
