@@ -93,8 +93,9 @@ describe('read-your-writes login', () => {
   let slow: RunningServer
   beforeAll(async () => {
     sys = await givenApiSystem()
-    // A second server on the same deployment whose view polls once a minute: only the read-through can see a new user.
-    slow = await runServeServer({ ...sys.cmd, port: 0, httpPort: 0, pollIntervalMs: 60_000, cursorName: 'slow-view.json', anomalyDir: `${sys.cmd.configDir}/anomalies-slow`, logger: silentLogger() })
+    // A second server on the same deployment whose view polls once a minute and does not follow
+    // new heads (that would sync it at the next block): only the read-through can see a new user.
+    slow = await runServeServer({ ...sys.cmd, port: 0, httpPort: 0, pollIntervalMs: 60_000, headsUrl: false, cursorName: 'slow-view.json', anomalyDir: `${sys.cmd.configDir}/anomalies-slow`, logger: silentLogger() })
   }, 120_000)
   afterAll(async () => {
     await slow?.stop()

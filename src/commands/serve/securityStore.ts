@@ -22,6 +22,8 @@ export interface SecurityStoreOptions {
   cursorName: string
   /** ChainView poll interval, ms (tests use a short one). */
   pollIntervalMs?: number
+  /** newHeads WebSocket URL; default derived from the RPC URL; false: follow by polling only. */
+  headsUrl?: string | false
   /** The daemon's sealing pool: the view opens its sealed values there, off the event loop. */
   sealingPool?: SealingPool
   logger: Logger
@@ -55,6 +57,7 @@ export async function openSecurityStore(o: SecurityStoreOptions): Promise<Opened
     rpc: o.rpc,
     cursorName: o.cursorName,
     pollIntervalMs: o.pollIntervalMs,
+    ...(o.headsUrl !== undefined && { headsUrl: o.headsUrl }),
     ...(o.sealingPool && { sealingPool: o.sealingPool }),
     logger: o.logger.child({ layer: 'chain-view' }),
   })

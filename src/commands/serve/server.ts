@@ -46,6 +46,8 @@ export interface ServeServerOptions extends DtlsLimitOptions {
   insecureUdp?: boolean
   /** ChainView poll interval, ms (tests use a short one). */
   pollIntervalMs?: number
+  /** The view's newHeads WebSocket URL; default derived from the RPC URL; false: follow by polling only (tests). */
+  headsUrl?: string | false
   /** Cursor file of the view in the config dir; default server-view.json (two servers on one profile need two). */
   cursorName?: string
   /** CoAP timers (tests use short ones). */
