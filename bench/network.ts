@@ -3,6 +3,7 @@
 // `npm run bench` (minutes of 12 s blocks): run it alone, at a quiet moment.
 //   npx tsx bench/network.ts [--part ledger|import|coldstart|fees]... [--quick] [--clients N]
 // → bench/out/network.json and lines on stdout.
+import pino from 'pino'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -28,6 +29,8 @@ const coldClients = clientsArg >= 0 ? Number(args[clientsArg + 1]) : quick ? 5_0
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const out: Record<string, unknown> = { quick, startedAt: new Date().toISOString() }
 const log = (m: string) => console.log(m)
+/** The ledger's own log, to a file when LWC_BENCH_LOG names one (at debug level), else silent. */
+const benchLogger = () => (process.env.LWC_BENCH_LOG ? (pino({ level: 'debug' }, pino.destination(process.env.LWC_BENCH_LOG)) as never) : silentLogger())
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Resolves once `cond` holds, checked every 50 ms (a bench loop: the figures are seconds). */
 const until = async (cond: () => boolean): Promise<void> => {
@@ -51,7 +54,7 @@ async function ledgerPart(): Promise<void> {
     const d = await givenDeployment(anvil.rpcUrl)
     const proxy = await startRpcProxy({ upstream: anvil.rpcUrl })
     const conn = await connectChain({ rpcUrl: proxy.url })
-    const ledger = createAnomalyLedger({ conn, address: d.anomalyStore, deployBlock: d.deployBlock, dataDir: dir, logger: silentLogger(), finality: { confirmations: 3 }, maxInflight: 128, pollIntervalMs: 1_000 })
+    const ledger = createAnomalyLedger({ conn, address: d.anomalyStore, deployBlock: d.deployBlock, dataDir: dir, logger: benchLogger(), finality: { confirmations: 3 }, maxInflight: 128, pollIntervalMs: 1_000 })
     const events: Extract<LedgerEvent, { ids: string[] }>[] = []
     ledger.subscribe((e) => 'ids' in e && events.push(e))
     await ledger.start()
