@@ -17,7 +17,7 @@ import { HttpError, throwIfFailed } from '../errors.js'
 import type { LwM2mServerPort } from '../port.js'
 import type { LatestValues } from '../values/latestValues.js'
 import type { RoleGuard } from './clients.js'
-import { flattenComposite, parseCompositePaths } from './composite.js'
+import { compositeErrorResponses, errorSchema, flattenComposite, parseCompositePaths } from './composite.js'
 
 export interface CompositeObserveRoutesDeps {
   daemon: LwM2mServerPort
@@ -38,7 +38,6 @@ interface Held {
   obs: LwM2mObservation
 }
 
-const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } }, required: ['error', 'message'] }
 const NAME_BY_FORMAT = new Map<number, string>(Object.entries(FORMAT_NAMES).map(([k, v]) => [v, k]))
 const endpointParam = { type: 'string', minLength: 1, maxLength: 255 }
 
@@ -88,13 +87,7 @@ export function registerCompositeObserveRoutes(app: FastifyInstance, deps: Compo
               times: { type: 'object', additionalProperties: { type: 'number' }, description: 'SenML time (s) per path, when the device gave one' },
             },
           },
-          202: errorSchema,
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-          404: errorSchema,
-          503: errorSchema,
-          504: errorSchema,
+          ...compositeErrorResponses,
         },
       },
     },

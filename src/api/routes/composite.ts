@@ -25,7 +25,10 @@ export interface CompositeRoutesDeps {
   requestTimeoutMs?: number
 }
 
-const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } }, required: ['error', 'message'] }
+/** `{ error, message }`, or `{ requestId }` with 202 for a sleeping device's queued request. */
+export const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } }, required: ['error', 'message'] }
+/** What a composite route (Read-, Write-, Observe-Composite) answers besides its 200. */
+export const compositeErrorResponses = { 202: errorSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema, 504: errorSchema }
 const NAME_BY_FORMAT = new Map<number, string>(Object.entries(FORMAT_NAMES).map(([k, v]) => [v, k]))
 
 interface CompositeBody {
@@ -67,13 +70,7 @@ export function registerCompositeRoutes(app: FastifyInstance, deps: CompositeRou
               values: { type: 'object', additionalProperties: true },
             },
           },
-          202: errorSchema,
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-          404: errorSchema,
-          503: errorSchema,
-          504: errorSchema,
+          ...compositeErrorResponses,
         },
       },
     },
