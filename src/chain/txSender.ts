@@ -74,7 +74,6 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
       if ((err as { name?: string }).name === 'TransactionReceiptNotFoundError') return undefined
       throw err
     })
-  const known = async (hash: Hash): Promise<boolean> => (await client.getTransaction({ hash }).catch(() => null)) !== null
   /** Whether the node knows `hash`; an RPC error throws (the caller asks again) instead of counting as "no". */
   const knownForSure = async (hash: Hash): Promise<boolean> =>
     client.getTransaction({ hash }).then(
@@ -84,6 +83,8 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
         throw err
       },
     )
+  /** The same where an unreadable answer may count as "no" (the caller re-checks later). */
+  const known = (hash: Hash): Promise<boolean> => knownForSure(hash).catch(() => false)
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
   /** Broadcasts; resolves true when the node holds it, false when it provably does not, throws for fatal refusals. */
