@@ -98,7 +98,7 @@ export function open(privateKey: Uint8Array, sealed: Uint8Array, context: string
   const { priv, pub } = openingKey(privateKey)
   if (sealed.length < SEALED_OVERHEAD) throw new UnsealError('too short')
   if (sealed[0] !== SEALED_VERSION) throw new UnsealError(`unknown format version ${sealed[0]}`)
-  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length)
+  const buf = viewOf(sealed)
   const ephRaw = buf.subarray(1, 33)
   const nonce = buf.subarray(33, 45)
   const body = buf.subarray(45, buf.length - 16)
@@ -158,6 +158,11 @@ function deriveKey(shared: Buffer, ephemeralPublic: Uint8Array, recipientPublic:
   return Buffer.from(hkdfSync('sha256', shared, salt, HKDF_INFO, 32))
 }
 
+/** A Buffer over the same bytes (no copy), for Buffer's encoders. */
+function viewOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+}
+
 function contextBytes(context: string | Uint8Array): Uint8Array {
   return typeof context === 'string' ? new TextEncoder().encode(context) : context
 }
@@ -175,7 +180,7 @@ const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex')
 function publicKeyObject(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new InvalidSealingKeyError(`public key must be 32 bytes, got ${raw.length}`)
   try {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('base64url') }, format: 'jwk' })
+    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: viewOf(raw).toString('base64url') }, format: 'jwk' })
   } catch (err) {
     throw new InvalidSealingKeyError('not an X25519 public key', err)
   }
@@ -184,7 +189,7 @@ function publicKeyObject(raw: Uint8Array): KeyObject {
 /** The recipient's KeyObject, kept for the next seal: an import sealing 10,000 rows seals to one key. */
 let lastRecipient: { hex: string; key: KeyObject } | undefined
 function recipientKeyObject(raw: Uint8Array): KeyObject {
-  const hex = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('hex')
+  const hex = viewOf(raw).toString('hex')
   if (lastRecipient?.hex !== hex) lastRecipient = { hex, key: publicKeyObject(raw) }
   return lastRecipient.key
 }
@@ -195,7 +200,7 @@ const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
 function privateKeyObject(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new InvalidSealingKeyError(`private key must be 32 bytes, got ${raw.length}`)
   try {
-    if (privateJwkWithoutPublic) return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('base64url'), x: '' }, format: 'jwk' })
+    if (privateJwkWithoutPublic) return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: viewOf(raw).toString('base64url'), x: '' }, format: 'jwk' })
     return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, raw]), format: 'der', type: 'pkcs8' })
   } catch (err) {
     throw new InvalidSealingKeyError('not an X25519 private key', err)
