@@ -19,6 +19,7 @@ import { HttpError, throwIfFailed } from '../errors.js'
 import { pageOf, pageQuerySchema, pageSchema, type PageQuery } from '../paging.js'
 import type { LatestValues } from '../values/latestValues.js'
 import type { LwM2mServerPort, QueueStatus } from '../port.js'
+import { errorSchema } from '../auth/schemas.js'
 
 /** A preHandler that admits the given roles (requireRole of plugin-auth.ts). */
 export type RoleGuard = (...roles: Array<'admin' | 'user' | 'application'>) => preHandlerHookHandler
@@ -57,7 +58,6 @@ const NODE_FORMATS = ['tlv', 'senml-json', 'senml-cbor', 'lwm2m-json', 'text', '
 
 const ID = { type: 'integer', minimum: 0, maximum: 65534 } as const
 const PARAM_NAMES = ['objectId', 'instanceId', 'resourceId', 'resourceInstanceId'] as const
-const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] }
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 504: errorSchema }
 const security = [{ bearerAuth: [] }]
 const valuesSchema = {

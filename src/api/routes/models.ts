@@ -6,13 +6,13 @@ import type { FastifyInstance } from 'fastify'
 import type { ModelRegistry, ObjectModel } from '../../lwm2m/model.js'
 import { HttpError } from '../errors.js'
 import type { RoleGuard } from './clients.js'
+import { errorSchema } from '../auth/schemas.js'
 
 export interface ModelRoutesDeps {
   models: ModelRegistry
   requireRole: RoleGuard
 }
 
-const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] }
 const resourceSchema = {
   type: 'object',
   properties: {
