@@ -81,8 +81,12 @@ async function ledgerPart(): Promise<void> {
               log(`ledger: still waiting: ${JSON.stringify(ledger.stats())}`)
             }
             // In a block after the previous reorg's head: each reorg takes different blocks away.
+            // And two blocks above the deployment at least: a reorg of depth 2 at the head must
+            // not take the stores away (anvil does not re-pool removed transactions, so the
+            // ledger's nonces would wait behind the deployer's for good).
             const after = BigInt(reorgs.at(-1)?.head ?? -1)
-            return events.slice(since).some((e) => e.type === 'included' && BigInt(e.block) > after)
+            const lowest = d.deployBlock + 2n > after ? d.deployBlock + 2n : after + 1n
+            return events.slice(since).some((e) => e.type === 'included' && BigInt(e.block) >= lowest)
           })
           reorgs.push({ atRecord, head: String(await rpc('eth_blockNumber')) })
           await rpc('anvil_reorg', [2, []])

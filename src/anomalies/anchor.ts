@@ -3,7 +3,7 @@ import { parseTransaction, type Address, type Hash, type Hex, type TransactionRe
 import { decodeBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
 import { GasCapExceededError, signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
 import type { ChainConnection } from '../chain/connectChain.js'
-import { feePolicyOf, InsufficientFundsError, replacementFees, type FeePolicy, type Fees } from '../chain/fees.js'
+import { feePolicyOf, initialFees, InsufficientFundsError, replacementFees, type FeePolicy, type Fees } from '../chain/fees.js'
 import { toChainError } from '../chain/toChainError.js'
 import { classifyTxError, errorText } from '../chain/txErrors.js'
 import type { LwchainError } from '../errors/base.js'
@@ -84,6 +84,17 @@ export interface AnchorLoop {
 
 const MAX_BACKOFF_MS = 15_000
 
+/** What a round read of the chain before it looked at the batches in flight. */
+interface Seen {
+  head: bigint
+  /** The highest final block. */
+  final: bigint
+  /** The account's nonce at the head: the lowest nonce not yet used on chain. */
+  chainNonce: number
+  /** The head's base fee per gas. */
+  baseFee: bigint
+}
+
 /** A batch in flight, as the loop tracks it. */
 interface Flight extends InflightBatch {
   fees?: Fees
@@ -141,6 +152,9 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   let checkedHead: Hex | undefined
   let checkedAt = 0
   let recheck = true
+  // Nonces under our newest in flight that no transaction of ours holds and the chain has not
+  // used, with the head each was first seen at (see fillHoles).
+  const holes = new Map<number, bigint>()
 
   const getReceipt = async (hash: Hash): Promise<TransactionReceipt | undefined> => {
     try {
@@ -161,6 +175,15 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     if ('confirmations' in finality) return head - BigInt(finality.confirmations)
     const b = await client.getBlock({ blockTag: finality.tag })
     return b.number ?? -1n
+  }
+
+  /** The newest transaction's fee ceiling (after a restart only its bytes have it: read once). */
+  const maxFeeOf = (b: Flight): bigint => {
+    if (!b.fees) {
+      const tx = parseTransaction(b.raws.get(b.hashes[b.hashes.length - 1])!)
+      b.fees = { maxFeePerGas: tx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? 0n }
+    }
+    return b.fees.maxFeePerGas
   }
 
   const settle = (b: Flight): void => {
@@ -251,7 +274,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   }
 
   /** One look at a batch in flight: mined (final or not), reorganised away, dropped, stuck. */
-  const check = async (b: Flight, seen: { head: bigint; final: bigint }): Promise<void> => {
+  const check = async (b: Flight, seen: Seen): Promise<void> => {
     const r = await receiptOf(b)
     if (r && r.blockNumber > seen.head && 'confirmations' in finality) {
       // Mined after this round read the head: the chain is at least that long, so reckon finality
@@ -303,7 +326,11 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     const top = b.hashes[b.hashes.length - 1]
     const pooled = b.sentAt !== undefined && (await client.getTransaction({ hash: top }).catch(() => null)) !== null
     if (pooled) {
-      if (head >= b.sentAt! + BigInt(policy.bumpAfterBlocks) && !(await replace(b, head))) b.sentAt = head
+      // Stuck on its fees: the lowest nonce, or one priced under the base fee. The ones above
+      // the lowest otherwise only wait for it, and replacing them too would re-sign every batch
+      // in flight each time the lowest waits a few blocks.
+      const blocking = b.nonce <= seen.chainNonce || maxFeeOf(b) < seen.baseFee
+      if (blocking && head >= b.sentAt! + BigInt(policy.bumpAfterBlocks) && !(await replace(b, head))) b.sentAt = head
       return
     }
     const sent = await broadcast(b, head)
@@ -419,15 +446,57 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     return true
   }
 
+  /**
+   * Fills nonces that hold up our batches for good: a nonce under one of ours in flight that no
+   * transaction of ours holds and the chain has not used for `bumpAfterBlocks` blocks. A node
+   * mines an account's transactions in nonce order only, so ours wait behind such a hole
+   * forever. It opens when a reorganisation removes a transaction of another process signing
+   * with this key and the node does not take it back (anvil never does; geth re-pools it, but
+   * may evict it later). An empty transfer to ourselves closes it; if the lost transaction turns
+   * up after all, one of the two is refused as "nonce too low" and nothing is lost.
+   */
+  const fillHoles = async (seen: Seen): Promise<void> => {
+    const ours = new Set(inflight.map((b) => b.nonce))
+    const top = inflight.reduce((n, b) => Math.max(n, b.nonce), -1)
+    const open: number[] = []
+    for (let n = seen.chainNonce; n < top; n++) if (!ours.has(n)) open.push(n)
+    for (const n of holes.keys()) if (!open.includes(n)) holes.delete(n)
+    for (const n of open) if (!holes.has(n)) holes.set(n, seen.head)
+    const due = open.filter((n) => seen.head >= holes.get(n)! + BigInt(policy.bumpAfterBlocks))
+    if (due.length === 0) return
+    const address = o.conn.account!.address
+    const fees = await initialFees(client, policy)
+    for (const nonce of due) {
+      const raw = await o.conn.account!.signTransaction({ type: 'eip1559', chainId: o.conn.chainId, to: address, value: 0n, gas: 21_000n, nonce, ...fees })
+      try {
+        await client.sendRawTransaction({ serializedTransaction: raw })
+      } catch (err) {
+        const kind = classifyTxError(err)
+        if (kind === 'insufficient-funds') throw new InsufficientFundsError(address)
+        if (kind !== 'nonce-too-low' && kind !== 'already-known') throw err
+      }
+      holes.set(nonce, seen.head) // looked at again after as many blocks, should it stay open
+      const free = freeNonces.indexOf(nonce)
+      if (free >= 0) freeNonces.splice(free, 1)
+    }
+    recheck = true
+    log.warn({ nonces: due, chainNonce: seen.chainNonce }, `anchoring was held up by nonce${due.length > 1 ? 's' : ''} ${due.join(', ')}, used by no transaction on chain or of ours; filled with empty transactions`)
+  }
+
   const checkAll = async (): Promise<void> => {
     const latest = await client.getBlock({ blockTag: 'latest' })
     const head = latest.number ?? 0n
     if (latest.hash === checkedHead && !recheck && Date.now() - checkedAt < 5_000) return
     recheck = false
     checkedAt = Date.now()
-    const seen = { head, final: await finalBlock(head) }
+    const [final, chainNonce] = await Promise.all([
+      finalBlock(head),
+      inflight.length > 0 ? client.getTransactionCount({ address: o.conn.account!.address, blockTag: 'latest' }) : Promise.resolve(0),
+    ])
+    const seen: Seen = { head, final, chainNonce, baseFee: latest.baseFeePerGas ?? 0n }
     try {
       for (const b of [...inflight]) await check(b, seen)
+      await fillHoles(seen)
     } catch (err) {
       recheck = true
       throw err
