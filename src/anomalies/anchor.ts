@@ -333,6 +333,12 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
       if (blocking && head >= b.sentAt! + BigInt(policy.bumpAfterBlocks) && !(await replace(b, head))) b.sentAt = head
       return
     }
+    if (b.sentAt !== undefined && maxFeeOf(b) < seen.baseFee) {
+      // Priced under the base fee, and gone from the pool (a pool may evict such a transaction at
+      // every block, as anvil does): the same bytes cannot help, a replacement can.
+      if (!(await replace(b, head))) b.sentAt = head
+      return
+    }
     const sent = await broadcast(b, head)
     if (sent === 'underpriced') {
       // A transaction of ours with this nonce is pooled at a higher fee, or the base fee rose past ours.

@@ -89,7 +89,9 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
 
   /** Broadcasts; resolves true when the node holds it, false when it provably does not, throws for fatal refusals. */
   const broadcast = async (a: TxAttempt): Promise<boolean> => {
-    a.sentAt = await head().catch(() => a.sentAt)
+    // The first broadcast only: a re-broadcast of the same bytes (a pool that evicted them) does
+    // not make the transaction any less stuck.
+    if (a.sentAt === 0n) a.sentAt = await head().catch(() => 0n)
     try {
       await client.sendRawTransaction({ serializedTransaction: a.raw })
       return true
@@ -190,21 +192,26 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
           continue
         }
         const top = open[open.length - 1]
-        if (!(await known(top.hash))) {
+        const pooled = await known(top.hash)
+        const now = await head()
+        const base = now >= top.sentAt + BigInt(policy.bumpAfterBlocks) ? ((await client.getBlock({ blockTag: 'latest' })).baseFeePerGas ?? 0n) : undefined
+        // Stuck on its fees: the next nonce to be mined, or one priced under the base fee (which a
+        // pool may evict at every block, as anvil does: sending the same bytes again cannot help).
+        // One above the next only waits for it: replacing it too would re-sign every write in
+        // flight whenever blocks come faster than the node takes them (anvil's automine mines a
+        // block per transaction, so "K blocks" pass in milliseconds there).
+        const stuck = base !== undefined && (top.fees.maxFeePerGas < base || (pooled && top.nonce <= mined))
+        if (stuck) {
+          const fees = replacementFees(top.fees, base, policy)
+          if (fees) {
+            const a = await sign(w, top.nonce, fees)
+            w.attempts.push(a)
+            if (await broadcast(a)) o.logger?.info({ nonce: a.nonce, hash: a.hash, maxFeePerGas: fees.maxFeePerGas.toString() }, 'replaced a stuck transaction with higher fees')
+            else w.attempts.pop()
+          } else top.sentAt = now // at the cap: wait with what we have
+        } else if (!pooled) {
           o.logger?.info({ hash: top.hash, nonce: top.nonce }, 'a sent transaction left the pool; broadcasting it again')
           await broadcast(top)
-        } else {
-          const now = await head()
-          if (now >= top.sentAt + BigInt(policy.bumpAfterBlocks)) {
-            const base = (await client.getBlock({ blockTag: 'latest' })).baseFeePerGas ?? 0n
-            const fees = replacementFees(top.fees, base, policy)
-            if (fees) {
-              const a = await sign(w, top.nonce, fees)
-              w.attempts.push(a)
-              if (await broadcast(a)) o.logger?.info({ nonce: a.nonce, hash: a.hash, maxFeePerGas: fees.maxFeePerGas.toString() }, 'replaced a stuck transaction with higher fees')
-              else w.attempts.pop()
-            } else top.sentAt = now // at the cap: wait with what we have
-          }
         }
       } catch (err) {
         if (err instanceof InsufficientFundsError) return { status: 'failed', error: err, hash: w.attempts.at(-1)?.hash }

@@ -72,4 +72,26 @@ describe('TxSender settle()', () => {
       await rpc('evm_setAutomine', [true])
     }
   })
+
+  it('replaces writes priced under a spiked base fee, and they land at the new fees', async () => {
+    const sender = createTxSender(conn, { fees: { bumpAfterBlocks: 2 } })
+    await rpc('evm_setAutomine', [false])
+    try {
+      const base = (await conn.publicClient.getBlock({ blockTag: 'latest' })).baseFeePerGas!
+      const writes = [await sender.send({ to: conn.account!.address, data: '0x02', gas: 30_000n }), await sender.send({ to: conn.account!.address, data: '0x03', gas: 30_000n })]
+      // Signed at about 2 × base; the next blocks come at 8 × base, falling 12.5% per empty block,
+      // so without a replacement they could be mined only ten blocks or so later.
+      await rpc('anvil_setNextBlockBaseFeePerGas', [`0x${(base * 8n).toString(16)}`])
+      await rpc('evm_setIntervalMining', [1])
+      const outs = await Promise.all(writes.map((w) => sender.settle(w, () => undefined)))
+      for (const [i, out] of outs.entries()) {
+        expect(out.status).toBe('landed')
+        expect(writes[i].attempts.length).toBeGreaterThan(1)
+        expect(out.status === 'landed' && out.hash).not.toBe(writes[i].attempts[0].hash)
+      }
+    } finally {
+      await rpc('evm_setIntervalMining', [0])
+      await rpc('evm_setAutomine', [true])
+    }
+  })
 })
