@@ -220,7 +220,14 @@ async function coldStartPart(): Promise<void> {
     const d = await givenDeployment(anvil.rpcUrl)
     const direct = { clientStore: d.clientStore, userStore: d.userStore, deployBlock: d.deployBlock, sealingPublicKey: d.sealingPublicKey, batchSize: 50 }
     const t0 = performance.now()
-    for (let i = 0; i < coldClients; i += 10_000) await provisionClients(d.conn, { ...direct, rows: rowsOf(`c${i}`, Math.min(10_000, coldClients - i)) })
+    // One import: chunks would each load the whole view again before sending (quadratic).
+    let said = 0
+    const onProgress = (done: number, total: number) => {
+      if (done - said < total / 10 && done < total) return
+      said = done
+      log(`coldstart: provisioned ${done} / ${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
+    }
+    await provisionClients(d.conn, { ...direct, rows: rowsOf('c', coldClients), onProgress })
     log(`coldstart: provisioned ${coldClients} clients in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
     const proxy = await startRpcProxy({ upstream: anvil.rpcUrl })
     const conn = await connectChain({ rpcUrl: proxy.url })
