@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { LwchainError } from '../errors/base.js'
@@ -96,6 +96,12 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Pr
     args.push('--state', statePath, '--state-interval', String(options.stateIntervalSeconds ?? 5))
     // Keep historical states so event queries and calls at old blocks keep working after a restart.
     args.push('--preserve-historical-states')
+    // States anvil pages out of memory go here, not to ~/.foundry/anvil/tmp: that directory is
+    // cleaned only by an anvil that exits normally, and grew to 78 GB here over a day of runs.
+    // Ours is emptied at each start (the lock says no anvil of ours uses it).
+    const cache = join(dir, 'states')
+    rmSync(cache, { recursive: true, force: true })
+    args.push('--cache-path', cache)
   }
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId))
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime))

@@ -60,7 +60,10 @@ export function anvilBinary(): string {
 
 /** Starts anvil on 127.0.0.1 and a free port; resolves once it answers eth_chainId. */
 export async function startAnvil(opts: StartAnvilOptions = {}): Promise<TestAnvil> {
-  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])], {
+  // --prune-history: 256 recent states in memory (a geth full node serves 128), none paged out to
+  // ~/.foundry/anvil/tmp, which only an anvil that exits normally cleans up (it grew to 78 GB
+  // over a day of suite and bench runs here).
+  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', '0', '--prune-history', '256', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((res) => child.once('exit', () => res()))
