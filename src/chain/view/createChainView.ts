@@ -283,18 +283,18 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
 
   let keyChecked = false
   const syncRound = async (): Promise<void> => {
-    if (chainId === undefined || options.expectedChainId !== undefined) {
-      const id = await publicClient.getChainId()
-      if (options.expectedChainId !== undefined && id !== options.expectedChainId) throw new WrongChainError(options.expectedChainId, id)
-      chainId = id
-    }
+    // Every round trip counts here: a revocation waits for this round. The chain id and the head
+    // are asked for at once.
+    const askId = chainId === undefined || options.expectedChainId !== undefined
+    const [id, head] = await Promise.all([askId ? publicClient.getChainId() : Promise.resolve(chainId!), publicClient.getBlock({ blockTag: 'latest' })])
+    if (options.expectedChainId !== undefined && id !== options.expectedChainId) throw new WrongChainError(options.expectedChainId, id)
+    chainId = id
     if (ring && !keyChecked) {
       // A snapshot may resume past the last SealingKeyChanged: the contract says which key is current.
       const current = (await publicClient.readContract({ address: addresses.clientStore, abi: clientStoreAbi, functionName: 'sealingPublicKey' })) as Hex
       ring.adopt(current)
       keyChecked = true
     }
-    const head = await publicClient.getBlock({ blockTag: 'latest' })
     if (head.number === null || head.hash === null) return
     lastSeenHead = head.number
     if (!cursor) {
@@ -304,7 +304,9 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     if (head.number === cursor.block && head.hash === cursor.hash) return
     // Same chain as before? The block at the cursor must still have the hash we saw (unknown
     // only after a partial round, when we trust it).
-    const atCursor = head.number < cursor.block ? undefined : await publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
+    // A head right on top of the cursor (the usual case under a head subscription) says so itself.
+    const onTop = cursor.hash !== undefined && head.number === cursor.block + 1n && head.parentHash === cursor.hash
+    const atCursor = onTop ? { hash: cursor.hash } : head.number < cursor.block ? undefined : await publicClient.getBlock({ blockNumber: cursor.block }).catch(() => undefined)
     if (!atCursor || (cursor.hash !== undefined && atCursor.hash !== cursor.hash)) {
       // Reorganised (or rewound): roll back to the newest block we know is still there, only.
       const fork = await forkPoint(head.number)
