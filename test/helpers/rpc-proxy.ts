@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { keccak256, type Hex } from 'viem'
+import jsSha3 from 'js-sha3'
+import type { Hex } from 'viem'
 
 /**
  * A JSON-RPC proxy in front of a real node (anvil) that behaves like a hosted provider in front
@@ -134,7 +135,8 @@ export async function startRpcProxy(o: RpcProxyOptions): Promise<RpcProxy> {
         proxy.stats.oversized++
         return error(req.id, -32000, `oversized data: transaction size ${size}, limit ${maxTxBytes}`)
       }
-      const hash = keccak256(raw)
+      // js-sha3, not viem's keccak256: a 120 KiB transaction per call, in the benchmark's own process.
+      const hash: Hex = `0x${jsSha3.keccak256(Buffer.from(raw.slice(2), 'hex'))}`
       const i = drops.findIndex((d) => d.match({ hash, raw, call }))
       if (i >= 0) {
         if (--drops[i].left <= 0) drops.splice(i, 1)
