@@ -70,14 +70,14 @@ export function generateSealingKeyPair(): SealingKeyPair {
 
 /** The public key belonging to a raw 32-byte X25519 private key. */
 export function sealingPublicKeyOf(privateKey: Uint8Array): Uint8Array {
-  return rawPublic(createPublicKey(privateKeyObject(privateKey)))
+  return publicOfPrivate(privateKeyObject(privateKey))
 }
 
 /** Seals `plaintext` to `publicKey`, bound to `context`; every call gives a different output. */
 export function seal(publicKey: Uint8Array, plaintext: Uint8Array, context: string | Uint8Array): Uint8Array {
   const recipient = recipientKeyObject(publicKey)
   const ephPriv = privateKeyObject(randomBytes(32))
-  const ephRaw = rawPublic(createPublicKey(ephPriv))
+  const ephRaw = publicOfPrivate(ephPriv)
   let shared: Buffer
   try {
     shared = diffieHellman({ privateKey: ephPriv, publicKey: recipient })
@@ -225,6 +225,19 @@ const privateJwkWithoutPublic = ((): boolean => {
     return false
   }
 })()
+
+/** X25519's base point, u = 9 (RFC 7748 section 4.1). */
+let basePoint: KeyObject | undefined
+
+/**
+ * The raw public key of an X25519 private key: X25519(k, 9), which is its definition (RFC 7748
+ * section 6.1). The same bytes as exporting createPublicKey(k) as SPKI, without OpenSSL 3's
+ * encoder, which cost a third of a seal (the single hottest function of a 5,000-row import).
+ */
+function publicOfPrivate(priv: KeyObject): Uint8Array {
+  basePoint ??= publicKeyObject(Uint8Array.from([9, ...new Uint8Array(31)]))
+  return new Uint8Array(diffieHellman({ privateKey: priv, publicKey: basePoint }))
+}
 
 function rawPublic(key: KeyObject): Uint8Array {
   const der = key.export({ format: 'der', type: 'spki' })
