@@ -243,8 +243,10 @@ async function coldStartPart(): Promise<void> {
       said = done
       log(`coldstart: provisioned ${done} / ${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
     }
-    await provisionClients(d.conn, { ...direct, rows: rowsOf('c', coldClients), onProgress })
-    log(`coldstart: provisioned ${coldClients} clients in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+    const report = await provisionClients(d.conn, { ...direct, rows: rowsOf('c', coldClients), onProgress })
+    const reasons = new Map<string, number>()
+    for (const r of report.rows) if (r.status === 'failed') reasons.set(r.error ?? '?', (reasons.get(r.error ?? '?') ?? 0) + 1)
+    log(`coldstart: provisioned ${report.landed} of ${coldClients} clients in ${((performance.now() - t0) / 1000).toFixed(0)} s (${report.batches} batches)${reasons.size ? `; failed: ${JSON.stringify([...reasons])}` : ''}`)
     const proxy = await startRpcProxy({ upstream: anvil.rpcUrl })
     const conn = await connectChain({ rpcUrl: proxy.url })
     const dir = mkdtempSync(join(tmpdir(), 'lwchain-bench-cold-'))
