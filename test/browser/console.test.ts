@@ -163,6 +163,32 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await page.close()
   })
 
+  it('keeps a temperature that came live while a reload of the list was on its way', async () => {
+    const page = await signIn('user')
+    page.setDefaultTimeout(15_000)
+    const row = page.locator('tr[data-endpoint="sensor-1"]')
+    await row.waitFor()
+    // The list's next answer is taken from the server now, and handed to the page only later.
+    const held: Array<() => Promise<void>> = []
+    await page.route(/\/api\/clients\?/, async (route) => {
+      const response = await route.fetch()
+      held.push(() => route.fulfill({ response }))
+    })
+    const lastUpdate = await row.locator('td.time').nth(1).textContent()
+    // A registration update makes the page reload its list (the answer is held)...
+    await device.update()
+    await expect.poll(() => held.length, { timeout: 15_000 }).toBeGreaterThan(0)
+    // ...then a notification comes live, newer than that answer...
+    device.temperature(31.5)
+    await row.getByText('31.5 °C').waitFor()
+    // ...and the older answer lands: the row takes its new update time and keeps 31.5.
+    for (const release of held.splice(0)) await release()
+    await page.unroute(/\/api\/clients\?/)
+    await expect.poll(() => row.locator('td.time').nth(1).textContent(), { timeout: 15_000 }).not.toBe(lastUpdate)
+    expect(await row.locator('td.num').textContent()).toBe('31.5 °C')
+    await page.close()
+  })
+
   it('the device page shows the object tree with names, types, units and live values, and runs every operation', async () => {
     const page = await signIn('admin')
     // A failing step names its locator well within the test's time.

@@ -38,7 +38,13 @@ export function devicePath(endpoint: string): string {
 
 /** Fig. 8: registered devices (a page at a time, searchable), registration time, last update, latest temperature; live from SSE. */
 export function DevicesPage({ session }: { session: Session }) {
-  const list = usePagedList<Registered>(async (o) => api<PageBody<Registered>>('GET', `/clients${pageQuery(o, { status: 'registered' })}`, { token: session.token }))
+  // When the page's newest request went out: a reading that came live after that is newer than
+  // its answer.
+  const askedAt = useRef(0)
+  const list = usePagedList<Registered>(async (o) => {
+    askedAt.current = Date.now()
+    return api<PageBody<Registered>>('GET', `/clients${pageQuery(o, { status: 'registered' })}`, { token: session.token })
+  })
   // Values that arrived since the page was loaded (the page's own values come with it).
   const [readings, setReadings] = useState<Record<string, Reading>>({})
   const [reading, setReading] = useState<string>()
@@ -47,7 +53,9 @@ export function DevicesPage({ session }: { session: Session }) {
   const canRead = session.role !== 'user'
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   useEffect(() => () => clearTimeout(reloadTimer.current), [])
-  useEffect(() => setReadings({}), [list.items])
+  // A loaded page brings its own values; keep only the readings that came after its request (seen:
+  // a notification of 24.5 wiped by a reload whose answer had crossed it, and the cell stayed "—").
+  useEffect(() => setReadings((r) => Object.fromEntries(Object.entries(r).filter(([, x]) => typeof x.at === 'number' && x.at >= askedAt.current))), [list.items])
 
   /** Reloads the page shown, at most about twice a second (a fleet registering at once is one reload). */
   const reloadSoon = (): void => {
