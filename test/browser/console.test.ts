@@ -179,13 +179,13 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await device.update()
     await expect.poll(() => held.length, { timeout: 15_000 }).toBeGreaterThan(0)
     // ...then a notification comes live, newer than that answer...
-    device.temperature(31.5)
-    await row.getByText('31.5 °C').waitFor()
-    // ...and the older answer lands: the row takes its new update time and keeps 31.5.
+    device.temperature(25.75)
+    await row.getByText('25.75 °C').waitFor()
+    // ...and the older answer lands: the row takes its new update time and keeps 25.75.
     for (const release of held.splice(0)) await release()
     await page.unroute(/\/api\/clients\?/)
     await expect.poll(() => row.locator('td.time').nth(1).textContent(), { timeout: 15_000 }).not.toBe(lastUpdate)
-    expect(await row.locator('td.num').textContent()).toBe('31.5 °C')
+    expect(await row.locator('td.num').textContent()).toBe('25.75 °C')
     await page.close()
   })
 
