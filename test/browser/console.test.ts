@@ -198,7 +198,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/devices/sensor-1')
     // The tree: objects from the registration, named from the models.
     const objects = page.getByRole('navigation', { name: 'Objects' })
-    expect(await objects.getByRole('button').allTextContents()).toEqual(['LwM2M Server /11 instance', 'Device /31 instance', 'Temperature /33031 instance'])
+    // The heading comes from the address; the tree follows once the registration and models load.
+    await expect.poll(() => objects.getByRole('button').allTextContents(), { timeout: 12_000 }).toEqual(['LwM2M Server /11 instance', 'Device /31 instance', 'Temperature /33031 instance'])
     const temp = page.locator('section[data-object="3303"]')
     await temp.getByRole('heading', { name: /Temperature \/3303/ }).waitFor()
     const value = temp.locator('tr[data-path="/3303/0/5700"]')
@@ -482,7 +483,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     }
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'Anomaly log' }).waitFor()
-    expect((await focused()).id).toBe('main')
+    // Focus moves in an effect after the new page is painted: a moment after its heading shows.
+    await expect.poll(async () => (await focused()).id, { timeout: 10_000 }).toBe('main')
     // The first stop inside the page is the first filter.
     await page.keyboard.press('Tab')
     expect((await focused()).id).toBe('f-endpoint')
