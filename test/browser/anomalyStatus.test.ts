@@ -8,7 +8,7 @@ import { runServeServer, type RunningServer } from '../../src/commands/serve/ser
 import type { ChainCommandOptions } from '../../src/commands/lib/context.js'
 import { runUserAdd } from '../../src/commands/user/add.js'
 import { silentLogger } from '../../src/logger.js'
-import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { rpcCall, startAnvil, type TestAnvil } from '../helpers/anvil.js'
 import { ensureConsoleBuilt } from './buildConsole.js'
 import { CHROMIUM_PATH, hasChromium, launchChromium, type TestBrowser } from './chromium.js'
 
@@ -35,12 +35,7 @@ describe.skipIf(!hasChromium())('anomaly statuses in the console (chromium)', ()
   /** Every URL the browser asked for. */
   const requested: string[] = []
 
-  const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const res = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
-    const body = (await res.json()) as { result?: unknown; error?: { message: string } }
-    if (body.error) throw new Error(`${method}: ${body.error.message}`)
-    return body.result
-  }
+  const rpc = (method: string, params: unknown[] = []): Promise<unknown> => rpcCall(anvil.rpcUrl, method, params)
   /** Resolves once anvil's pool holds a transaction (the ledger has broadcast its batch). */
   const pooled = async (): Promise<void> => {
     await until(async () => Number(((await rpc('txpool_status')) as { pending: string }).pending) > 0)

@@ -6,17 +6,12 @@ import { createPublicClient, custom, type Hash } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectChain, type ChainConnection } from '../../src/chain/connectChain.js'
 import { createTxSender } from '../../src/chain/txSender.js'
-import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { rpcCall, startAnvil, type TestAnvil } from '../helpers/anvil.js'
 
 describe('TxSender settle()', () => {
   let anvil: TestAnvil
   let conn: ChainConnection
-  const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const res = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
-    const body = (await res.json()) as { result?: unknown; error?: { message: string } }
-    if (body.error) throw new Error(body.error.message)
-    return body.result
-  }
+  const rpc = (method: string, params: unknown[] = []): Promise<unknown> => rpcCall(anvil.rpcUrl, method, params)
   beforeAll(async () => {
     anvil = await startAnvil()
     conn = await connectChain({ rpcUrl: anvil.rpcUrl })

@@ -7,16 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addClient } from '../../src/chain/clients/addClient.js'
 import { connectChain } from '../../src/chain/connectChain.js'
 import { buildClientSpec, sealClientRecord } from '../../src/chain/records/clientRecord.js'
-import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { rpcCall, startAnvil, type TestAnvil } from '../helpers/anvil.js'
 import { givenDeployment, type GivenDeployment } from './givenDeployment.js'
 
 describe('writeAndWait with a key shared by two processes', () => {
   let anvil: TestAnvil
   let d: GivenDeployment
-  const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const res = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
-    return ((await res.json()) as { result?: unknown }).result
-  }
+  const rpc = (method: string, params: unknown[] = []): Promise<unknown> => rpcCall(anvil.rpcUrl, method, params)
   beforeAll(async () => {
     anvil = await startAnvil()
     d = await givenDeployment(anvil.rpcUrl)

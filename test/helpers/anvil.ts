@@ -108,6 +108,14 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
   })
 }
 
+/** One raw JSON-RPC call to a test node (anvil_* and evm_* have no viem action); the node's error throws. */
+export async function rpcCall(rpcUrl: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } }
+  if (body.error) throw new Error(`${method}: ${body.error.message}`)
+  return body.result
+}
+
 /** Resolves once the node at `rpcUrl` answers eth_chainId; throws after `timeoutMs`. */
 export async function waitForRpc(rpcUrl: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
