@@ -3,7 +3,7 @@ import { parseTransaction, type Address, type Hash, type Hex, type TransactionRe
 import { decodeBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
 import { GasCapExceededError, signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
 import type { ChainConnection } from '../chain/connectChain.js'
-import { feePolicyOf, initialFees, InsufficientFundsError, replacementFees, type FeePolicy, type Fees } from '../chain/fees.js'
+import { feePolicyOf, initialFees, InsufficientFundsError, replacementFees, stuckOnFees, type FeePolicy, type Fees } from '../chain/fees.js'
 import { toChainError } from '../chain/toChainError.js'
 import { classifyTxError, errorText } from '../chain/txErrors.js'
 import type { LwchainError } from '../errors/base.js'
@@ -325,17 +325,13 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     // Known to the node (pooled)? Then only a stuck one needs anything.
     const top = b.hashes[b.hashes.length - 1]
     const pooled = b.sentAt !== undefined && (await client.getTransaction({ hash: top }).catch(() => null)) !== null
+    const stuck = b.sentAt !== undefined && stuckOnFees({ nonce: b.nonce, maxFeePerGas: maxFeeOf(b), pooled }, { nonce: seen.chainNonce, baseFee: seen.baseFee })
     if (pooled) {
-      // Stuck on its fees: the lowest nonce, or one priced under the base fee. The ones above
-      // the lowest otherwise only wait for it, and replacing them too would re-sign every batch
-      // in flight each time the lowest waits a few blocks.
-      const blocking = b.nonce <= seen.chainNonce || maxFeeOf(b) < seen.baseFee
-      if (blocking && head >= b.sentAt! + BigInt(policy.bumpAfterBlocks) && !(await replace(b, head))) b.sentAt = head
+      if (stuck && head >= b.sentAt! + BigInt(policy.bumpAfterBlocks) && !(await replace(b, head))) b.sentAt = head
       return
     }
-    if (b.sentAt !== undefined && maxFeeOf(b) < seen.baseFee) {
-      // Priced under the base fee, and gone from the pool (a pool may evict such a transaction at
-      // every block, as anvil does): the same bytes cannot help, a replacement can.
+    if (stuck) {
+      // Gone from the pool under the base fee: the same bytes cannot help, a replacement can.
       if (!(await replace(b, head))) b.sentAt = head
       return
     }

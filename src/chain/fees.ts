@@ -66,6 +66,18 @@ export function feesOver(baseFee: bigint, tip: bigint, policy: FeePolicy): Fees 
 }
 
 /**
+ * Whether a pending transaction may be held up by its own fees, so that a replacement can help:
+ * it is priced under the base fee (a pool may also evict such a transaction at every block, as
+ * anvil does, so sending the same bytes again cannot help), or it is pooled with the next nonce
+ * to be mined. One above the next nonce only waits for it: replacing it too would re-sign every
+ * transaction in flight whenever the lowest waits a few blocks (and anvil's automine mines a
+ * block per transaction, so "a few blocks" pass in milliseconds there).
+ */
+export function stuckOnFees(tx: { nonce: number; maxFeePerGas: bigint; pooled: boolean }, chain: { nonce: number; baseFee: bigint }): boolean {
+  return tx.maxFeePerGas < chain.baseFee || (tx.pooled && tx.nonce <= chain.nonce)
+}
+
+/**
  * Fees that replace `prev`: both at least +12.5% (rounded up), and enough for the current base
  * fee; undefined when the cap does not allow a valid replacement (the old one stays in the pool).
  */

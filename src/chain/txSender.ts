@@ -3,7 +3,7 @@ import type { Address, Hash, Hex, TransactionReceipt } from 'viem'
 import type { Logger } from '../logger.js'
 import type { ChainConnection } from './connectChain.js'
 import { SignerRequiredError } from './errors.js'
-import { feePolicyOf, initialFees, InsufficientFundsError, replacementFees, type FeePolicy, type Fees } from './fees.js'
+import { feePolicyOf, initialFees, InsufficientFundsError, replacementFees, stuckOnFees, type FeePolicy, type Fees } from './fees.js'
 import { isUnreachable, toChainError } from './toChainError.js'
 import { classifyTxError } from './txErrors.js'
 import { LwchainError } from '../errors/base.js'
@@ -195,12 +195,7 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
         const pooled = await known(top.hash)
         const now = await head()
         const base = now >= top.sentAt + BigInt(policy.bumpAfterBlocks) ? ((await client.getBlock({ blockTag: 'latest' })).baseFeePerGas ?? 0n) : undefined
-        // Stuck on its fees: the next nonce to be mined, or one priced under the base fee (which a
-        // pool may evict at every block, as anvil does: sending the same bytes again cannot help).
-        // One above the next only waits for it: replacing it too would re-sign every write in
-        // flight whenever blocks come faster than the node takes them (anvil's automine mines a
-        // block per transaction, so "K blocks" pass in milliseconds there).
-        const stuck = base !== undefined && (top.fees.maxFeePerGas < base || (pooled && top.nonce <= mined))
+        const stuck = base !== undefined && stuckOnFees({ nonce: top.nonce, maxFeePerGas: top.fees.maxFeePerGas, pooled }, { nonce: mined, baseFee: base })
         if (stuck) {
           const fees = replacementFees(top.fees, base, policy)
           if (fees) {
