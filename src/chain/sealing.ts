@@ -134,7 +134,7 @@ function openingKey(privateKey: Uint8Array): { priv: KeyObject; pub: Uint8Array 
   const hit = openingKeys.get(privateKey)
   if (hit && hit.raw === raw) return hit
   const priv = privateKeyObject(privateKey)
-  const entry = { priv, pub: rawPublic(createPublicKey(priv)), raw }
+  const entry = { priv, pub: publicOfPrivate(priv), raw }
   openingKeys.set(privateKey, entry)
   return entry
 }
@@ -239,8 +239,3 @@ function publicOfPrivate(priv: KeyObject): Uint8Array {
   return new Uint8Array(diffieHellman({ privateKey: priv, publicKey: basePoint }))
 }
 
-function rawPublic(key: KeyObject): Uint8Array {
-  const der = key.export({ format: 'der', type: 'spki' })
-  if (der.length !== SPKI_X25519.length + 32) throw new InvalidSealingKeyError('cannot export public key')
-  return new Uint8Array(der.subarray(SPKI_X25519.length))
-}
