@@ -238,4 +238,3 @@ function publicOfPrivate(priv: KeyObject): Uint8Array {
   basePoint ??= publicKeyObject(Uint8Array.from([9, ...new Uint8Array(31)]))
   return new Uint8Array(diffieHellman({ privateKey: priv, publicKey: basePoint }))
 }
-
