@@ -1,21 +1,14 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { bytesToHex, bytesToString, decodeAbiParameters, encodeAbiParameters, hexToBytes, stringToHex, type Hex } from 'viem'
+import { anomalyRecordParameter } from '../chain/records/abiStructs.js'
 import { keccak } from './keccak.js'
 import { LEAF_TYPES, canonicalJson, leafBytesOf, leafValuesOf, type AnomalyRecord } from './record.js'
 
-/** ABI of the `records` bytes a BatchAnchored event carries. */
-const RECORDS_ABI = [
-  {
-    type: 'tuple[]',
-    components: [
-      { name: 'id', type: 'string' },
-      { name: 'endpoint', type: 'string' },
-      { name: 'level', type: 'uint8' },
-      { name: 'collectedAt', type: 'uint64' },
-      { name: 'data', type: 'bytes' },
-    ],
-  },
-] as const
+/**
+ * ABI of the `records` bytes a BatchAnchored event carries: an array of the contract's
+ * AnomalyRecord struct, as the generated ABI declares it.
+ */
+const RECORDS_ABI = [{ type: 'tuple[]', components: anomalyRecordParameter.components }] as const
 
 /**
  * A Merkle tree laid out exactly as OpenZeppelin's StandardMerkleTree lays it out (sorted leaves,

@@ -19,19 +19,24 @@ import { LwchainError } from '../errors/base.js'
  * The `context` (e.g. "lwchain:client:bootstrap-psk:<endpoint>") is the AEAD associated data, so
  * a sealed value copied into another record or field does not open.
  *
- * Keys go in and out of node:crypto as raw bytes wrapped in fixed DER prefixes (PKCS#8 / SPKI,
- * RFC 8410), and private keys are 32 random bytes (X25519 clamps any scalar). We never call
+ * Keys go into node:crypto as raw bytes: public keys as a JWK `{kty: 'OKP', crv: 'X25519', x}`
+ * (OpenSSL 3.0's DER decoder cost ~250 µs per key on Node 20), private keys as a JWK where the
+ * runtime takes one without re-validating it (Node 20), otherwise wrapped in the fixed PKCS#8
+ * prefix of RFC 8410 (see `privateKeyObject`). A public key is X25519(k, 9), never an SPKI export.
+ * Private keys are 32 random bytes (X25519 clamps any scalar). We never call
  * `generateKeyPairSync` or export JWK: on Node 20 that pair deadlocks the main thread now and
  * then (a GC weak callback destroying a KeyGenJob takes a mutex held by the JWK export), which
  * froze about one 10,000-row `client import` in four.
  *
  * Why not HPKE (RFC 9180, e.g. @hpke/core), which standardises this very construction (base mode,
- * DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM)? Note for the maintainer of this file
- * (issue 13): two technical costs, none of security. @hpke/core runs on WebCrypto and is async,
- * while sealing is synchronous here and called from synchronous record builders; and its
- * encapsulation and key schedule differ from ours, so the values already on chain (format
- * version 1) would need a version 2 and both openers kept. Neither is measured as a blocker.
- */
+ * DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM)? Two technical reasons, none of security:
+ * - @hpke/core runs on WebCrypto and is async only. The chain view applies records
+ *   synchronously (lookups at handshake time are Map reads) and opens inline what the sealing
+ *   pool did not prefetch: a block's one or two new records, an undo after a reorg. The single
+ *   record builders behind `client add` and `user add` seal synchronously too.
+ * - Its encapsulation and key schedule differ from ours, so the values already on chain (format
+ *   version 1) would need a version 2 with both openers kept, and `keys rotate` to move them.
+  */
 
 /** Format version byte of sealed values. */
 export const SEALED_VERSION = 1

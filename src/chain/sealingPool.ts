@@ -22,6 +22,10 @@ import type { OpenJob, SealJob, WireError, WorkerReply } from './sealingProtocol
  * in turn (round-robin), so a 2-value seal of an admin request waits for at most one job per
  * worker of a 200,000-value cold start, not for all of it.
  *
+ * Not piscina or tinypool: those schedule one task per message, while this pool's point is the
+ * round-robin of batched jobs above, and their worker files would need the same tsx/dist/packed
+ * resolution this file does (`workerEntry`) anyway.
+ *
  * Workers start on first use, are unref'd while idle (an idle pool never keeps a process alive)
  * and ref'd while they hold a job (a CLI awaiting a result is not cut short); close() ends them.
  */

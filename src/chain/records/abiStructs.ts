@@ -1,12 +1,12 @@
 /**
  * The contracts' record structs, taken from the generated ABIs (src/chain/generated/contracts.ts,
- * compiled from contracts/*.sol) rather than copied by hand: the `addClient` / `addUser` parameter
- * is the struct as Solidity declares it, and its TypeScript type is derived from it (viem's
+ * compiled from contracts/*.sol) rather than copied by hand: the `addClient` / `addUser` /
+ * `verifyRecord` parameter is the struct as Solidity declares it, and its TypeScript type is derived from it (viem's
  * abitype). A field added to the contract changes both the encoding and the type, so a record
  * that misses it no longer compiles.
  */
 import type { AbiParameterToPrimitiveType } from 'viem'
-import { clientStoreAbi, userStoreAbi } from '../generated/contracts.js'
+import { anomalyStoreAbi, clientStoreAbi, userStoreAbi } from '../generated/contracts.js'
 
 type FunctionOf<abi extends readonly unknown[], name extends string> = Extract<abi[number], { type: 'function'; name: name }>
 
@@ -21,6 +21,9 @@ export const clientRecordParameter = functionOf(clientStoreAbi, 'addClient').inp
 
 /** UserStore's `UserRecord` struct (the parameter of `addUser`). */
 export const userRecordParameter = functionOf(userStoreAbi, 'addUser').inputs[0]
+
+/** AnomalyStore's `AnomalyRecord` struct (the record parameter of `verifyRecord`). */
+export const anomalyRecordParameter = functionOf(anomalyStoreAbi, 'verifyRecord').inputs[1]
 
 /** The ClientStore struct: keys sealed, everything else public. */
 export type OnChainClientRecord = AbiParameterToPrimitiveType<typeof clientRecordParameter>

@@ -2,6 +2,11 @@
  * One CoAP endpoint (RFC 7252) on one DatagramTransport that both serves requests and sends its
  * own through the same socket and sessions: the LwM2M server reads a device through the very
  * DTLS session the device registered on.
+ *
+ * Ours, not the design card's `coap` (node-coap): node-coap reads and writes its own `dgram`
+ * socket and has no DTLS, while we need CoAP over a DTLS-PSK session whose identity reaches every
+ * request, plus Block1/Block2 and Observe on both sides. This endpoint runs over the
+ * DatagramTransport seam (UDP or DTLS) instead.
  */
 import { peerKey, type InboundDatagram, type PeerAddress } from '../types.js'
 import { CoapClientSide, type CoapObservation, type CoapObservationEnd, type CoapRequestOptions } from './client.js'

@@ -1,3 +1,9 @@
+/**
+ * The DTLS 1.2 PSK client of the simulator, the load generators and the tests. It replaced
+ * node-dtls-client, the design card's package: that one never resent its last flight (a lost
+ * Finished hung the device), and its optional native `node-aead-crypto-*` builds made `npm ci`
+ * fail here. It shares record, handshake and cipher code with our server.
+ */
 import dgram from 'node:dgram'
 import type { Logger } from '../../logger.js'
 import { peerKey, type DatagramTransport, type InboundDatagram, type PeerAddress, type SessionEndReason } from '../types.js'

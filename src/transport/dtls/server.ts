@@ -1,3 +1,9 @@
+/**
+ * The DTLS 1.2 PSK server (RFC 6347) every LwM2M device talks to. Ours because npm has no PSK DTLS
+ * server at all (node-dtls-client is a client only; node:tls has no DTLS). It carries each
+ * session's authenticated identity to the CoAP layer (the endpoint check), lets a revocation close
+ * a session, and caps sessions per identity and handshakes per address (docs/DESIGN.md).
+ */
 import dgram from 'node:dgram'
 import type { Logger } from '../../logger.js'
 import { literalLookup } from '../literal-lookup.js'
