@@ -24,6 +24,7 @@ export async function widthAtNarrow(page: Page, name: string, o: { fullPage?: bo
         }),
     )
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${NARROW}.png`), fullPage: o.fullPage ?? true })
+    console.log(`${name} at ${NARROW} px: scrollWidth ${width}`)
     return width
   } finally {
     await page.setViewportSize({ width: 1366, height: 768 })

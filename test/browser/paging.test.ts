@@ -179,7 +179,6 @@ describe.skipIf(!hasChromium())('the console with 10,000 devices', () => {
     await page.getByText('1–50 of 10,000').waitFor()
     // At 800 px the list fits: no column sticks out (it was 862 px wide, the Read column clipped).
     const narrow = await widthAtNarrow(page, 'console-devices-10k', { fullPage: false })
-    console.log(`Devices list at ${NARROW} px: scrollWidth ${narrow}`)
     expect(narrow).toBeLessThanOrEqual(NARROW)
 
     await page.close()
@@ -235,7 +234,6 @@ describe.skipIf(!hasChromium())('the console with 10,000 devices', () => {
     await page.getByLabel('Search devices').fill('')
     await page.getByText('1–50 of 10,000').waitFor()
     const narrow = await widthAtNarrow(page, 'console-admin-devices-10k', { fullPage: false })
-    console.log(`Manage devices list at ${NARROW} px: scrollWidth ${narrow}`)
     expect(narrow).toBeLessThanOrEqual(NARROW)
     await page.close()
     expect(timings['provisioned: next page']).toBeLessThan(5_000)

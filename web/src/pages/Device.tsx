@@ -313,18 +313,24 @@ interface Ops {
   remove(path: string): Promise<void>
 }
 
-/** Read, Observe/Cancel, Discover and Write-Attributes of one node (the operations any level has). */
-function NodeActions({ path, label, o, discover = true }: { path: string; label: string; o: Ops; discover?: boolean }) {
+/**
+ * Read, Observe/Cancel, Discover and Write-Attributes of one node. Discover and Write-Attributes
+ * apply to any node, a write-only or executable resource too (its attributes, its dim); Read and
+ * Observe only to what can be read.
+ */
+function NodeActions({ path, label, o, readable = true }: { path: string; label: string; o: Ops; readable?: boolean }) {
   const [attrs, setAttrs] = useState<Record<string, string> | undefined>()
   if (!o.canOperate) return null
   const observed = o.observing.has(path)
   const busy = o.busy !== undefined
   return (
     <>
-      <button type="button" class="small" disabled={busy} onClick={() => void o.read(path)} aria-label={`Read ${label}`}>
-        Read
-      </button>
-      {observed ? (
+      {readable && (
+        <button type="button" class="small" disabled={busy} onClick={() => void o.read(path)} aria-label={`Read ${label}`}>
+          Read
+        </button>
+      )}
+      {!readable ? null : observed ? (
         <button type="button" class="small secondary" disabled={busy} onClick={() => void o.cancel(path)} aria-label={`Cancel observation of ${label}`}>
           Cancel observe
         </button>
@@ -333,11 +339,9 @@ function NodeActions({ path, label, o, discover = true }: { path: string; label:
           Observe
         </button>
       )}
-      {discover && (
-        <button type="button" class="small secondary" disabled={busy} onClick={() => void o.discover(path)} aria-label={`Discover ${label}`}>
-          Discover
-        </button>
-      )}
+      <button type="button" class="small secondary" disabled={busy} onClick={() => void o.discover(path)} aria-label={`Discover ${label}`}>
+        Discover
+      </button>
       <button type="button" class="small secondary" aria-expanded={attrs !== undefined} onClick={() => setAttrs(attrs ? undefined : {})} aria-label={`Write attributes of ${label}`}>
         Attributes
       </button>
@@ -519,7 +523,7 @@ function ResourceRow({ path, r, ...o }: Ops & { path: string; r: ResourceModel }
         {kept && NUMERIC.has(r.type) && <Plot samples={kept.history} label={label} {...(r.units && { unit: r.units })} />}
       </td>
       <td class="ops">
-        {o.canOperate && readable && <NodeActions path={path} label={label} o={o} />}
+        <NodeActions path={path} label={label} o={o} readable={readable} />
         {o.canOperate && writable && (
           <form
             class="inline"
