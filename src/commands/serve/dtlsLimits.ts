@@ -9,7 +9,7 @@ export interface DtlsLimitOptions {
   dtlsHandshakesPerAddress?: string
   dtlsSessionsPerIdentity?: string
   dtlsSessionIdle?: string
-  /** False with --no-dtls-mac-then-encrypt. */
+  /** True with --dtls-mac-then-encrypt. */
   dtlsMacThenEncrypt?: boolean
 }
 
@@ -24,7 +24,7 @@ export function addDtlsLimitOptions(cmd: Command): Command {
     .option('--dtls-handshakes-per-address <n>', 'most handshakes in progress from one IP address (default 100)')
     .option('--dtls-sessions-per-identity <n>', 'sessions one PSK identity may hold; a newer one replaces the oldest (default 1)')
     .option('--dtls-session-idle <seconds>', 'drop a DTLS session that received nothing for this long (default 1800)')
-    .option('--no-dtls-mac-then-encrypt', 'refuse CBC with MAC-then-encrypt: a client without encrypt_then_mac (RFC 7366) gets CCM_8 only')
+    .option('--dtls-mac-then-encrypt', 'also accept CBC with MAC-then-encrypt from a client without encrypt_then_mac (RFC 7366); by default such a client gets CCM_8 only')
 }
 
 /** The limits to hand createDaemonTransport; a malformed value is a usage error. */
@@ -37,7 +37,7 @@ export function parseDtlsLimits(o: DtlsLimitOptions): DaemonTransportLimits {
     maxHandshakesPerAddress: int(o.dtlsHandshakesPerAddress, '--dtls-handshakes-per-address'),
     maxSessionsPerIdentity: int(o.dtlsSessionsPerIdentity, '--dtls-sessions-per-identity'),
     sessionIdleTimeoutMs: idleS === undefined ? undefined : idleS * 1000,
-    cbcMacThenEncrypt: o.dtlsMacThenEncrypt === false ? false : undefined,
+    cbcMacThenEncrypt: o.dtlsMacThenEncrypt === true ? true : undefined,
   }
   return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as DaemonTransportLimits
 }

@@ -53,9 +53,10 @@ export interface DtlsTransportOptions {
   /** Negotiate encrypt_then_mac (RFC 7366) for CBC when the client offers it; default true. */
   encryptThenMac?: boolean
   /**
-   * Accept CBC with MAC-then-encrypt from a client that does not offer encrypt_then_mac; default
-   * true (its decryption does padding-independent work; see cbc-sha256.ts). False leaves such a
-   * client CCM_8 only.
+   * Accept CBC with MAC-then-encrypt from a client that does not offer encrypt_then_mac. Default
+   * false: such a client gets CCM_8 only. Its decryption gives HMAC padding-independent work
+   * (cbc-sha256.ts), but node:crypto's HMAC cannot be made constant time in the strict sense, so
+   * the Lucky Thirteen-shaped path is opt-in, for legacy clients.
    */
   cbcMacThenEncrypt?: boolean
   /** The suites to accept (default both, CCM_8 preferred); the server's preference order is kept. */
@@ -116,7 +117,7 @@ export function createDtlsTransport(options: DtlsTransportOptions): DtlsTranspor
   const maxHandshakesPerAddress = options.maxHandshakesPerAddress ?? 100
   const keyExchangeTimeoutMs = Math.min(options.keyExchangeTimeoutMs ?? 10_000, handshakeTimeoutMs)
   const encryptThenMac = options.encryptThenMac ?? true
-  const cbcMacThenEncrypt = options.cbcMacThenEncrypt ?? true
+  const cbcMacThenEncrypt = options.cbcMacThenEncrypt ?? false
   const suites = new Set<number>(options.cipherSuites ?? SERVER_PREFERENCE)
   if (![...suites].every((x) => SERVER_PREFERENCE.includes(x as CipherSuiteId)) || suites.size === 0) {
     throw new DtlsError('LWC_DTLS_OPTIONS', 'cipherSuites must be a non-empty list of CipherSuite values', { details: String(options.cipherSuites) })
