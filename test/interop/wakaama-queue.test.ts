@@ -1,0 +1,135 @@
+/**
+ * Queue mode against Eclipse Wakaama's C client: bootstrapped with binding `UQ` (/1/0/7), it
+ * registers in queue mode; requests for it wait while it sleeps and go out, in order, when it
+ * next talks: an Update (`update 101` on its console) or a Send (`send 101 /3/0/13`).
+ */
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBootstrapDaemon, type BootstrapDaemon } from '../../src/daemons/bootstrap.js'
+import { createDaemonTransport } from '../../src/daemons/transport.js'
+import { createServerDaemon, type SendEvent, type ServerDaemon } from '../../src/daemons/server.js'
+import { silentLogger } from '../../src/logger.js'
+import { parsePath } from '../../src/lwm2m/path.js'
+import type { LwM2mResponse } from '../../src/lwm2m/request/types.js'
+import type { Registration } from '../../src/lwm2m/server/index.js'
+import { createInMemorySecurityStore } from '../../src/lwm2m/security-store.js'
+import { eventually } from '../daemons/server-helpers.js'
+import { startWakaama, wakaamaBinary, wakaamaSkipReason, type WakaamaClient } from '../helpers/wakaama.js'
+
+/** The Short Server ID the bootstrap server writes (its default): Wakaama's console commands name it. */
+const SSID = 101
+/** How long the server counts the device awake after it talked (short, so the test need not wait 93 s). */
+const AWAKE_MS = 1_500
+
+describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama queue mode (real C client, binding UQ)', () => {
+  const endpoint = 'wakaama-queue'
+  let bootstrap: BootstrapDaemon
+  let server: ServerDaemon
+  let client: WakaamaClient
+  let reg: Registration
+
+  const read = (path: string) => server.send(endpoint, { kind: 'read', path: parsePath(path) }, { queueTimeoutMs: 120_000 })
+  const asleep = () => eventually(() => server.queueStatus(endpoint)?.awake === false)
+
+  beforeAll(async () => {
+    await wakaamaBinary()
+    const store = createInMemorySecurityStore()
+    bootstrap = createBootstrapDaemon({
+      security: store,
+      transport: createDaemonTransport({ side: 'bootstrap', security: store, logger: silentLogger(), port: 0 }),
+      logger: silentLogger(),
+      config: { binding: 'UQ' },
+    })
+    server = createServerDaemon({
+      security: store,
+      transport: createDaemonTransport({ side: 'server', security: store, logger: silentLogger(), port: 0 }),
+      logger: silentLogger(),
+      config: { queueAwakeMs: AWAKE_MS },
+    })
+    const bsPort = (await bootstrap.start()).address.port
+    const srvPort = (await server.start()).address.port
+    const bsKey = new Uint8Array(randomBytes(16))
+    store.put({
+      endpoint,
+      bootstrap: { uri: `coaps://127.0.0.1:${bsPort}`, identity: `bs-${endpoint}`, key: bsKey },
+      server: { uri: `coaps://127.0.0.1:${srvPort}`, identity: `srv-${endpoint}`, key: new Uint8Array(randomBytes(16)) },
+    })
+    const registered = new Promise<Registration>((ok) => {
+      const on = (r: Registration) => {
+        if (r.endpoint !== endpoint) return
+        server.events.off('registered', on)
+        ok(r)
+      }
+      server.events.on('registered', on)
+    })
+    // Bootstraps after Wakaama's fixed 10 s hold-off, then registers at the server.
+    client = await startWakaama({ endpoint, port: bsPort, identity: `bs-${endpoint}`, key: bsKey, bootstrap: true })
+    reg = await registered
+  }, 600_000)
+
+  afterAll(async () => {
+    await client?.stop()
+    await bootstrap?.stop()
+    await server?.stop()
+  })
+
+  it('registers in queue mode after a bootstrap that wrote binding UQ', async () => {
+    expect(reg.queueMode).toBe(true)
+    expect(server.queueStatus(endpoint)).toMatchObject({ queueMode: true })
+    // What the bootstrap server wrote, read back from the device: at once while it is still awake
+    // after registering, else when the Update typed next wakes it.
+    const reading = read('/1/0/7')
+    client.command(`update ${SSID}`)
+    const binding = await reading
+    expect(binding.node).toMatchObject({ kind: 'resource', value: 'UQ' })
+  })
+
+  it('holds a Read while it sleeps and sends it when it talks (console update)', async () => {
+    await asleep()
+    let done = false
+    const t0 = Date.now()
+    const pending = read('/3/0/0').then((r) => {
+      done = true
+      return r
+    })
+    await eventually(() => server.queueStatus(endpoint)?.queued === 1)
+    expect(done).toBe(false)
+    const tUpdate = Date.now()
+    client.command(`update ${SSID}`)
+    const res = await pending
+    const tDone = Date.now()
+    expect(res.coapCode).toBe('2.05')
+    expect(res.node).toMatchObject({ kind: 'resource', value: 'Open Mobile Alliance' })
+    expect(server.queueStatus(endpoint)?.queued).toBe(0)
+    console.info(`wakaama queue: Read waited ${tDone - t0} ms in all, ${tDone - tUpdate} ms after the update command`)
+  })
+
+  it('releases queued requests in order when it Sends (console send)', async () => {
+    await asleep()
+    const order: string[] = []
+    const note = (name: string) => (r: LwM2mResponse) => {
+      order.push(`${name} ${r.coapCode}`)
+      return r
+    }
+    const a = read('/3/0/0').then(note('a'))
+    const b = read('/3/0/1').then(note('b'))
+    await eventually(() => server.queueStatus(endpoint)?.queued === 2)
+    expect(order).toEqual([])
+    const sent = new Promise<SendEvent>((ok) => {
+      const on = (e: SendEvent) => {
+        if (e.endpoint !== endpoint) return
+        server.events.off('send', on)
+        ok(e)
+      }
+      server.events.on('send', on)
+    })
+    const tSend = Date.now()
+    client.command(`send ${SSID} /3/0/13`)
+    const [ra, rb] = await Promise.all([a, b])
+    expect((await sent).values[0]).toMatchObject({ path: '/3/0/13' })
+    expect(order).toEqual(['a 2.05', 'b 2.05'])
+    expect(ra.node).toMatchObject({ value: 'Open Mobile Alliance' })
+    expect(rb.node).toMatchObject({ kind: 'resource', id: 1 })
+    console.info(`wakaama queue: two queued Reads answered ${Date.now() - tSend} ms after the send command`)
+  })
+})
