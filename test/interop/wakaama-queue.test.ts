@@ -27,6 +27,10 @@ describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama queue mode (real C cli
   let server: ServerDaemon
   let client: WakaamaClient
   let reg: Registration
+  let srvPort: number
+
+  /** Datagrams Wakaama logged as received from our server (it prints "N bytes received from [host]:port" for each). */
+  const fromServer = () => client.output().split(`received from [127.0.0.1]:${srvPort}`).length - 1
 
   const read = (path: string) => server.send(endpoint, { kind: 'read', path: parsePath(path) }, { queueTimeoutMs: 120_000 })
   const asleep = () => eventually(() => server.queueStatus(endpoint)?.awake === false)
@@ -47,7 +51,7 @@ describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama queue mode (real C cli
       config: { queueAwakeMs: AWAKE_MS },
     })
     const bsPort = (await bootstrap.start()).address.port
-    const srvPort = (await server.start()).address.port
+    srvPort = (await server.start()).address.port
     const bsKey = new Uint8Array(randomBytes(16))
     store.put({
       endpoint,
@@ -88,12 +92,15 @@ describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama queue mode (real C cli
     await asleep()
     let done = false
     const t0 = Date.now()
+    const seenBefore = fromServer()
     const pending = read('/3/0/0').then((r) => {
       done = true
       return r
     })
     await eventually(() => server.queueStatus(endpoint)?.queued === 1)
     expect(done).toBe(false)
+    // Nothing went to the sleeping device: the Read is in our queue, not on the wire.
+    expect(fromServer()).toBe(seenBefore)
     const tUpdate = Date.now()
     client.command(`update ${SSID}`)
     const res = await pending
@@ -106,6 +113,7 @@ describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama queue mode (real C cli
 
   it('releases queued requests in order when it Sends (console send)', async () => {
     await asleep()
+    const seenBefore = fromServer()
     const order: string[] = []
     const note = (name: string) => (r: LwM2mResponse) => {
       order.push(`${name} ${r.coapCode}`)
@@ -115,6 +123,7 @@ describe.skipIf(wakaamaSkipReason !== undefined)('Wakaama queue mode (real C cli
     const b = read('/3/0/1').then(note('b'))
     await eventually(() => server.queueStatus(endpoint)?.queued === 2)
     expect(order).toEqual([])
+    expect(fromServer()).toBe(seenBefore)
     const sent = new Promise<SendEvent>((ok) => {
       const on = (e: SendEvent) => {
         if (e.endpoint !== endpoint) return
