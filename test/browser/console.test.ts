@@ -15,6 +15,7 @@ import { createDevice, type Device } from '../../src/simulator/index.js'
 import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
 import { ensureConsoleBuilt } from './buildConsole.js'
 import { CHROMIUM_PATH, hasChromium, launchChromium, type TestBrowser } from './chromium.js'
+import { NARROW, widthAtNarrow } from './narrow.js'
 
 // Code passed to page.evaluate runs in the browser (this file is type-checked without the DOM lib).
 declare const sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void }
@@ -131,6 +132,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await row.waitFor()
     expect(await row.textContent()).toContain('Provisioned, not registered')
     await page.screenshot({ path: join(ARTIFACTS, 'console-admin-devices.png'), fullPage: true })
+    // The credentials card's long keys and the list fit 800 px.
+    expect.soft(await widthAtNarrow(page, 'console-admin-devices')).toBeLessThanOrEqual(NARROW)
 
     // Shown once: dismissed, the keys are gone from the page for good.
     await page.getByRole('button', { name: 'I have saved them' }).click()
@@ -148,6 +151,7 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await row.getByRole('button', { name: 'Read temperature of sensor-1' }).click()
     await row.getByText('23.25 °C').waitFor()
     await page.screenshot({ path: join(ARTIFACTS, 'console-devices.png'), fullPage: true })
+    expect.soft(await widthAtNarrow(page, 'console-devices')).toBeLessThanOrEqual(NARROW)
     await page.close()
   })
 
@@ -239,10 +243,33 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await row('/3/0/13').getByText('Observation cancelled.').waitFor()
     await page.setViewportSize({ width: 1366, height: 768 })
     await page.screenshot({ path: join(ARTIFACTS, 'console-device-object3-1366.png') })
+    // A typed Write (boolean: a true/false select), checked against what the device then returns on Read.
+    await objects.getByRole('button', { name: /^LwM2M Server/ }).click()
+    const storing = 'Notification Storing When Disabled or Offline /1/0/6'
+    await page.getByRole('button', { name: `Read ${storing}` }).click()
+    await row('/1/0/6').getByText('Read: 2.05 Content.').waitFor()
+    expect(await row('/1/0/6').locator('.v').textContent()).toBe('false')
+    await page.getByLabel(`New value of ${storing}`).selectOption('true')
+    await row('/1/0/6').getByRole('button', { name: 'Write', exact: true }).click()
+    await row('/1/0/6').getByText('Written: true.').waitFor()
+    await page.getByRole('button', { name: `Read ${storing}` }).click()
+    await row('/1/0/6').getByText('Read: 2.05 Content.').waitFor()
+    expect(await row('/1/0/6').locator('.v').textContent()).toBe('true')
+    // The device itself holds a boolean true now (not "true", not 1).
+    const token = (await page.evaluate(() => sessionStorage.getItem('lwchain.token')))!
+    const read = (await (await fetch(`${http}/api/clients/sensor-1/1/0/6`, { headers: { authorization: `Bearer ${token}` } })).json()) as { values: Record<string, unknown> }
+    expect(read.values['/1/0/6']).toBe(true)
     // Execute.
     await objects.getByRole('button', { name: /^Temperature/ }).click()
     await page.getByRole('button', { name: 'Execute Reset Min and Max Measured Values /3303/0/5605' }).click()
     await row('/3303/0/5605').getByText('Executed.').waitFor()
+    // Discover and Write-Attributes are on every node, an executable resource too; Read and Observe only where it can be read.
+    const reset = 'Reset Min and Max Measured Values /3303/0/5605'
+    expect(await page.getByRole('button', { name: `Read ${reset}` }).count()).toBe(0)
+    expect(await page.getByRole('button', { name: `Observe ${reset}` }).count()).toBe(0)
+    await page.getByRole('button', { name: `Discover ${reset}` }).click()
+    await row('/3303/0/5605').getByText(/^Discover: .*<\/3303\/0\/5605>/).waitFor()
+    await page.getByRole('button', { name: `Write attributes of ${reset}` }).waitFor()
     // Discover and Write-Attributes on an instance.
     await temp.getByRole('button', { name: 'Discover instance /3303/0' }).click()
     await temp.getByText(/Discover: .*<\/3303\/0\/5700>/).waitFor()
@@ -262,9 +289,11 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await temp.getByRole('button', { name: 'Delete instance /3303/7' }).click()
     await temp.getByRole('button', { name: 'Confirm delete of /3303/7' }).click()
     await temp.locator('[data-instance="/3303/7"]').waitFor({ state: 'detached' })
-    await page.setViewportSize({ width: 800, height: 900 })
-    await page.screenshot({ path: join(ARTIFACTS, 'console-device-800.png'), fullPage: true })
-    await page.setViewportSize({ width: 1366, height: 768 })
+    expect.soft(await widthAtNarrow(page, 'console-device')).toBeLessThanOrEqual(NARROW)
+    // The Device object (long names, time and string inputs) fits too.
+    await objects.getByRole('button', { name: /^Device/ }).click()
+    await device3.waitFor()
+    expect.soft(await widthAtNarrow(page, 'console-device-object3')).toBeLessThanOrEqual(NARROW)
     await page.close()
   })
 
@@ -302,6 +331,7 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     expect(await page.locator('main section.object button').count()).toBe(0)
     await page.getByText(/Your role \(user\) shows values/).waitFor()
     await page.screenshot({ path: join(ARTIFACTS, 'console-device-user.png'), fullPage: true })
+    expect.soft(await widthAtNarrow(page, 'console-device-user')).toBeLessThanOrEqual(NARROW)
     await page.close()
   })
 
@@ -346,6 +376,8 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await row.waitFor()
     await row.getByRole('button', { name: 'Move console-dev-2', exact: true }).click()
     await page.getByLabel('New server URI for console-dev-2').fill('coaps://127.0.0.1:15684')
+    // With the move form open in its row, the list still fits 800 px.
+    expect.soft(await widthAtNarrow(page, 'console-admin-devices-move')).toBeLessThanOrEqual(NARROW)
     await row.getByRole('button', { name: 'Move', exact: true }).click()
     await page.getByText('Device console-dev-2 moved to coaps://127.0.0.1:15684').waitFor()
     expect(server.view!.clientByEndpoint('console-dev-2')?.server.uri).toBe('coaps://127.0.0.1:15684')
@@ -374,12 +406,14 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await row.waitFor()
     expect(await row.locator('td').first().textContent()).toBe('user')
     await page.screenshot({ path: join(ARTIFACTS, 'console-users.png'), fullPage: true })
+    expect.soft(await widthAtNarrow(page, 'console-users')).toBeLessThanOrEqual(NARROW)
     // The generated password works.
     expect(await login(http, { username: 'bob', password })).toMatch(/^ey/)
 
     await row.getByRole('button', { name: 'Edit bob' }).click()
     await row.getByLabel('Role').selectOption('application')
     await row.getByLabel('New e-mail (empty: keep)').fill('bob@other.example.org')
+    expect.soft(await widthAtNarrow(page, 'console-users-edit')).toBeLessThanOrEqual(NARROW)
     await row.getByRole('button', { name: 'Save' }).click()
     await page.getByText('User bob updated.').waitFor()
     await until(() => server.view!.userByUsername('bob')?.roleName === 'application')
@@ -441,6 +475,7 @@ describe.skipIf(!hasChromium())('web console in chromium', () => {
     await server.ledger!.flush()
     await row.getByText('Verified').waitFor()
     await page.screenshot({ path: join(ARTIFACTS, 'console-anomalies.png'), fullPage: true })
+    expect.soft(await widthAtNarrow(page, 'console-anomalies')).toBeLessThanOrEqual(NARROW)
 
     // An older one (collected in 2020) for the time filter.
     const older = await fetch(`${http}/api/anomalies`, {

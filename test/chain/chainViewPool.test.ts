@@ -6,7 +6,7 @@ import { createPublicClient, hexToBytes, http, bytesToHex, type Hex } from 'viem
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SealingKeyRing } from '../../src/chain/keys/keyRing.js'
 import { clientKeyContext } from '../../src/chain/records/sealContexts.js'
-import { writeViewSnapshot } from '../../src/chain/view/cursorFile.js'
+import { readViewSnapshot, writeViewSnapshot } from '../../src/chain/view/cursorFile.js'
 import { PREFETCH_SLICE } from '../../src/chain/view/prefetchingUnsealer.js'
 import type { ClientEntry } from '../../src/chain/view/types.js'
 import { ViewState } from '../../src/chain/view/viewState.js'
@@ -92,9 +92,25 @@ describe('ChainView with a sealing pool', () => {
     await view.stop()
   })
 
-  it('resumes from its snapshot with the snapshot\'s values opened in the pool', async () => {
+  it('resumes from its snapshot without opening a sealed value: the snapshot\'s opened-secrets block holds them', async () => {
+    const file = join(dir, 'cursor.json')
+    expect(readViewSnapshot(file)?.opened?.count).toBe(2 * (specs.size + 2))
     const before = calls.reduce((a, b) => a + b, 0)
-    const view = viewOf(join(dir, 'cursor.json'))
+    const view = viewOf(file)
+    await view.start()
+    expect(calls.reduce((a, b) => a + b, 0) - before).toBe(0)
+    expectAllOpen(view)
+    expect(view.clientByEndpoint('pool-alien-0')?.server.key).toBeUndefined()
+    await view.stop()
+  })
+
+  it('opens every sealed value in the pool when the block does not belong to the entries beside it (two records swapped)', async () => {
+    const file = join(dir, 'cursor.json')
+    const s = readViewSnapshot(file)!
+    ;[s.clients[0], s.clients[1]] = [s.clients[1], s.clients[0]]
+    writeViewSnapshot(file, s)
+    const before = calls.reduce((a, b) => a + b, 0)
+    const view = viewOf(file)
     await view.start()
     expect(calls.reduce((a, b) => a + b, 0) - before).toBeGreaterThanOrEqual(2 * (specs.size + 2))
     expectAllOpen(view)

@@ -8,6 +8,7 @@ import { LwchainError } from '../../errors/base.js'
 import { createPollLoop } from '../pollLoop.js'
 import { subscribeToHeads, type HeadSubscription } from './headSubscription.js'
 import { readViewSnapshot, writeViewSnapshot, type ViewSnapshot } from './cursorFile.js'
+import { openOpenedSecrets, sealOpenedSecrets } from './openedSecrets.js'
 import type { StoreEvent } from './events.js'
 import { fetchStoreEvents } from './fetchStoreEvents.js'
 import type { ClientByIdentity, ClientEntry, ClientView, UserEntry, UserView, ViewChange, ViewLag } from './types.js'
@@ -116,16 +117,26 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       }
     }
   }
-  /** Restores a snapshot's entries, opened in the pool a slice at a time (inline at once without one). */
-  const restoreOpened = async (snapshot: { clients: ClientEntry[]; users: UserEntry[] }): Promise<void> => {
+  /**
+   * Restores a snapshot's entries a slice at a time: their secrets from the snapshot's
+   * opened-secrets block when it opens with a key of the ring, otherwise each sealed value opened
+   * in the pool (inline at once without one).
+   */
+  const restoreOpened = async (snapshot: ViewSnapshot): Promise<void> => {
     if (!prefetching) return state.restore(snapshot)
+    const block = ring && snapshot.opened ? openOpenedSecrets(snapshot.opened, sealedOfEntries(snapshot), ring.openingKeys()) : undefined
+    if (snapshot.opened && !block) logger?.info('the snapshot\'s opened secrets do not open with this key ring: opening every sealed value')
+    let offset = 0
     const parts = [
       ...sliced(snapshot.clients).map((clients) => ({ clients, users: [] })),
       ...sliced(snapshot.users).map((users) => ({ clients: [], users })),
     ]
     for (const [n, part] of parts.entries()) {
       if (n > 0) await yieldToLoop()
-      await prefetching.prefetch(sealedOfEntries(part))
+      const refs = sealedOfEntries(part)
+      if (block) prefetching.preload(refs, block.values.slice(offset, offset + refs.length), block.publicKey)
+      else await prefetching.prefetch(refs)
+      offset += refs.length
       try {
         state.restore(part)
       } finally {
@@ -204,9 +215,10 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     }
   }
 
-  /** Writes `target` as the snapshot at `at` (sealed secrets only). */
+  /** Writes `target` as the snapshot at `at` (secrets sealed only). */
   const writeSnapshot = (target: ViewState, at: { block: bigint; hash: Hex }): boolean => {
     if (!options.cursorFile || chainId === undefined) return false
+    const entries = target.entries()
     const snapshot: ViewSnapshot = {
       format: 1,
       chainId,
@@ -214,7 +226,9 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       userStore: addresses.userStore,
       deployBlock: deployBlock.toString(),
       cursor: { block: at.block.toString(), hash: at.hash },
-      ...target.entries(),
+      ...entries,
+      // During a rotation a record's values may have opened with different keys: no block then.
+      ...(ring && ring.size() === 1 && { opened: sealOpenedSecrets(sealedOfEntries(entries), target.openedValues(), ring.openingKeys()[0]) }),
     }
     try {
       writeViewSnapshot(options.cursorFile, snapshot)

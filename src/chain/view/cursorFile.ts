@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Address, Hex } from 'viem'
+import type { OpenedSecretsBlock } from './openedSecrets.js'
 import type { ClientEntry, UserEntry } from './types.js'
 
-/** What the view persists: where it stopped and the state at that point (sealed secrets only). */
+/** What the view persists: where it stopped and the state at that point (secrets only sealed, each alone or all in one block). */
 export interface ViewSnapshot {
   format: 1
   chainId: number
@@ -13,6 +14,8 @@ export interface ViewSnapshot {
   cursor: { block: string; hash: Hex }
   clients: ClientEntry[]
   users: UserEntry[]
+  /** The entries' opened secrets, sealed as one block (openedSecrets.ts); absent during a key rotation. */
+  opened?: OpenedSecretsBlock
 }
 
 /** Reads a snapshot; undefined when the file is missing, unreadable or of another format. */

@@ -36,6 +36,8 @@ export const PREFETCH_SLICE = 2_000
 export interface PrefetchingUnsealer extends KeyedUnsealer {
   /** Opens `refs` in the pool and keeps the results for open(); never rejects (failures fall back inline). */
   prefetch(refs: SealedRef[]): Promise<void>
+  /** Takes values opened elsewhere (a snapshot's opened-secrets block), aligned with `refs`, as if prefetched with `publicKey`. */
+  preload(refs: SealedRef[], values: (Uint8Array | undefined)[], publicKey: Hex): void
   /** Drops what was prefetched and not used (call after applying the batch). */
   clear(): void
 }
@@ -69,6 +71,13 @@ export function createPrefetchingUnsealer(ring: SealingKeyRing, pool: Pick<Seali
       todo.forEach((r, i) => {
         const o = outcomes[i]
         cache.set(id(r.sealed, r.context), 'value' in o ? { opened: { value: o.value, publicKey: keys[o.key].publicKey }, tried } : { tried })
+      })
+    },
+    preload(refs, values, publicKey) {
+      const tried = [publicKey]
+      refs.forEach((r, i) => {
+        const value = values[i]
+        cache.set(id(r.sealed, r.context), value ? { opened: { value, publicKey }, tried } : { tried })
       })
     },
     clear() {

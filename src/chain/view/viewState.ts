@@ -200,6 +200,24 @@ export class ViewState {
     return { clients: [...this.clientsByEndpoint.values()], users: [...this.usersByName.values()] }
   }
 
+  /**
+   * The opened secrets of entries(), in the order sealedOfEntries() lists their sealed values:
+   * each client's bootstrap and server key, then each user's e-mail and password verifier.
+   */
+  openedValues(): (Uint8Array | undefined)[] {
+    const out: (Uint8Array | undefined)[] = []
+    for (const endpoint of this.clientsByEndpoint.keys()) {
+      const v = this.clientViews.get(endpoint)
+      out.push(v?.bootstrap.key, v?.server.key)
+    }
+    const utf8 = new TextEncoder()
+    for (const username of this.usersByName.keys()) {
+      const v = this.userViews.get(username)
+      out.push(v?.email === undefined ? undefined : utf8.encode(v.email), v?.passwordVerifier === undefined ? undefined : utf8.encode(v.passwordVerifier))
+    }
+    return out
+  }
+
   /** Restores entries from a snapshot. */
   restore(snapshot: { clients: ClientEntry[]; users: UserEntry[] }): void {
     for (const c of snapshot.clients) this.putClient(c)

@@ -139,11 +139,15 @@ export function autoObserveConfig(o: Pick<ServeServerOptions, 'observe' | 'obser
   if (o.observe === undefined) return attributes ? { ...DEFAULT_AUTO_OBSERVE, attributes } : undefined
   const paths = o.observe.filter((p) => p !== 'none')
   for (const p of paths) {
-    try {
-      parsePath(p)
-    } catch {
-      throw new UsageError(`--observe: "${p}" is not an LwM2M path such as /3303/0/5700`)
-    }
+    const objectId = ((): number | undefined => {
+      try {
+        return parsePath(p).objectId
+      } catch {
+        return undefined
+      }
+    })()
+    // The root ("/", "") parses, but no registration lists it: it would silently observe nothing.
+    if (objectId === undefined) throw new UsageError(`--observe: "${p}" is not an LwM2M path such as /3303/0/5700`)
   }
   return { paths, ...(attributes && { attributes }) }
 }

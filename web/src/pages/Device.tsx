@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks'
 import { api, ApiError, clientPath, describeError } from '../api.js'
 import { Plot, type Sample } from '../components/Plot.js'
+import { deviceErrorMessage } from '../deviceError.js'
 import { useEvents } from '../events.js'
 import { eventValues, formatData, formatTime, toDate } from '../format.js'
 import { linkClick } from '../router.js'
 import type { Session } from '../session.js'
+import { parseTyped } from '../typedValue.js'
 
 // One device in the style of the Leshan demo UI's client page: the object tree from the
 // registration's links and the server's object models, each resource with its name, type, unit
@@ -44,51 +46,6 @@ interface Kept {
 const HISTORY = 60
 const NUMERIC = new Set(['integer', 'unsigned', 'float'])
 const ATTRIBUTES = ['pmin', 'pmax', 'gt', 'lt', 'st'] as const
-
-/** A device error as a sentence an operator understands. */
-export function deviceErrorMessage(err: unknown): string {
-  if (err instanceof ApiError) {
-    if (err.status === 404 && /answered 4\.04/.test(err.message)) return 'The device has no such object, instance or resource (4.04 Not Found).'
-    if (err.status === 404) return 'The device is not registered any more.'
-    if (err.status === 405) return 'The device does not allow this operation here (4.05 Method Not Allowed).'
-    if (err.code === 'device_timeout') return 'The device did not answer in time.'
-    if (err.code === 'device_unreachable') return 'The device cannot be reached right now (its session is gone).'
-    if (err.status === 403 && /answered/.test(err.message)) return 'The device refused this request (4.01/4.03 Unauthorized).'
-    const m = /answered (\d\.\d\d) ?([^:]*)/.exec(err.message)
-    if (m) return `The device answered ${m[1]} ${m[2]}`.trim() + '.'
-  }
-  return describeError(err)
-}
-
-/** The typed value of a text input for a resource type, or an error message. */
-export function parseTyped(type: string, text: string): { value: unknown } | { error: string } {
-  const t = text.trim()
-  switch (type) {
-    case 'integer':
-    case 'unsigned':
-      if (!/^-?\d+$/.test(t) || (type === 'unsigned' && t.startsWith('-'))) return { error: `${type === 'unsigned' ? 'a whole number ≥ 0' : 'a whole number'} is needed` }
-      return { value: Number(t) }
-    case 'float':
-      if (t === '' || !Number.isFinite(Number(t))) return { error: 'a number is needed' }
-      return { value: Number(t) }
-    case 'boolean':
-      if (t !== 'true' && t !== 'false') return { error: 'true or false is needed' }
-      return { value: t === 'true' }
-    case 'time': {
-      const d = new Date(t)
-      if (t === '' || Number.isNaN(d.getTime())) return { error: 'a date and time is needed' }
-      return { value: Math.floor(d.getTime() / 1000) }
-    }
-    case 'opaque':
-      if (!/^([0-9a-fA-F]{2})*$/.test(t)) return { error: 'hex bytes are needed (e.g. 0a1b)' }
-      return { value: t.toLowerCase() }
-    case 'objlnk':
-      if (!/^\d{1,5}:\d{1,5}$/.test(t)) return { error: 'an object link OBJECT:INSTANCE is needed (e.g. 3:0)' }
-      return { value: t }
-    default:
-      return { value: text }
-  }
-}
 
 /** Object and instance ids from the registration's links ("/3", "/3/0"). */
 function tree(links: readonly string[]): Map<number, number[]> {
@@ -356,18 +313,24 @@ interface Ops {
   remove(path: string): Promise<void>
 }
 
-/** Read, Observe/Cancel, Discover and Write-Attributes of one node (the operations any level has). */
-function NodeActions({ path, label, o, discover = true }: { path: string; label: string; o: Ops; discover?: boolean }) {
+/**
+ * Read, Observe/Cancel, Discover and Write-Attributes of one node. Discover and Write-Attributes
+ * apply to any node, a write-only or executable resource too (its attributes, its dim); Read and
+ * Observe only to what can be read.
+ */
+function NodeActions({ path, label, o, readable = true }: { path: string; label: string; o: Ops; readable?: boolean }) {
   const [attrs, setAttrs] = useState<Record<string, string> | undefined>()
   if (!o.canOperate) return null
   const observed = o.observing.has(path)
   const busy = o.busy !== undefined
   return (
     <>
-      <button type="button" class="small" disabled={busy} onClick={() => void o.read(path)} aria-label={`Read ${label}`}>
-        Read
-      </button>
-      {observed ? (
+      {readable && (
+        <button type="button" class="small" disabled={busy} onClick={() => void o.read(path)} aria-label={`Read ${label}`}>
+          Read
+        </button>
+      )}
+      {!readable ? null : observed ? (
         <button type="button" class="small secondary" disabled={busy} onClick={() => void o.cancel(path)} aria-label={`Cancel observation of ${label}`}>
           Cancel observe
         </button>
@@ -376,11 +339,9 @@ function NodeActions({ path, label, o, discover = true }: { path: string; label:
           Observe
         </button>
       )}
-      {discover && (
-        <button type="button" class="small secondary" disabled={busy} onClick={() => void o.discover(path)} aria-label={`Discover ${label}`}>
-          Discover
-        </button>
-      )}
+      <button type="button" class="small secondary" disabled={busy} onClick={() => void o.discover(path)} aria-label={`Discover ${label}`}>
+        Discover
+      </button>
       <button type="button" class="small secondary" aria-expanded={attrs !== undefined} onClick={() => setAttrs(attrs ? undefined : {})} aria-label={`Write attributes of ${label}`}>
         Attributes
       </button>
@@ -562,7 +523,7 @@ function ResourceRow({ path, r, ...o }: Ops & { path: string; r: ResourceModel }
         {kept && NUMERIC.has(r.type) && <Plot samples={kept.history} label={label} {...(r.units && { unit: r.units })} />}
       </td>
       <td class="ops">
-        {o.canOperate && readable && <NodeActions path={path} label={label} o={o} />}
+        <NodeActions path={path} label={label} o={o} readable={readable} />
         {o.canOperate && writable && (
           <form
             class="inline"
