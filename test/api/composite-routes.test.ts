@@ -73,6 +73,10 @@ describe('composite operations and Send through the REST API', () => {
     expect(String(refused[0]!.reason)).toMatch(/101|1000|at most/)
     expect(String(refused[1]!.reason)).toMatch(/named twice/)
     expect(JSON.stringify(refused)).not.toContain('nested')
+    // Observe-Composite refuses the same way, with its own line.
+    const observe = await sys.call('POST', '/api/clients/cmp-1/composite/observe', { role: 'admin', body: { paths: ['/3/0/13', '/3/0/13'] } })
+    expect(observe.status).toBe(400)
+    expect(logs.filter((l) => l.msg === 'composite request refused').slice(9)).toMatchObject([{ endpoint: 'cmp-1', status: 400, reason: expect.stringMatching(/named twice/) }])
     // No other device affected: the next device reads at once, and so does the one refused.
     const other = await sys.call('GET', '/api/clients/cmp-2/3303/0/5700', { role: 'admin' })
     expect(other.status).toBe(200)
