@@ -36,6 +36,11 @@ export interface BootstrapDaemonConfig {
   discoverAfterWrite?: boolean
   /** Fixed Security instance id instead of discovering a free one. */
   securityInstanceId?: number
+  /**
+   * Binding written to the Server instance (/1/x/7), e.g. "UQ" for a device that should register
+   * in queue mode; default "U".
+   */
+  binding?: string
   /** Per-request timeout of the bootstrap requests. */
   requestTimeoutMs?: number
   coapTimers?: CoapTimers
@@ -78,6 +83,7 @@ export function createBootstrapDaemon(deps: BootstrapDaemonDeps): BootstrapDaemo
     shortServerId: cfg.shortServerId,
     discoverAfterWrite: cfg.discoverAfterWrite,
     securityInstanceId: cfg.securityInstanceId,
+    binding: cfg.binding,
     sessionTimeoutMs: cfg.sessionTimeoutMs,
     requestTimeoutMs: cfg.requestTimeoutMs,
     requireIdentity: dtls,

@@ -20,6 +20,7 @@ import type { LwM2mRequest, LwM2mResponse, ObserveRequest } from '../lwm2m/reque
 import type { SecurityChange, SecurityStore } from '../lwm2m/security-store.js'
 import {
   ClientNotRegisteredError,
+  QueueFullError,
   RequestQueuedError,
   createRequestQueue,
   createInMemoryRegistrationStore,
@@ -29,6 +30,7 @@ import {
   startExpirySweeper,
   type DeregistrationReason,
   type ExpirySweeper,
+  type QueuedRequest,
   type Registration,
   type RegistrationStore,
 } from '../lwm2m/server/index.js'
@@ -306,15 +308,22 @@ export function createServerDaemon(deps: ServerDaemonDeps): ServerDaemon {
     run: () => Promise<T>,
     responseOf: (v: T) => LwM2mResponse = (v) => v as unknown as LwM2mResponse,
   ): Promise<T> => {
-    const q = queue.submit(endpoint, async () => {
-      try {
-        return await run()
-      } catch (err) {
-        // No answer: it went back to sleep; the next requests wait for it to talk again.
-        if (err instanceof RequestTimeoutError) queue.sleep(endpoint)
-        throw err
-      }
-    })
+    let q: QueuedRequest<T>
+    try {
+      q = queue.submit(endpoint, async () => {
+        try {
+          return await run()
+        } catch (err) {
+          // No answer: it went back to sleep; the next requests wait for it to talk again.
+          if (err instanceof RequestTimeoutError) queue.sleep(endpoint)
+          throw err
+        }
+      })
+    } catch (err) {
+      // Refused (REST 503): one line, so that an operator sees which device's queue overflowed.
+      if (err instanceof QueueFullError) logger.child({ endpoint }).warn({ path, queued: queue.queued(endpoint) }, 'queue-mode device queue full: request refused')
+      throw err
+    }
     if (q.immediate) return q.result
     const wait = waitMs ?? config.queueTimeoutMs ?? 30_000
     let timer: NodeJS.Timeout | undefined

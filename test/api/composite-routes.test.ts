@@ -3,6 +3,7 @@
  * (Wakaama, the real client we test with, implements no composite operation: see
  * test/interop/wakaama-operations.test.ts), the Send event on GET /api/events, and the 400s.
  */
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContentFormat } from '../../src/lwm2m/content-format.js'
 import { givenApiSystem, openEvents, type ApiSystem, type SseReader } from './devices-helpers.js'
@@ -10,9 +11,13 @@ import { givenApiSystem, openEvents, type ApiSystem, type SseReader } from './de
 describe('composite operations and Send through the REST API', () => {
   let sys: ApiSystem
   const readers: SseReader[] = []
+  /** Every log line of the server (JSON), to check what a refusal leaves behind. */
+  const logs: Array<Record<string, unknown>> = []
   beforeAll(async () => {
-    sys = await givenApiSystem()
+    const logger = pino({ level: 'info' }, { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) })
+    sys = await givenApiSystem({ logger })
     await sys.device('cmp-1', 22.5)
+    await sys.device('cmp-2', 19.5)
   })
   afterAll(async () => {
     for (const r of readers) r.close()
@@ -61,6 +66,22 @@ describe('composite operations and Send through the REST API', () => {
       expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400)
       expect(await res.json()).toMatchObject({ error: 'bad_request', message: expect.any(String) })
     }
+    // Each refusal left one line saying why (paths, never values); the 1,000 paths and the duplicate among them.
+    const refused = logs.filter((l) => l.msg === 'composite request refused')
+    expect(refused).toHaveLength(9)
+    expect(refused.every((l) => l.level === 30 && l.endpoint === 'cmp-1' && l.status === 400)).toBe(true)
+    expect(String(refused[0]!.reason)).toMatch(/101|1000|at most/)
+    expect(String(refused[1]!.reason)).toMatch(/named twice/)
+    expect(JSON.stringify(refused)).not.toContain('nested')
+    // Observe-Composite refuses the same way, with its own line.
+    const observe = await sys.call('POST', '/api/clients/cmp-1/composite/observe', { role: 'admin', body: { paths: ['/3/0/13', '/3/0/13'] } })
+    expect(observe.status).toBe(400)
+    expect(logs.filter((l) => l.msg === 'composite request refused').slice(9)).toMatchObject([{ endpoint: 'cmp-1', status: 400, reason: expect.stringMatching(/named twice/) }])
+    // No other device affected: the next device reads at once, and so does the one refused.
+    const other = await sys.call('GET', '/api/clients/cmp-2/3303/0/5700', { role: 'admin' })
+    expect(other.status).toBe(200)
+    expect(((await other.json()) as { values: unknown }).values).toEqual({ '/3303/0/5700': 19.5 })
+    expect((await composite({ paths: ['/3303/0/5700'] })).status).toBe(200)
     expect((await composite({ paths: ['/3/0/0'] }, 'user')).status).toBe(403)
     expect((await sys.call('POST', '/api/clients/nobody/composite', { role: 'admin', body: { paths: ['/3/0/0'] } })).status).toBe(404)
   })

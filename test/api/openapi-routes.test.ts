@@ -44,6 +44,27 @@ describe('GET /api/openapi.json', () => {
     expect(events.parameters?.map((p) => p.name)).toContain('lastEventId')
   })
 
+  it('declares the queue-mode answers (202 {requestId}, 503) of the device operations, plain and composite', async () => {
+    type Op = { responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }> }
+    const doc = (await (await sys.call('GET', '/api/openapi.json')).json()) as { paths: Record<string, Record<string, Op>> }
+    const ops: Array<[string, string]> = [
+      ['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}', 'get'],
+      ['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}', 'put'],
+      ['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}', 'post'],
+      ['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}/observe', 'post'],
+      ['/api/clients/{endpoint}/{objectId}', 'get'],
+      ['/api/clients/{endpoint}/composite', 'post'],
+      ['/api/clients/{endpoint}/composite/observe', 'post'],
+    ]
+    for (const [path, method] of ops) {
+      const responses = doc.paths[path]![method]!.responses
+      expect(Object.keys(responses), `${method} ${path}`).toEqual(expect.arrayContaining(['202', '503']))
+      expect(responses['202']!.content!['application/json']!.schema.properties, `${method} ${path}`).toHaveProperty('requestId')
+    }
+    // Cancelling an observation does not wait in the queue.
+    expect(Object.keys(doc.paths['/api/clients/{endpoint}/{objectId}/{instanceId}/{resourceId}/observe']!.delete!.responses)).not.toContain('202')
+  })
+
   it('marks token-protected routes with the bearer scheme and leaves health open', async () => {
     const doc = (await (await sys.call('GET', '/api/openapi.json')).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> }
     expect(doc.paths['/api/clients']!.get!.security).toEqual([{ bearerAuth: [] }])

@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ContentFormat } from '../../src/lwm2m/content-format.js'
 import { InvalidRulesError } from '../../src/lwm2m/server/thresholds.js'
 import { loadThresholdRules } from '../../src/commands/serve/server.js'
 import { eventually, givenApiSystem, openEvents, type ApiSystem } from './devices-helpers.js'
@@ -62,6 +63,27 @@ describe('threshold rules end to end (observe on registration, anomaly on crossi
     events.close()
     expect(sys.server.rules!.posted()).toBe(before)
     expect(anomaliesOf('cool-1')).toEqual([])
+  })
+
+  it('posts one anomaly when a device Sends (POST /dp) a value over a threshold, and the next level on a further rise', async () => {
+    // Registered, but it never answers a request (the rule's observe): only its Sends carry values.
+    const d = await sys.silentDevice('send-hot-1')
+    const dp = async (value: number) => {
+      const payload = `[{"bn":"/3303/0/","n":"5700","v":${value}}]`
+      expect((await d.request({ method: 'POST', path: ['dp'], contentFormat: ContentFormat.SENML_JSON, payload })).code).toBe('2.04')
+    }
+    await dp(30)
+    await dp(46)
+    await eventually(() => anomaliesOf('send-hot-1').length > 0)
+    expect(anomaliesOf('send-hot-1')).toMatchObject([{ endpoint: 'send-hot-1', level: 2, data: { source: 'threshold-rule', path: '/3303/0/5700', value: 46, threshold: 45 } }])
+    // Still level 2 (no anomaly), then level 3: the second anomaly is the 51, not the 47.
+    await dp(47)
+    await dp(51)
+    await eventually(() => anomaliesOf('send-hot-1').length === 2)
+    expect(anomaliesOf('send-hot-1').map((a) => [a.level, (a.data as { value: number }).value])).toEqual([
+      [2, 46],
+      [3, 51],
+    ])
   })
 
   it('refuses a malformed rules file at start', () => {

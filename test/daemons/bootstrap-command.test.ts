@@ -36,6 +36,7 @@ describe('serve bootstrap options', () => {
     [{ store: 'memory', clients: 'x.json', sessionTimeout: 'soon' }, /--session-timeout/],
     [{ store: 'memory', clients: 'x.json', dtlsMaxSessions: '0' }, /--dtls-max-sessions must be a positive integer/],
     [{ store: 'memory', clients: 'x.json', dtlsSessionIdle: '1.5' }, /--dtls-session-idle must be a positive integer/],
+    [{ store: 'memory', clients: 'x.json', binding: 'XQ' }, /--binding must be an LwM2M binding such as U or UQ, not "XQ"/],
   ])('refuses %o as a usage error', async (opts, message) => {
     await expect(runServeBootstrap({ ...opts, configDir: join(dir, 'none'), logger: silentLogger() })).rejects.toMatchObject({
       code: 'LWC_USAGE',
@@ -71,6 +72,25 @@ describe('serve bootstrap options', () => {
       }
     } finally {
       await running.stop()
+    }
+  })
+
+  it('writes the --binding into the Server instance (/1/0/7): UQ for queue mode, U by default', async () => {
+    const seed = file('binding.json', [record('dev-q')])
+    for (const [binding, written] of [['UQ', 'UQ'], [undefined, 'U']] as const) {
+      const running = await runServeBootstrap({ store: 'memory', clients: seed, port: 0, logger: silentLogger(), ...(binding && { binding }) })
+      try {
+        const device = await startBootstrapClient({ server: running.address, identity: 'bs-dev-q', key: new TextEncoder().encode('bs-key-dev-q') })
+        try {
+          expect((await device.requestBootstrap('dev-q')).code).toBe('2.04')
+          await device.finished
+          expect(device.values('/1/0').get(7)).toBe(written)
+        } finally {
+          await device.stop()
+        }
+      } finally {
+        await running.stop()
+      }
     }
   })
 

@@ -20,6 +20,7 @@ import { pageOf, pageQuerySchema, pageSchema, type PageQuery } from '../paging.j
 import type { LatestValues } from '../values/latestValues.js'
 import type { LwM2mServerPort, QueueStatus } from '../port.js'
 import { errorSchema } from '../auth/schemas.js'
+import { errorSchema as queuedSchema } from './composite.js'
 
 /** A preHandler that admits the given roles (requireRole of plugin-auth.ts). */
 export type RoleGuard = (...roles: Array<'admin' | 'user' | 'application'>) => preHandlerHookHandler
@@ -59,6 +60,12 @@ const NODE_FORMATS = ['tlv', 'senml-json', 'senml-cbor', 'lwm2m-json', 'text', '
 const ID = { type: 'integer', minimum: 0, maximum: 65534 } as const
 const PARAM_NAMES = ['objectId', 'instanceId', 'resourceId', 'resourceInstanceId'] as const
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 504: errorSchema }
+/**
+ * What a request to a queue-mode device may answer besides: 202 `{requestId}` when it still sleeps
+ * after --queue-timeout-ms (the result comes as `queued-result` on /api/events), 503 when its
+ * queue is full.
+ */
+const queueAnswers = { 202: queuedSchema, 503: errorSchema }
 const security = [{ bearerAuth: [] }]
 const valuesSchema = {
   type: 'object',
@@ -218,6 +225,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
     schema: Record<string, unknown>,
     handler: (req: FastifyRequest, p: Params, path: LwM2mPath, reply: FastifyReply) => Promise<unknown>,
     extra: RouteShorthandOptions = {},
+    viaQueue = true,
   ) => {
     for (const t of templates(suffix, depths)) {
       app.route({
@@ -225,7 +233,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
         url: t.url,
         preHandler: operate,
         ...extra,
-        schema: { tags: ['devices'], security, params: t.params, ...schema, response: { ...errors, ...(schema.response as object) } },
+        schema: { tags: ['devices'], security, params: t.params, ...schema, response: { ...errors, ...(viaQueue && queueAnswers), ...(schema.response as object) } },
         handler: async (req, reply) => {
           const p = req.params as Params
           const path = pathOf(p)
@@ -481,7 +489,9 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
       observations.delete(key)
       await obs.cancel()
       return { endpoint: p.endpoint, path: formatPath(path), cancelled: true }
-    },
+    },    {},
+    // The proactive cancel goes straight out (not through the device's queue): no 202, no 503.
+    false,
   )
 
   const attr = { type: ['number', 'null'] }

@@ -17,7 +17,7 @@ import { HttpError, throwIfFailed } from '../errors.js'
 import type { LwM2mServerPort } from '../port.js'
 import type { LatestValues } from '../values/latestValues.js'
 import type { RoleGuard } from './clients.js'
-import { compositeErrorResponses, errorSchema, flattenComposite, parseCompositePaths } from './composite.js'
+import { compositeErrorResponses, errorSchema, flattenComposite, logCompositeRefusal, parseCompositePaths } from './composite.js'
 
 export interface CompositeObserveRoutesDeps {
   daemon: LwM2mServerPort
@@ -58,6 +58,7 @@ export function registerCompositeObserveRoutes(app: FastifyInstance, deps: Compo
     '/api/clients/:endpoint/composite/observe',
     {
       preHandler: deps.requireRole('admin', 'application'),
+      onError: logCompositeRefusal,
       schema: {
         tags: ['devices'],
         summary: 'Observe-Composite: the values of all paths now, notifications (paths, values) on GET /api/events (LwM2M 1.1)',

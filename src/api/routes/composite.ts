@@ -4,7 +4,7 @@
  * of all paths in one flat object; `{values: {"/3/0/14": "+02:00", ...}}` is a Write-Composite
  * (iPATCH /) of those resources. At most 100 paths, none twice; anything else is a 400.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onErrorAsyncHookHandler } from 'fastify'
 import type { LwM2mServerPort } from '../port.js'
 import { flattenNode, unflatten, type FlatValue } from '../../lwm2m/codec/index.js'
 import type { PathNode } from '../../lwm2m/codec/composite.js'
@@ -14,7 +14,7 @@ import type { ModelRegistry } from '../../lwm2m/model.js'
 import { formatPath, parsePath, pathLevel, type LwM2mPath } from '../../lwm2m/path.js'
 import { MAX_COMPOSITE_PATHS } from '../../lwm2m/request/translate.js'
 import type { LwM2mRequest } from '../../lwm2m/request/types.js'
-import { HttpError, throwIfFailed } from '../errors.js'
+import { HttpError, throwIfFailed, toApiError } from '../errors.js'
 import type { RoleGuard } from './clients.js'
 
 export interface CompositeRoutesDeps {
@@ -29,6 +29,17 @@ export interface CompositeRoutesDeps {
 export const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } }, required: ['error', 'message'] }
 /** What a composite route (Read-, Write-, Observe-Composite) answers besides its 200. */
 export const compositeErrorResponses = { 202: errorSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema, 504: errorSchema }
+/**
+ * onError hook of the composite routes: a refused request (400: too many paths, a path twice, a bad
+ * value; fastify's body validation included) leaves one info line saying why. The reason names
+ * paths at most, never values; the request line beside it has the URL with credentials masked.
+ */
+export const logCompositeRefusal: onErrorAsyncHookHandler = async (req, _reply, err) => {
+  const { status, body } = toApiError(err)
+  if (status !== 400) return
+  const endpoint = (req.params as { endpoint?: string }).endpoint
+  req.log.info({ endpoint, status, reason: body.message.slice(0, 200) }, 'composite request refused')
+}
 const NAME_BY_FORMAT = new Map<number, string>(Object.entries(FORMAT_NAMES).map(([k, v]) => [v, k]))
 
 interface CompositeBody {
@@ -44,6 +55,7 @@ export function registerCompositeRoutes(app: FastifyInstance, deps: CompositeRou
     '/api/clients/:endpoint/composite',
     {
       preHandler: deps.requireRole('admin', 'application'),
+      onError: logCompositeRefusal,
       schema: {
         tags: ['devices'],
         summary: 'Read-Composite ({paths}) or Write-Composite ({values}) in one SenML request (LwM2M 1.1)',

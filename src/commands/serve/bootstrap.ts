@@ -8,6 +8,9 @@ import { action } from '../action.js'
 import { parsePort } from '../chain/start.js'
 import { globalOptions } from '../globals.js'
 import { positiveInt } from '../lib/commandOptions.js'
+import { UsageError } from '../../errors/base.js'
+import { resolveBootstrapConfig } from '../../lwm2m/bootstrap/config.js'
+import { BootstrapConfigError } from '../../lwm2m/bootstrap/errors.js'
 import { addDtlsLimitOptions, parseDtlsLimits, type DtlsLimitOptions } from './dtlsLimits.js'
 import { untilSignal } from '../lib/untilSignal.js'
 import { printJson } from '../lib/output.js'
@@ -31,6 +34,8 @@ export interface ServeBootstrapOptions extends DtlsLimitOptions {
   lifetime?: string | number
   /** Session timeout, seconds. */
   sessionTimeout?: string | number
+  /** Binding written to the device's Server instance (/1/x/7): U (default), UQ for queue mode... */
+  binding?: string
   /** ChainView poll interval, ms (tests use a short one). */
   pollIntervalMs?: number
   logger: Logger
@@ -54,6 +59,7 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
   const port = parsePort(o.port, 5784)
   const serverLifetime = positiveInt(o.lifetime === undefined ? undefined : String(o.lifetime), '--lifetime', 300)
   const sessionTimeoutS = positiveInt(o.sessionTimeout === undefined ? undefined : String(o.sessionTimeout), '--session-timeout', 60)
+  const binding = parseBinding(o.binding)
   const limits = parseDtlsLimits(o)
   const logger = o.logger
   // The view opens two sealed values per client (a cold start: all of them) in worker threads, off the handshake loop.
@@ -71,7 +77,7 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
     security,
     transport: createDaemonTransport({ side: 'bootstrap', security, logger, host: o.host ?? '127.0.0.1', port, dtls: !o.insecureUdp, limits }),
     logger,
-    config: { serverLifetime, sessionTimeoutMs: sessionTimeoutS * 1000 },
+    config: { serverLifetime, sessionTimeoutMs: sessionTimeoutS * 1000, ...(binding !== undefined && { binding }) },
   })
   const steps = [
     { name: 'bootstrap server', stop: () => daemon.stop() },
@@ -101,6 +107,17 @@ export async function runServeBootstrap(o: ServeBootstrapOptions): Promise<Runni
   }
 }
 
+/** `--binding`: checked before anything is opened, so a typo is a usage error and leaves nothing running. */
+function parseBinding(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined
+  try {
+    return resolveBootstrapConfig({ binding: text }).binding
+  } catch (err) {
+    if (err instanceof BootstrapConfigError) throw new UsageError(`--binding must be an LwM2M binding such as U or UQ, not "${text}"`)
+    throw err
+  }
+}
+
 /** Registers `lwchain serve bootstrap`. */
 export function registerServeBootstrapCommand(serve: Command): void {
   const command = serve
@@ -113,13 +130,16 @@ export function registerServeBootstrapCommand(serve: Command): void {
     .option('--insecure-udp', 'plain CoAP without DTLS: NO authentication, development only', false)
     .option('--lifetime <seconds>', 'registration lifetime written to the device', '300')
     .option('--session-timeout <seconds>', 'a bootstrap session not finished by then fails', '60')
+    .option('--binding <binding>', 'binding written to the device (/1/x/7): U, or UQ to make it register in queue mode', 'U')
   addDtlsLimitOptions(command)
     .addHelpText(
       'after',
       [
         '',
         'Devices bootstrap with POST /bs?ep=NAME[&pct=FORMAT] over DTLS-PSK; the PSK identity must be',
-        "NAME's bootstrap identity on chain. GET /bspack gets 4.04 so clients fall back to POST /bs.",
+        "NAME's bootstrap identity on chain. LwM2M 1.2 clients may GET /bspack?ep=NAME instead (the same",
+        'identity check; a Bootstrap-Pack of /0 and /1 in SenML CBOR or JSON). --binding UQ provisions',
+        'devices that register in queue mode.',
         'It only reads the chain and holds no signer key (--private-key-file is not used).',
         '',
         'Example:',

@@ -52,6 +52,8 @@ export interface ServeServerOptions extends DtlsLimitOptions {
   cursorName?: string
   /** CoAP timers (tests use short ones). */
   coapTimers?: { ackTimeoutMs?: number; maxRetransmit?: number; responseTimeoutMs?: number }
+  /** Queue mode: how long a device listens after it talked (default 93 s) and how many requests may wait for it (default 100); tests use small ones. */
+  queue?: { awakeMs?: number; maxPerDevice?: number }
   /** Signer of the anomaly ledger, which needs the poster role (`--private-key-file`); else LWCHAIN_PRIVATE_KEY, the profile's, or anvil's account 0 on the embedded chain. */
   privateKeyFile?: string
   /** Signer of the admin REST writes (device and user management), which needs the writer role; without it they answer 403. */
@@ -277,6 +279,8 @@ export async function runServeServer(o: ServeServerOptions): Promise<RunningServ
       httpPort,
       ...(o.coapTimers && { coapTimers: o.coapTimers }),
       ...(queueTimeoutMs !== undefined && { queueTimeoutMs }),
+      ...(o.queue?.awakeMs !== undefined && { queueAwakeMs: o.queue.awakeMs }),
+      ...(o.queue?.maxPerDevice !== undefined && { queueMaxPerDevice: o.queue.maxPerDevice }),
     },
   })
   let started: Awaited<ReturnType<ServerDaemon['start']>>

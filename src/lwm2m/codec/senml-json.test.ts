@@ -44,6 +44,23 @@ describe('senml-json codec', () => {
     expect(decode('[{"bn":"/0/0/3","vd":"q83v"}]', '/0/0/3')).toEqual(node)
   })
 
+  it('decodes vd in the standard base64 alphabet too (+ and /, padded or not), as Wakaama writes it', () => {
+    const opaque = (...bytes: number[]): ResourceNode => ({ kind: 'resource', id: 3, type: 'opaque', value: new Uint8Array(bytes) })
+    // 0xfb 0xff 0xbf is 62 63 62 63 in sextets: "+/+/" in base64, "-_-_" in base64url.
+    expect(decode('[{"bn":"/0/0/3","vd":"+/+/"}]', '/0/0/3')).toEqual(opaque(0xfb, 0xff, 0xbf))
+    expect(decode('[{"bn":"/0/0/3","vd":"-_-_"}]', '/0/0/3')).toEqual(opaque(0xfb, 0xff, 0xbf))
+    // Two bytes: "+/8=" padded, "+/8" not.
+    expect(decode('[{"bn":"/0/0/3","vd":"+/8="}]', '/0/0/3')).toEqual(opaque(0xfb, 0xff))
+    expect(decode('[{"bn":"/0/0/3","vd":"+/8"}]', '/0/0/3')).toEqual(opaque(0xfb, 0xff))
+    // One byte: "/w==" padded, "/w" not; a 16-byte PSK with both characters.
+    expect(decode('[{"bn":"/0/0/3","vd":"/w=="}]', '/0/0/3')).toEqual(opaque(0xff))
+    expect(decode('[{"bn":"/0/0/3","vd":"/w"}]', '/0/0/3')).toEqual(opaque(0xff))
+    const key = Buffer.from('ab+/cd+/ef+/gh+/ij+/kA==', 'base64')
+    expect(decode('[{"bn":"/0/0/5","vd":"ab+/cd+/ef+/gh+/ij+/kA=="}]', '/0/0/5')).toEqual({ kind: 'resource', id: 5, type: 'opaque', value: new Uint8Array(key) })
+    // One value, one alphabet: a mix of both is not base64 of either kind.
+    expect(() => decode('[{"bn":"/0/0/3","vd":"+_+/"}]', '/0/0/3')).toThrow(CodecError)
+  })
+
   it('decodes an object of several instances each with its own base name', () => {
     const obj = decode(
       '[{"bn":"/2/3/","n":"0","v":3},{"n":"1","v":1},{"n":"3","v":123},{"bn":"/2/2/","n":"0","v":4},{"n":"1","v":2},{"n":"3","v":124}]',
