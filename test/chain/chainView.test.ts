@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startEmbeddedChain, type EmbeddedChain } from '../../src/chain/anvil.js'
 import { connectChain } from '../../src/chain/connectChain.js'
 import { removeClient } from '../../src/chain/clients/removeClient.js'
@@ -10,6 +10,7 @@ import { sealClientRecord } from '../../src/chain/records/clientRecord.js'
 import { sealUserRecord } from '../../src/chain/records/userRecord.js'
 import { addUser } from '../../src/chain/users/addUser.js'
 import { hashPassword, verifyPassword } from '../../src/chain/users/password.js'
+import { readViewSnapshot } from '../../src/chain/view/cursorFile.js'
 import { createChainView, type ChainView } from '../../src/chain/view/createChainView.js'
 import type { ViewChange } from '../../src/chain/view/types.js'
 import { givenDeployment, type GivenDeployment } from './givenDeployment.js'
@@ -128,6 +129,25 @@ describe('ChainView', () => {
     expect(view.clientByIdentity(spec.server.identity)?.endpoint).toBe('after-restart')
     expect(view.clientByEndpoint('view-1')?.server.identity).toBe(before?.server.identity)
     d = again
+  })
+
+  it('writes a changed state as its snapshot at most once per snapshotIntervalMs while running, and always at stop', async () => {
+    const cursorFile = join(dir, 'throttled-cursor.json')
+    const view = createChainView({ publicClient: d.conn.publicClient, addresses: d, deployBlock: d.deployBlock, sealingPrivateKey: d.sealingPrivateKey, cursorFile, pollIntervalMs: 100, snapshotIntervalMs: 600_000 })
+    views.push(view)
+    await view.start()
+    const endpoints = () => readViewSnapshot(cursorFile)?.clients.map((c) => c.endpoint) ?? []
+    // The first round's state is written at once.
+    await vi.waitFor(() => expect(endpoints()).toContain('view-1'), { timeout: 20_000 })
+    const { block } = await d.addGeneratedClient('throttled-1')
+    await view.waitForBlock(block)
+    // Rounds after the change (each runs onSuccess) still leave the file as it was.
+    await view.syncNow()
+    await view.syncNow()
+    expect(view.clientByEndpoint('throttled-1')).toBeDefined()
+    expect(endpoints()).not.toContain('throttled-1')
+    await view.stop()
+    expect(endpoints()).toContain('throttled-1')
   })
 
   it('resumes from its cursor file after a restart, even while the RPC is down', async () => {
