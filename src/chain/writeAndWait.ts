@@ -25,6 +25,19 @@ export async function estimateWrite(conn: ChainConnection, w: ContractWrite): Pr
   }
 }
 
+/**
+ * Runs a write as a call (one execution, no gas search): resolves when it would succeed, throws
+ * its revert as a typed LwchainError, as estimateWrite does.
+ */
+export async function simulateWrite(conn: ChainConnection, w: ContractWrite): Promise<void> {
+  if (!conn.walletClient || !conn.account) throw new SignerRequiredError()
+  try {
+    await conn.publicClient.simulateContract({ ...callOf(w), account: conn.account } as never)
+  } catch (err) {
+    throw toChainError(err, { rpcUrl: conn.rpcUrl, account: conn.account.address, ...w.errorContext })
+  }
+}
+
 function callOf(w: ContractWrite) {
   return { address: w.address, abi: w.abi, functionName: w.functionName, args: w.args }
 }

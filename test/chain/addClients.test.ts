@@ -4,7 +4,7 @@ import { getClientEntry } from '../../src/chain/clients/getClientEntry.js'
 import { isClientCurrent } from '../../src/chain/clients/isClientCurrent.js'
 import { readClientRecord } from '../../src/chain/clients/readClientRecord.js'
 import { buildClientSpec, sealClientRecord } from '../../src/chain/records/clientRecord.js'
-import { startAnvil, type TestAnvil } from '../helpers/anvil.js'
+import { rpcCall, startAnvil, type TestAnvil } from '../helpers/anvil.js'
 import { givenDeployment, type GivenDeployment } from './givenDeployment.js'
 
 describe('addClients', () => {
@@ -44,6 +44,45 @@ describe('addClients', () => {
       records: [sealClientRecord(buildClientSpec({ endpoint: 'later' }).spec, d.sealingPublicKey)],
     })
     expect(after[0].status).toBe('landed')
+  })
+
+  it('sizes later batches from the first estimate, and estimates again when the first batch reverts', async () => {
+    // Batch 0 reverts at its estimate; batch 1 is estimated instead; batch 2 (longer records,
+    // more bytes than batch 1) gets its gas scaled from it and lands.
+    await d.addGeneratedClient('taken-first')
+    const endpoints = ['taken-first', 'gas-a', 'gas-b', 'gas-c', `gas-${'x'.repeat(200)}`, `gas-${'y'.repeat(200)}`]
+    const records = endpoints.map((endpoint) => sealClientRecord(buildClientSpec({ endpoint }).spec, d.sealingPublicKey))
+    const results = await addClients(d.conn, { clientStore: d.clientStore, records, batchSize: 2, concurrency: 1 })
+    expect(results.map((r) => r.status)).toEqual(['failed', 'landed', 'landed'])
+    expect(results[0].error?.code).toBe('LWC_CLIENT_EXISTS')
+  })
+
+  it('keeps at most maxInFlight batches sent and unmined (a node keeps few of one sender\'s transactions ready)', async () => {
+    const rpc = (method: string, params: unknown[] = []) => rpcCall(anvil.rpcUrl, method, params)
+    const records = Array.from({ length: 8 }, (_, i) => sealClientRecord(buildClientSpec({ endpoint: `window-${i}` }).spec, d.sealingPublicKey))
+    await rpc('evm_setAutomine', [false])
+    await rpc('evm_setIntervalMining', [1])
+    let most = 0
+    let sampling = true
+    const sample = (async () => {
+      while (sampling) {
+        const s = (await rpc('txpool_status')) as { pending: string }
+        most = Math.max(most, Number(s.pending))
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    })()
+    try {
+      const results = await addClients(d.conn, { clientStore: d.clientStore, records, batchSize: 1, maxInFlight: 2 })
+      expect(results.map((r) => r.status)).toEqual(Array(8).fill('landed'))
+    } finally {
+      sampling = false
+      await sample
+      await rpc('evm_setIntervalMining', [0])
+      await rpc('evm_setAutomine', [true])
+    }
+    // Without the window all 8 were pending at once.
+    expect(most).toBeGreaterThan(0)
+    expect(most).toBeLessThanOrEqual(2)
   })
 
   it('reads back the current record from events, and the chain confirms it against its commitment', async () => {
