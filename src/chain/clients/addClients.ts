@@ -14,7 +14,10 @@ import { estimateWrite, simulateWrite } from '../writeAndWait.js'
 export interface AddClientsParameters {
   clientStore: Address
   records: OnChainClientRecord[]
-  /** Records per transaction (each batch is atomic on chain). Default 50. */
+  /**
+   * Records per transaction at most (each batch is atomic on chain). Default 120, about 13.5 M
+   * gas. A batch also stops before its calldata passes MAX_BATCH_BYTES.
+   */
   batchSize?: number
   /** Batches being estimated at once (sends are one at a time, in nonce order). Default 4. */
   concurrency?: number
@@ -53,9 +56,7 @@ export interface BatchResult {
  * ClientAdded event for every endpoint of the batch, so the result says exactly which rows landed.
  */
 export async function addClients(conn: ChainConnection, p: AddClientsParameters): Promise<BatchResult[]> {
-  const size = Math.max(1, p.batchSize ?? 50)
-  const batches: { start: number; records: OnChainClientRecord[] }[] = []
-  for (let i = 0; i < p.records.length; i += size) batches.push({ start: i, records: p.records.slice(i, i + size) })
+  const batches = cutBatches(p.records, Math.max(1, p.batchSize ?? DEFAULT_BATCH_RECORDS))
 
   const sender = createTxSender(conn, { fees: p.fees, settleTimeoutMs: p.settleTimeoutMs, logger: p.logger })
   const results: BatchResult[] = new Array(batches.length)
@@ -122,6 +123,46 @@ export async function addClients(conn: ChainConnection, p: AddClientsParameters)
   await Promise.all(Array.from({ length: Math.min(p.concurrency ?? 4, batches.length) }, worker))
   await Promise.all(settling)
   return results
+}
+
+/**
+ * Records per batch by default. Each batch is one block on an automining chain, and anvil hashes
+ * its whole state for every block: a 30,000-row import took 54 s in batches of 50 and 29 s in
+ * batches of 120 (anvil's CPU 43 s -> 18 s).
+ */
+export const DEFAULT_BATCH_RECORDS = 120
+
+/**
+ * Calldata bytes a batch stays under: geth refuses transactions over 128 KiB (txMaxSize), and
+ * hosted providers do the same; the rest is left for the signature and RLP framing. A typical
+ * record is 833 bytes, so the count binds first; long endpoints, URIs or identities cut sooner.
+ */
+export const MAX_BATCH_BYTES = 100 * 1024
+
+/** The ABI-encoded bytes one record adds to addClients' calldata (offset, head, each field's length word and padded body). */
+function recordBytes(r: OnChainClientRecord): number {
+  const field = (hexOrText: string, isHex: boolean) => 32 + Math.ceil((isHex ? (hexOrText.length - 2) / 2 : Buffer.byteLength(hexOrText)) / 32) * 32
+  return 32 + 7 * 32 +
+    field(r.endpoint, false) + field(r.bootstrapUri, false) + field(r.bootstrapIdentity, false) + field(r.bootstrapKeySealed, true) +
+    field(r.serverUri, false) + field(r.serverIdentity, false) + field(r.serverKeySealed, true)
+}
+
+/** Consecutive batches of at most `size` records and MAX_BATCH_BYTES of calldata (a record too big alone still gets a batch). */
+export function cutBatches(records: OnChainClientRecord[], size: number): { start: number; records: OnChainClientRecord[] }[] {
+  const batches: { start: number; records: OnChainClientRecord[] }[] = []
+  let start = 0
+  let bytes = 4 + 64 // selector, array offset and length
+  for (let i = 0; i < records.length; i++) {
+    const n = recordBytes(records[i])
+    if (i > start && (i - start >= size || bytes + n > MAX_BATCH_BYTES)) {
+      batches.push({ start, records: records.slice(start, i) })
+      start = i
+      bytes = 4 + 64
+    }
+    bytes += n
+  }
+  if (start < records.length) batches.push({ start, records: records.slice(start) })
+  return batches
 }
 
 /** A receipt is this batch's only when its logs add exactly these endpoints. */

@@ -85,7 +85,7 @@ export interface ProvisionClientsParameters {
   deployBlock: bigint
   sealingPublicKey: Hex
   rows: ProvisionRow[]
-  /** Records per transaction. Default 50 (about 5.6 M gas). */
+  /** Records per transaction at most. Default DEFAULT_BATCH_RECORDS (120, about 13.5 M gas); a batch also stays under MAX_BATCH_BYTES. */
   batchSize?: number
   printableKeys?: boolean
   /** Called with (rows done, total) as batches are mined or fail. */
