@@ -110,12 +110,12 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
    * one), a slice at a time with the loop free in between (a lookup meanwhile sees a prefix of
    * the chain's history, as it would a block earlier).
    */
-  const applyOpened = async (target: ViewState, events: StoreEvent[], notify: boolean): Promise<void> => {
+  const applyOpened = async (target: ViewState, events: StoreEvent[], notify: boolean, o: { starting?: boolean } = {}): Promise<void> => {
     if (!prefetching) return applyAll(target, events, notify)
     for (let i = 0; i < events.length; i += PREFETCH_SLICE) {
       if (i > 0) await yieldToLoop()
       const slice = events.length <= PREFETCH_SLICE ? events : events.slice(i, i + PREFETCH_SLICE)
-      await prefetching.prefetch(sealedOfEvents(slice))
+      await prefetching.prefetch(sealedOfEvents(slice), { shareInline: o.starting })
       try {
         applyAll(target, slice, notify)
       } finally {
@@ -141,7 +141,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       if (n > 0) await yieldToLoop()
       const refs = sealedOfEntries(part)
       if (block) prefetching.preload(refs, block.values.slice(offset, offset + refs.length), block.publicKey)
-      else await prefetching.prefetch(refs)
+      else await prefetching.prefetch(refs, { shareInline: true }) // at start: nothing is served yet
       offset += refs.length
       try {
         state.restore(part)
@@ -285,7 +285,7 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
       toBlock: head.number,
       chunkSize: options.chunkSize,
       onChunk: async (chunk, to) => {
-        await applyOpened(fresh, chunk, false)
+        await applyOpened(fresh, chunk, false, { starting: cold })
         if (!cold || !options.cursorFile || Date.now() - lastCheckpoint < (options.checkpointMs ?? 10_000) || to === head.number) return
         const at = await publicClient.getBlock({ blockNumber: to })
         if (at.hash) writeSnapshot(fresh, { block: to, hash: at.hash })

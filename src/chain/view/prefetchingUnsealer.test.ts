@@ -61,4 +61,15 @@ describe('prefetching unsealer', () => {
     ring.adopt(sealingKeyToHex(b.publicKey))
     expect(u.open(toB[0].sealed, toB[0].context)).toEqual({ value: enc('b0'), publicKey: sealingKeyToHex(b.publicKey).toLowerCase() })
   })
+
+  it('with shareInline opens half in the pool and half itself, and serves both halves once', async () => {
+    const { pool, calls } = stubPool(() => ({ value: enc('from-pool'), key: 0 }))
+    const u = createPrefetchingUnsealer(new SealingKeyRing(a.privateKey), pool)
+    const many = Array.from({ length: 301 }, (_, i) => ({ sealed: sealTo(a.publicKey, `m${i}`, `m:${i}`), context: `m:${i}` }))
+    await u.prefetch(many, { shareInline: true })
+    expect(calls).toEqual([151])
+    expect(dec(u.open(many[0].sealed, many[0].context)?.value)).toBe('from-pool')
+    // The loop's own half was opened with the ring's key, and is kept as the pool's is.
+    expect(u.open(many[300].sealed, many[300].context)).toEqual({ value: enc('m300'), publicKey: sealingKeyToHex(a.publicKey).toLowerCase() })
+  })
 })
