@@ -17,12 +17,7 @@ export interface ContractWrite {
 
 /** Estimates a write's gas; a revert comes back as a typed LwchainError before anything is sent. */
 export async function estimateWrite(conn: ChainConnection, w: ContractWrite): Promise<bigint> {
-  if (!conn.walletClient || !conn.account) throw new SignerRequiredError()
-  try {
-    return await conn.publicClient.estimateContractGas({ ...callOf(w), account: conn.account } as never)
-  } catch (err) {
-    throw toChainError(err, { rpcUrl: conn.rpcUrl, account: conn.account.address, ...w.errorContext })
-  }
+  return asSigner(conn, w, (account) => conn.publicClient.estimateContractGas({ ...callOf(w), account } as never))
 }
 
 /**
@@ -30,11 +25,17 @@ export async function estimateWrite(conn: ChainConnection, w: ContractWrite): Pr
  * its revert as a typed LwchainError, as estimateWrite does.
  */
 export async function simulateWrite(conn: ChainConnection, w: ContractWrite): Promise<void> {
+  await asSigner(conn, w, (account) => conn.publicClient.simulateContract({ ...callOf(w), account } as never))
+}
+
+/** Runs `f` as the connection's signer, its failure turned into a typed LwchainError naming the write. */
+async function asSigner<T>(conn: ChainConnection, w: ContractWrite, f: (account: NonNullable<ChainConnection['account']>) => Promise<T>): Promise<T> {
   if (!conn.walletClient || !conn.account) throw new SignerRequiredError()
+  const account = conn.account
   try {
-    await conn.publicClient.simulateContract({ ...callOf(w), account: conn.account } as never)
+    return await f(account)
   } catch (err) {
-    throw toChainError(err, { rpcUrl: conn.rpcUrl, account: conn.account.address, ...w.errorContext })
+    throw toChainError(err, { rpcUrl: conn.rpcUrl, account: account.address, ...w.errorContext })
   }
 }
 
