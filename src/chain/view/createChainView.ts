@@ -130,7 +130,9 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
    */
   const restoreOpened = async (snapshot: ViewSnapshot): Promise<void> => {
     if (!prefetching) return state.restore(snapshot)
-    const block = ring && snapshot.opened ? openOpenedSecrets(snapshot.opened, sealedOfEntries(snapshot), ring.openingKeys()) : undefined
+    // Every sealed value of the snapshot, in the order the parts below take them.
+    const refs = sealedOfEntries(snapshot)
+    const block = ring && snapshot.opened ? openOpenedSecrets(snapshot.opened, refs, ring.openingKeys()) : undefined
     if (snapshot.opened && !block) logger?.info('the snapshot\'s opened secrets do not open with this key ring: opening every sealed value')
     let offset = 0
     const parts = [
@@ -139,10 +141,11 @@ export function createChainView(options: CreateChainViewOptions): ChainView {
     ]
     for (const [n, part] of parts.entries()) {
       if (n > 0) await yieldToLoop()
-      const refs = sealedOfEntries(part)
-      if (block) prefetching.preload(refs, block.values.slice(offset, offset + refs.length), block.publicKey)
-      else await prefetching.prefetch(refs, { shareInline: true }) // at start: nothing is served yet
-      offset += refs.length
+      const count = 2 * (part.clients.length + part.users.length) // two sealed values per record
+      const partRefs = refs.slice(offset, offset + count)
+      if (block) prefetching.preload(partRefs, block.values.slice(offset, offset + count), block.publicKey)
+      else await prefetching.prefetch(partRefs, { shareInline: true }) // at start: nothing is served yet
+      offset += count
       try {
         state.restore(part)
       } finally {
