@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { LwchainError } from '../errors/base.js'
 import { acquireDirLock, DirLockedError, type DirLock } from '../lock/dirLock.js'
 import type { Logger } from '../logger.js'
+import { startEmbeddedMiner } from './embeddedMiner.js'
 import { processesWithArgs } from './processesWithArgs.js'
 
 /** Options of the embedded chain: where it listens and where it keeps its state. */
@@ -23,7 +24,10 @@ export interface EmbeddedChainOptions {
   stateIntervalSeconds?: number
   /** Chain id; default anvil's 31337. */
   chainId?: number
-  /** Block time in seconds; default: mine on every transaction. */
+  /**
+   * Block time in seconds (interval mining). Default: on demand, by an EmbeddedMiner: a block as
+   * soon as a transaction waits, paced under load so that transactions share blocks.
+   */
   blockTime?: number
   logger?: Logger
 }
@@ -63,6 +67,13 @@ export class ChainStateInUseError extends LwchainError {
     this.pid = pid
   }
 }
+
+/**
+ * Block gas limit of the embedded chain: 1 G, room for several windows of import batches
+ * (16 × 13.5 M gas). Each transaction still stays under real networks' limits (addClients cuts
+ * batches for them); only blocks are bigger than mainnet's.
+ */
+export const EMBEDDED_BLOCK_GAS_LIMIT = 1_000_000_000
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' }
 
@@ -111,6 +122,9 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Pr
   }
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId))
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime))
+  // On demand: our miner mines (see embeddedMiner.ts), with room in a block for a whole window
+  // of an import's batches.
+  else args.push('--no-mining', '--gas-limit', String(EMBEDDED_BLOCK_GAS_LIMIT))
 
   // Its own process group: a terminal's Ctrl-C then reaches lwchain alone, which stops the chain
   // last, after the daemons that read it. The exit hook makes sure it never outlives lwchain
@@ -140,10 +154,13 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions = {}): Pr
   const rpcUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   lock?.update({ anvilPid: child.pid, rpcUrl })
   options.logger?.info({ rpcUrl, statePath }, 'embedded chain listening')
+  const miner = options.blockTime === undefined ? startEmbeddedMiner({ rpcUrl, logger: options.logger }) : undefined
+  void exited.then(() => miner?.stop())
 
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await miner?.stop()
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)

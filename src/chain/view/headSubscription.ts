@@ -1,6 +1,7 @@
-import { webSocket } from 'viem'
 import type { Logger } from '../../logger.js'
-import { redactUrl } from '../../errors/base.js'
+import { subscribeRpc, type RpcSubscription } from '../rpcSubscription.js'
+
+export { webSocketUrlOf } from '../rpcSubscription.js'
 
 export interface HeadSubscriptionOptions {
   /** ws:// or wss:// JSON-RPC endpoint offering eth_subscribe("newHeads"). */
@@ -15,100 +16,23 @@ export interface HeadSubscriptionOptions {
 }
 
 /** A running newHeads subscription: it resubscribes by itself after a failure until stopped. */
-export interface HeadSubscription {
-  subscribed(): boolean
-  stop(): Promise<void>
-}
-
-/** http(s)://host/path → ws(s)://host/path: where anvil, geth and most nodes serve WebSocket JSON-RPC. */
-export function webSocketUrlOf(rpcUrl: string): string | undefined {
-  const m = /^(https?):\/\/(.+)$/i.exec(rpcUrl)
-  if (!m) return /^wss?:\/\//i.test(rpcUrl) ? rpcUrl : undefined
-  return `${m[1].toLowerCase() === 'https' ? 'wss' : 'ws'}://${m[2]}`
-}
+export type HeadSubscription = RpcSubscription
 
 /**
- * Follows new blocks through eth_subscribe("newHeads") (one WebSocket) so the view learns of a
- * block as soon as it is mined instead of at the next poll. A failure (refused, closed, an RPC
- * without subscriptions) is logged once and retried with backoff; the owner polls meanwhile.
+ * Follows new blocks through eth_subscribe("newHeads") so the view learns of a block as soon as
+ * it is mined instead of at the next poll; the owner polls while it is down.
  */
 export function subscribeToHeads(o: HeadSubscriptionOptions): HeadSubscription {
-  const firstRetryMs = o.retryMs ?? 1_000
-  let retryMs = firstRetryMs
-  let stopped = false
-  let up = false
-  let timer: NodeJS.Timeout | undefined
-  let close: (() => void) | undefined
-  let lastLogged: string | undefined
-  /** Each attempt has its own number, so a late callback of a dead socket is ignored. */
-  let attempt = 0
-
-  const setUp = (value: boolean): void => {
-    if (up === value) return
-    up = value
-    o.onState?.(value)
-  }
-
-  const fail = (n: number, err: unknown): void => {
-    if (n !== attempt || stopped) return
-    attempt++
-    const message = (err as Error)?.message?.split('\n')[0] ?? String(err)
-    if (message !== lastLogged) {
-      o.logger?.info({ url: redactUrl(o.url), err: message }, 'new-head subscription unavailable; polling meanwhile')
-      lastLogged = message
-    }
-    setUp(false)
-    close?.()
-    close = undefined
-    timer = setTimeout(connect, retryMs)
-    timer.unref?.()
-    retryMs = Math.min(retryMs * 2, 60_000)
-  }
-
-  const connect = async (): Promise<void> => {
-    if (stopped) return
-    const n = ++attempt
-    try {
-      // Our own retry loop, not viem's: its reconnect gives up silently after a few attempts.
-      const transport = webSocket(o.url, { reconnect: false, keepAlive: { interval: 10_000 }, retryCount: 0, timeout: 10_000 })({})
-      const rpc = await transport.value!.getRpcClient()
-      close = () => {
-        try {
-          rpc.close()
-        } catch {
-          // already closed
-        }
-      }
-      if (n !== attempt || stopped) return close()
-      await transport.value!.subscribe({
-        params: ['newHeads'],
-        onData: (data: { result?: { number?: string } }) => {
-          if (n !== attempt) return
-          const num = data?.result?.number
-          if (typeof num === 'string') o.onHead(BigInt(num))
-        },
-        onError: (err: unknown) => fail(n, err),
-      })
-      if (n !== attempt || stopped) return close()
-      retryMs = firstRetryMs
-      if (lastLogged !== undefined) o.logger?.info({ url: redactUrl(o.url) }, 'new-head subscription back')
-      lastLogged = undefined
-      setUp(true)
-    } catch (err) {
-      fail(n, err)
-    }
-  }
-
-  void connect()
-  return {
-    subscribed: () => up,
-    async stop() {
-      stopped = true
-      attempt++
-      if (timer) clearTimeout(timer)
-      close?.()
-      close = undefined
-      up = false
+  return subscribeRpc({
+    url: o.url,
+    params: ['newHeads'],
+    label: 'new-head subscription',
+    retryMs: o.retryMs,
+    logger: o.logger,
+    onState: o.onState,
+    onData: (result) => {
+      const num = (result as { number?: unknown } | undefined)?.number
+      if (typeof num === 'string') o.onHead(BigInt(num))
     },
-  }
+  })
 }
