@@ -2,6 +2,7 @@ import { encodeFunctionData, parseEventLogs, type Address, type Hash, type Hex, 
 import { LwchainError } from '../../errors/base.js'
 import type { Logger } from '../../logger.js'
 import type { ChainConnection } from '../connectChain.js'
+import { EMBEDDED_CHAIN_ID } from '../devAccounts.js'
 import { ChainCallError } from '../errors.js'
 import { InsufficientFundsError, type FeePolicy } from '../fees.js'
 import { classifyTxError } from '../txErrors.js'
@@ -11,9 +12,24 @@ import { toChainError } from '../toChainError.js'
 import { createTxSender, type JournaledWrite } from '../txSender.js'
 import { estimateWrite, simulateWrite } from '../writeAndWait.js'
 
+/** Consecutive batches of records, produced on demand (provisionClients seals each just ahead of its send). */
+export interface BatchSource {
+  /** The next batch, or undefined after the last; calls are made one at a time. */
+  next(): Promise<RecordBatch | undefined>
+}
+
+/** Records [start, start + records.length) of the whole input. */
+export interface RecordBatch {
+  start: number
+  records: OnChainClientRecord[]
+}
+
 export interface AddClientsParameters {
   clientStore: Address
-  records: OnChainClientRecord[]
+  /** The records, all ready; or `source`. */
+  records?: OnChainClientRecord[]
+  /** Where the batches come from when they are made while earlier ones are sent; else `records`. */
+  source?: BatchSource
   /**
    * Records per transaction at most (each batch is atomic on chain). Default 120, about 13.5 M
    * gas. A batch also stops before its calldata passes MAX_BATCH_BYTES.
@@ -21,13 +37,7 @@ export interface AddClientsParameters {
   batchSize?: number
   /** Batches being estimated at once (sends are one at a time, in nonce order). Default 4. */
   concurrency?: number
-  /**
-   * Batches sent and not yet settled, at most. Default 16, geth's executable slots per account
-   * (`txpool.accountslots`): a node keeps no more of one sender's transactions ready, and every
-   * unsettled batch polls for its receipt. Unbounded, a 100,000-row import put 2,000 batches in
-   * anvil's pool at once; anvil slowed to 100 rows/s under their polling, and 23,600 rows
-   * outlived the settle timeout before they were mined.
-   */
+  /** Batches sent and not yet settled, at most. Default: defaultMaxInFlight(chain id). */
   maxInFlight?: number
   /** Called as each batch is mined or fails. */
   onBatch?: (result: BatchResult) => void
@@ -56,25 +66,42 @@ export interface BatchResult {
  * ClientAdded event for every endpoint of the batch, so the result says exactly which rows landed.
  */
 export async function addClients(conn: ChainConnection, p: AddClientsParameters): Promise<BatchResult[]> {
-  const batches = cutBatches(p.records, Math.max(1, p.batchSize ?? DEFAULT_BATCH_RECORDS))
+  const source = p.source ?? batchesOf(cutBatches(p.records ?? [], Math.max(1, p.batchSize ?? DEFAULT_BATCH_RECORDS)))
 
   const sender = createTxSender(conn, { fees: p.fees, settleTimeoutMs: p.settleTimeoutMs, logger: p.logger })
-  const results: BatchResult[] = new Array(batches.length)
+  const results: BatchResult[] = []
   const settling: Promise<void>[] = []
   // Once the signer is out of funds, nothing later can be sent either: fail those rows at once.
   let fatal: LwchainError | undefined
   const gasOf = createBatchGas()
   let next = 0
-  const window = createWindow(Math.max(1, p.maxInFlight ?? 16))
+  let exhausted = false
+  // One next() at a time, in order: a source need not be reentrant.
+  let pulling: Promise<unknown> = Promise.resolve()
+  const pull = (): Promise<RecordBatch | undefined> => {
+    const got = pulling.then(() => (exhausted ? undefined : source.next()))
+    pulling = got.catch(() => undefined)
+    return got
+  }
+  const window = createWindow(Math.max(1, p.maxInFlight ?? defaultMaxInFlight(conn.chainId)))
   const worker = async (): Promise<void> => {
-    while (next < batches.length) {
+    while (!exhausted) {
       await window.enter()
-      if (next >= batches.length) {
+      let b: RecordBatch | undefined
+      try {
+        b = await pull()
+      } catch (err) {
+        // The source failed (sealing): nothing more can be made; what is in flight settles.
+        exhausted = true
+        window.leave()
+        throw err
+      }
+      if (!b) {
+        exhausted = true
         window.leave()
         break
       }
       const index = next++
-      const b = batches[index]
       const done = (r: BatchResult): void => {
         results[index] = r
         p.onBatch?.(r)
@@ -120,15 +147,36 @@ export async function addClients(conn: ChainConnection, p: AddClientsParameters)
       )
     }
   }
-  await Promise.all(Array.from({ length: Math.min(p.concurrency ?? 4, batches.length) }, worker))
+  const workers = await Promise.allSettled(Array.from({ length: Math.max(1, p.concurrency ?? 4) }, worker))
   await Promise.all(settling)
+  const failed = workers.find((w): w is PromiseRejectedResult => w.status === 'rejected')
+  if (failed) throw failed.reason
   return results
 }
 
+/** A source of batches already cut. */
+export function batchesOf(batches: RecordBatch[]): BatchSource {
+  let i = 0
+  return { next: async () => batches[i++] }
+}
+
 /**
- * Records per batch by default. Each batch is one block on an automining chain, and anvil hashes
- * its whole state for every block: a 30,000-row import took 54 s in batches of 50 and 29 s in
- * batches of 120 (anvil's CPU 43 s -> 18 s).
+ * Batches in flight by default. 16 on a network: geth's executable slots per account
+ * (`txpool.accountslots`); a node keeps no more of one sender's transactions ready, and every
+ * unsettled batch polls for its receipt (unbounded, a 100,000-row import put 2,000 batches in
+ * anvil's pool at once; anvil slowed to 100 rows/s under their polling, and 23,600 rows outlived
+ * the settle timeout). 64 on a local dev chain (chain id 31337, anvil's and hardhat's): those
+ * pools keep any number, and the embedded chain's miner puts what waits into one block, so a
+ * wider window means fewer blocks: 100,000 rows took 111 s with 16 and 66 s with 64.
+ */
+export function defaultMaxInFlight(chainId: number): number {
+  return chainId === EMBEDDED_CHAIN_ID ? 64 : 16
+}
+
+/**
+ * Records per batch by default: about 13.5 M gas, under EIP-7825's 16.8 M per transaction. On an
+ * automining chain each batch was a block of its own, and anvil hashes its whole state for every
+ * block: a 30,000-row import took 54 s in batches of 50 and 29 s in batches of 120.
  */
 export const DEFAULT_BATCH_RECORDS = 120
 
@@ -147,21 +195,24 @@ function recordBytes(r: OnChainClientRecord): number {
     field(r.serverUri, false) + field(r.serverIdentity, false) + field(r.serverKeySealed, true)
 }
 
-/** Consecutive batches of at most `size` records and MAX_BATCH_BYTES of calldata (a record too big alone still gets a batch). */
-export function cutBatches(records: OnChainClientRecord[], size: number): { start: number; records: OnChainClientRecord[] }[] {
-  const batches: { start: number; records: OnChainClientRecord[] }[] = []
+/**
+ * Consecutive batches of at most `size` records and MAX_BATCH_BYTES of calldata (a record too big
+ * alone still gets a batch); `offset` is where `records` start in the whole input.
+ */
+export function cutBatches(records: OnChainClientRecord[], size: number, offset = 0): RecordBatch[] {
+  const batches: RecordBatch[] = []
   let start = 0
   let bytes = 4 + 64 // selector, array offset and length
   for (let i = 0; i < records.length; i++) {
     const n = recordBytes(records[i])
     if (i > start && (i - start >= size || bytes + n > MAX_BATCH_BYTES)) {
-      batches.push({ start, records: records.slice(start, i) })
+      batches.push({ start: offset + start, records: records.slice(start, i) })
       start = i
       bytes = 4 + 64
     }
     bytes += n
   }
-  if (start < records.length) batches.push({ start, records: records.slice(start) })
+  if (start < records.length) batches.push({ start: offset + start, records: records.slice(start) })
   return batches
 }
 
