@@ -1,3 +1,4 @@
+import { createTestClient, http } from 'viem'
 import type { Logger } from '../logger.js'
 import { subscribeRpc, webSocketUrlOf, type RpcSubscription } from './rpcSubscription.js'
 
@@ -50,14 +51,10 @@ export function startEmbeddedMiner(o: EmbeddedMinerOptions): EmbeddedMiner {
   let pacing: { timer: NodeJS.Timeout; resolve: () => void } | undefined
   let lastError: string | undefined
 
-  const call = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const res = await fetch(o.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
-    const body = (await res.json()) as { result?: unknown; error?: { message?: string } }
-    if (body.error) throw new Error(`${method}: ${body.error.message ?? 'error'}`)
-    return body.result
-  }
-  /** Transactions ready to mine (anvil's txpool_status counts them in hex). */
-  const pending = async (): Promise<number> => Number(((await call('txpool_status')) as { pending?: string } | null)?.pending ?? 0)
+  // viem's test actions: anvil_mine and txpool_status, typed.
+  const chain = createTestClient({ mode: 'anvil', transport: http(o.rpcUrl, { retryCount: 0 }) })
+  /** Transactions ready to mine. */
+  const pending = async (): Promise<number> => (await chain.getTxpoolStatus()).pending
 
   const waitFor = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -74,12 +71,12 @@ export function startEmbeddedMiner(o: EmbeddedMinerOptions): EmbeddedMiner {
       try {
         if ((await pending()) === 0) continue
         const t = performance.now()
-        await call('evm_mine')
+        await chain.mine({ blocks: 1 })
         lastEnd = performance.now()
         lastCost = lastEnd - t
         mined++
-        // A full block (gas limit) leaves the rest for the next.
-        if ((await pending()) > 0) wanted = true
+        // Look again after the pace: a full block (gas limit) leaves the rest for the next.
+        wanted = true
         if (lastError !== undefined) o.logger?.info('embedded chain mining back')
         lastError = undefined
       } catch (err) {

@@ -201,7 +201,6 @@ function sealingSource(specs: ClientSpec[], o: { sealingPublicKey: Hex; sealer: 
   const sealChunk = (from: number): Promise<RecordBatch[]> =>
     sealClientRecords(specs.slice(from, from + chunkRows), o.sealingPublicKey, o.sealer).then((records) => cutBatches(records, o.batchSize, from))
   let from = 0
-  let ahead: Promise<RecordBatch[]> | undefined
   let ready: RecordBatch[] = []
   const startNext = (): Promise<RecordBatch[]> | undefined => {
     if (from >= specs.length) return undefined
@@ -211,7 +210,7 @@ function sealingSource(specs: ClientSpec[], o: { sealingPublicKey: Hex; sealer: 
     from += chunkRows
     return chunk
   }
-  ahead = startNext()
+  let ahead = startNext()
   return {
     async next() {
       if (ready.length === 0) {
