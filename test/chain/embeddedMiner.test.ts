@@ -1,7 +1,6 @@
 // The embedded chain mines on demand (embeddedMiner.ts): a lone transaction is mined at once,
 // transactions that arrive together share a block, and mining goes on by polling when the
 // pending-transaction subscription is cut. Against a real anvil started with --no-mining.
-import { createServer, connect, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPublicClient, createWalletClient, http, parseEther, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -9,29 +8,7 @@ import { foundry } from 'viem/chains'
 import { startEmbeddedChain, type EmbeddedChain } from '../../src/chain/anvil.js'
 import { startEmbeddedMiner, type EmbeddedMiner } from '../../src/chain/embeddedMiner.js'
 import { ANVIL_KEYS, rpcCall, startAnvil, type TestAnvil } from '../helpers/anvil.js'
-
-/** A TCP relay the test can cut: the miner's WebSocket goes through it, its HTTP calls do not. */
-async function relay(targetPort: number): Promise<{ port: number; cut(): Promise<void> }> {
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((client) => {
-    const upstream = connect(targetPort, '127.0.0.1')
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => s.destroy())
-      s.on('close', () => sockets.delete(s))
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return {
-    port: (server.address() as { port: number }).port,
-    cut: async () => {
-      const closed = new Promise<void>((r) => server.close(() => r()))
-      for (const s of sockets) s.destroy()
-      await closed
-    },
-  }
-}
+import { tcpRelay } from '../helpers/tcpRelay.js'
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const t0 = Date.now()
@@ -105,7 +82,7 @@ describe('embedded miner: subscription cut', () => {
   })
 
   it('mines by subscription, by polling while the subscription is cut, and not at all once stopped', async () => {
-    const ws = await relay(anvil.port)
+    const ws = await tcpRelay(anvil.port)
     // A poll period far beyond the test's waits while subscribed: a block seen then came from the subscription.
     miner = startEmbeddedMiner({ rpcUrl: anvil.rpcUrl, wsUrl: `ws://127.0.0.1:${ws.port}`, pollMs: 200 })
     const client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl), cacheTime: 0 })

@@ -2,7 +2,6 @@
 // subscription is cut. The poll period while subscribed is set far beyond the test's waits, so a
 // change seen while subscribed can only have come through the subscription.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, connect, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,29 +9,8 @@ import { startEmbeddedChain, type EmbeddedChain } from '../../src/chain/anvil.js
 import { createChainView, type ChainView } from '../../src/chain/view/createChainView.js'
 import { webSocketUrlOf } from '../../src/chain/view/headSubscription.js'
 import { givenDeployment, type GivenDeployment } from './givenDeployment.js'
-
-/** A TCP relay to anvil that the test can cut: the WebSocket goes through it, the HTTP polls do not. */
-async function relay(targetPort: number): Promise<{ port: number; cut(): Promise<void> }> {
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((client) => {
-    const upstream = connect(targetPort, '127.0.0.1')
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => s.destroy())
-      s.on('close', () => sockets.delete(s))
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return {
-    port: (server.address() as { port: number }).port,
-    cut: async () => {
-      const closed = new Promise<void>((r) => server.close(() => r()))
-      for (const s of sockets) s.destroy()
-      await closed
-    },
-  }
-}
+import { createServer, type Socket } from 'node:net'
+import { tcpRelay } from '../helpers/tcpRelay.js'
 
 /** Resolves once `cond` holds (checked on every event-loop turn that a short timer allows). */
 async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -69,7 +47,7 @@ describe('ChainView head subscription', () => {
   })
 
   it('applies a new block through the subscription, and keeps following by polling once it is cut', { timeout: 90_000 }, async () => {
-    const r = await relay(chain.port)
+    const r = await tcpRelay(chain.port)
     const view = createChainView({
       publicClient: d.conn.publicClient,
       addresses: d,
