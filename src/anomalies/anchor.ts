@@ -1,4 +1,4 @@
-import jsSha3 from 'js-sha3'
+import { signTransactionFast } from '../chain/signTransactionFast.js'
 import { parseTransaction, type Address, type Hash, type Hex, type TransactionReceipt } from 'viem'
 import { decodeBatchEvents, type BatchEvent } from '../chain/anomalies/fetchBatchEvents.js'
 import { GasCapExceededError, signAnchorBatch } from '../chain/anomalies/signAnchorBatch.js'
@@ -261,8 +261,7 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
     const prev = b.fees ?? { maxFeePerGas: prevTx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: prevTx.maxPriorityFeePerGas ?? 0n }
     const fees = replacementFees(prev, base, policy)
     if (!fees) return false
-    const raw = await o.conn.account!.signTransaction({ type: 'eip1559', chainId: o.conn.chainId, to: prevTx.to!, data: prevTx.data!, gas: prevTx.gas!, nonce: b.nonce, ...fees })
-    const hash: Hash = `0x${jsSha3.keccak256(Buffer.from(raw.slice(2), 'hex'))}`
+    const { raw, hash } = await signTransactionFast(o.conn.account!, { chainId: o.conn.chainId, to: prevTx.to!, data: prevTx.data!, gas: prevTx.gas!, nonce: b.nonce, ...fees })
     o.outbox.saveRawTx(hash, raw)
     await o.outbox.appendJournal({ t: 'replaced', txHash: b.txHash, newHash: hash })
     b.hashes.push(hash)

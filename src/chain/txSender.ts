@@ -1,4 +1,4 @@
-import jsSha3 from 'js-sha3'
+import { signTransactionFast } from './signTransactionFast.js'
 import type { Address, Hash, Hex, TransactionReceipt } from 'viem'
 import type { Logger } from '../logger.js'
 import type { ChainConnection } from './connectChain.js'
@@ -65,8 +65,8 @@ export function createTxSender(conn: ChainConnection, o: TxSenderOptions = {}) {
   const nonceAt = (blockTag: 'pending' | 'latest'): Promise<number> => client.getTransactionCount({ address: account.address, blockTag })
   const head = (): Promise<bigint> => client.getBlockNumber({ cacheTime: 0 })
   const sign = async (w: JournaledWrite, nonce: number, fees: Fees): Promise<TxAttempt> => {
-    const raw = await account.signTransaction({ type: 'eip1559', chainId: conn.chainId, to: w.to, data: w.data, gas: w.gas, nonce, ...fees })
-    return { nonce, hash: `0x${jsSha3.keccak256(Buffer.from(raw.slice(2), 'hex'))}`, raw, fees, sentAt: 0n }
+    const { raw, hash } = await signTransactionFast(account, { chainId: conn.chainId, to: w.to, data: w.data, gas: w.gas, nonce, ...fees })
+    return { nonce, hash, raw, fees, sentAt: 0n }
   }
   /** The receipt of `hash`; undefined only when the node says it has none (other errors throw). */
   const receiptOf = (hash: Hash): Promise<TransactionReceipt | undefined> =>

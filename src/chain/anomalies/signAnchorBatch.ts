@@ -1,10 +1,10 @@
-import jsSha3 from 'js-sha3'
 import { encodeFunctionData, type Address, type Hash, type Hex } from 'viem'
 import type { ChainConnection } from '../connectChain.js'
 import { SignerRequiredError } from '../errors.js'
 import { anomalyStoreAbi } from '../generated/contracts.js'
 import { toChainError } from '../toChainError.js'
 import { LwchainError } from '../../errors/base.js'
+import { signTransactionFast } from '../signTransactionFast.js'
 import { feePolicyOf, initialFees, type FeePolicy, type Fees } from '../fees.js'
 import type { AnchorBatchParameters } from './anchorBatch.js'
 
@@ -48,8 +48,7 @@ export async function signAnchorBatch(
     ])
     const limit = gas
     if (p.maxGas !== undefined && limit > p.maxGas) throw new GasCapExceededError(limit, p.maxGas)
-    const raw = await conn.account.signTransaction({
-      type: 'eip1559',
+    const { raw, hash } = await signTransactionFast(conn.account, {
       chainId: conn.chainId,
       to: p.anomalyStore,
       data,
@@ -58,8 +57,7 @@ export async function signAnchorBatch(
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     })
-    // js-sha3 rather than viem's keccak256: four times faster on a 400 kB transaction.
-    return { txHash: `0x${jsSha3.keccak256(Buffer.from(raw.slice(2), 'hex'))}`, nonce, raw, gas: limit, fees }
+    return { txHash: hash, nonce, raw, gas: limit, fees }
   } catch (err) {
     throw toChainError(err, { rpcUrl: conn.rpcUrl })
   }
