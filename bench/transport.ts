@@ -31,7 +31,7 @@ const IDENTITY = 'bench'
 const KEY = 'Bench-PSK-012345'
 const logger = silentLogger()
 
-type Server = { name: 'lwchain' | 'libcoap'; udp: PeerAddress; dtls: PeerAddress; cpuUs(): number; memory(): Promise<{ rss: number; heapUsed?: number }>; stop(): Promise<void> }
+type Server = { name: 'lwchain' | 'libcoap' | 'node-floor'; measures?: readonly Measure[]; udp: PeerAddress; dtls: PeerAddress; cpuUs(): number; memory(): Promise<{ rss: number; heapUsed?: number }>; stop(): Promise<void> }
 
 /** Our server in a child process. */
 async function startOurs(): Promise<Server> {
@@ -51,6 +51,25 @@ async function startOurs(): Promise<Server> {
       child.send({ type: 'mem' })
       return nextMessage<{ rss: number; heapUsed: number }>(child, 'mem')
     },
+    async stop() {
+      child.send({ type: 'stop' })
+      await new Promise((r) => child.once('exit', r))
+    },
+  }
+}
+
+/** bench/transport-floor.ts: the least a Node.js process can do to answer a CoAP GET over UDP. */
+async function startFloor(): Promise<Server> {
+  const child = fork(join(here, 'transport-floor.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const ready = await nextMessage<{ udpPort: number }>(child, 'ready')
+  const udp = { address: '127.0.0.1', port: ready.udpPort }
+  return {
+    name: 'node-floor',
+    measures: ['udp'],
+    udp,
+    dtls: udp,
+    cpuUs: () => processCpuUs(child.pid!),
+    memory: async () => ({ rss: 0 }),
     async stop() {
       child.send({ type: 'stop' })
       await new Promise((r) => child.once('exit', r))
@@ -226,6 +245,8 @@ export interface TransportResult {
   setup: Record<string, unknown>
   lwchain: TransportServerResult
   libcoap?: TransportServerResult
+  /** bench/transport-floor.ts (UDP only): what the runtime itself costs per CoAP GET. */
+  nodeFloor?: { cpuUsPerUdpRequest: number; udpRoundTripsPerSec: number; samples: Sample[] }
   /** ours / libcoap. Rates: higher is better; CPU: lower is better. */
   ratio?: { udpRoundTrips: number; dtlsRoundTrips: number; handshakes: number; cpuUdpRequest: number; cpuDtlsRequest: number; cpuHandshake: number }
 }
@@ -233,20 +254,21 @@ export interface TransportResult {
 /** The whole transport comparison; also writes bench/out/transport.{json,md}. */
 export async function runTransportBench(o: { log?: (m: string) => void } = {}): Promise<TransportResult> {
   const log = o.log ?? ((m: string) => console.error(m))
-  const servers = [await startOurs(), await startLibcoap()].filter((x): x is Server => x !== undefined)
+  const servers = [await startOurs(), await startLibcoap(), await startFloor()].filter((x): x is Server => x !== undefined)
+  const serves = (srv: Server, m: Measure) => srv.measures?.includes(m) ?? true
   const samples: Record<string, Record<Measure, Sample[]>> = {}
   for (const srv of servers) samples[srv.name] = { udp: [], dtls: [], handshake: [] }
   try {
     // One round first that is not counted: our server's JIT compiles its hot path then (V8's
     // compiler threads are part of the process's CPU); libcoap, compiled ahead of time, has no such phase.
-    for (const m of MEASURES) for (const srv of servers) await runMeasure(srv, m)
+    for (const m of MEASURES) for (const srv of servers) if (serves(srv, m)) await runMeasure(srv, m)
     for (let round = 0; round < ROUNDS; round++) {
       for (const m of MEASURES) {
         const order = round % 2 ? [...servers].reverse() : servers
-        for (const srv of order) samples[srv.name][m].push(await runMeasure(srv, m))
+        for (const srv of order) if (serves(srv, m)) samples[srv.name][m].push(await runMeasure(srv, m))
       }
       const s = (n: string, m: Measure) => samples[n]?.[m].at(-1)
-      log(`  transport round ${round + 1}/${ROUNDS}: ` + MEASURES.map((m) => `${m} ${servers.map((srv) => `${srv.name} ${s(srv.name, m)!.perSec.toFixed(0)}/s ${s(srv.name, m)!.cpuUsPerOp.toFixed(0)} us`).join(', ')}`).join('; '))
+      log(`  transport round ${round + 1}/${ROUNDS}: ` + MEASURES.map((m) => `${m} ${servers.filter((srv) => serves(srv, m)).map((srv) => `${srv.name} ${s(srv.name, m)!.perSec.toFixed(0)}/s ${s(srv.name, m)!.cpuUsPerOp.toFixed(0)} us`).join(', ')}`).join('; '))
     }
   } finally {
     await Promise.allSettled(servers.map((srv) => srv.stop()))
@@ -267,6 +289,7 @@ export async function runTransportBench(o: { log?: (m: string) => void } = {}): 
   }
   const oursResult = summary('lwchain')!
   const libResult = summary('libcoap')
+  const floorResult = summary('node-floor')
   const oursMem = await memoryPerSession(startOurs)
   const libMem = await memoryPerSession(startLibcoap)
   oursResult.bytesPerIdleSessionRss = oursMem?.rss
@@ -291,6 +314,7 @@ export async function runTransportBench(o: { log?: (m: string) => void } = {}): 
     },
     lwchain: oursResult,
     libcoap: libResult,
+    nodeFloor: floorResult && { cpuUsPerUdpRequest: floorResult.cpuUsPerUdpRequest, udpRoundTripsPerSec: floorResult.udpRoundTripsPerSec, samples: floorResult.samples.udp },
     ratio: libResult && {
       udpRoundTrips: r2(oursResult.udpRoundTripsPerSec / libResult.udpRoundTripsPerSec),
       dtlsRoundTrips: r2(oursResult.dtlsRoundTripsPerSec / libResult.dtlsRoundTripsPerSec),
@@ -313,6 +337,7 @@ export function transportTable(result: TransportResult): string {
   const f = (n?: number, d = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(d))
   const rows = [
     ['Server CPU per CoAP GET, UDP (µs)', f(ours.cpuUsPerUdpRequest, 1), f(lib?.cpuUsPerUdpRequest, 1), f(result.ratio?.cpuUdpRequest, 2)],
+    ['Server CPU per CoAP GET, UDP, bare node:dgram responder (µs): the runtime\'s floor', f(result.nodeFloor?.cpuUsPerUdpRequest, 1), f(lib?.cpuUsPerUdpRequest, 1), f(result.nodeFloor && lib ? result.nodeFloor.cpuUsPerUdpRequest / lib.cpuUsPerUdpRequest : undefined, 2)],
     ['Server CPU per CoAP GET, DTLS (µs)', f(ours.cpuUsPerDtlsRequest, 1), f(lib?.cpuUsPerDtlsRequest, 1), f(result.ratio?.cpuDtlsRequest, 2)],
     ['Server CPU per full PSK handshake (µs)', f(ours.cpuUsPerHandshake, 1), f(lib?.cpuUsPerHandshake, 1), f(result.ratio?.cpuHandshake, 2)],
     ['CoAP GET round trips/s, UDP', f(ours.udpRoundTripsPerSec), f(lib?.udpRoundTripsPerSec), f(result.ratio?.udpRoundTrips, 2)],

@@ -22,6 +22,8 @@ export class TransportNotListeningError extends LwchainError {
   }
 }
 
+const SENT: Promise<void> = Promise.resolve()
+
 /** Creates a UDP transport; datagrams carry no identity. */
 export function createUdpTransport(options: UdpTransportOptions): DatagramTransport {
   const host = options.host ?? '127.0.0.1'
@@ -65,9 +67,15 @@ export function createUdpTransport(options: UdpTransportOptions): DatagramTransp
     send(peer, data) {
       const s = socket
       if (!s) return Promise.reject(new TransportNotListeningError('udp'))
-      return new Promise((resolve, reject) => {
-        s.send(data, peer.port, peer.address, (err) => (err ? reject(err) : resolve()))
-      })
+      try {
+        // No callback, as in the DTLS transport: node then tries a synchronous send first, with no
+        // completion callback or promise per datagram. A later failure is the socket's 'error'
+        // event (logged); a datagram the kernel refuses is lost, as UDP may lose it anyway.
+        s.send(data, peer.port, peer.address)
+        return SENT
+      } catch (err) {
+        return Promise.reject(err)
+      }
     },
     onDatagram(handler) {
       handlers.push(handler)
