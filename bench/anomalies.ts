@@ -227,7 +227,7 @@ async function listBench(n: number, iterations: number): Promise<ListRow[]> {
 
 function table(gas: GasRow[], accept: AcceptRow[], list: ListRow[]): string {
   return [
-    `Anomaly ledger (anvil automine, node ${process.version}, ${new Date().toISOString()})`,
+    `Anomaly ledger (anvil mined on demand by the EmbeddedMiner, node ${process.version}, ${new Date().toISOString()})`,
     '',
     '| records per batch | gas used | gas per record | records bytes |',
     '|---:|---:|---:|---:|',

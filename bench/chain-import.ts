@@ -19,7 +19,7 @@ export interface ImportBenchResult {
 }
 
 /**
- * Times `client import` of N generated clients into a fresh embedded chain (anvil, automine),
+ * Times `client import` of N generated clients into a fresh embedded chain (anvil, mined on demand),
  * once per batch size. Each run gets its own chain so earlier runs do not slow later ones.
  */
 export async function runImportBench(options: { clients?: number; batchSizes?: number[] } = {}): Promise<ImportBenchResult[]> {
@@ -49,7 +49,7 @@ export async function runImportBench(options: { clients?: number; batchSizes?: n
 /** Markdown table of the results. */
 export function importBenchTable(results: readonly ImportBenchResult[]): string {
   return [
-    `Time to import clients with \`lwchain client import\` into the embedded chain (anvil, automine; node ${process.version})`,
+    `Time to import clients with \`lwchain client import\` into the embedded chain (anvil mined on demand; node ${process.version})`,
     '',
     '| clients | batch size | transactions | total ms | send+mine ms | clients/s |',
     '|---:|---:|---:|---:|---:|---:|',

@@ -20,7 +20,7 @@ export interface ProvisioningRow {
   existing: number
   addGas: Summary
   removeGas: Summary
-  /** Whole `client add` / `client remove` command until mined (anvil automine), ms. */
+  /** Whole `client add` / `client remove` command until mined (embedded chain, mined on demand), ms. */
   addMs: Summary
   removeMs: Summary
   load: number
