@@ -1,4 +1,5 @@
-import { parseEventLogs, type Address, type Hex, type Log, type PublicClient } from 'viem'
+import { numberToHex, parseEventLogs, type Address, type Hex, type Log, type PublicClient } from 'viem'
+import { decodeClientLog, type StoreLog } from './decodeClientLog.js'
 import { clientStoreAbi, userStoreAbi } from '../generated/contracts.js'
 import type { StoreEvent } from './events.js'
 import { getLogsInChunks } from '../getLogsInChunks.js'
@@ -24,7 +25,10 @@ export async function fetchStoreEvents(client: PublicClient, p: FetchStoreEvents
     fromBlock: p.fromBlock,
     toBlock: p.toBlock,
     chunkSize: p.chunkSize,
-    fetch: (fromBlock, toBlock) => client.getLogs({ address: [p.clientStore, p.userStore], fromBlock, toBlock }),
+    // Raw eth_getLogs: viem's getLogs formats every log (each quantity hex to number), which the
+    // decoder below does only for what it keeps.
+    fetch: (fromBlock, toBlock) =>
+      client.request({ method: 'eth_getLogs', params: [{ address: [p.clientStore, p.userStore], fromBlock: numberToHex(fromBlock), toBlock: numberToHex(toBlock) }] }) as Promise<StoreLog[]>,
     onChunk: async (logs, to) => {
       const events = decodeStoreEvents(logs)
       await p.onChunk?.(events, to)
@@ -34,14 +38,26 @@ export async function fetchStoreEvents(client: PublicClient, p: FetchStoreEvents
   return all
 }
 
-/** Decodes raw logs of the two stores into StoreEvents, sorted in chain order. */
-export function decodeStoreEvents(logs: Log[]): StoreEvent[] {
-  const parsed = parseEventLogs({ abi: STORE_ABI, logs, strict: true })
+/** Where a log sits in the chain; viem's logs carry numbers, eth_getLogs's hex quantities. */
+const positionOf = (log: StoreLog) => ({ block: BigInt(log.blockNumber ?? 0), logIndex: Number(log.logIndex ?? 0) })
+
+/**
+ * Decodes logs of the two stores into StoreEvents, sorted in chain order. Client records, nearly
+ * all of a registry's logs, are read by decodeClientLog; the rest by viem's strict decoder.
+ */
+export function decodeStoreEvents(logs: readonly (StoreLog | Log)[]): StoreEvent[] {
   const out: StoreEvent[] = []
+  const rest: StoreLog[] = []
+  for (const log of logs as StoreLog[]) {
+    const c = decodeClientLog(log)
+    if (c) out.push({ ...c, ...positionOf(log) })
+    else rest.push(log)
+  }
+  const parsed = rest.length > 0 ? parseEventLogs({ abi: STORE_ABI, logs: rest as Log[], strict: true }) : []
   for (const log of parsed) {
     if (!TYPES.has(log.eventName)) continue
     const a = log.args as Record<string, unknown>
-    const base = { version: Number(a.version ?? 0), block: log.blockNumber ?? 0n, logIndex: log.logIndex ?? 0 }
+    const base = { version: Number(a.version ?? 0), ...positionOf(log as StoreLog) }
     switch (log.eventName) {
       case 'ClientAdded':
       case 'ClientUpdated':
