@@ -1,9 +1,8 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PublicClient } from 'viem'
-import { createAnomalyLedger, type CreateAnomalyLedgerOptions } from '../../src/anomalies/ledger.js'
+import type { CreateAnomalyLedgerOptions } from '../../src/anomalies/ledger.js'
 import { MAX_DATA_BYTES } from '../../src/anomalies/record.js'
-import { givenLedgerChain, type LedgerChain } from './helpers.js'
+import { givenLedgerChain, ledgerOn, type LedgerChain } from './helpers.js'
 
 let c: LedgerChain
 beforeAll(async () => {
@@ -13,8 +12,7 @@ afterAll(async () => {
   await c?.close()
 })
 
-const ledgerIn = (name: string, extra: Partial<CreateAnomalyLedgerOptions> = {}) =>
-  createAnomalyLedger({ conn: c.d.conn, address: c.d.anomalyStore, deployBlock: c.d.deployBlock, dataDir: join(c.dir, name), logger: c.logger, ...extra })
+const ledgerIn = (name: string, extra: Partial<CreateAnomalyLedgerOptions> = {}) => ledgerOn(c, name, extra)
 
 /** The test chain's client, counting its gas estimates. */
 function countingEstimates(): { conn: typeof c.d.conn; estimates: () => number } {

@@ -1,9 +1,8 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Hash } from 'viem'
-import { createAnomalyLedger, type CreateAnomalyLedgerOptions, type LedgerEvent } from '../../src/anomalies/ledger.js'
+import type { CreateAnomalyLedgerOptions, LedgerEvent } from '../../src/anomalies/ledger.js'
 import { MAX_DATA_BYTES } from '../../src/anomalies/record.js'
-import { anchoredOnChain, givenLedgerChain, type LedgerChain } from './helpers.js'
+import { anchoredOnChain, givenLedgerChain, ledgerOn, type LedgerChain } from './helpers.js'
 
 let c: LedgerChain
 beforeAll(async () => {
@@ -13,8 +12,7 @@ afterAll(async () => {
   await c?.close()
 })
 
-const ledgerIn = (name: string, extra: Partial<CreateAnomalyLedgerOptions> = {}) =>
-  createAnomalyLedger({ conn: c.d.conn, address: c.d.anomalyStore, deployBlock: c.d.deployBlock, dataDir: join(c.dir, name), logger: c.logger, batchIntervalMs: 20, ...extra })
+const ledgerIn = (name: string, extra: Partial<CreateAnomalyLedgerOptions> = {}) => ledgerOn(c, name, { batchIntervalMs: 20, ...extra })
 
 /** Sizes (bytes) of the anchoring transactions that carried `ids`. */
 async function txSizesOf(ids: Set<string>, txHashes: Iterable<Hash>): Promise<number[]> {

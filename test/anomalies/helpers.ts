@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PublicClient } from 'viem'
 import { fetchBatchEvents } from '../../src/chain/anomalies/fetchBatchEvents.js'
+import { createAnomalyLedger, type AnomalyLedger, type CreateAnomalyLedgerOptions } from '../../src/anomalies/ledger.js'
 import { decodeRecords } from '../../src/anomalies/merkle.js'
 import type { AnomalyRecord } from '../../src/anomalies/record.js'
 import { silentLogger } from '../../src/logger.js'
@@ -35,6 +36,11 @@ export async function givenLedgerChain(args: string[] = []): Promise<LedgerChain
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** A ledger on the test chain, its data in `name` under the chain's directory. */
+export function ledgerOn(c: LedgerChain, name: string, extra: Partial<CreateAnomalyLedgerOptions> = {}): AnomalyLedger {
+  return createAnomalyLedger({ conn: c.d.conn, address: c.d.anomalyStore, deployBlock: c.d.deployBlock, dataDir: join(c.dir, name), logger: c.logger, ...extra })
 }
 
 /** Every record in every BatchAnchored event, in chain order (duplicates kept). */
