@@ -74,6 +74,8 @@ function runAnomalies(seconds: number): Promise<AnomaliesOut> {
 /** Writes the report with what is measured so far (a later stall still leaves the earlier figures). */
 function save(d: BenchData, t0: number): void {
   d.durationS = Math.round((performance.now() - t0) / 1000)
+  // The duration of the last run of every part, kept through later `--part` runs.
+  if (selected.size === 0) d.fullRun = { startedAt: d.startedAt, durationS: d.durationS, quick: d.quick }
   writeReport(benchDir, d, notes(d))
 }
 
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
   const errors: Record<string, string> = {}
   // With --part, the parts not run keep the figures of the last run (results.json's raw data).
   const previous = selected.size > 0 && existsSync(join(benchDir, 'results.json')) ? (JSON.parse(readFileSync(join(benchDir, 'results.json'), 'utf8')).raw as BenchData) : undefined
-  const d: BenchData = { ...previous, quick, startedAt, durationS: 0, machine: m, errors }
+  const d: BenchData = { ...previous, quick, startedAt, durationS: 0, machine: m, errors, parts: selected.size > 0 ? [...selected] : undefined }
   startWatchdog(quick ? 280 : 2400)
   if (runs('registration')) {
     const regRows: RegistrationRow[] = []
