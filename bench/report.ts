@@ -345,7 +345,7 @@ function markdown(d: BenchData, h: ReturnType<typeof headline>, notes: Record<st
         '|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|',
         ...d.scale.rows.map((r) => `| ${r.transport} | ${r.devices} | ${r.registered} | ${r.concurrency} | ${r.registrationsPerSec} | ${fmt(r.windowPerSec)} | ${fmt(r.latencyMs)} | ${r.heapBytesPerRegistration} | ${r.externalBytesPerRegistration} | ${r.rssBytesPerRegistration} | ${r.load} |`),
         '',
-        `Revocation after the remove was mined: ${fmt(d.scale.revocation.afterMinedMs, ' ms')}${d.scale.revocation.afterMinedP99Ms !== undefined ? `, p99 ${d.scale.revocation.afterMinedP99Ms} ms` : ''}; after the command started: ${fmt(d.scale.revocation.afterCommandMs, ' ms')} (view ${d.scale.revocation.followedBy ?? `poll ${d.scale.revocation.pollIntervalMs} ms`}; a lone remove is mined at once in its own block).`,
+        `Revocation after the remove was mined: ${fmt(d.scale.revocation.afterMinedMs, ' ms')}${d.scale.revocation.afterMinedP99Ms !== undefined ? `, p99 ${d.scale.revocation.afterMinedP99Ms} ms` : ''}; after the command started: ${fmt(d.scale.revocation.afterCommandMs, ' ms')} (view ${d.scale.revocation.followedBy ?? `poll ${d.scale.revocation.pollIntervalMs} ms`}; a lone remove is mined at once in its own block; "mined" is when the remove's block reached a newHeads subscriber of the bench's own, and anvil's notifications to two subscribers can arrive tens of ms apart, so a sample can come out negative).`,
       ],
       notes.scale,
     )
