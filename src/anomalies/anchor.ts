@@ -148,7 +148,8 @@ export function createAnchorLoop(o: AnchorLoopOptions): AnchorLoop {
   // for the interval: by count or, for large records, by bytes (120 KiB holds about 320 records;
   // sent two at a time each interval, each took a block of its own on anvil).
   let freshBytes = 0
-  const batchWaiting = (): boolean => pending.length >= Math.min(maxBatch, countCap) || freshBytes > recordBudget(byteCap)
+  // countCap never exceeds maxBatch (it halves, and doubles back up to maxBatch).
+  const batchWaiting = (): boolean => pending.length >= countCap || freshBytes > recordBudget(byteCap)
   /** Ids ever taken off `pending` by sendNext: a round sends what was due when it began. */
   let takenTotal = 0
   const builtBy = new Map<string, BuiltBatch>()

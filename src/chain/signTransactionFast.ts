@@ -15,14 +15,14 @@ const keccakHex = (hex: Hex): Hash => `0x${jsSha3.keccak256(Buffer.from(hex.slic
  * anomalies/s hashing 120 KiB anchor transactions (js-sha3 is about four times faster). An account
  * that cannot sign a bare hash (a JSON-RPC account) signs through viem as before.
  */
-export async function signTransactionFast(account: Account, tx: TransactionSerializableEIP1559): Promise<SignedTransaction> {
+export async function signTransactionFast(account: Account, fields: TransactionSerializableEIP1559): Promise<SignedTransaction> {
+  const tx = { ...fields, type: 'eip1559' } as const
   if (account.type === 'local' && account.sign) {
-    const unsigned = serializeTransaction({ ...tx, type: 'eip1559' })
-    const signature = await account.sign({ hash: keccakHex(unsigned) })
-    const raw = serializeTransaction({ ...tx, type: 'eip1559' }, parseSignature(signature))
+    const signature = await account.sign({ hash: keccakHex(serializeTransaction(tx)) })
+    const raw = serializeTransaction(tx, parseSignature(signature))
     return { raw, hash: keccakHex(raw) }
   }
   if (!account.signTransaction) throw new Error('this account cannot sign transactions')
-  const raw = await account.signTransaction({ ...tx, type: 'eip1559' })
+  const raw = await account.signTransaction(tx)
   return { raw, hash: keccakHex(raw) }
 }

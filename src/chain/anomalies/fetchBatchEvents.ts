@@ -1,6 +1,7 @@
-import { getAddress, numberToHex, pad, parseEventLogs, toEventSelector, type AbiEvent, type Address, type Hash, type Hex, type PublicClient } from 'viem'
+import { getAddress, pad, parseEventLogs, toEventSelector, type AbiEvent, type Address, type Hash, type Hex, type PublicClient } from 'viem'
 import { anomalyStoreAbi } from '../generated/contracts.js'
 import { getLogsInChunks } from '../getLogsInChunks.js'
+import { byChainOrder, getRawLogs, logPosition, type RawLog } from '../rawLogs.js'
 
 /** One BatchAnchored event, records still ABI-encoded. */
 export interface BatchEvent {
@@ -40,21 +41,9 @@ export async function fetchBatchEvents(client: PublicClient, p: FetchBatchEvents
     toBlock: p.toBlock,
     chunkSize: p.chunkSize,
     fetch: (fromBlock, toBlock) =>
-      // Raw eth_getLogs: viem's getLogs with an event decodes every log, and decodeBatchEvents
-      // would decode it a second time.
-      client.request({
-        method: 'eth_getLogs',
-        params: [
-          {
-            address: p.anomalyStore,
-            topics: [BATCH_ANCHORED_TOPIC, null, p.poster ? pad(p.poster.toLowerCase() as Hex) : null],
-            fromBlock: numberToHex(fromBlock),
-            toBlock: numberToHex(toBlock),
-          },
-        ],
-      }) as Promise<unknown[]>,
+      getRawLogs(client, { address: p.anomalyStore, topics: [BATCH_ANCHORED_TOPIC, null, p.poster ? pad(p.poster.toLowerCase() as Hex) : null], fromBlock, toBlock }),
     onChunk: (logs, to) => {
-      const events = decodeBatchEvents(logs as never)
+      const events = decodeBatchEvents(logs)
       p.onChunk?.(events, to)
       all.push(...events)
     },
@@ -62,7 +51,15 @@ export async function fetchBatchEvents(client: PublicClient, p: FetchBatchEvents
   return all
 }
 
-type RawLog = Parameters<typeof parseEventLogs>[0]['logs'][number]
+type BatchFields = Pick<BatchEvent, 'batchId' | 'root' | 'count' | 'blockTime' | 'poster' | 'records'>
+
+/** A BatchEvent: the event's fields, and where its log sits. */
+const batchEvent = (fields: BatchFields, log: RawLog): BatchEvent => ({
+  ...fields,
+  ...logPosition(log),
+  blockHash: log.blockHash ?? '0x',
+  txHash: log.transactionHash ?? '0x',
+})
 
 /** Head words of BatchAnchored's data: root, count, blockTime, the offset of records, their length. */
 const HEAD_HEX = 5 * 64
@@ -74,9 +71,10 @@ const RECORDS_OFFSET = (4 * 32).toString(16).padStart(64, '0')
  * back, and at 5,000 anomalies/s that was 1 s in 13. Anything that is not exactly the layout
  * solc emits returns undefined, and the caller hands it to viem's strict decoder instead.
  */
-function decodeBatchLog(log: RawLog): BatchEvent | undefined {
+function decodeBatchLog(log: RawLog): BatchFields | undefined {
   const { topics, data } = log
-  if (topics.length !== 3 || topics[0]?.toLowerCase() !== BATCH_ANCHORED_TOPIC) return undefined
+  const [topic0, batchId, poster] = topics
+  if (topics.length !== 3 || typeof topic0 !== 'string' || topic0.toLowerCase() !== BATCH_ANCHORED_TOPIC) return undefined
   if (data.length < 2 + HEAD_HEX) return undefined
   const word = (i: number): string => data.slice(2 + 64 * i, 2 + 64 * (i + 1))
   const count = word(1)
@@ -86,19 +84,14 @@ function decodeBatchLog(log: RawLog): BatchEvent | undefined {
   // uint32 and uint64 fill only their low bytes; records sit right after the head, padded to words.
   if (!/^0{56}/.test(count) || !/^0{48}/.test(blockTime) || word(3) !== RECORDS_OFFSET) return undefined
   if (!Number.isSafeInteger(length) || data.length !== 2 + HEAD_HEX + 64 * Math.ceil(length / 32)) return undefined
-  if (!/^0{24}/.test(topics[2]!.slice(2))) return undefined
+  if (typeof batchId !== 'string' || typeof poster !== 'string' || !/^0{24}/.test(poster.slice(2))) return undefined
   return {
-    batchId: BigInt(topics[1]!),
+    batchId: BigInt(batchId),
     root: `0x${word(0)}`,
     count: Number.parseInt(count, 16),
     blockTime: BigInt(`0x${blockTime}`),
-    poster: getAddress(`0x${topics[2]!.slice(26)}`),
+    poster: getAddress(`0x${poster.slice(26)}`),
     records: `0x${data.slice(2 + HEAD_HEX, end)}`,
-    // viem's logs carry numbers; a raw RPC log carries hex quantities.
-    block: BigInt(log.blockNumber ?? 0),
-    blockHash: log.blockHash ?? '0x',
-    logIndex: Number(log.logIndex ?? 0),
-    txHash: log.transactionHash ?? '0x',
   }
 }
 
@@ -107,26 +100,16 @@ export function decodeBatchEvents(logs: readonly RawLog[]): BatchEvent[] {
   const out: BatchEvent[] = []
   const odd: RawLog[] = []
   for (const log of logs) {
-    const e = decodeBatchLog(log)
-    if (e) out.push(e)
+    const fields = decodeBatchLog(log)
+    if (fields) out.push(batchEvent(fields, log))
     else odd.push(log)
   }
   if (odd.length > 0) {
-    for (const log of parseEventLogs({ abi: anomalyStoreAbi, logs: odd, eventName: 'BatchAnchored', strict: true })) {
-      out.push({
-        batchId: log.args.batchId,
-        root: log.args.root,
-        count: Number(log.args.count),
-        blockTime: log.args.blockTime,
-        poster: log.args.poster,
-        records: log.args.records,
-        block: BigInt(log.blockNumber ?? 0),
-        blockHash: log.blockHash ?? '0x',
-        logIndex: Number(log.logIndex ?? 0),
-        txHash: log.transactionHash ?? '0x',
-      })
+    for (const log of parseEventLogs({ abi: anomalyStoreAbi, logs: odd as never, eventName: 'BatchAnchored', strict: true })) {
+      const { batchId, root, count, blockTime, poster, records } = log.args
+      out.push(batchEvent({ batchId, root, count: Number(count), blockTime, poster, records }, log as RawLog))
     }
   }
-  out.sort((x, y) => (x.block === y.block ? x.logIndex - y.logIndex : x.block < y.block ? -1 : 1))
+  out.sort(byChainOrder)
   return out
 }

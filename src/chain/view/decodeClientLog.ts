@@ -1,14 +1,7 @@
 import { toEventSelector, type AbiEvent, type Hex } from 'viem'
 import { clientStoreAbi } from '../generated/contracts.js'
+import type { RawLog } from '../rawLogs.js'
 import { clientRecordParameter, type OnChainClientRecord } from '../records/abiStructs.js'
-
-/** A log as viem gives it, or as eth_getLogs does (hex quantities). */
-export interface StoreLog {
-  topics: readonly (Hex | Hex[] | null)[]
-  data: Hex
-  blockNumber: bigint | Hex | null
-  logIndex: number | Hex | null
-}
 
 export interface DecodedClientLog {
   type: 'ClientAdded' | 'ClientUpdated'
@@ -41,7 +34,7 @@ function smallWord(b: Buffer, at: number): number {
  * a Buffer. Anything that is not exactly the standard layout returns undefined, and the caller
  * hands the log to viem's strict decoder, which decides.
  */
-export function decodeClientLog(log: StoreLog): DecodedClientLog | undefined {
+export function decodeClientLog(log: RawLog): DecodedClientLog | undefined {
   if (!ALL_DYNAMIC || log.topics.length !== 4) return undefined
   const [topic0, endpointHash] = log.topics
   if (typeof topic0 !== 'string' || typeof endpointHash !== 'string') return undefined

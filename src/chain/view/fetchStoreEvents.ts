@@ -1,5 +1,6 @@
-import { numberToHex, parseEventLogs, type Address, type Hex, type Log, type PublicClient } from 'viem'
-import { decodeClientLog, type StoreLog } from './decodeClientLog.js'
+import { parseEventLogs, type Address, type Hex, type Log, type PublicClient } from 'viem'
+import { byChainOrder, getRawLogs, logPosition, type RawLog } from '../rawLogs.js'
+import { decodeClientLog } from './decodeClientLog.js'
 import { clientStoreAbi, userStoreAbi } from '../generated/contracts.js'
 import type { StoreEvent } from './events.js'
 import { getLogsInChunks } from '../getLogsInChunks.js'
@@ -25,10 +26,7 @@ export async function fetchStoreEvents(client: PublicClient, p: FetchStoreEvents
     fromBlock: p.fromBlock,
     toBlock: p.toBlock,
     chunkSize: p.chunkSize,
-    // Raw eth_getLogs: viem's getLogs formats every log (each quantity hex to number), which the
-    // decoder below does only for what it keeps.
-    fetch: (fromBlock, toBlock) =>
-      client.request({ method: 'eth_getLogs', params: [{ address: [p.clientStore, p.userStore], fromBlock: numberToHex(fromBlock), toBlock: numberToHex(toBlock) }] }) as Promise<StoreLog[]>,
+    fetch: (fromBlock, toBlock) => getRawLogs(client, { address: [p.clientStore, p.userStore], fromBlock, toBlock }),
     onChunk: async (logs, to) => {
       const events = decodeStoreEvents(logs)
       await p.onChunk?.(events, to)
@@ -38,26 +36,23 @@ export async function fetchStoreEvents(client: PublicClient, p: FetchStoreEvents
   return all
 }
 
-/** Where a log sits in the chain; viem's logs carry numbers, eth_getLogs's hex quantities. */
-const positionOf = (log: StoreLog) => ({ block: BigInt(log.blockNumber ?? 0), logIndex: Number(log.logIndex ?? 0) })
-
 /**
  * Decodes logs of the two stores into StoreEvents, sorted in chain order. Client records, nearly
  * all of a registry's logs, are read by decodeClientLog; the rest by viem's strict decoder.
  */
-export function decodeStoreEvents(logs: readonly (StoreLog | Log)[]): StoreEvent[] {
+export function decodeStoreEvents(logs: readonly (RawLog | Log)[]): StoreEvent[] {
   const out: StoreEvent[] = []
-  const rest: StoreLog[] = []
-  for (const log of logs as StoreLog[]) {
+  const rest: RawLog[] = []
+  for (const log of logs as RawLog[]) {
     const c = decodeClientLog(log)
-    if (c) out.push({ ...c, ...positionOf(log) })
+    if (c) out.push({ ...c, ...logPosition(log) })
     else rest.push(log)
   }
   const parsed = rest.length > 0 ? parseEventLogs({ abi: STORE_ABI, logs: rest as Log[], strict: true }) : []
   for (const log of parsed) {
     if (!TYPES.has(log.eventName)) continue
     const a = log.args as Record<string, unknown>
-    const base = { version: Number(a.version ?? 0), ...positionOf(log as StoreLog) }
+    const base = { version: Number(a.version ?? 0), ...logPosition(log as RawLog) }
     switch (log.eventName) {
       case 'ClientAdded':
       case 'ClientUpdated':
@@ -80,6 +75,6 @@ export function decodeStoreEvents(logs: readonly (StoreLog | Log)[]): StoreEvent
         break
     }
   }
-  out.sort((x, y) => (x.block === y.block ? x.logIndex - y.logIndex : x.block < y.block ? -1 : 1))
+  out.sort(byChainOrder)
   return out
 }
